@@ -1,0 +1,70 @@
+package io.mixnorm.lab.cli;
+
+import io.mixnorm.lab.UserException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code mixnorm} command line. It only parses, validates and dispatches; the work lives in
+ * the lab's packages. User mistakes print one line and exit 2; a diverged run exits 3.
+ */
+@Command(name = "mixnorm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Mixture Normalization (Kalayeh & Shah, TPAMI 2019) on DJL: train, compare, benchmark.",
+        subcommands = {DemoCommand.class, TrainCommand.class, BenchCommand.class, SummaryCommand.class,
+                DownloadCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI in this JVM and returns its exit code (tests call this directly). */
+    public static int run(String... args) {
+        configureJvm();
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("mixnorm: " + ex.getMessage() + " (see 'mixnorm "
+                    + commandPath(ex.getCommandLine()) + "--help')");
+            err.flush();
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            if (ex instanceof UserException u) {
+                c.getErr().println("mixnorm: error: " + u.getMessage());
+                c.getErr().flush();
+                return u.exitCode();
+            }
+            throw ex;
+        });
+        return cli.execute(args);
+    }
+
+    private static String commandPath(CommandLine c) {
+        String name = c.getCommandName();
+        return "mixnorm".equals(name) ? "" : name + " ";
+    }
+
+    /** DJL must never reach the network: set before any engine class loads (see DEVELOPERS.md). */
+    static void configureJvm() {
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("OPT_OUT_TRACKING", "true");
+        System.setProperty("java.awt.headless", "true");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+                System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"mixnorm " + (v == null ? "dev" : v) + " (DJL 0.36.0, PyTorch 2.7.1)"};
+        }
+    }
+}

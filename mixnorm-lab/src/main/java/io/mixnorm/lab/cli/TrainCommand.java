@@ -1,0 +1,119 @@
+package io.mixnorm.lab.cli;
+
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.models.ModelZoo;
+import io.mixnorm.lab.train.Progress;
+import io.mixnorm.lab.train.RunSummary;
+import io.mixnorm.lab.train.StopSignal;
+import io.mixnorm.lab.train.TrainConfig;
+import io.mixnorm.lab.train.Trainer;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code mixnorm train}: one training run into a run folder. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a model and write config.json, metrics.csv, summary.json, curves.png and checkpoints "
+                + "into --out.")
+public final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    TrainOptions options;
+
+    @Option(names = "--config", description = "A config.json to start from; options given here override it.")
+    Path config;
+
+    @Option(names = "--out", description = "Run folder (default: runs/<model>-<norm>-<time>).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its newest good checkpoint.")
+    boolean resume;
+
+    @Option(names = "--quiet", description = "One log line per evaluation instead of a progress bar.")
+    boolean quiet;
+
+    /** What may change when resuming: the budget and the compute settings. */
+    private static final Set<String> RESUMABLE = Set.of("steps", "epochs", "threads", "keepCheckpoints");
+
+    @Override
+    public Integer call() {
+        TrainConfig cfg = resolveConfig();
+        ModelZoo.build(cfg.model, cfg.normSpec(), 10); // model and --mn-layers errors before any data is read
+        Path dir = out != null ? out : defaultOut(cfg);
+        if (resume && !Trainer.hasRun(dir)) {
+            throw new UserException("--resume: " + dir + " holds no run (no config.json); start one without --resume");
+        }
+        if (!resume && Trainer.hasRun(dir)) {
+            throw new UserException("--out " + dir + " already holds a run; add --resume to continue it or choose "
+                    + "another --out");
+        }
+        RunSummary s = run(cfg, dir, resume, quiet);
+        System.out.printf(Locale.ROOT, "%s: best test accuracy %.2f%% (step %d), final %.2f%%, %.0f img/s; results in %s%n",
+                s.status(), 100 * s.bestTestAccuracy(), s.bestStep(), 100 * s.finalTestAccuracy(), s.imagesPerSecond(), dir);
+        return 0;
+    }
+
+    private TrainConfig resolveConfig() {
+        TrainConfig cfg;
+        if (resume) {
+            if (out == null) {
+                throw new UserException("--resume needs --out DIR, the run folder to continue");
+            }
+            if (config != null) {
+                throw new UserException("--resume continues with the run's own config.json; drop --config");
+            }
+            if (!Trainer.hasRun(out)) {
+                throw new UserException("--resume: " + out + " holds no run (no config.json); start one without --resume");
+            }
+            cfg = Trainer.savedConfig(out);
+            for (String name : options.given()) {
+                if (!RESUMABLE.contains(name)) {
+                    throw new UserException(TrainConfig.optionName(name) + " cannot change when resuming (only "
+                            + "--steps, --epochs, --threads and --keep-checkpoints can)");
+                }
+            }
+            options.applyTo(cfg, true);
+        } else if (config != null) {
+            cfg = TrainConfig.load(config);
+            options.applyTo(cfg, true);
+        } else {
+            cfg = new TrainConfig();
+            options.applyTo(cfg, false);
+        }
+        cfg.validate();
+        return cfg;
+    }
+
+    /** Runs one training run with SIGINT/SIGTERM turned into a checkpoint and a clean stop. */
+    static RunSummary run(TrainConfig cfg, Path dir, boolean resume, boolean quiet) {
+        Threads.configure(cfg.threads);
+        CifarSplits data = DataLoading.load(cfg);
+        Thread hook = new Thread(() -> {
+            StopSignal.request();
+            StopSignal.awaitStopped(120);
+        }, "mixnorm-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return new Trainer(cfg, data, dir, new Progress(System.out, quiet, "")).run(resume);
+        } finally {
+            StopSignal.stopped();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is already exiting: the hook is running and has just been released
+            }
+        }
+    }
+
+    static Path defaultOut(TrainConfig cfg) {
+        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return Path.of("runs", cfg.model + "-" + cfg.norm + "-" + time);
+    }
+
+}

@@ -1,0 +1,148 @@
+package io.mixnorm.lab.cli;
+
+import io.mixnorm.lab.train.TrainConfig;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The training options shared by {@code train}, {@code demo} and {@code bench}. Each option's
+ * field has the name of the {@link TrainConfig} field it sets, so one reflective pass applies
+ * them; the defaults shown in help are TrainConfig's own.
+ */
+public final class TrainOptions {
+    private static final TrainConfig D = new TrainConfig();
+
+    @Spec(Spec.Target.MIXEE)
+    private CommandSpec mixee;
+
+    @Option(names = "--model", description = "Model: cnn5 (default: ${DEFAULT-VALUE}).")
+    String model = D.model;
+
+    @Option(names = "--norm", description = "bn, mn (MixtureNorm) or modenorm at the --mn-layers; bn elsewhere "
+            + "(default: ${DEFAULT-VALUE}).")
+    String norm = D.norm;
+
+    @Option(names = "--mn-layers", description = "Layers that get --norm: names (conv2), 1-based indices, first:N "
+            + "or all, comma-separated (default: the model's, conv2 for cnn5).")
+    String mnLayers = D.mnLayers;
+
+    @Option(names = {"--components", "-K"}, description = "Mixture components / modes K (default: ${DEFAULT-VALUE}).")
+    int components = D.components;
+
+    @Option(names = "--mn-sample-mode", description = "MixtureNorm samples: position (one C-dim sample per "
+            + "pixel) or channel (1-D mixture per channel) (default: ${DEFAULT-VALUE}).")
+    String mnSampleMode = D.mnSampleMode;
+
+    @Option(names = "--mn-em-iterations", description = "EM iterations per mini-batch (default: ${DEFAULT-VALUE}).")
+    int mnEmIterations = D.mnEmIterations;
+
+    @Option(names = "--mn-fit-samples", description = "Rows subsampled for the mixture fit (default: ${DEFAULT-VALUE}).")
+    int mnFitSamples = D.mnFitSamples;
+
+    @Option(names = "--mn-inference", description = "MixtureNorm at inference: running or batch "
+            + "(default: ${DEFAULT-VALUE}).")
+    String mnInference = D.mnInference;
+
+    @Option(names = "--data", description = "CIFAR folder or .tar.gz (default: the embedded mini CIFAR-10).")
+    String data = D.data;
+
+    @Option(names = "--dataset", description = "cifar10 or cifar100 (default: ${DEFAULT-VALUE}).")
+    String dataset = D.dataset;
+
+    @Option(names = "--labels", description = "CIFAR-100 labels: fine or coarse (default: ${DEFAULT-VALUE}).")
+    String labels = D.labels;
+
+    @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+    long steps = D.steps;
+
+    @Option(names = "--epochs", description = "Epochs instead of --steps (default: unset).")
+    double epochs = D.epochs;
+
+    @Option(names = {"--batch-size", "-b"}, description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize = D.batchSize;
+
+    @Option(names = "--optimizer", description = "sgd, adam or adamw (default: ${DEFAULT-VALUE}).")
+    String optimizer = D.optimizer;
+
+    @Option(names = "--lr", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr = D.lr;
+
+    @Option(names = "--weight-decay", description = "Weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay = D.weightDecay;
+
+    @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum = D.momentum;
+
+    @Option(names = "--nesterov", negatable = true, description = "Nesterov momentum for SGD (default: ${DEFAULT-VALUE}).")
+    boolean nesterov = D.nesterov;
+
+    @Option(names = "--lr-schedule", description = "constant, cosine or step (÷10 at 50%% and 75%%) "
+            + "(default: ${DEFAULT-VALUE}).")
+    String lrSchedule = D.lrSchedule;
+
+    @Option(names = "--seed", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
+    long seed = D.seed;
+
+    @Option(names = "--eval-every", description = "Evaluate, log and checkpoint every N steps (default: ${DEFAULT-VALUE}).")
+    long evalEvery = D.evalEvery;
+
+    @Option(names = "--eval-batch-size", description = "Evaluation batch size (default: ${DEFAULT-VALUE}).")
+    int evalBatchSize = D.evalBatchSize;
+
+    @Option(names = "--augment", negatable = true, description = "Random crop (pad 4) and flip (default: ${DEFAULT-VALUE}).")
+    boolean augment = D.augment;
+
+    @Option(names = "--device", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device = D.device;
+
+    @Option(names = "--threads", description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
+    int threads = D.threads;
+
+    @Option(names = "--keep-checkpoints", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints = D.keepCheckpoints;
+
+    /**
+     * Sets the options on {@code cfg}: all of them when {@code onlyGiven} is false (cfg is fresh),
+     * else only those given on the command line (cfg came from --config or a run folder).
+     */
+    public void applyTo(TrainConfig cfg, boolean onlyGiven) {
+        for (String name : fieldNames()) {
+            if (onlyGiven && !given().contains(name)) {
+                continue;
+            }
+            try {
+                TrainConfig.class.getField(name).set(cfg, TrainOptions.class.getDeclaredField(name).get(this));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("option field without config field: " + name, e);
+            }
+        }
+    }
+
+    /** The config field names of the options given on the command line. */
+    public List<String> given() {
+        List<String> names = new ArrayList<>();
+        CommandLine.ParseResult pr = mixee.commandLine().getParseResult();
+        for (String name : fieldNames()) {
+            if (pr.hasMatchedOption(TrainConfig.optionName(name))) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    private static List<String> fieldNames() {
+        List<String> names = new ArrayList<>();
+        for (Field f : TrainOptions.class.getDeclaredFields()) {
+            if (!Modifier.isStatic(f.getModifiers()) && f.isAnnotationPresent(Option.class)) {
+                names.add(f.getName());
+            }
+        }
+        return names;
+    }
+}

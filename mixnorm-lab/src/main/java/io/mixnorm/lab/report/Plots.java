@@ -1,0 +1,58 @@
+package io.mixnorm.lab.report;
+
+import io.mixnorm.lab.util.AtomicFiles;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** PNG line charts (XChart, headless). Several panels are placed side by side in one image. */
+public final class Plots {
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    private Plots() {}
+
+    /** One line of a panel. */
+    public record Series(String name, double[] x, double[] y) {}
+
+    /** One chart: title, axis titles and its lines. */
+    public record Panel(String title, String xTitle, String yTitle, List<Series> series) {}
+
+    public static XYChart chart(Panel panel, int width, int height) {
+        XYChart chart = new XYChartBuilder().width(width).height(height).title(panel.title())
+                .xAxisTitle(panel.xTitle()).yAxisTitle(panel.yTitle()).build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
+        chart.getStyler().setMarkerSize(4);
+        for (Series s : panel.series()) {
+            if (s.x().length == 0) {
+                continue;
+            }
+            XYSeries xy = chart.addSeries(s.name(), s.x(), s.y());
+            xy.setMarker(s.x().length > 60 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+        }
+        return chart;
+    }
+
+    /** Writes the panels side by side into one PNG, atomically. */
+    public static void write(java.nio.file.Path png, List<Panel> panels) {
+        int w = 640;
+        int h = 440;
+        BufferedImage img = new BufferedImage(w * panels.size(), h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        for (int i = 0; i < panels.size(); i++) {
+            BufferedImage one = BitmapEncoder.getBufferedImage(chart(panels.get(i), w, h));
+            g.drawImage(one, i * w, 0, null);
+        }
+        g.dispose();
+        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+    }
+}

@@ -1,0 +1,173 @@
+package io.mixnorm.lab.train;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.util.AtomicFiles;
+import io.mixnorm.lab.util.Json;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoints of a run in {@code DIR/checkpoints/step-NNNNNNNN.ckpt}. Each file holds the trainer
+ * state (JSON), the model's parameters (DJL's format, running statistics included) and the
+ * optimizer buffers, followed by a SHA-256 of all of it. Files are written atomically; a file whose
+ * checksum does not match is never applied: loading falls back to the previous one with a warning.
+ */
+public final class CheckpointStore {
+    private static final byte[] MAGIC = "MIXNORM-CKPT-1\n".getBytes(StandardCharsets.US_ASCII);
+    private final Path dir;
+    private final int keep;
+
+    public CheckpointStore(Path runDir, int keep) {
+        this.dir = runDir.resolve("checkpoints");
+        this.keep = keep;
+    }
+
+    /** A checkpoint read back and verified. */
+    public record Loaded(Path file, TrainState state, List<NDArray> optimizerState) {}
+
+    public void save(TrainState state, Block block, List<NDArray> optimizerState) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream(1 << 22);
+        try (DataOutputStream out = new DataOutputStream(body)) {
+            out.write(MAGIC);
+            byte[] json = Json.GSON.toJson(state).getBytes(StandardCharsets.UTF_8);
+            out.writeInt(json.length);
+            out.write(json);
+            block.saveParameters(out);
+            out.writeInt(optimizerState.size());
+            for (NDArray a : optimizerState) {
+                byte[] b = a.encode();
+                out.writeInt(b.length);
+                out.write(b);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot serialize checkpoint", e);
+        }
+        byte[] bytes = body.toByteArray();
+        byte[] digest = sha256(bytes);
+        Path file = dir.resolve(String.format("step-%010d.ckpt", state.step));
+        AtomicFiles.write(file, out -> {
+            out.write(bytes);
+            out.write(digest);
+        });
+        prune();
+    }
+
+    /** Checkpoint files, newest first. */
+    public List<Path> list() {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("step-\\d+\\.ckpt"))
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
+                    .toList();
+        } catch (IOException e) {
+            throw new UserException("cannot list checkpoints in " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private void prune() {
+        List<Path> all = list();
+        for (int i = keep; i < all.size(); i++) {
+            try {
+                Files.deleteIfExists(all.get(i));
+            } catch (IOException ignored) {
+                // an old checkpoint left behind costs disk, not correctness
+            }
+        }
+    }
+
+    /**
+     * Loads the newest checkpoint that verifies into {@code block}; warns about and skips any that
+     * do not. Returns null when the run has no checkpoint at all.
+     */
+    public Loaded loadLatest(NDManager manager, Block block) {
+        List<Path> files = list();
+        for (Path f : files) {
+            try {
+                return load(f, manager, block);
+            } catch (CorruptCheckpointException e) {
+                System.err.println("mixnorm: warning: skipping checkpoint " + f + ": " + e.getMessage()
+                        + "; falling back to an older one");
+            }
+        }
+        if (!files.isEmpty()) {
+            throw new UserException("no usable checkpoint in " + dir + ": all " + files.size() + " are corrupted");
+        }
+        return null;
+    }
+
+    /** Thrown for a checkpoint that fails its checksum or cannot be parsed. */
+    static final class CorruptCheckpointException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CorruptCheckpointException(String m) {
+            super(m);
+        }
+    }
+
+    Loaded load(Path file, NDManager manager, Block block) throws CorruptCheckpointException {
+        byte[] all;
+        try {
+            all = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new CorruptCheckpointException("unreadable (" + e.getMessage() + ")");
+        }
+        if (all.length < MAGIC.length + 32) {
+            throw new CorruptCheckpointException("truncated (" + all.length + " bytes)");
+        }
+        byte[] body = Arrays.copyOf(all, all.length - 32);
+        byte[] digest = Arrays.copyOfRange(all, all.length - 32, all.length);
+        if (!MessageDigest.isEqual(digest, sha256(body))) {
+            throw new CorruptCheckpointException("checksum mismatch (file damaged or incomplete)");
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
+            byte[] magic = in.readNBytes(MAGIC.length);
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw new CorruptCheckpointException("not a mixnorm checkpoint");
+            }
+            byte[] json = in.readNBytes(in.readInt());
+            TrainState state = Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), TrainState.class);
+            block.loadParameters(manager, in);
+            for (Parameter p : block.getParameters().values()) {
+                if (p.requiresGradient()) {
+                    p.getArray().setRequiresGradient(true);
+                }
+            }
+            int n = in.readInt();
+            List<NDArray> opt = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                opt.add(NDArray.decode(manager, in.readNBytes(in.readInt())));
+            }
+            return new Loaded(file, state, opt);
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            throw new CorruptCheckpointException("cannot parse: " + e.getMessage());
+        }
+    }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.mixnorm.lab.train;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * Reports training progress: a one-line bar redrawn in place on a terminal, or one log line per
+ * evaluation when quiet or when the output is not a terminal (logs, CI).
+ */
+public final class Progress {
+    private final PrintStream out;
+    private final boolean bar;
+    private final String label;
+    private long lastDraw;
+
+    public Progress(PrintStream out, boolean quiet, String label) {
+        this.out = out;
+        this.bar = !quiet && System.console() != null;
+        this.label = label;
+    }
+
+    /** A silent progress, for tests and library use. */
+    public static Progress silent() {
+        return new Progress(new PrintStream(java.io.OutputStream.nullOutputStream()), true, "");
+    }
+
+    public void step(long step, long total, double loss, double acc, double imgPerSec) {
+        if (!bar) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastDraw < 200_000_000L && step < total) {
+            return;
+        }
+        lastDraw = now;
+        int width = 24;
+        int filled = (int) (width * step / Math.max(1, total));
+        String b = "=".repeat(filled) + (filled < width ? ">" + " ".repeat(width - filled - 1) : "");
+        double eta = imgPerSec > 0 ? 0 : 0;
+        out.printf(Locale.ROOT, "\r%s step %d/%d [%s] loss %.4f acc %5.1f%% %6.0f img/s%s", label, step, total, b,
+                loss, 100 * acc, imgPerSec, eta > 0 ? "" : "   ");
+        out.flush();
+    }
+
+    public void evaluation(MetricsRow r, long total) {
+        if (bar) {
+            out.print("\r" + " ".repeat(100) + "\r");
+        }
+        out.printf(Locale.ROOT, "%s step %d/%d  epoch %.2f  lr %.3g  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%"
+                + "  %.0f img/s  %.0fs%n", label, r.step(), total, r.epoch(), r.lr(), r.trainLoss(), 100 * r.trainAccuracy(),
+                r.testLoss(), 100 * r.testAccuracy(), r.imagesPerSecond(), r.elapsedSeconds());
+        out.flush();
+    }
+
+    public void message(String s) {
+        if (bar) {
+            out.print("\r" + " ".repeat(100) + "\r");
+        }
+        out.println(s);
+        out.flush();
+    }
+}

@@ -1,0 +1,117 @@
+package io.mixnorm.lab.train;
+
+import ai.djl.nn.Parameter;
+import io.mixnorm.lab.models.LayerInfo;
+import io.mixnorm.lab.models.ModelZoo;
+import io.mixnorm.lab.report.Plots;
+import io.mixnorm.lab.util.AtomicFiles;
+import io.mixnorm.lab.util.Json;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/** The files of a run folder; each is rewritten whole and atomically after every evaluation. */
+final class RunFiles {
+    static final String CONFIG = "config.json";
+    static final String METRICS = "metrics.csv";
+    static final String SUMMARY = "summary.json";
+    static final String PLOT = "curves.png";
+
+    private final Path dir;
+    private final TrainConfig cfg;
+    private final ModelZoo.BuiltModel model;
+    private final int trainSize;
+
+    RunFiles(Path dir, TrainConfig cfg, ModelZoo.BuiltModel model, int trainSize) {
+        this.dir = dir;
+        this.cfg = cfg;
+        this.model = model;
+        this.trainSize = trainSize;
+    }
+
+    void writeConfig() {
+        AtomicFiles.writeString(dir.resolve(CONFIG), cfg.toJson() + "\n");
+    }
+
+    String normDescription() {
+        List<String> special = specialLayers();
+        return special.isEmpty() ? "bn everywhere" : cfg.norm + (cfg.norm.equals("bn") ? "" : " (K=" + cfg.components + ")")
+                + " at " + String.join(",", special) + ", bn elsewhere";
+    }
+
+    private List<String> specialLayers() {
+        return model.norms().stream().filter(l -> !l.norm().equals("bn")).map(LayerInfo::name).toList();
+    }
+
+    void writeResults(TrainState st, long total, String status) {
+        StringBuilder csv = new StringBuilder(MetricsRow.CSV_HEADER).append('\n');
+        for (MetricsRow r : st.metrics) {
+            csv.append(r.toCsv()).append('\n');
+        }
+        AtomicFiles.writeString(dir.resolve(METRICS), csv.toString());
+        AtomicFiles.writeString(dir.resolve(SUMMARY), Json.GSON.toJson(summary(st, total, status).toJsonMap()) + "\n");
+        writePlot(st.metrics);
+    }
+
+    RunSummary summary(TrainState st, long total) {
+        return summary(st, total, st.step >= total ? "finished" : "interrupted");
+    }
+
+    private RunSummary summary(TrainState st, long total, String status) {
+        MetricsRow best = null;
+        for (MetricsRow r : st.metrics) {
+            if (best == null || r.testAccuracy() > best.testAccuracy()) {
+                best = r;
+            }
+        }
+        MetricsRow last = st.metrics.isEmpty() ? null : st.metrics.get(st.metrics.size() - 1);
+        long params = 0;
+        for (Parameter p : model.block().getParameters().values()) {
+            if (p.requiresGradient()) {
+                params += p.getArray().getShape().size();
+            }
+        }
+        return new RunSummary(status, cfg.model, cfg.norm, specialLayers(), st.step, total,
+                st.imagesSeen / (double) trainSize,
+                best == null ? Double.NaN : best.testAccuracy(), best == null ? 0 : best.step(),
+                last == null ? Double.NaN : last.testAccuracy(), last == null ? Double.NaN : last.testLoss(),
+                last == null ? Double.NaN : last.trainLoss(),
+                st.trainSeconds > 0 ? st.imagesSeen / st.trainSeconds : 0, st.trainSeconds, st.elapsedSeconds, params,
+                cfg.seed);
+    }
+
+    private void writePlot(List<MetricsRow> rows) {
+        double[] steps = rows.stream().mapToDouble(MetricsRow::step).toArray();
+        String title = cfg.model + " " + cfg.norm + " (" + cfg.dataset + ", seed " + cfg.seed + ")";
+        Plots.write(dir.resolve(PLOT), List.of(
+                new Plots.Panel("Accuracy — " + title, "steps", "accuracy", List.of(
+                        new Plots.Series("test", steps, rows.stream().mapToDouble(MetricsRow::testAccuracy).toArray()),
+                        new Plots.Series("train", steps, rows.stream().mapToDouble(MetricsRow::trainAccuracy).toArray()))),
+                new Plots.Panel("Loss — " + title, "steps", "cross-entropy", List.of(
+                        new Plots.Series("test", steps, rows.stream().mapToDouble(MetricsRow::testLoss).toArray()),
+                        new Plots.Series("train", steps, rows.stream().mapToDouble(MetricsRow::trainLoss).toArray())))));
+    }
+
+    /** Null when {@code b} may continue a run started with {@code a}; else the first differing setting. */
+    static String configMismatch(TrainConfig a, TrainConfig b) {
+        TrainConfig x = a.copy();
+        TrainConfig y = b.copy();
+        // Settings that may change between segments: budget and how fast we compute.
+        for (TrainConfig c : List.of(x, y)) {
+            c.steps = 0;
+            c.epochs = 0;
+            c.threads = 0;
+            c.keepCheckpoints = 0;
+        }
+        for (java.lang.reflect.Field f : TrainConfig.class.getFields()) {
+            try {
+                if (!Objects.equals(f.get(x), f.get(y))) {
+                    return TrainConfig.optionName(f.getName()) + " (" + f.get(a) + " there, " + f.get(b) + " now)";
+                }
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return null;
+    }
+}

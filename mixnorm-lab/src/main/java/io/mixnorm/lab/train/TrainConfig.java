@@ -1,0 +1,174 @@
+package io.mixnorm.lab.train;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonSyntaxException;
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.models.NormKind;
+import io.mixnorm.lab.models.NormSpec;
+import io.mixnorm.lab.util.Json;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Everything a training run depends on. Saved as {@code config.json} in the run folder; that file
+ * is a valid {@code --config} to run the same experiment again. JSON keys are the field names.
+ * Defaults follow the third-party reproduction of the paper's CNN study (spec §8): AdamW, lr 1e-3,
+ * weight decay 1e-4.
+ */
+public final class TrainConfig {
+    public String model = "cnn5";
+    public String norm = "bn";
+    /** Layers that get {@link #norm} when it is not bn; empty = the model's default (cnn5: conv2). */
+    public String mnLayers = "";
+    public int components = 3;
+    public String mnSampleMode = "position";
+    public int mnEmIterations = 2;
+    public int mnFitSamples = 4096;
+    public String mnInference = "running";
+    /** Data source: a folder or .tar.gz archive; empty = the embedded mini CIFAR-10. */
+    public String data = "";
+    public String dataset = "cifar10";
+    /** CIFAR-100 only: fine (100 classes) or coarse (20). */
+    public String labels = "fine";
+    public long steps = 2000;
+    /** When positive, overrides {@link #steps}: full passes over the training set. */
+    public double epochs = 0;
+    public int batchSize = 128;
+    public String optimizer = "adamw";
+    public double lr = 1e-3;
+    public double weightDecay = 1e-4;
+    /** SGD momentum (ignored by Adam/AdamW, which use betas 0.9/0.999). */
+    public double momentum = 0.9;
+    public boolean nesterov = false;
+    /** constant, cosine, or step (lr ÷10 at 50% and 75% of the budget). */
+    public String lrSchedule = "constant";
+    public long seed = 1;
+    public long evalEvery = 100;
+    public int evalBatchSize = 500;
+    public boolean augment = true;
+    public String device = "cpu";
+    /** PyTorch intra-op threads; 0 = the engine's default (all cores). */
+    public int threads = 0;
+    /** Checkpoints kept in the run folder (newest first); a checkpoint is written at every evaluation. */
+    public int keepCheckpoints = 3;
+
+    private static final Set<String> OPTIMIZERS = Set.of("sgd", "adam", "adamw");
+    private static final Set<String> SCHEDULES = Set.of("constant", "cosine", "step");
+
+    /** Reads a config file; unknown keys and wrong types are errors naming the file and key. */
+    public static TrainConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new UserException("--config " + file + ": cannot read (" + e.getMessage() + ")");
+        }
+        JsonObject obj;
+        try {
+            JsonElement el = JsonParser.parseString(text);
+            if (!el.isJsonObject()) {
+                throw new UserException("--config " + file + ": expected a JSON object");
+            }
+            obj = el.getAsJsonObject();
+        } catch (JsonSyntaxException e) {
+            throw new UserException("--config " + file + ": not valid JSON (" + e.getMessage() + ")");
+        }
+        List<String> known = fieldNames();
+        for (String key : obj.keySet()) {
+            if (!known.contains(key)) {
+                throw new UserException("--config " + file + ": unknown key '" + key + "'");
+            }
+        }
+        TrainConfig cfg = new TrainConfig();
+        for (Field f : TrainConfig.class.getFields()) {
+            if (obj.has(f.getName())) {
+                try {
+                    f.set(cfg, Json.GSON.fromJson(obj.get(f.getName()), f.getType()));
+                } catch (JsonSyntaxException | IllegalAccessException | NumberFormatException e) {
+                    throw new UserException("--config " + file + ": key '" + f.getName() + "' must be a "
+                            + f.getType().getSimpleName() + ", got " + obj.get(f.getName()));
+                }
+            }
+        }
+        cfg.validate();
+        return cfg;
+    }
+
+    /** The CLI option that sets a field: mnLayers → --mn-layers. */
+    public static String optionName(String field) {
+        return "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public String toJson() {
+        return Json.GSON.toJson(this);
+    }
+
+    public TrainConfig copy() {
+        return Json.GSON.fromJson(toJson(), TrainConfig.class);
+    }
+
+    static List<String> fieldNames() {
+        List<String> names = new ArrayList<>();
+        for (Field f : TrainConfig.class.getFields()) {
+            if (!Modifier.isStatic(f.getModifiers())) {
+                names.add(f.getName());
+            }
+        }
+        return names;
+    }
+
+    /** Throws a {@link UserException} naming the option for the first value out of range. */
+    public void validate() {
+        NormKind.parse(norm);
+        require(components >= 1, "--components", "must be at least 1, got " + components);
+        require(Set.of("position", "channel").contains(mnSampleMode), "--mn-sample-mode", "must be position or channel");
+        require(mnEmIterations >= 0, "--mn-em-iterations", "must be >= 0");
+        require(mnFitSamples >= 1, "--mn-fit-samples", "must be >= 1");
+        require(Set.of("running", "batch").contains(mnInference), "--mn-inference", "must be running or batch");
+        require(Set.of("cifar10", "cifar100").contains(dataset), "--dataset", "must be cifar10 or cifar100, got '" + dataset + "'");
+        require(Set.of("fine", "coarse").contains(labels), "--labels", "must be fine or coarse");
+        require(steps >= 1, "--steps", "must be at least 1, got " + steps);
+        require(epochs >= 0 && Double.isFinite(epochs), "--epochs", "must be positive");
+        require(batchSize >= 1, "--batch-size", "must be at least 1, got " + batchSize);
+        require(OPTIMIZERS.contains(optimizer), "--optimizer", "must be sgd, adam or adamw, got '" + optimizer + "'");
+        require(lr > 0 && Double.isFinite(lr), "--lr", "must be a positive number, got " + lr);
+        require(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay", "must be >= 0, got " + weightDecay);
+        require(momentum >= 0 && momentum < 1, "--momentum", "must be in [0, 1), got " + momentum);
+        require(SCHEDULES.contains(lrSchedule), "--lr-schedule", "must be constant, cosine or step");
+        require(evalEvery >= 1, "--eval-every", "must be at least 1, got " + evalEvery);
+        require(evalBatchSize >= 1, "--eval-batch-size", "must be at least 1");
+        require(Set.of("cpu", "gpu").contains(device), "--device", "must be cpu or gpu, got '" + device + "'");
+        require(threads >= 0, "--threads", "must be >= 0");
+        require(keepCheckpoints >= 1, "--keep-checkpoints", "must be at least 1");
+    }
+
+    private static void require(boolean ok, String option, String message) {
+        if (!ok) {
+            throw new UserException(option + ": " + message);
+        }
+    }
+
+    /** The norm layers this config asks for. */
+    public NormSpec normSpec() {
+        NormKind kind = NormKind.parse(norm);
+        return new NormSpec(kind, mnLayers, components,
+                new NormSpec.MixtureOptions(mnSampleMode, mnEmIterations, mnFitSamples, mnInference, 0.1f, 1e-5f), seed);
+    }
+
+    /** Total optimizer steps: from {@link #epochs} when set (whole batches only), else {@link #steps}. */
+    public long totalSteps(int trainSize) {
+        if (epochs > 0) {
+            long perEpoch = Math.max(1, trainSize / batchSize);
+            return Math.max(1, Math.round(epochs * perEpoch));
+        }
+        return steps;
+    }
+}

@@ -1,0 +1,161 @@
+package io.mixnorm.lab.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.data.BatchStream;
+import io.mixnorm.lab.data.CifarDataset;
+import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.data.Standardization;
+import io.mixnorm.lab.models.ModelZoo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The training loop of the lab: mini-batch steps with autograd, evaluation on the test set every
+ * {@code evalEvery} steps, and after each evaluation the run folder's files (metrics.csv,
+ * summary.json, curves.png, a checkpoint) rewritten atomically. A resumed run continues exactly:
+ * weights, running statistics, optimizer buffers, and the data stream's position all come from
+ * the checkpoint, and the data order and augmentation are pure functions of (seed, epoch, index).
+ */
+public final class Trainer {
+    private final TrainConfig cfg;
+    private final CifarSplits data;
+    private final Path runDir;
+    private final Progress progress;
+
+    public Trainer(TrainConfig cfg, CifarSplits data, Path runDir, Progress progress) {
+        this.cfg = cfg;
+        this.data = data;
+        this.runDir = runDir;
+        this.progress = progress;
+    }
+
+    /** Trains to the configured budget (or continues from the newest checkpoint when resuming). */
+    public RunSummary run(boolean resume) {
+        CifarDataset train = data.train();
+        if (cfg.batchSize > train.size()) {
+            throw new UserException("--batch-size " + cfg.batchSize + " is larger than the training set ("
+                    + train.size() + " images)");
+        }
+        long total = cfg.totalSteps(train.size());
+        Device device = Devices.resolve(cfg.device);
+        try (NDManager root = NDManager.newBaseManager(device)) {
+            PreparedModel pm = PreparedModel.of(cfg, train.numClasses(), root);
+            ModelZoo.BuiltModel model = pm.model();
+            Block net = model.block();
+            Optimizer opt = pm.optimizer();
+            Standardization std = Standardization.fit(train);
+            BatchStream stream = trainStream(train, std);
+            CheckpointStore checkpoints = new CheckpointStore(runDir, cfg.keepCheckpoints);
+            RunFiles files = new RunFiles(runDir, cfg, model, train.size());
+            TrainState st = resume ? restore(checkpoints, root, net, opt, stream) : null;
+            if (st == null) {
+                st = new TrainState();
+                st.configJson = cfg.toJson();
+                files.writeConfig();
+            }
+            progress.message(String.format("%s: %s, %s on %d/%d images, %d steps of %d, %s lr %.3g, seed %d, %s",
+                    runDir, model.name(), files.normDescription(), train.size(), data.test().size(), total,
+                    cfg.batchSize, cfg.optimizer, cfg.lr, cfg.seed, device));
+            Evaluator evaluator = new Evaluator(net, pm.parameterStore(), root, data.test(), std, cfg.evalBatchSize);
+            loop(total, st, stream, pm, evaluator, checkpoints, files);
+            return files.summary(st, total);
+        }
+    }
+
+    private BatchStream trainStream(CifarDataset train, Standardization std) {
+        return BatchStream.builder(train, std).batchSize(cfg.batchSize).seed(cfg.seed).shuffle(true)
+                .augment(cfg.augment).dropLast(true).build();
+    }
+
+    private TrainState restore(CheckpointStore checkpoints, NDManager root, Block net, Optimizer opt, BatchStream stream) {
+        CheckpointStore.Loaded loaded = checkpoints.loadLatest(root, net);
+        if (loaded == null) {
+            return null;
+        }
+        TrainState st = loaded.state();
+        TrainConfig saved = new com.google.gson.Gson().fromJson(st.configJson, TrainConfig.class);
+        String mismatch = RunFiles.configMismatch(saved, cfg);
+        if (mismatch != null) {
+            throw new UserException("--resume: the run in " + runDir + " was started with a different " + mismatch);
+        }
+        opt.restore(loaded.optimizerState(), st.optimizerSteps);
+        loaded.optimizerState().forEach(NDArray::close);
+        stream.seek(st.streamEpoch, st.streamPosition);
+        progress.message("resumed from " + loaded.file().getFileName() + " at step " + st.step);
+        return st;
+    }
+
+    private void loop(long total, TrainState st, BatchStream stream, PreparedModel pm, Evaluator evaluator,
+            CheckpointStore checkpoints, RunFiles files) {
+        Block net = pm.model().block();
+        Optimizer opt = pm.optimizer();
+        double lossSum = 0;
+        long correct = 0;
+        long seen = 0;
+        long segmentStart = System.nanoTime();
+        long trainNanos = 0;
+        long evalImages = 0;
+        while (st.step < total) {
+            double lr = LrSchedule.at(cfg.lrSchedule, cfg.lr, st.step, total);
+            long t0 = System.nanoTime();
+            BatchStream.Batch batch = stream.next();
+            long step = st.step;
+            TrainStep.Result r = pm.step().run(batch.images(), batch.labels(), batch.size(), lr, x -> {
+                throw new DivergedException("training diverged at step " + (step + 1) + ": the loss is not finite; "
+                        + Diagnostics.firstNonFinite(net, pm.parameterStore(), x, pm.trainable()) + "; the last good checkpoint is kept in "
+                        + runDir.resolve("checkpoints"));
+            });
+            trainNanos += System.nanoTime() - t0;
+            st.step++;
+            st.optimizerSteps = opt.stepCount();
+            st.streamEpoch = stream.epoch();
+            st.streamPosition = stream.position();
+            st.imagesSeen += batch.size();
+            lossSum += r.loss() * batch.size();
+            correct += r.correct();
+            seen += batch.size();
+            evalImages += batch.size();
+            double ips = evalImages / (trainNanos / 1e9);
+            progress.step(st.step, total, lossSum / seen, correct / (double) seen, ips);
+            boolean stop = StopSignal.requested();
+            if (st.step % cfg.evalEvery == 0 || st.step == total || stop) {
+                st.trainSeconds += trainNanos / 1e9;
+                EvalResult ev = evaluator.evaluate();
+                long now = System.nanoTime();
+                st.elapsedSeconds += (now - segmentStart) / 1e9;
+                segmentStart = now;
+                double epoch = st.imagesSeen / (double) data.train().size();
+                MetricsRow row = new MetricsRow(st.step, epoch, lr, lossSum / seen, correct / (double) seen, ev.loss(),
+                        ev.accuracy(), ips, st.elapsedSeconds);
+                st.metrics.add(row);
+                Diagnostics.requireFiniteParameters(net, st.step, runDir);
+                checkpoints.save(st, net, opt.stateArrays());
+                files.writeResults(st, total, stop && st.step < total ? "interrupted" : st.step >= total ? "finished" : "running");
+                progress.evaluation(row, total);
+                lossSum = 0;
+                correct = 0;
+                seen = 0;
+                trainNanos = 0;
+                evalImages = 0;
+                if (stop) {
+                    progress.message("stopped at step " + st.step + "; continue with --resume --out " + runDir);
+                    return;
+                }
+            }
+        }
+    }
+
+    /** True when {@code dir} already holds a run (its config file). */
+    public static boolean hasRun(Path dir) {
+        return Files.exists(dir.resolve(RunFiles.CONFIG));
+    }
+
+    /** The resolved config saved in a run folder. */
+    public static TrainConfig savedConfig(Path dir) {
+        return TrainConfig.load(dir.resolve(RunFiles.CONFIG));
+    }
+}

@@ -1,0 +1,121 @@
+package io.mixnorm.lab.train.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.mixnorm.lab.train.PreparedModel;
+import io.mixnorm.lab.train.TrainConfig;
+import io.mixnorm.lab.train.TrainStep;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Times {@link TrainStep} — exactly the trainer's step — on synthetic batches. */
+public final class StepBenchmark {
+    private StepBenchmark() {}
+
+    /** Timings of one variant; FLOPs count convolutions and FC only, training = 3× forward. */
+    public record Result(String variant, int batchSize, double[] stepMs, long forwardFlopsPerImage, long peakRssBytes) {
+        public double median() {
+            return percentile(0.5);
+        }
+
+        public double percentile(double q) {
+            double[] s = stepMs.clone();
+            Arrays.sort(s);
+            return s[Math.min(s.length - 1, (int) Math.floor(q * (s.length - 1) + 0.5))];
+        }
+
+        public Map<String, Object> toJsonMap(double peakGflops) {
+            double ips = batchSize / (median() / 1e3);
+            double gflops = ips * 3.0 * forwardFlopsPerImage / 1e9;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("variant", variant);
+            m.put("batch_size", batchSize);
+            m.put("images_per_second", ips);
+            m.put("step_ms_median", median());
+            m.put("step_ms_p90", percentile(0.9));
+            m.put("step_ms_min", Arrays.stream(stepMs).min().orElse(Double.NaN));
+            m.put("train_flops_per_image", 3.0 * forwardFlopsPerImage);
+            m.put("gflops", gflops);
+            m.put("fraction_of_peak", gflops / peakGflops);
+            m.put("peak_rss_mb", peakRssBytes / 1048576.0);
+            return m;
+        }
+    }
+
+    public static Result run(TrainConfig cfg, NDManager parent, int warmup, int repeats) {
+        resetPeakRss();
+        try (NDManager root = parent.newSubManager()) {
+            PreparedModel pm = PreparedModel.of(cfg, 10, root);
+            int b = cfg.batchSize;
+            SplittableRandom rnd = new SplittableRandom(cfg.seed);
+            float[] images = new float[b * 3 * 32 * 32];
+            for (int i = 0; i < images.length; i++) {
+                images[i] = (float) rnd.nextGaussian();
+            }
+            int[] labels = new int[b];
+            for (int i = 0; i < b; i++) {
+                labels[i] = rnd.nextInt(10);
+            }
+            double[] ms = new double[repeats];
+            for (int i = 0; i < warmup + repeats; i++) {
+                long t0 = System.nanoTime();
+                pm.step().run(images, labels, b, cfg.lr, x -> {
+                    throw new IllegalStateException("benchmark step produced a non-finite loss");
+                });
+                if (i >= warmup) {
+                    ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+            String name = cfg.norm + (cfg.norm.equals("bn") ? "" : ":" + (cfg.mnLayers.isEmpty() ? "default" : cfg.mnLayers));
+            return new Result(name, b, ms, pm.model().forwardFlopsPerImage(), peakRss());
+        }
+    }
+
+    /** GFLOP/s of a 2048×2048 float32 matrix product, best of 5: the practical FP32 peak here. */
+    public static double measureMatmulGflops(NDManager parent) {
+        int n = 2048;
+        double best = 0;
+        try (NDManager m = parent.newSubManager()) {
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray c = m.randomNormal(new Shape(n, n));
+            for (int i = 0; i < 6; i++) {
+                long t0 = System.nanoTime();
+                try (NDArray p = a.matMul(c)) {
+                    p.getFloat(0, 0);
+                }
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (i > 0) {
+                    best = Math.max(best, 2.0 * n * n * n / s / 1e9);
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Linux: write 5 to clear_refs resets the peak resident set size (VmHWM). */
+    private static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (Exception ignored) {
+            // not Linux or not permitted: the peak then covers the whole process
+        }
+    }
+
+    private static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (Exception ignored) {
+            // unknown on this platform
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,147 @@
+package io.mixnorm.lab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.mixnorm.lab.data.CifarDataset;
+import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.train.SyntheticCifar;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI end to end, in-process: exit codes, one-line errors, and the files a run leaves. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Outcome(int code, String out, String err) {}
+
+    static Outcome run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static void assertUsageError(Outcome o, String mustMention) {
+        assertEquals(2, o.code(), o.err());
+        String[] lines = o.err().strip().split("\n");
+        assertEquals(1, lines.length, "one line, no stack trace: " + o.err());
+        assertTrue(lines[0].contains(mustMention), lines[0]);
+        assertFalse(o.err().contains("Exception"), o.err());
+    }
+
+    /** Writes a CIFAR-10 folder in the official record format from the synthetic task. */
+    private Path cifarFolder() throws IOException {
+        CifarSplits s = SyntheticCifar.make(128, 64, 9);
+        Path dir = tmp.resolve("cifar");
+        Files.createDirectories(dir);
+        write(s.train(), dir.resolve("data_batch_1.bin"));
+        write(s.test(), dir.resolve("test_batch.bin"));
+        return dir;
+    }
+
+    private static void write(CifarDataset d, Path file) throws IOException {
+        byte[] out = new byte[d.size() * 3073];
+        for (int i = 0; i < d.size(); i++) {
+            out[i * 3073] = (byte) d.label(i);
+            System.arraycopy(d.image(i), 0, out, i * 3073 + 1, 3072);
+        }
+        Files.write(file, out);
+    }
+
+    @Test
+    void unknownFlagAndBadValuesAreOneLineUsageErrors() {
+        assertUsageError(run("train", "--bogus"), "--bogus");
+        assertUsageError(run("train", "--lr", "abc"), "--lr");
+        assertUsageError(run("train", "--lr", "-1", "--out", tmp.resolve("r").toString()), "--lr");
+        assertUsageError(run("train", "--optimizer", "rmsprop", "--out", tmp.resolve("r").toString()), "--optimizer");
+        assertUsageError(run("train", "--norm", "mn", "--mn-layers", "conv9", "--data", tmp.toString(),
+                "--out", tmp.resolve("r").toString()), "conv9");
+        assertFalse(Files.exists(tmp.resolve("r")), "no run folder is left behind");
+    }
+
+    @Test
+    void missingDataNamesThePath() {
+        Path missing = tmp.resolve("nowhere");
+        Outcome o = run("train", "--data", missing.toString(), "--out", tmp.resolve("r").toString());
+        assertUsageError(o, missing.toString());
+        assertFalse(Files.exists(tmp.resolve("r")));
+    }
+
+    @Test
+    void trainWritesARunAndRefusesToOverwriteIt() throws IOException {
+        Path data = cifarFolder();
+        Path out = tmp.resolve("run");
+        Outcome o = run("train", "--data", data.toString(), "--steps", "12", "--eval-every", "6", "--batch-size", "16",
+                "--no-augment", "--quiet", "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("best test accuracy"), o.out());
+        for (String f : new String[] {"config.json", "metrics.csv", "summary.json", "curves.png"}) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        assertUsageError(run("train", "--data", data.toString(), "--out", out.toString()), "--resume");
+        Outcome more = run("train", "--out", out.toString(), "--resume", "--steps", "18", "--quiet");
+        assertEquals(0, more.code(), more.err());
+        assertTrue(more.out().contains("resumed from"), more.out());
+        assertUsageError(run("train", "--out", out.toString(), "--resume", "--lr", "0.1"), "--lr");
+        Outcome rerun = run("train", "--config", out.resolve("config.json").toString(), "--quiet",
+                "--out", tmp.resolve("again").toString());
+        assertEquals(0, rerun.code(), rerun.err());
+    }
+
+    @Test
+    void resumeWithoutARunIsAUsageError() {
+        assertUsageError(run("train", "--resume", "--out", tmp.resolve("empty").toString()), "holds no run");
+        assertUsageError(run("train", "--resume"), "--out");
+    }
+
+    @Test
+    void summaryJsonListsLayersAndParameters() {
+        Outcome o = run("summary", "--model", "cnn5", "--json");
+        assertEquals(0, o.code(), o.err());
+        JsonObject j = JsonParser.parseString(o.out()).getAsJsonObject();
+        assertEquals(1_442_122L, j.get("parameters").getAsLong());
+        JsonArray layers = j.getAsJsonArray("layers");
+        assertEquals(4, layers.size());
+        assertEquals("conv2", layers.get(1).getAsJsonObject().get("name").getAsString());
+        assertEquals("bn", layers.get(1).getAsJsonObject().get("norm").getAsString());
+        Outcome text = run("summary");
+        assertEquals(0, text.code());
+        assertTrue(text.out().contains("1,442,122"), text.out());
+    }
+
+    @Test
+    void benchJsonReportsThroughput() {
+        Outcome o = run("bench", "--batch-size", "8", "--warmup", "1", "--repeats", "2", "--peak-gflops", "100", "--json");
+        assertEquals(0, o.code(), o.err());
+        JsonObject j = JsonParser.parseString(o.out()).getAsJsonObject();
+        assertTrue(j.get("images_per_second").getAsDouble() > 0);
+        assertTrue(j.get("step_ms_median").getAsDouble() > 0);
+        assertEquals(100.0, j.get("peak_gflops").getAsDouble());
+    }
+
+    @Test
+    void downloadRejectsUnknownDatasets() {
+        assertUsageError(run("download", "imagenet", "--to", tmp.toString()), "imagenet");
+    }
+}
