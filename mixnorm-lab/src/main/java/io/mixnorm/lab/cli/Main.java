@@ -53,6 +53,8 @@ public final class Main implements Runnable {
         System.setProperty("java.awt.headless", "true");
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
                 System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+        // DJL probes for CUDA on every engine start; on a CPU-only machine that is noise, not a warning.
+        System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
     }
 
     @Override
