@@ -24,7 +24,8 @@ public final class Progress {
         return new Progress(new PrintStream(java.io.OutputStream.nullOutputStream()), true, "");
     }
 
-    public void step(long step, long total, double loss, double acc, double imgPerSec) {
+    /** Redraws the bar (at most 5 times a second); {@code etaSeconds} excludes evaluations. */
+    public void step(long step, long total, double loss, double acc, double imgPerSec, double etaSeconds) {
         if (!bar) {
             return;
         }
@@ -36,9 +37,9 @@ public final class Progress {
         int width = 24;
         int filled = (int) (width * step / Math.max(1, total));
         String b = "=".repeat(filled) + (filled < width ? ">" + " ".repeat(width - filled - 1) : "");
-        double eta = imgPerSec > 0 ? 0 : 0;
-        out.printf(Locale.ROOT, "\r%s step %d/%d [%s] loss %.4f acc %5.1f%% %6.0f img/s%s", label, step, total, b,
-                loss, 100 * acc, imgPerSec, eta > 0 ? "" : "   ");
+        long eta = Math.round(etaSeconds);
+        out.printf(Locale.ROOT, "\r%s step %d/%d [%s] loss %.4f acc %5.1f%% %6.0f img/s ETA %d:%02d ", label, step,
+                total, b, loss, 100 * acc, imgPerSec, eta / 60, eta % 60);
         out.flush();
     }
 

@@ -120,7 +120,8 @@ public final class Trainer {
             seen += batch.size();
             evalImages += batch.size();
             double ips = evalImages / (trainNanos / 1e9);
-            progress.step(st.step, total, lossSum / seen, correct / (double) seen, ips);
+            progress.step(st.step, total, lossSum / seen, correct / (double) seen, ips,
+                    (total - st.step) * (double) cfg.batchSize / ips);
             boolean stop = StopSignal.requested();
             if (st.step % cfg.evalEvery == 0 || st.step == total || stop) {
                 st.trainSeconds += trainNanos / 1e9;
