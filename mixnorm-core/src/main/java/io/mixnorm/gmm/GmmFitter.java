@@ -30,12 +30,15 @@ import java.util.SplittableRandom;
  */
 public final class GmmFitter {
 
+    private static final double LOG_2PI = Math.log(2 * Math.PI);
+
     private final int emIterations;
     private final int lloydIterations;
     private final double varianceFloorAbs;
     private final double varianceFloorRel;
     private final double weightFloor;
     private final double reseedFraction;
+    private final boolean trackFinalLogLikelihood;
 
     private GmmFitter(Builder b) {
         emIterations = b.emIterations;
@@ -44,6 +47,7 @@ public final class GmmFitter {
         varianceFloorRel = b.varianceFloorRel;
         weightFloor = b.weightFloor;
         reseedFraction = b.reseedFraction;
+        trackFinalLogLikelihood = b.trackFinalLogLikelihood;
     }
 
     /** @return a builder with the defaults of the specification */
@@ -64,6 +68,9 @@ public final class GmmFitter {
     /**
      * Fits a mixture.
      *
+     * <p>Internally the data are centred per channel (the EM arithmetic is translation invariant;
+     * centring only protects the one-pass variance {@code Σ τ x² / n − μ²} against cancellation).
+     *
      * @param data row-major {@code m×dim} samples
      * @param m number of rows, ≥ 1
      * @param dim dimension, ≥ 1
@@ -78,32 +85,30 @@ public final class GmmFitter {
         if (k < 1) {
             throw new IllegalArgumentException("K must be >= 1, got " + k);
         }
-        double[] floors = varianceFloors(data, m, dim);
-        GaussianMixture theta;
-        boolean seeded;
-        if (warmStart == null) {
-            theta = seed(data, m, dim, k, rng);
-            seeded = true;
-        } else {
-            if (warmStart.components() != k || warmStart.dimension() != dim) {
-                throw new IllegalArgumentException(
-                        "warm start has K=" + warmStart.components() + ", C="
-                                + warmStart.dimension() + "; expected K=" + k + ", C=" + dim);
-            }
-            theta = applyFloors(warmStart, floors, m);
-            seeded = false;
+        if (warmStart != null
+                && (warmStart.components() != k || warmStart.dimension() != dim)) {
+            throw new IllegalArgumentException(
+                    "warm start has K=" + warmStart.components() + ", C="
+                            + warmStart.dimension() + "; expected K=" + k + ", C=" + dim);
         }
+        double[] chanMean = new double[dim];
+        double[] chanVar = new double[dim];
+        channelMoments(data, m, dim, chanMean, chanVar);
+        double[] floors = varianceFloors(chanVar);
+        double[] z = centred(data, m, dim, chanMean);
+        GaussianMixture start =
+                warmStart == null ? seed(data, m, dim, k, rng) : warmStart;
+        State s = new State(start, chanMean);
+        s.floor(floors, weightFloor);
         double[] ll = new double[emIterations + 1];
         int reseeds = 0;
         Workspace ws = new Workspace(m, k);
         for (int it = 0; it < emIterations; it++) {
-            ll[it] = eStep(data, m, theta, ws);
-            StepOutcome s = mStep(data, m, dim, theta, ws, floors);
-            theta = s.mixture;
-            reseeds += s.reseeds;
+            ll[it] = eStep(z, m, dim, s, ws);
+            reseeds += mStep(z, m, dim, s, ws, floors, chanVar);
         }
-        ll[emIterations] = theta.meanLogLikelihood(data, m);
-        return new FitResult(theta, ll, reseeds, seeded);
+        ll[emIterations] = trackFinalLogLikelihood ? eStep(z, m, dim, s, ws) : Double.NaN;
+        return new FitResult(s.toMixture(chanMean), ll, reseeds, warmStart == null);
     }
 
     /**
@@ -151,9 +156,15 @@ public final class GmmFitter {
     public GaussianMixture emStep(double[] data, int m, GaussianMixture theta) {
         int dim = theta.dimension();
         checkData(data, m, dim);
+        double[] chanMean = new double[dim];
+        double[] chanVar = new double[dim];
+        channelMoments(data, m, dim, chanMean, chanVar);
+        double[] z = centred(data, m, dim, chanMean);
+        State s = new State(theta, chanMean);
         Workspace ws = new Workspace(m, theta.components());
-        eStep(data, m, theta, ws);
-        return mStep(data, m, dim, theta, ws, varianceFloors(data, m, dim)).mixture;
+        eStep(z, m, dim, s, ws);
+        mStep(z, m, dim, s, ws, varianceFloors(chanVar), chanVar);
+        return s.toMixture(chanMean);
     }
 
     /**
@@ -280,6 +291,47 @@ public final class GmmFitter {
 
     // ------------------------------------------------------------------ EM internals
 
+    /** Mutable working copy of a mixture, in centred coordinates. */
+    private static final class State {
+        final int k;
+        final int dim;
+        final double[] w;
+        final double[] mu;
+        final double[] var;
+
+        State(GaussianMixture g, double[] shift) {
+            k = g.components();
+            dim = g.dimension();
+            w = g.weights();
+            mu = g.means();
+            var = g.variances();
+            for (int j = 0; j < k; j++) {
+                for (int d = 0; d < dim; d++) {
+                    mu[j * dim + d] -= shift[d];
+                }
+            }
+        }
+
+        void floor(double[] floors, double weightFloor) {
+            for (int j = 0; j < k; j++) {
+                for (int d = 0; d < dim; d++) {
+                    var[j * dim + d] = Math.max(var[j * dim + d], floors[d]);
+                }
+            }
+            floorWeightsInPlace(w, weightFloor);
+        }
+
+        GaussianMixture toMixture(double[] shift) {
+            double[] m = mu.clone();
+            for (int j = 0; j < k; j++) {
+                for (int d = 0; d < dim; d++) {
+                    m[j * dim + d] += shift[d];
+                }
+            }
+            return GaussianMixture.of(w, m, var);
+        }
+    }
+
     private static final class Workspace {
         final double[] tau;
         final double[] logp;
@@ -290,66 +342,81 @@ public final class GmmFitter {
         }
     }
 
-    private static final class StepOutcome {
-        final GaussianMixture mixture;
-        final int reseeds;
-
-        StepOutcome(GaussianMixture mixture, int reseeds) {
-            this.mixture = mixture;
-            this.reseeds = reseeds;
-        }
-    }
-
     /** E-step: fills τ and log p(x_i); returns the mean log-likelihood. */
-    private static double eStep(double[] data, int m, GaussianMixture theta, Workspace ws) {
-        int k = theta.components();
-        int dim = theta.dimension();
-        double[] mu = theta.means();
-        double[] inv = theta.variances();
+    private static double eStep(double[] z, int m, int dim, State s, Workspace ws) {
+        int k = s.k;
+        double[] mu = s.mu;
+        double[] inv = new double[k * dim];
         double[] cst = new double[k];
         for (int j = 0; j < k; j++) {
-            double s = 0;
+            double sl = 0;
             for (int d = 0; d < dim; d++) {
-                s += Math.log(inv[j * dim + d]);
-                inv[j * dim + d] = 1.0 / inv[j * dim + d];
+                sl += Math.log(s.var[j * dim + d]);
+                inv[j * dim + d] = 1.0 / s.var[j * dim + d];
             }
-            cst[j] = Math.log(theta.weight(j)) - 0.5 * (s + dim * Math.log(2 * Math.PI));
+            cst[j] = Math.log(s.w[j]) - 0.5 * (sl + dim * LOG_2PI);
         }
         double[] lj = new double[k];
         double total = 0;
+        int d4 = dim & ~3;
         for (int i = 0; i < m; i++) {
             int off = i * dim;
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < k; j++) {
                 int b = j * dim;
-                double q = 0;
-                for (int d = 0; d < dim; d++) {
-                    double diff = data[off + d] - mu[b + d];
-                    q += diff * diff * inv[b + d];
+                // four independent accumulators: the add chain, not the multiplies, is the limit
+                double q0 = 0;
+                double q1 = 0;
+                double q2 = 0;
+                double q3 = 0;
+                int d = 0;
+                for (; d < d4; d += 4) {
+                    double e0 = z[off + d] - mu[b + d];
+                    double e1 = z[off + d + 1] - mu[b + d + 1];
+                    double e2 = z[off + d + 2] - mu[b + d + 2];
+                    double e3 = z[off + d + 3] - mu[b + d + 3];
+                    q0 += e0 * e0 * inv[b + d];
+                    q1 += e1 * e1 * inv[b + d + 1];
+                    q2 += e2 * e2 * inv[b + d + 2];
+                    q3 += e3 * e3 * inv[b + d + 3];
                 }
-                lj[j] = cst[j] - 0.5 * q;
+                for (; d < dim; d++) {
+                    double e0 = z[off + d] - mu[b + d];
+                    q0 += e0 * e0 * inv[b + d];
+                }
+                lj[j] = cst[j] - 0.5 * ((q0 + q1) + (q2 + q3));
                 max = Math.max(max, lj[j]);
             }
-            double s = 0;
+            double sum = 0;
             for (int j = 0; j < k; j++) {
-                s += Math.exp(lj[j] - max);
+                lj[j] = Math.exp(lj[j] - max);
+                sum += lj[j];
             }
-            double lse = max + Math.log(s);
+            double lse = max + Math.log(sum);
             ws.logp[i] = lse;
             total += lse;
+            double inv0 = 1.0 / sum;
             for (int j = 0; j < k; j++) {
-                ws.tau[i * k + j] = Math.exp(lj[j] - lse);
+                ws.tau[i * k + j] = lj[j] * inv0;
             }
         }
         return total / m;
     }
 
-    private StepOutcome mStep(
-            double[] data, int m, int dim, GaussianMixture theta, Workspace ws, double[] floors) {
-        int k = theta.components();
+    /** Fused one-pass M-step on centred data, then the guards; returns the number of re-seeds. */
+    private int mStep(
+            double[] z,
+            int m,
+            int dim,
+            State s,
+            Workspace ws,
+            double[] floors,
+            double[] chanVar) {
+        int k = s.k;
         double[] tau = ws.tau;
         double[] n = new double[k];
-        double[] mu = new double[k * dim];
+        double[] s1 = new double[k * dim];
+        double[] s2 = new double[k * dim];
         for (int i = 0; i < m; i++) {
             int off = i * dim;
             for (int j = 0; j < k; j++) {
@@ -358,42 +425,22 @@ public final class GmmFitter {
                 if (t != 0) {
                     int b = j * dim;
                     for (int d = 0; d < dim; d++) {
-                        mu[b + d] += t * data[off + d];
+                        double x = z[off + d];
+                        double tx = t * x;
+                        s1[b + d] += tx;
+                        s2[b + d] += tx * x;
                     }
                 }
             }
         }
-        double[] oldMu = theta.means();
-        for (int j = 0; j < k; j++) {
-            for (int d = 0; d < dim; d++) {
-                mu[j * dim + d] = n[j] > 0 ? mu[j * dim + d] / n[j] : oldMu[j * dim + d];
-            }
-        }
-        double[] var = new double[k * dim];
-        for (int i = 0; i < m; i++) {
-            int off = i * dim;
-            for (int j = 0; j < k; j++) {
-                double t = tau[i * k + j];
-                if (t != 0) {
-                    int b = j * dim;
-                    for (int d = 0; d < dim; d++) {
-                        double diff = data[off + d] - mu[b + d];
-                        var[b + d] += t * diff * diff;
-                    }
-                }
-            }
-        }
-        double[] w = new double[k];
-        double[] chanVar = null;
         int reseeds = 0;
         boolean[] used = null;
         for (int j = 0; j < k; j++) {
+            int b = j * dim;
             if (n[j] < reseedFraction * m || !(n[j] > 0)) {
                 // re-seed at the worst-explained sample not used yet
                 if (used == null) {
                     used = new boolean[m];
-                    chanVar = new double[dim];
-                    channelMoments(data, m, dim, new double[dim], chanVar);
                 }
                 int worst = -1;
                 for (int i = 0; i < m; i++) {
@@ -406,35 +453,38 @@ public final class GmmFitter {
                 } else {
                     used[worst] = true;
                 }
-                System.arraycopy(data, worst * dim, mu, j * dim, dim);
+                System.arraycopy(z, worst * dim, s.mu, b, dim);
                 for (int d = 0; d < dim; d++) {
-                    var[j * dim + d] = Math.max(chanVar[d], floors[d]);
+                    s.var[b + d] = Math.max(chanVar[d], floors[d]);
                 }
-                w[j] = weightFloor;
+                s.w[j] = weightFloor;
                 reseeds++;
             } else {
+                double inv = 1.0 / n[j];
                 for (int d = 0; d < dim; d++) {
-                    var[j * dim + d] = Math.max(var[j * dim + d] / n[j], floors[d]);
+                    double mean = s1[b + d] * inv;
+                    s.mu[b + d] = mean;
+                    s.var[b + d] = Math.max(s2[b + d] * inv - mean * mean, floors[d]);
                 }
-                w[j] = n[j] / m;
+                s.w[j] = n[j] / m;
             }
         }
-        return new StepOutcome(GaussianMixture.of(floorWeights(w), mu, var), reseeds);
+        floorWeightsInPlace(s.w, weightFloor);
+        return reseeds;
     }
 
-    private GaussianMixture applyFloors(GaussianMixture g, double[] floors, int m) {
-        int k = g.components();
-        int dim = g.dimension();
-        double[] var = g.variances();
-        for (int j = 0; j < k; j++) {
+    private static double[] centred(double[] data, int m, int dim, double[] mean) {
+        double[] z = new double[data.length];
+        for (int i = 0; i < m; i++) {
+            int off = i * dim;
             for (int d = 0; d < dim; d++) {
-                var[j * dim + d] = Math.max(var[j * dim + d], floors[d]);
+                z[off + d] = data[off + d] - mean[d];
             }
         }
-        return GaussianMixture.of(floorWeights(g.weights()), g.means(), var);
+        return z;
     }
 
-    private double[] floorWeights(double[] w) {
+    private static void floorWeightsInPlace(double[] w, double weightFloor) {
         double s = 0;
         for (int j = 0; j < w.length; j++) {
             w[j] = Math.max(w[j], weightFloor);
@@ -443,6 +493,10 @@ public final class GmmFitter {
         for (int j = 0; j < w.length; j++) {
             w[j] /= s;
         }
+    }
+
+    private double[] floorWeights(double[] w) {
+        floorWeightsInPlace(w, weightFloor);
         return w;
     }
 
@@ -569,8 +623,22 @@ public final class GmmFitter {
         private double varianceFloorRel = 1e-4;
         private double weightFloor = 1e-3;
         private double reseedFraction = 1e-3;
+        private boolean trackFinalLogLikelihood = true;
 
         Builder() {}
+
+        /**
+         * Whether {@link #fit} evaluates the log-likelihood after the last EM step (one extra
+         * E-step pass; default true). When false the last entry of {@link
+         * FitResult#logLikelihoods()} is NaN.
+         *
+         * @param v whether to track it
+         * @return this
+         */
+        public Builder optTrackFinalLogLikelihood(boolean v) {
+            trackFinalLogLikelihood = v;
+            return this;
+        }
 
         /**
          * @param v EM steps per fit, ≥ 0 (default 2)
