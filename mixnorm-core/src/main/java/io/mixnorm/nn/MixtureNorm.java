@@ -285,17 +285,24 @@ public class MixtureNorm extends AbstractBlock {
             boolean training) {
         Shape shape = x.getShape();
         int c = (int) channels;
+        long m = shape.size() / c;
+        NDManager mgr = x.getManager();
         long[] state = readState(st);
         boolean initialised = state[0] != 0;
         long calls = state[1];
         long updates = state[2];
-        // shift: detached batch mean per channel (also the finiteness check of the whole input)
-        int[] reduceAxes = shape.dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
-        long m = shape.size() / c;
-        NDArray shift = x.stopGradient().sum(reduceAxes).div(m);
-        double[] shiftJ = toDoubles(shift);
-        checkFinite(shiftJ, x);
-        NDArray rows = MixtureOps.toRows(x).sub(shift);
+        GaussianMixture run = null;
+        GaussianMixture[] runC = null;
+        if (initialised) {
+            if (sampleMode == SampleMode.POSITION) {
+                run = runningMixture(rw, rm, rv, updates);
+            } else {
+                runC = runningChannelMixtures(rw, rm, rv, updates);
+            }
+        }
+        double[] shift = initialised ? shiftFor(run, runC) : shiftFromBatch(x);
+        double[] shiftJ = shift == null ? new double[c] : shift;
+        NDArray rows = MixtureOps.centredRows(x, shift);
         NDArray sq = rows.square();
         NDArray rowsD = rows.stopGradient();
         NDArray sqD = sq.stopGradient();
@@ -305,37 +312,43 @@ public class MixtureNorm extends AbstractBlock {
         double[] sample = null;
         int ms = 0;
         boolean needFit = components > 1 || sampleMode == SampleMode.CHANNEL;
-        if (!needFit) {
-            // K = 1: τ ≡ 1, nothing to fit
-        } else if (m <= fitSamples) {
-            ms = (int) m;
-            sample = rowsD.toType(DataType.FLOAT64, false).toDoubleArray();
-        } else {
-            ms = fitSamples;
-            long[] idx = subsample((int) m, fitSamples, rng);
-            NDArray picked = rowsD.get(x.getManager().create(idx));
-            sample = picked.toType(DataType.FLOAT64, false).toDoubleArray();
+        if (needFit) {
+            if (m <= fitSamples) {
+                ms = (int) m;
+                sample = toDoubles(rowsD);
+            } else {
+                ms = fitSamples;
+                sample = toDoubles(rowsD.get(mgr.create(subsample((int) m, fitSamples, rng))));
+            }
+            for (double v : sample) {
+                if (!Double.isFinite(v)) {
+                    throw nonFinite(x);
+                }
+            }
         }
         MixtureOps.Result r;
+        NDArray rowsOut;
         if (sampleMode == SampleMode.POSITION) {
             NDArray tau;
             if (components == 1) {
-                tau = x.getManager().ones(new Shape(m, 1), x.getDataType());
+                tau = mgr.ones(new Shape(m, 1), x.getDataType());
             } else {
-                GaussianMixture warm =
-                        initialised ? MixtureOps.shifted(runningMixture(rw, rm, rv, updates),
-                                shiftJ) : null;
+                GaussianMixture warm = run == null ? null : MixtureOps.shifted(run, shiftJ);
                 GaussianMixture fit = fitter.fit(sample, ms, c, components, warm, rng).mixture();
                 lastFit = shiftBack(fit, shiftJ);
-                tau = MixtureOps.positionLogJoint(rowsD, sqD, fit).softmax(1);
+                tau = MixtureOps.posteriorsFromLogJointT(
+                        MixtureOps.positionLogJointT(rowsD, sqD, fit));
             }
             r = MixtureOps.positionTransform(rows, sq, tau, g, b, epsilon, LAMBDA_FLOOR);
+            checkStatistics(r, x);
+            rowsOut = MixtureOps.apply(rows, tau, r.lambda, r.mean, r.var, g, b, epsilon,
+                    LAMBDA_FLOOR);
         } else {
             GaussianMixture[] warm = null;
-            if (initialised) {
-                warm = runningChannelMixtures(rw, rm, rv, updates);
+            if (runC != null) {
+                warm = new GaussianMixture[c];
                 for (int d = 0; d < c; d++) {
-                    warm[d] = MixtureOps.shifted(warm[d], new double[] {shiftJ[d]});
+                    warm[d] = MixtureOps.shifted(runC[d], new double[] {shiftJ[d]});
                 }
             }
             GaussianMixture[] fits = fitter.fitPerChannel(sample, ms, c, components, warm, rng);
@@ -346,10 +359,17 @@ public class MixtureNorm extends AbstractBlock {
             lastChannelFits = back;
             NDArray tau = MixtureOps.channelLogJoint(rowsD, fits).softmax(0);
             r = MixtureOps.channelTransform(rows, sq, tau, g, b, epsilon, LAMBDA_FLOOR);
+            checkStatistics(r, x);
+            rowsOut = MixtureOps.channelApply(rows, tau, r.lambda, r.mean, r.var, g, b, epsilon,
+                    LAMBDA_FLOOR);
         }
         if (training) {
             float mo = momentum;
-            NDArray newMean = r.mean.stopGradient().add(shift);
+            NDArray newMean = r.mean.stopGradient();
+            if (shift != null) {
+                newMean = newMean.add(
+                        MixtureOps.constant(mgr, shift, new Shape(c), x.getDataType()));
+            }
             NDArray corr = r.sumV2.neg().add(1f).maximum(0.5f).pow(-1);
             if (sampleMode == SampleMode.POSITION) {
                 corr = corr.expandDims(1);
@@ -360,59 +380,132 @@ public class MixtureNorm extends AbstractBlock {
             rv.muli(1f - mo).addi(newVar.mul(mo));
             writeState(st, true, calls + 1, updates + 1);
         }
-        return MixtureOps.fromRows(r.y, shape);
+        return MixtureOps.fromRows(rowsOut, shape);
     }
 
     private NDArray runningForward(
             NDArray x, NDArray g, NDArray b, NDArray rw, NDArray rm, NDArray rv) {
         Shape shape = x.getShape();
         int c = (int) channels;
-        NDArray total = x.stopGradient().sum();
-        double t = toDoubles(total)[0];
+        double t = toDoubles(x.stopGradient().sum())[0];
         if (!Double.isFinite(t)) {
-            checkFinite(new double[] {t}, x);
+            throw nonFinite(x);
         }
         NDManager mgr = x.getManager();
         DataType type = x.getDataType();
         NDArray y;
         if (sampleMode == SampleMode.POSITION) {
             GaussianMixture run = runningMixture(rw, rm, rv, -1);
-            double[] shiftJ = new double[c];
-            for (int j = 0; j < components; j++) {
-                for (int d = 0; d < c; d++) {
-                    shiftJ[d] += run.weight(j) * run.mean(j, d);
-                }
-            }
-            NDArray shift = MixtureOps.constant(mgr, shiftJ, new Shape(c), type);
-            NDArray rows = MixtureOps.toRows(x).sub(shift);
+            double[] shift = shiftFor(run, null);
+            double[] shiftJ = shift == null ? new double[c] : shift;
+            NDArray rows = MixtureOps.centredRows(x, shift);
             NDArray tau;
             if (components == 1) {
                 tau = mgr.ones(new Shape(rows.getShape().get(0), 1), type);
             } else {
                 NDArray rowsD = rows.stopGradient();
                 GaussianMixture sh = MixtureOps.shifted(run, shiftJ);
-                tau = MixtureOps.positionLogJoint(rowsD, rowsD.square(), sh).softmax(1);
+                tau = MixtureOps.posteriorsFromLogJointT(
+                        MixtureOps.positionLogJointT(rowsD, rowsD.square(), sh));
             }
-            NDArray mean = local(rm, mgr).sub(shift);
+            NDArray mean = local(rm, mgr);
+            if (shift != null) {
+                mean = mean.sub(MixtureOps.constant(mgr, shift, new Shape(c), type));
+            }
             y = MixtureOps.apply(rows, tau, local(rw, mgr), mean, local(rv, mgr), g, b, epsilon,
                     LAMBDA_FLOOR);
         } else {
             GaussianMixture[] run = runningChannelMixtures(rw, rm, rv, -1);
-            double[] shiftJ = new double[c];
+            double[] shift = shiftFor(null, run);
+            double[] shiftJ = shift == null ? new double[c] : shift;
             GaussianMixture[] sh = new GaussianMixture[c];
             for (int d = 0; d < c; d++) {
-                for (int j = 0; j < components; j++) {
-                    shiftJ[d] += run[d].weight(j) * run[d].mean(j, 0);
-                }
                 sh[d] = MixtureOps.shifted(run[d], new double[] {shiftJ[d]});
             }
-            NDArray shift = MixtureOps.constant(mgr, shiftJ, new Shape(c), type);
-            NDArray rows = MixtureOps.toRows(x).sub(shift);
+            NDArray rows = MixtureOps.centredRows(x, shift);
             NDArray tau = MixtureOps.channelLogJoint(rows.stopGradient(), sh).softmax(0);
-            y = MixtureOps.channelApply(rows, tau, local(rw, mgr), local(rm, mgr).sub(shift),
-                    local(rv, mgr), g, b, epsilon, LAMBDA_FLOOR);
+            NDArray mean = local(rm, mgr);
+            if (shift != null) {
+                mean = mean.sub(MixtureOps.constant(mgr, shift, new Shape(c), type));
+            }
+            y = MixtureOps.channelApply(rows, tau, local(rw, mgr), mean, local(rv, mgr), g, b,
+                    epsilon, LAMBDA_FLOOR);
         }
         return MixtureOps.fromRows(y, shape);
+    }
+
+    /**
+     * The per-channel shift applied before the one-pass statistics, or {@code null} when the
+     * data are centred enough to skip it ({@code mean² ≤ 16·variance} in every channel, judged
+     * from the running mixture): then float32 cancellation in {@code E[x²] − E[x]²} costs at
+     * most ~17× machine precision and the layer saves a full-size pass.
+     */
+    private double[] shiftFor(GaussianMixture run, GaussianMixture[] runC) {
+        int c = (int) channels;
+        double[] mean = new double[c];
+        double[] second = new double[c];
+        for (int d = 0; d < c; d++) {
+            for (int j = 0; j < components; j++) {
+                double w;
+                double mu;
+                double v;
+                if (run != null) {
+                    w = run.weight(j);
+                    mu = run.mean(j, d);
+                    v = run.variance(j, d);
+                } else {
+                    w = runC[d].weight(j);
+                    mu = runC[d].mean(j, 0);
+                    v = runC[d].variance(j, 0);
+                }
+                mean[d] += w * mu;
+                second[d] += w * (v + mu * mu);
+            }
+        }
+        return needsShift(mean, second) ? mean : null;
+    }
+
+    /** First call: the same decision from the batch itself (two reduction passes, once). */
+    private double[] shiftFromBatch(NDArray x) {
+        Shape s = x.getShape();
+        int[] axes = s.dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
+        double count = (double) s.size() / channels;
+        NDArray xd = x.stopGradient();
+        double[] sum = toDoubles(xd.sum(axes));
+        double[] sumSq = toDoubles(xd.square().sum(axes));
+        double[] mean = new double[sum.length];
+        double[] second = new double[sum.length];
+        for (int d = 0; d < sum.length; d++) {
+            if (!Double.isFinite(sum[d]) || !Double.isFinite(sumSq[d])) {
+                throw nonFinite(x);
+            }
+            mean[d] = sum[d] / count;
+            second[d] = sumSq[d] / count;
+        }
+        return needsShift(mean, second) ? mean : null;
+    }
+
+    private static boolean needsShift(double[] mean, double[] second) {
+        for (int d = 0; d < mean.length; d++) {
+            double var = Math.max(second[d] - mean[d] * mean[d], 0);
+            if (mean[d] * mean[d] > 16 * var) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void checkStatistics(MixtureOps.Result r, NDArray x) {
+        for (double v : toDoubles(r.mean.stopGradient())) {
+            if (!Double.isFinite(v)) {
+                throw nonFinite(x);
+            }
+        }
+        for (double v : toDoubles(r.var.stopGradient())) {
+            if (!Double.isFinite(v)) {
+                throw nonFinite(x);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ hooks for tests/tools
@@ -435,15 +528,15 @@ public class MixtureNorm extends AbstractBlock {
         long c = shape.get(1);
         long m = shape.size() / c;
         int[] axes = shape.dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
-        NDArray shift = x.stopGradient().sum(axes).div(m);
-        double[] shiftJ = toDoubles(shift);
-        NDArray rows = MixtureOps.toRows(x).sub(shift);
+        double[] shiftJ = toDoubles(x.stopGradient().sum(axes).div(m));
+        NDArray rows = MixtureOps.centredRows(x, shiftJ);
         NDArray sq = rows.square();
-        NDArray tau = MixtureOps.positionLogJoint(rows.stopGradient(), sq.stopGradient(),
-                MixtureOps.shifted(theta, shiftJ)).softmax(1);
+        NDArray tau = MixtureOps.posteriorsFromLogJointT(MixtureOps.positionLogJointT(
+                rows.stopGradient(), sq.stopGradient(), MixtureOps.shifted(theta, shiftJ)));
         MixtureOps.Result r =
                 MixtureOps.positionTransform(rows, sq, tau, gammaArr, betaArr, eps, LAMBDA_FLOOR);
-        return MixtureOps.fromRows(r.y, shape);
+        return MixtureOps.fromRows(MixtureOps.apply(rows, tau, r.lambda, r.mean, r.var,
+                gammaArr, betaArr, eps, LAMBDA_FLOOR), shape);
     }
 
     /**
@@ -459,9 +552,11 @@ public class MixtureNorm extends AbstractBlock {
     static NDArray transformWithPosteriors(
             NDArray x, NDArray tau, NDArray gammaArr, NDArray betaArr, float eps) {
         NDArray rows = MixtureOps.toRows(x);
+        NDArray sq = rows.square();
         MixtureOps.Result r = MixtureOps.positionTransform(
-                rows, rows.square(), tau, gammaArr, betaArr, eps, LAMBDA_FLOOR);
-        return MixtureOps.fromRows(r.y, x.getShape());
+                rows, sq, tau, gammaArr, betaArr, eps, LAMBDA_FLOOR);
+        return MixtureOps.fromRows(MixtureOps.apply(rows, tau, r.lambda, r.mean, r.var,
+                gammaArr, betaArr, eps, LAMBDA_FLOOR), x.getShape());
     }
 
     /**
@@ -768,16 +863,12 @@ public class MixtureNorm extends AbstractBlock {
                 + "(N, " + channels + ", H, W) or (N, " + channels + "), got " + s;
     }
 
-    private void checkFinite(double[] values, NDArray x) {
-        for (double v : values) {
-            if (!Double.isFinite(v)) {
-                boolean nan = x.isNaN().any().getBoolean();
-                throw new NonFiniteInputException(
-                        "MixtureNorm(K=" + components + ", C=" + channels + "): input of shape "
-                                + x.getShape() + (nan ? " contains NaN"
-                                        : " contains ±Inf or overflows float arithmetic"));
-            }
-        }
+    private NonFiniteInputException nonFinite(NDArray x) {
+        boolean nan = x.isNaN().any().getBoolean();
+        return new NonFiniteInputException(
+                "MixtureNorm(K=" + components + ", C=" + channels + "): input of shape "
+                        + x.getShape() + (nan ? " contains NaN"
+                                : " contains ±Inf or overflows float arithmetic"));
     }
 
     /** The builder of {@link MixtureNorm}. */

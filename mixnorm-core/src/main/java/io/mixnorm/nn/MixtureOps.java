@@ -29,8 +29,6 @@ final class MixtureOps {
 
     /** Batch statistics of equations (2)–(5) and the output of (6)–(7). */
     static final class Result {
-        /** {@code (m, C)} output rows. */
-        NDArray y;
         /** λ_k, {@code (K)} (POSITION) or {@code (K, C)} (CHANNEL); constant (no gradient). */
         NDArray lambda;
         /** E_k in shifted coordinates, {@code (K, C)}; carries gradient. */
@@ -66,6 +64,24 @@ final class MixtureOps {
         }
         return y.reshape(inputShape.get(0), inputShape.get(2), inputShape.get(3), inputShape.get(1))
                 .transpose(0, 3, 1, 2);
+    }
+
+    /**
+     * The row matrix of {@code x − shift} ({@code shift} broadcast over channels), or of {@code x}
+     * itself when {@code shift} is null.
+     *
+     * @param x {@code (N, C, H, W)} or {@code (N, C)}
+     * @param shift per-channel shift or {@code null}
+     * @return {@code (m, C)} rows
+     */
+    static NDArray centredRows(NDArray x, double[] shift) {
+        if (shift == null) {
+            return toRows(x);
+        }
+        Shape s = x.getShape();
+        long c = s.get(1);
+        Shape sh = s.dimension() == 4 ? new Shape(c, 1, 1) : new Shape(c);
+        return toRows(x.sub(constant(x.getManager(), shift, sh, x.getDataType())));
     }
 
     /**
@@ -109,43 +125,60 @@ final class MixtureOps {
     }
 
     // ------------------------------------------------------------------ POSITION mode
+    //
+    // The log joint is computed transposed, (K, m), as (K×C)·(C×m) products so that the softmax
+    // runs over the short leading axis (≈8× cheaper than over a trailing axis of length K); the
+    // posteriors are then copied once into a contiguous (m, K) matrix (a small copy) which all
+    // later products use (measured: products with the (m, K) operand as a transposed view of a
+    // (K, m) array made autograd's backward markedly slower).
 
     /**
-     * Log joint {@code log λ_k + log N(x_i | μ_k, σ²_k)} of every row, as two {@code (m×C)·(C×K)}
-     * products: {@code (X∘X)·A + X·B + b}. Inputs must be detached.
+     * Posteriors {@code (m, K)}, contiguous, from a transposed log joint {@code (K, m)}.
+     *
+     * @param logJointT {@code (K, m)}
+     * @return {@code (m, K)} posteriors
+     */
+    static NDArray posteriorsFromLogJointT(NDArray logJointT) {
+        Shape s = logJointT.getShape();
+        return logJointT.softmax(0).transpose().reshape(s.get(1), s.get(0));
+    }
+
+    /**
+     * Transposed log joint {@code log λ_k + log N(x_i | μ_k, σ²_k)} of every row, as two {@code
+     * (K×C)·(C×m)} products: {@code A·(X∘X)ᵀ + B·Xᵀ + b}. Inputs must be detached.
      *
      * @param xd detached rows {@code (m, C)}
      * @param sqd detached {@code X∘X}
      * @param theta the mixture, in the same (shifted) coordinates as {@code xd}
-     * @return {@code (m, K)} log joint
+     * @return {@code (K, m)} log joint
      */
-    static NDArray positionLogJoint(NDArray xd, NDArray sqd, GaussianMixture theta) {
+    static NDArray positionLogJointT(NDArray xd, NDArray sqd, GaussianMixture theta) {
         int k = theta.components();
         int c = theta.dimension();
-        double[] a = new double[c * k];
-        double[] b = new double[c * k];
+        double[] a = new double[k * c];
+        double[] b = new double[k * c];
         double[] bias = new double[k];
         for (int j = 0; j < k; j++) {
             double s = 0;
             for (int d = 0; d < c; d++) {
                 double v = theta.variance(j, d);
                 double mu = theta.mean(j, d);
-                a[d * k + j] = -0.5 / v;
-                b[d * k + j] = mu / v;
+                a[j * c + d] = -0.5 / v;
+                b[j * c + d] = mu / v;
                 s += mu * mu / v + Math.log(v) + LOG_2PI;
             }
             bias[j] = Math.log(theta.weight(j)) - 0.5 * s;
         }
         NDManager mgr = xd.getManager();
         DataType t = xd.getDataType();
-        NDArray am = constant(mgr, a, new Shape(c, k), t);
-        NDArray bm = constant(mgr, b, new Shape(c, k), t);
-        NDArray bv = constant(mgr, bias, new Shape(k), t);
-        return sqd.matMul(am).addi(xd.matMul(bm)).addi(bv);
+        NDArray am = constant(mgr, a, new Shape(k, c), t);
+        NDArray bm = constant(mgr, b, new Shape(k, c), t);
+        NDArray bv = constant(mgr, bias, new Shape(k, 1), t);
+        return am.matMul(sqd.transpose()).addi(bm.matMul(xd.transpose())).addi(bv);
     }
 
     /**
-     * Equations (2)–(7) for given posteriors, in POSITION mode.
+     * Equations (2)–(5) for given posteriors, in POSITION mode; (6)–(7) are {@link #apply}.
      *
      * @param x rows {@code (m, C)} (shifted), carrying gradient
      * @param sq {@code x∘x}, carrying gradient
@@ -154,7 +187,7 @@ final class MixtureOps {
      * @param beta {@code (C)}
      * @param eps ε
      * @param lambdaFloor floor of λ_k inside {@code 1/√λ_k}
-     * @return output and statistics
+     * @return statistics
      */
     static Result positionTransform(
             NDArray x,
@@ -165,10 +198,10 @@ final class MixtureOps {
             float eps,
             double lambdaFloor) {
         tau = tau.stopGradient();
+        NDArray tauT = tau.transpose(); // (K,m) view
         long m = x.getShape().get(0);
         NDArray n = tau.sum(new int[] {0}); // (K)
         NDArray nSafe = n.maximum(1e-30f).expandDims(1); // (K,1)
-        NDArray tauT = tau.transpose();
         NDArray mean = tauT.matMul(x).div(nSafe); // (K,C)
         NDArray var = tauT.matMul(sq).div(nSafe).sub(mean.square()).maximum(0f);
         Result r = new Result();
@@ -176,14 +209,25 @@ final class MixtureOps {
         r.mean = mean;
         r.var = var;
         r.sumV2 = tau.square().sum(new int[] {0}).div(nSafe.squeeze(1).square());
-        r.y = apply(x, tau, r.lambda, mean, var, gamma, beta, eps, lambdaFloor);
         return r;
     }
 
     /**
-     * Equations (6)–(7): {@code y = X ∘ (A′·(S∘γ)) − [A′, −1]·[E∘S∘γ; β]} with {@code A′ =
-     * τ/√λ}, {@code S = 1/√(V+ε)}. All array arguments must be owned by the batch's manager
-     * (receivers of ops here create arrays in their own manager).
+     * Equations (6)–(7): {@code y = X ∘ (A′·(S∘γ)) + [A′, 1]·[−E∘S∘γ; β]} with {@code A′ =
+     * τ/√λ} ({@code m×K}, constant), {@code S = 1/√(V+ε)}: two {@code (m×K)·(K×C)} products, one
+     * multiplication and one in-place addition over the full tensor. All array arguments must be
+     * owned by the batch's manager (receivers of ops create arrays in their own manager).
+     *
+     * @param x rows {@code (m, C)}
+     * @param tau {@code (m, K)} posteriors
+     * @param lambda {@code (K)} weights used in {@code 1/√λ}
+     * @param mean {@code (K, C)} in the coordinates of {@code x}
+     * @param var {@code (K, C)}
+     * @param gamma {@code (C)}
+     * @param beta {@code (C)}
+     * @param eps ε
+     * @param lambdaFloor floor of λ
+     * @return {@code (m, C)} output rows
      */
     static NDArray apply(
             NDArray x,
@@ -196,20 +240,21 @@ final class MixtureOps {
             float eps,
             double lambdaFloor) {
         long m = x.getShape().get(0);
+        long c = x.getShape().get(1);
+        NDManager mgr = x.getManager();
+        DataType t = x.getDataType();
         NDArray invSqrtLambda = lambda.stopGradient().maximum(lambdaFloor).sqrt().pow(-1);
-        NDArray aPrime = tau.mul(invSqrtLambda); // (m,K), constant
+        NDArray a = tau.stopGradient().mul(invSqrtLambda); // (m,K), constant
         NDArray s = var.add(eps).sqrt().pow(-1); // (K,C)
         NDArray g = s.mul(gamma); // (K,C)
-        NDArray h = mean.mul(g); // (K,C)
-        NDManager mgr = x.getManager();
-        long c = x.getShape().get(1);
-        NDArray minusOnes = mgr.full(new Shape(m, 1), -1f, x.getDataType());
-        NDArray aAug = NDArrays.concat(new NDList(aPrime, minusOnes), 1); // (m,K+1)
-        NDArray betaRow = mgr.zeros(new Shape(1, c), x.getDataType()).add(beta); // (1,C)
-        NDArray hAug = NDArrays.concat(new NDList(h, betaRow), 0); // (K+1,C)
-        NDArray p = aPrime.matMul(g);
+        NDArray hNeg = mean.mul(g).neg(); // (K,C)
+        NDArray aAug = NDArrays.concat(new NDList(a, mgr.ones(new Shape(m, 1), t)), 1);
+        NDArray betaRow = mgr.zeros(new Shape(1, c), t).add(beta); // (1,C)
+        NDArray hAug = NDArrays.concat(new NDList(hNeg, betaRow), 0); // (K+1,C)
+        NDArray p = a.matMul(g);
         NDArray q = aAug.matMul(hAug);
-        return x.mul(p).sub(q);
+        // in place: mul's backward needs its inputs, not its output; add's needs neither
+        return x.mul(p).addi(q);
     }
 
     // ------------------------------------------------------------------ CHANNEL mode
@@ -246,7 +291,8 @@ final class MixtureOps {
     }
 
     /**
-     * Equations (2)–(7) with a posterior per (sample, component, channel).
+     * Equations (2)–(5) with a posterior per (sample, component, channel); (6)–(7) are {@link
+     * #channelApply}.
      *
      * @param x rows {@code (m, C)} (shifted), carrying gradient
      * @param sq {@code x∘x}
@@ -255,7 +301,7 @@ final class MixtureOps {
      * @param beta {@code (C)}
      * @param eps ε
      * @param lambdaFloor floor of λ inside {@code 1/√λ}
-     * @return output and statistics ({@code lambda} is {@code (K, C)})
+     * @return statistics ({@code lambda} is {@code (K, C)})
      */
     static Result channelTransform(
             NDArray x,
@@ -276,7 +322,6 @@ final class MixtureOps {
         r.mean = mean;
         r.var = var;
         r.sumV2 = tau.square().sum(new int[] {1}).div(nSafe.square());
-        r.y = channelApply(x, tau, r.lambda, mean, var, gamma, beta, eps, lambdaFloor);
         return r;
     }
 

@@ -184,6 +184,12 @@ class MixtureNormTest {
 
     @Test
     void trainingForwardEqualsReferenceWithTheFittedMixture() {
+        for (double offset : new double[] {0, 1e3}) { // 1e3: the layer shifts before its sums
+            forwardEqualsReferenceWithFittedMixture(offset);
+        }
+    }
+
+    private void forwardEqualsReferenceWithFittedMixture(double offset) {
         for (MixtureNorm.SampleMode mode : MixtureNorm.SampleMode.values()) {
             long[] shape = {6, 3, 6, 6};
             int m = 216;
@@ -199,6 +205,9 @@ class MixtureNormTest {
             ParameterStore ps = new ParameterStore(manager, false);
             for (int step = 0; step < 3; step++) { // step 0 seeds, later steps warm-start
                 double[] x = bimodal(shape, rng);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] += offset;
+                }
                 double[] y = values(fwd(mn, ps, array(x, shape, DataType.FLOAT64), true));
                 double[] rows = Reference.rows(x, shape);
                 double[] expected;
@@ -224,7 +233,7 @@ class MixtureNormTest {
                     }
                 }
                 double diff = Reference.maxAbsDiff(Reference.unrows(expected, shape), y);
-                assertTrue(diff < 1e-9, mode + " step " + step + ": " + diff);
+                assertTrue(diff < 1e-9, mode + " offset " + offset + " step " + step + ": " + diff);
             }
             assertEquals(3, mn.getTrainingCalls());
         }
