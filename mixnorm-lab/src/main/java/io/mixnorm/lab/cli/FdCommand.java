@@ -55,6 +55,15 @@ public final class FdCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            return compute();
+        } catch (OutOfMemoryError e) {
+            throw new UserException("out of memory (the features are held as float64: 8·n·d bytes per set, plus "
+                    + "a few 8·d² matrices); give the JVM more heap, e.g. MIXNORM_JAVA_OPTS=-Xmx16g");
+        }
+    }
+
+    private Integer compute() {
         if (metric == Metric.fd) {
             for (Object[] o : new Object[][] {{"--components", components}, {"--seed", seed},
                     {"--em-iterations", emIterations}}) {

@@ -121,6 +121,19 @@ class WamTest {
     }
 
     @Test
+    void constantFeaturesAreFine() {
+        double[] c1 = new double[20 * 3];
+        double[] c2 = new double[20 * 3];
+        java.util.Arrays.fill(c1, 2);
+        java.util.Arrays.fill(c2, 5);
+        FeatureMatrix a = new FeatureMatrix(20, 3, c1, "c1");
+        FeatureMatrix b = new FeatureMatrix(20, 3, c2, "c2");
+        assertEquals(27, FrechetDistance.between(a, b), 1e-12);
+        assertEquals(27, Wam.between(a, b, 3, 0, 5).value(), 1e-6); // variance floors are 1e-6
+        assertEquals(0, Wam.between(a, a, 3, 0, 5).value(), 0);
+    }
+
+    @Test
     void userErrors() {
         SplittableRandom r = new SplittableRandom(23);
         FeatureMatrix a = clusters(r, 10, 3, "a.npy");
