@@ -132,6 +132,30 @@ class NpyTest {
         assertArrayEquals(new double[] {1, -2, 0.5, 0x1p-24}, Npy.read(file("f2.npy", npy(1, dict("<f2", false, "(4,)"), f2.array()))).data(), 0);
     }
 
+    /** Files written by NumPy 2.4 ({@code np.save} / {@code np.lib.format.write_array}), base64. */
+    @Test
+    void readsFilesWrittenByNumpy() throws IOException {
+        double[] x = {1.5, -2, 3, 4, 5.25, -6e-3};
+        // np.asfortranarray(x.astype('>f8')): big-endian, Fortran order, version 1.0
+        assertArrayEquals(x, Npy.read(file("np1.npy", b64("k05VTVBZAQB2AHsnZGVzY3InOiAnPmY4JywgJ2ZvcnRyYW5fb3JkZXInOiBUcnVlLCAnc2hhcGUnOiAoMiwgMyksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo/+AAAAAAAAEAQAAAAAAAAwAAAAAAAAABAFQAAAAAAAEAIAAAAAAAAv3iTdLxqfvo="))).data(), 0);
+        // x.astype('<f4'), version 2.0
+        FeatureMatrix f4 = Npy.read(file("np2.npy", b64("k05VTVBZAgB0AAAAeydkZXNjcic6ICc8ZjQnLCAnZm9ydHJhbl9vcmRlcic6IEZhbHNlLCAnc2hhcGUnOiAoMiwgMyksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAMA/AAAAwAAAQEAAAIBAAACoQKabxLs=")));
+        for (int i = 0; i < 6; i++) {
+            assertEquals((float) x[i], f4.data()[i], 0);
+        }
+        // x.astype('<f8'), version 3.0
+        assertArrayEquals(x, Npy.read(file("np3.npy", b64("k05VTVBZAwB0AAAAeydkZXNjcic6ICc8ZjgnLCAnZm9ydHJhbl9vcmRlcic6IEZhbHNlLCAnc2hhcGUnOiAoMiwgMyksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAAD4PwAAAAAAAADAAAAAAAAACEAAAAAAAAAQQAAAAAAAABVA+n5qvHSTeL8="))).data(), 0);
+        // np.array([7, -8, 9], dtype='<i8') and np.array([[0, 255]], dtype='u1')
+        assertArrayEquals(new double[] {7, -8, 9}, Npy.read(file("np4.npy", b64("k05VTVBZAQB2AHsnZGVzY3InOiAnPGk4JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDMsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoHAAAAAAAAAPj/////////CQAAAAAAAAA="))).data(), 0);
+        FeatureMatrix u1 = Npy.read(file("np5.npy", b64("k05VTVBZAQB2AHsnZGVzY3InOiAnfHUxJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsIDIpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoA/w==")));
+        assertArrayEquals(new double[] {0, 255}, u1.data(), 0);
+        assertEquals(2, u1.cols());
+    }
+
+    private static byte[] b64(String s) {
+        return java.util.Base64.getDecoder().decode(s);
+    }
+
     @Test
     void fortranOrderIsTransposed() throws IOException {
         // logical [[1,2,3],[4,5,6]] stored column-major: 1 4 2 5 3 6
