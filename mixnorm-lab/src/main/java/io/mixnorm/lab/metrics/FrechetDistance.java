@@ -17,8 +17,8 @@ import java.util.Locale;
  * {@code np.cov(x, rowvar=False)}.
  *
  * <p>The trace term is computed from symmetric eigendecompositions, never from a general matrix
- * square root: {@code Σ₁ = Z Λ Zᵀ} ({@link SymmetricEigen}, negative rounding eigenvalues clamped
- * to 0), {@code C = Z Λ^½}, and {@code Tr(Σ₁^½ Σ₂ Σ₁^½)^½ = Σᵢ √max(0, λᵢ(Cᵀ Σ₂ C))}, where {@code Cᵀ
+ * square root: {@code Σ₁ = Z Λ Zᵀ} ({@link SymmetricEigen}; eigenvalues below the rounding level
+ * {@code d·ε·λ_max}, including negative ones, are set to 0), {@code C = Z Λ^½}, and {@code Tr(Σ₁^½ Σ₂ Σ₁^½)^½ = Σᵢ √max(0, λᵢ(Cᵀ Σ₂ C))}, where {@code Cᵀ
  * Σ₂ C = Zᵀ (Σ₁^½ Σ₂ Σ₁^½) Z} is symmetric positive semi-definite and has the same eigenvalues as
  * {@code Σ₁^½ Σ₂ Σ₁^½}. This works for singular {@code Σ₁} too. Small negative results from
  * rounding (identical inputs) are reported as 0.
@@ -150,10 +150,11 @@ public final class FrechetDistance {
         SymmetricEigen e1 = SymmetricEigen.of(sigma1);
         double[] lam = e1.eigenvalues();
         double[][] z = e1.vectorRows();
+        double floor1 = roundingLevel(lam);
         // Cᵀ has rows √λ_k z_k
         double[][] ct = new double[d][];
         for (int k = 0; k < d; k++) {
-            double r = Math.sqrt(Math.max(0, lam[k]));
+            double r = lam[k] > floor1 ? Math.sqrt(lam[k]) : 0;
             double[] row = new double[d];
             if (r > 0) {
                 double[] zk = z[k];
@@ -167,11 +168,27 @@ public final class FrechetDistance {
         double[][] g = Dense.multiply(ct, s2, false); // Cᵀ Σ₂
         double[][] m = Dense.multiply(g, c, true); // Cᵀ Σ₂ C, lower triangle
         double[] mu = SymmetricEigen.values(m);
+        double floor2 = roundingLevel(mu);
         double sum = 0;
         for (double v : mu) {
-            sum += Math.sqrt(Math.max(0, v));
+            if (v > floor2) {
+                sum += Math.sqrt(v);
+            }
         }
         return sum;
+    }
+
+    /**
+     * {@code d·ε·max|λ|}: eigenvalues below this are rounding noise of a computed zero eigenvalue
+     * and are treated as 0 (their square roots, ~{@code √(ε·max|λ|)} each, would otherwise add up
+     * to a visible error for rank-deficient covariances).
+     */
+    private static double roundingLevel(double[] eigenvalues) {
+        double max = 0;
+        for (double v : eigenvalues) {
+            max = Math.max(max, Math.abs(v));
+        }
+        return eigenvalues.length * Math.ulp(1.0) * max;
     }
 
     private static double[][] symmetrized(double[][] s, int d, String what) {

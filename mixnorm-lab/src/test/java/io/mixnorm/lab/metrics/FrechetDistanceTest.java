@@ -111,6 +111,25 @@ class FrechetDistanceTest {
     }
 
     @Test
+    void commutingCovariancesInTwoHundredDimensions() {
+        // large enough for the parallel paths of the eigendecomposition and the blocked products
+        SplittableRandom r = new SplittableRandom(8);
+        int d = 200;
+        double[][] q = TestMats.randomOrthogonal(r, d);
+        double[] d1 = new double[d];
+        double[] d2 = new double[d];
+        double expected = 0;
+        for (int i = 0; i < d; i++) {
+            d1[i] = i < 20 ? 0 : 0.1 + r.nextDouble() * 5; // rank-deficient Σ₁
+            d2[i] = 0.1 + r.nextDouble() * 5;
+            expected += Math.pow(Math.sqrt(d1[i]) - Math.sqrt(d2[i]), 2);
+        }
+        double fd = FrechetDistance.fromStatistics(new double[d], TestMats.withSpectrum(q, d1), new double[d],
+                TestMats.withSpectrum(q, d2));
+        assertEquals(expected, fd, 1e-9 * expected);
+    }
+
+    @Test
     void singularCovarianceIsHandledThroughTheEigenRoute() {
         // Σ₁ = diag(1, 0), Σ₂ = diag(4, 9): diagonal closed form (1−2)² + (0−3)² = 10
         assertEquals(10, FrechetDistance.fromStatistics(new double[2], diag(1, 0), new double[2], diag(4, 9)), 1e-12);
