@@ -25,12 +25,25 @@ public final class Trainer {
     private final CifarSplits data;
     private final Path runDir;
     private final Progress progress;
+    private StepHook hook = (step, net, images) -> {};
+
+    /** Called before each training step with the batch about to be used; a seam for fault-injection tests. */
+    @FunctionalInterface
+    interface StepHook {
+        void beforeStep(long step, Block net, float[] images);
+    }
 
     public Trainer(TrainConfig cfg, CifarSplits data, Path runDir, Progress progress) {
         this.cfg = cfg;
         this.data = data;
         this.runDir = runDir;
         this.progress = progress;
+    }
+
+    /** Installs a {@link StepHook} (tests only). */
+    Trainer withStepHook(StepHook h) {
+        this.hook = h;
+        return this;
     }
 
     /** Trains to the configured budget (or continues from the newest checkpoint when resuming). */
@@ -42,7 +55,7 @@ public final class Trainer {
         }
         long total = cfg.totalSteps(train.size());
         Device device = Devices.resolve(cfg.device);
-        try (NDManager root = NDManager.newBaseManager(device)) {
+        try (Determinism det = Determinism.apply(cfg); NDManager root = NDManager.newBaseManager(device)) {
             PreparedModel pm = PreparedModel.of(cfg, train.numClasses(), root);
             ModelZoo.BuiltModel model = pm.model();
             Block net = model.block();
@@ -61,7 +74,16 @@ public final class Trainer {
                     runDir, model.name(), files.normDescription(), train.size(), data.test().size(), total,
                     cfg.batchSize, cfg.optimizer, cfg.lr, cfg.seed, device));
             Evaluator evaluator = new Evaluator(net, pm.parameterStore(), root, data.test(), std, cfg.evalBatchSize);
-            loop(total, st, stream, pm, evaluator, checkpoints, files);
+            try {
+                loop(total, st, stream, pm, evaluator, checkpoints, files);
+            } catch (DivergedException e) {
+                try { // summary.json says so; metrics and checkpoints stay as of the last good evaluation
+                    files.writeResults(st, total, "diverged");
+                } catch (RuntimeException writeFailed) {
+                    e.addSuppressed(writeFailed);
+                }
+                throw e;
+            }
             return files.summary(st, total);
         }
     }
@@ -104,6 +126,7 @@ public final class Trainer {
             long t0 = System.nanoTime();
             BatchStream.Batch batch = stream.next();
             long step = st.step;
+            hook.beforeStep(step + 1, net, batch.images());
             TrainStep.Result r = pm.step().run(batch.images(), batch.labels(), batch.size(), lr, x -> {
                 throw new DivergedException("training diverged at step " + (step + 1) + ": the loss is not finite; "
                         + Diagnostics.firstNonFinite(net, pm.parameterStore(), x, pm.trainable()) + "; the last good checkpoint is kept in "
