@@ -110,7 +110,11 @@ public final class TrainConfig {
                 }
             }
         }
-        cfg.validate();
+        try {
+            cfg.validate();
+        } catch (UserException e) {
+            throw new UserException("--config " + file + ": " + e.getMessage());
+        }
         return cfg;
     }
 

@@ -1,0 +1,83 @@
+package io.mixnorm.lab.cli;
+
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.train.Soak;
+import io.mixnorm.lab.train.TrainConfig;
+import io.mixnorm.lab.util.AtomicFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mixnorm soak}: a memory benchmark, not a test. Runs the real trainer on synthetic data for
+ * many steps and samples resident memory (VmRSS), the Java heap, direct buffers and DJL's live
+ * NDArrays; passes when resident memory grows less than 5% from the end of the warm-up (the first
+ * 10% of steps) to the end. Exit code 0 when it passes, 1 when it does not.
+ */
+@Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Memory soak: train on synthetic data for --steps, sample RSS/heap/native memory, report growth.")
+public final class SoakCommand implements Callable<Integer> {
+    static final double LIMIT = 0.05;
+
+    @Mixin
+    TrainOptions options;
+
+    @Option(names = "--sample-every", description = "Sample memory every N steps (default: ${DEFAULT-VALUE}).")
+    int sampleEvery = 100;
+
+    @Option(names = "--train-size", description = "Synthetic training images (default: ${DEFAULT-VALUE}).")
+    int trainSize = 2048;
+
+    @Option(names = "--out", description = "Write the samples to this CSV (rewritten after each sample).")
+    Path out;
+
+    @Override
+    public Integer call() {
+        TrainConfig cfg = new TrainConfig();
+        options.applyTo(cfg, false);
+        List<String> given = options.given();
+        if (!given.contains("steps")) {
+            cfg.steps = 5000;
+        }
+        if (!given.contains("evalEvery")) {
+            cfg.evalEvery = Math.max(1, cfg.steps / 20); // two evaluations and checkpoints inside the warm-up
+        }
+        if (!given.contains("evalBatchSize")) {
+            cfg.evalBatchSize = 200;
+        }
+        cfg.validate();
+        if (sampleEvery < 1) {
+            throw new UserException("--sample-every: must be at least 1, got " + sampleEvery);
+        }
+        if (trainSize < cfg.batchSize) {
+            throw new UserException("--train-size " + trainSize + " is smaller than --batch-size " + cfg.batchSize);
+        }
+        Threads.configure(cfg.threads);
+        System.out.printf(Locale.ROOT, "soak: %s %s%s, batch %d, %d steps, eval+checkpoint every %d, sample every %d%n",
+                cfg.model, cfg.norm, cfg.norm.equals("bn") ? "" : " at " + (cfg.mnLayers.isEmpty() ? "default layers" : cfg.mnLayers),
+                cfg.batchSize, cfg.steps, cfg.evalEvery, sampleEvery);
+        System.out.println(Soak.Sample.CSV_HEADER);
+        List<String> rows = new ArrayList<>();
+        Soak.Result r = Soak.run(cfg, trainSize, sampleEvery, s -> {
+            System.out.println(s.toCsv());
+            rows.add(s.toCsv());
+            if (out != null) {
+                AtomicFiles.writeString(out, Soak.Sample.CSV_HEADER + "\n" + String.join("\n", rows) + "\n");
+            }
+        });
+        boolean pass = r.passed(LIMIT);
+        System.out.printf(Locale.ROOT, "RSS after warm-up (step %d): %.1f MB; at the end (step %d): %.1f MB; growth %+.2f%% "
+                + "(max %+.2f%%), limit %.0f%%: %s%n", r.warm().step(), r.warm().rssMb(), r.last().step(), r.last().rssMb(),
+                100 * r.growth(), 100 * r.maxGrowth(), 100 * LIMIT, pass ? "PASS" : "FAIL");
+        System.out.printf(Locale.ROOT, "Java heap used %.1f -> %.1f MB; live NDArrays after warm-up %d (%.1f MB)%n",
+                r.warm().heapUsedMb(), r.last().heapUsedMb(), r.warm().ndarrays(), r.warm().ndarrayMb());
+        r.samples().stream().filter(s -> s.ndarrays() >= 0).reduce((a, b) -> b).ifPresent(s -> System.out.printf(
+                Locale.ROOT, "live NDArrays at step %d: %d (%.1f MB)%n", s.step(), s.ndarrays(), s.ndarrayMb()));
+        return pass ? 0 : 1;
+    }
+}

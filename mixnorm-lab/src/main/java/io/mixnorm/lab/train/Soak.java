@@ -1,0 +1,171 @@
+package io.mixnorm.lab.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import io.mixnorm.lab.data.CifarDataset;
+import io.mixnorm.lab.data.CifarSplits;
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A memory soak: the real {@link Trainer} (steps, evaluations, checkpoints, run files) on
+ * synthetic data for many steps, sampling the process's resident memory, the Java heap, direct
+ * buffers and the NDArrays DJL holds every {@code sampleEvery} steps (after a full GC, so the heap
+ * figure is the live heap). A leak shows up as resident memory that keeps growing after the warm-up.
+ */
+public final class Soak {
+    private Soak() {}
+
+    /** One sample; memory in MiB. */
+    public record Sample(long step, double seconds, double rssMb, double rssAnonMb, double heapUsedMb,
+            double heapCommittedMb, double directMb, int ndarrays, double ndarrayMb) {
+        public static final String CSV_HEADER =
+                "step,elapsed_seconds,rss_mb,rss_anon_mb,heap_used_mb,heap_committed_mb,direct_mb,ndarrays,ndarray_mb";
+
+        public String toCsv() {
+            return String.format(Locale.ROOT, "%d,%.2f,%.1f,%.1f,%.1f,%.1f,%.2f,%d,%.2f", step, seconds, rssMb, rssAnonMb,
+                    heapUsedMb, heapCommittedMb, directMb, ndarrays, ndarrayMb);
+        }
+    }
+
+    /** The verdict: RSS at the end of the warm-up (first 10% of steps) against the end. */
+    public record Result(List<Sample> samples, Sample warm, Sample last, double maxRssAfterWarmMb) {
+        public double growth() {
+            return (last.rssMb() - warm.rssMb()) / warm.rssMb();
+        }
+
+        public double maxGrowth() {
+            return (maxRssAfterWarmMb - warm.rssMb()) / warm.rssMb();
+        }
+
+        public boolean passed(double limit) {
+            return growth() < limit;
+        }
+    }
+
+    /**
+     * Trains {@code cfg} (its steps, batch size, norm, eval interval) on a synthetic 10-class task
+     * of {@code trainSize} images in a temporary run folder, deleted afterwards.
+     */
+    public static Result run(TrainConfig cfg, int trainSize, int sampleEvery, Consumer<Sample> onSample) {
+        CifarSplits data = new CifarSplits(synthetic(trainSize, cfg.seed), synthetic(Math.max(cfg.evalBatchSize, 200), cfg.seed + 1));
+        List<Sample> samples = new ArrayList<>();
+        long t0 = System.nanoTime();
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("mixnorm-soak-");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a temporary run folder", e);
+        }
+        try {
+            Trainer t = new Trainer(cfg, data, dir, Progress.silent()).withStepHook((step, net, images) -> {
+                long done = step - 1;
+                if (done % sampleEvery == 0) {
+                    Sample s = sample(done, (System.nanoTime() - t0) / 1e9, net);
+                    samples.add(s);
+                    onSample.accept(s);
+                }
+            });
+            RunSummary summary = t.run(false);
+            Sample end = sample(summary.steps(), (System.nanoTime() - t0) / 1e9, null);
+            samples.add(end);
+            onSample.accept(end);
+        } finally {
+            deleteTree(dir);
+        }
+        long warmStep = Math.max(1, cfg.steps / 10);
+        Sample warm = samples.stream().filter(s -> s.step() >= warmStep).findFirst().orElse(samples.get(0));
+        double max = samples.stream().filter(s -> s.step() >= warm.step()).mapToDouble(Sample::rssMb).max().orElse(warm.rssMb());
+        return new Result(samples, warm, samples.get(samples.size() - 1), max);
+    }
+
+    /** Memory now; {@code net} (may be null) gives the NDManager whose arrays are counted. */
+    static Sample sample(long step, double seconds, Block net) {
+        System.gc(); // so that heap_used is the live heap, comparable between samples
+        long[] status = procStatus();
+        Runtime rt = Runtime.getRuntime();
+        double direct = 0;
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if ("direct".equals(pool.getName())) {
+                direct = pool.getMemoryUsed() / 1048576.0;
+            }
+        }
+        int arrays = -1;
+        double arrayMb = Double.NaN;
+        if (net != null && !net.getParameters().isEmpty()) {
+            NDManager root = net.getParameters().get(0).getValue().getArray().getManager();
+            while (root.getParentManager() != null && root.getParentManager().getParentManager() != null) {
+                root = root.getParentManager(); // stop below the engine's system manager
+            }
+            List<NDArray> all = root.getManagedArrays();
+            arrays = all.size();
+            long bytes = 0;
+            for (NDArray a : all) {
+                if (!a.isReleased()) {
+                    bytes += a.size() * a.getDataType().getNumOfBytes();
+                }
+            }
+            arrayMb = bytes / 1048576.0;
+        }
+        return new Sample(step, seconds, status[0] / 1024.0, status[1] / 1024.0,
+                (rt.totalMemory() - rt.freeMemory()) / 1048576.0, rt.totalMemory() / 1048576.0, direct, arrays, arrayMb);
+    }
+
+    /** VmRSS and RssAnon in KiB from /proc/self/status (-1 where unavailable). */
+    static long[] procStatus() {
+        long[] out = {-1, -1};
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    out[0] = Long.parseLong(line.replaceAll("\\D+", ""));
+                } else if (line.startsWith("RssAnon:")) {
+                    out[1] = Long.parseLong(line.replaceAll("\\D+", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: the columns read -1
+        }
+        return out;
+    }
+
+    /** A learnable 10-class task in CIFAR's layout: class c brightens one of ten horizontal bands. */
+    static CifarDataset synthetic(int n, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        byte[] pixels = new byte[n * 3072];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            int c = rnd.nextInt(10);
+            labels[i] = c;
+            for (int ch = 0; ch < 3; ch++) {
+                for (int y = 0; y < 32; y++) {
+                    boolean band = y / 3 == c && ch == c % 3;
+                    for (int x = 0; x < 32; x++) {
+                        pixels[i * 3072 + ch * 1024 + y * 32 + x] = (byte) (90 + rnd.nextInt(60) + (band ? 70 : 0));
+                    }
+                }
+            }
+        }
+        return new CifarDataset(pixels, labels, 10, "synthetic soak data (" + n + " images, seed " + seed + ")");
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // a temporary folder left behind
+        }
+    }
+}
