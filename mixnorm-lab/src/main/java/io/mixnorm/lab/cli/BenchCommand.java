@@ -54,7 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
             TrainConfig c = base.copy();
             String[] parts = v.trim().split(":", 2);
             c.norm = parts[0];
-            c.mnLayers = parts.length > 1 ? parts[1] : base.mnLayers;
+            c.mnLayers = parts.length > 1 ? parts[1] : c.norm.equals("bn") ? "" : base.mnLayers;
             c.validate();
             configs.add(c);
         }

@@ -2,6 +2,8 @@ package io.mixnorm.lab.models;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
+import io.mixnorm.nn.MixtureNorm;
+import io.mixnorm.nn.ModeNorm;
 import io.mixnorm.lab.UserException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -51,11 +53,33 @@ public final class NormFactory {
     private Block build(NormKind kind, int index) {
         NormSpec.MixtureOptions o = spec.mn();
         switch (kind) {
-            case BN:
-                return BatchNorm.builder().optEpsilon(o.epsilon()).optMomentum(1f - o.momentum()).build();
+            case MN:
+                return MixtureNorm.builder()
+                        .optComponents(spec.components())
+                        .optEpsilon(o.epsilon())
+                        .optMomentum(o.momentum())
+                        .optSampleMode(MixtureNorm.SampleMode.valueOf(o.sampleMode().toUpperCase(Locale.ROOT)))
+                        .optEmIterations(o.emIterations())
+                        .optFitSamples(o.fitSamples())
+                        .optInference(MixtureNorm.InferenceMode.valueOf(o.inference().toUpperCase(Locale.ROOT)))
+                        .optSeed(layerSeed(index))
+                        .build();
+            case MODENORM:
+                return ModeNorm.builder()
+                        .optComponents(spec.components())
+                        .optEpsilon(o.epsilon())
+                        .optMomentum(o.momentum())
+                        .optSeed(layerSeed(index))
+                        .build();
             default:
-                throw new UserException("--norm " + kind.cliName() + " is not available in this build");
+                // DJL's momentum is the weight of the old running value (MXNet's convention).
+                return BatchNorm.builder().optEpsilon(o.epsilon()).optMomentum(1f - o.momentum()).build();
         }
+    }
+
+    /** Each layer draws from its own stream, so adding a layer does not change another's choices. */
+    private long layerSeed(int index) {
+        return spec.seed() * 1_000_003L + index;
     }
 
     private boolean isSelected(String name, int index) {

@@ -29,6 +29,7 @@ public final class TrainConfig {
     public String norm = "bn";
     /** Layers that get {@link #norm} when it is not bn; empty = the model's default (cnn5: conv2). */
     public String mnLayers = "";
+    /** K: mixture components (MixtureNorm, paper default 3) or modes (ModeNorm; its paper uses 2). */
     public int components = 3;
     public String mnSampleMode = "position";
     public int mnEmIterations = 2;
@@ -156,6 +157,8 @@ public final class TrainConfig {
     /** Throws a {@link UserException} naming the option for the first value out of range. */
     public void validate() {
         NormKind.parse(norm);
+        require(norm.equals("bn") ? mnLayers == null || mnLayers.isBlank() : true, "--mn-layers",
+                "selects the layers for --norm mn or modenorm; with --norm bn there is nothing to select");
         require(components >= 1, "--components", "must be at least 1, got " + components);
         require(Set.of("position", "channel").contains(mnSampleMode), "--mn-sample-mode", "must be position or channel");
         require(mnEmIterations >= 0, "--mn-em-iterations", "must be >= 0");

@@ -1,0 +1,346 @@
+package io.mixnorm.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.mixnorm.gmm.GaussianMixture;
+
+/**
+ * The tensor formulation of Mixture Normalization (specification §6), shared by the training and
+ * inference paths of {@link MixtureNorm} and used directly by the tests.
+ *
+ * <p>Layout: the input is brought once into a row matrix {@code X} of shape {@code (m, C)},
+ * {@code m = N·H·W}, rows in {@code (n, h, w)} order (a channels-last copy of a 4-D input, the
+ * input itself for a 2-D one), and shifted by a constant per-channel vector {@code c} (the
+ * detached batch mean in training, the running mixture's mean at inference). The transform is
+ * shift invariant; the shift only keeps the one-pass variance and the expanded quadratic form of
+ * the log-density free of cancellation. Everything else is {@code (m×C)·(C×K)}, {@code
+ * (K×m)·(m×C)} and {@code (m×K)·(K×C)} products plus a few elementwise passes; no {@code
+ * (K, m, C)} tensor is formed in {@code POSITION} mode.
+ */
+final class MixtureOps {
+
+    static final double LOG_2PI = Math.log(2 * Math.PI);
+
+    private MixtureOps() {}
+
+    /** Batch statistics of equations (2)–(5) and the output of (6)–(7). */
+    static final class Result {
+        /** λ_k, {@code (K)} (POSITION) or {@code (K, C)} (CHANNEL); constant (no gradient). */
+        NDArray lambda;
+        /** E_k in shifted coordinates, {@code (K, C)}; carries gradient. */
+        NDArray mean;
+        /** V_k (biased), {@code (K, C)}; carries gradient. */
+        NDArray var;
+        /** Σ_i v_ik², same shape as {@code lambda}; for the unbiased running variance. */
+        NDArray sumV2;
+    }
+
+    // ------------------------------------------------------------------ layout
+
+    /**
+     * @param x {@code (N, C, H, W)} or {@code (N, C)}
+     * @return the row matrix {@code (m, C)} (a contiguous channels-last copy for 4-D input)
+     */
+    static NDArray toRows(NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() == 2) {
+            return x;
+        }
+        return x.transpose(0, 2, 3, 1).reshape(s.get(0) * s.get(2) * s.get(3), s.get(1));
+    }
+
+    /**
+     * @param y {@code (m, C)} rows
+     * @param inputShape the original input shape
+     * @return {@code y} viewed in the input's shape (a permuted view for 4-D input)
+     */
+    static NDArray fromRows(NDArray y, Shape inputShape) {
+        if (inputShape.dimension() == 2) {
+            return y;
+        }
+        return y.reshape(inputShape.get(0), inputShape.get(2), inputShape.get(3), inputShape.get(1))
+                .transpose(0, 3, 1, 2);
+    }
+
+    /**
+     * The row matrix of {@code x − shift} ({@code shift} broadcast over channels), or of {@code x}
+     * itself when {@code shift} is null.
+     *
+     * @param x {@code (N, C, H, W)} or {@code (N, C)}
+     * @param shift per-channel shift or {@code null}
+     * @return {@code (m, C)} rows
+     */
+    static NDArray centredRows(NDArray x, double[] shift) {
+        if (shift == null) {
+            return toRows(x);
+        }
+        Shape s = x.getShape();
+        long c = s.get(1);
+        Shape sh = s.dimension() == 4 ? new Shape(c, 1, 1) : new Shape(c);
+        return toRows(x.sub(constant(x.getManager(), shift, sh, x.getDataType())));
+    }
+
+    /**
+     * Creates a constant of the given data type.
+     *
+     * @param manager the manager
+     * @param values row-major values
+     * @param shape the shape
+     * @param type the data type
+     * @return the array
+     */
+    static NDArray constant(NDManager manager, double[] values, Shape shape, DataType type) {
+        if (type == DataType.FLOAT64) {
+            return manager.create(values, shape);
+        }
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        NDArray a = manager.create(f, shape);
+        return type == DataType.FLOAT32 ? a : a.toType(type, false);
+    }
+
+    /**
+     * Returns {@code g} with every mean shifted by {@code -shift}.
+     *
+     * @param g a mixture
+     * @param shift per-dimension shift
+     * @return the shifted mixture
+     */
+    static GaussianMixture shifted(GaussianMixture g, double[] shift) {
+        int k = g.components();
+        int c = g.dimension();
+        double[] mu = g.means();
+        for (int j = 0; j < k; j++) {
+            for (int d = 0; d < c; d++) {
+                mu[j * c + d] -= shift[d];
+            }
+        }
+        return GaussianMixture.of(g.weights(), mu, g.variances());
+    }
+
+    // ------------------------------------------------------------------ POSITION mode
+    //
+    // The log joint is computed transposed, (K, m), as (K×C)·(C×m) products so that the softmax
+    // runs over the short leading axis (≈8× cheaper than over a trailing axis of length K); the
+    // posteriors are then copied once into a contiguous (m, K) matrix (a small copy) which all
+    // later products use (measured: products with the (m, K) operand as a transposed view of a
+    // (K, m) array made autograd's backward markedly slower).
+
+    /**
+     * Posteriors {@code (m, K)}, contiguous, from a transposed log joint {@code (K, m)}.
+     *
+     * @param logJointT {@code (K, m)}
+     * @return {@code (m, K)} posteriors
+     */
+    static NDArray posteriorsFromLogJointT(NDArray logJointT) {
+        Shape s = logJointT.getShape();
+        return logJointT.softmax(0).transpose().reshape(s.get(1), s.get(0));
+    }
+
+    /**
+     * Transposed log joint {@code log λ_k + log N(x_i | μ_k, σ²_k)} of every row, as two {@code
+     * (K×C)·(C×m)} products: {@code A·(X∘X)ᵀ + B·Xᵀ + b}. Inputs must be detached.
+     *
+     * @param xd detached rows {@code (m, C)}
+     * @param sqd detached {@code X∘X}
+     * @param theta the mixture, in the same (shifted) coordinates as {@code xd}
+     * @return {@code (K, m)} log joint
+     */
+    static NDArray positionLogJointT(NDArray xd, NDArray sqd, GaussianMixture theta) {
+        int k = theta.components();
+        int c = theta.dimension();
+        double[] a = new double[k * c];
+        double[] b = new double[k * c];
+        double[] bias = new double[k];
+        for (int j = 0; j < k; j++) {
+            double s = 0;
+            for (int d = 0; d < c; d++) {
+                double v = theta.variance(j, d);
+                double mu = theta.mean(j, d);
+                a[j * c + d] = -0.5 / v;
+                b[j * c + d] = mu / v;
+                s += mu * mu / v + Math.log(v) + LOG_2PI;
+            }
+            bias[j] = Math.log(theta.weight(j)) - 0.5 * s;
+        }
+        NDManager mgr = xd.getManager();
+        DataType t = xd.getDataType();
+        NDArray am = constant(mgr, a, new Shape(k, c), t);
+        NDArray bm = constant(mgr, b, new Shape(k, c), t);
+        NDArray bv = constant(mgr, bias, new Shape(k, 1), t);
+        return am.matMul(sqd.transpose()).addi(bm.matMul(xd.transpose())).addi(bv);
+    }
+
+    /**
+     * Equations (2)–(5) for given posteriors, in POSITION mode; (6)–(7) are {@link #apply}.
+     *
+     * @param x rows {@code (m, C)} (shifted), carrying gradient
+     * @param sq {@code x∘x}, carrying gradient
+     * @param tau posteriors {@code (m, K)}; treated as constant
+     * @param gamma {@code (C)}
+     * @param beta {@code (C)}
+     * @param eps ε
+     * @param lambdaFloor floor of λ_k inside {@code 1/√λ_k}
+     * @return statistics
+     */
+    static Result positionTransform(
+            NDArray x,
+            NDArray sq,
+            NDArray tau,
+            NDArray gamma,
+            NDArray beta,
+            float eps,
+            double lambdaFloor) {
+        tau = tau.stopGradient();
+        NDArray tauT = tau.transpose(); // (K,m) view
+        long m = x.getShape().get(0);
+        NDArray n = tau.sum(new int[] {0}); // (K)
+        NDArray nSafe = n.maximum(1e-30f).expandDims(1); // (K,1)
+        NDArray mean = tauT.matMul(x).div(nSafe); // (K,C)
+        NDArray var = tauT.matMul(sq).div(nSafe).sub(mean.square()).maximum(0f);
+        Result r = new Result();
+        r.lambda = n.div(m);
+        r.mean = mean;
+        r.var = var;
+        r.sumV2 = tau.square().sum(new int[] {0}).div(nSafe.squeeze(1).square());
+        return r;
+    }
+
+    /**
+     * Equations (6)–(7): {@code y = X ∘ (A′·(S∘γ)) + [A′, 1]·[−E∘S∘γ; β]} with {@code A′ =
+     * τ/√λ} ({@code m×K}, constant), {@code S = 1/√(V+ε)}: two {@code (m×K)·(K×C)} products, one
+     * multiplication and one in-place addition over the full tensor. All array arguments must be
+     * owned by the batch's manager (receivers of ops create arrays in their own manager).
+     *
+     * @param x rows {@code (m, C)}
+     * @param tau {@code (m, K)} posteriors
+     * @param lambda {@code (K)} weights used in {@code 1/√λ}
+     * @param mean {@code (K, C)} in the coordinates of {@code x}
+     * @param var {@code (K, C)}
+     * @param gamma {@code (C)}
+     * @param beta {@code (C)}
+     * @param eps ε
+     * @param lambdaFloor floor of λ
+     * @return {@code (m, C)} output rows
+     */
+    static NDArray apply(
+            NDArray x,
+            NDArray tau,
+            NDArray lambda,
+            NDArray mean,
+            NDArray var,
+            NDArray gamma,
+            NDArray beta,
+            float eps,
+            double lambdaFloor) {
+        long m = x.getShape().get(0);
+        long c = x.getShape().get(1);
+        NDManager mgr = x.getManager();
+        DataType t = x.getDataType();
+        NDArray invSqrtLambda = lambda.stopGradient().maximum(lambdaFloor).sqrt().pow(-1);
+        NDArray a = tau.stopGradient().mul(invSqrtLambda); // (m,K), constant
+        NDArray s = var.add(eps).sqrt().pow(-1); // (K,C)
+        NDArray g = s.mul(gamma); // (K,C)
+        NDArray hNeg = mean.mul(g).neg(); // (K,C)
+        NDArray aAug = NDArrays.concat(new NDList(a, mgr.ones(new Shape(m, 1), t)), 1);
+        NDArray betaRow = mgr.zeros(new Shape(1, c), t).add(beta); // (1,C)
+        NDArray hAug = NDArrays.concat(new NDList(hNeg, betaRow), 0); // (K+1,C)
+        NDArray p = a.matMul(g);
+        NDArray q = aAug.matMul(hAug);
+        // in place: mul's backward needs its inputs, not its output; add's needs neither
+        return x.mul(p).addi(q);
+    }
+
+    // ------------------------------------------------------------------ CHANNEL mode
+
+    /**
+     * Per-channel log joint for {@code sampleMode = CHANNEL}: a {@code (K, m, C)} tensor (this
+     * mode materialises K full-size tensors by construction).
+     *
+     * @param xd detached rows {@code (m, C)}
+     * @param mixtures one 1-D mixture per channel, shifted coordinates
+     * @return {@code (K, m, C)} log joint
+     */
+    static NDArray channelLogJoint(NDArray xd, GaussianMixture[] mixtures) {
+        int c = mixtures.length;
+        int k = mixtures[0].components();
+        NDManager mgr = xd.getManager();
+        DataType t = xd.getDataType();
+        NDList parts = new NDList(k);
+        for (int j = 0; j < k; j++) {
+            double[] mu = new double[c];
+            double[] h = new double[c];
+            double[] b = new double[c];
+            for (int d = 0; d < c; d++) {
+                double v = mixtures[d].variance(j, 0);
+                mu[d] = mixtures[d].mean(j, 0);
+                h[d] = -0.5 / v;
+                b[d] = Math.log(mixtures[d].weight(j)) - 0.5 * (Math.log(v) + LOG_2PI);
+            }
+            Shape sc = new Shape(c);
+            parts.add(xd.sub(constant(mgr, mu, sc, t)).square().muli(constant(mgr, h, sc, t))
+                    .addi(constant(mgr, b, sc, t)));
+        }
+        return NDArrays.stack(parts, 0);
+    }
+
+    /**
+     * Equations (2)–(5) with a posterior per (sample, component, channel); (6)–(7) are {@link
+     * #channelApply}.
+     *
+     * @param x rows {@code (m, C)} (shifted), carrying gradient
+     * @param sq {@code x∘x}
+     * @param tau {@code (K, m, C)}; treated as constant
+     * @param gamma {@code (C)}
+     * @param beta {@code (C)}
+     * @param eps ε
+     * @param lambdaFloor floor of λ inside {@code 1/√λ}
+     * @return statistics ({@code lambda} is {@code (K, C)})
+     */
+    static Result channelTransform(
+            NDArray x,
+            NDArray sq,
+            NDArray tau,
+            NDArray gamma,
+            NDArray beta,
+            float eps,
+            double lambdaFloor) {
+        tau = tau.stopGradient();
+        long m = x.getShape().get(0);
+        NDArray n = tau.sum(new int[] {1}); // (K,C)
+        NDArray nSafe = n.maximum(1e-30f);
+        NDArray mean = tau.mul(x).sum(new int[] {1}).div(nSafe);
+        NDArray var = tau.mul(sq).sum(new int[] {1}).div(nSafe).sub(mean.square()).maximum(0f);
+        Result r = new Result();
+        r.lambda = n.div(m);
+        r.mean = mean;
+        r.var = var;
+        r.sumV2 = tau.square().sum(new int[] {1}).div(nSafe.square());
+        return r;
+    }
+
+    static NDArray channelApply(
+            NDArray x,
+            NDArray tau,
+            NDArray lambda,
+            NDArray mean,
+            NDArray var,
+            NDArray gamma,
+            NDArray beta,
+            float eps,
+            double lambdaFloor) {
+        NDArray a = lambda.stopGradient().maximum(lambdaFloor).sqrt().pow(-1); // (K,C)
+        NDArray s = var.add(eps).sqrt().pow(-1).mul(gamma); // (K,C)
+        NDArray coefP = a.mul(s).expandDims(1); // (K,1,C)
+        NDArray coefQ = a.mul(mean).mul(s).expandDims(1);
+        NDArray p = tau.mul(coefP).sum(new int[] {0}); // (m,C)
+        NDArray q = tau.mul(coefQ).sum(new int[] {0});
+        return x.mul(p).sub(q).add(beta);
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * DJL blocks for mixture-based normalization: {@link io.mixnorm.nn.MixtureNorm} (Kalayeh &amp;
+ * Shah, TPAMI 2019) and {@link io.mixnorm.nn.ModeNorm} (Deecke et al., ICLR 2019), usable like
+ * DJL's {@code BatchNorm} inside any {@code SequentialBlock}.
+ *
+ * <p>This package owns the layers' forward transforms, their running state and its
+ * serialisation. It depends only on {@code ai.djl:api} (any engine at run time; tests use
+ * PyTorch) and on {@code io.mixnorm.gmm} for the mixture fits. It knows nothing of datasets
+ * (CIFAR or other), training loops, experiment configuration or a CLI.
+ */
+package io.mixnorm.nn;
