@@ -57,18 +57,32 @@ class CrashResumeTest {
         assertEquals("finished", summary(reference).get("status").getAsString());
     }
 
-    static String[] trainArgs(Path out) {
-        return new String[] {"train", "--data", data.toString(), "--steps", Integer.toString(STEPS),
-            "--eval-every", Integer.toString(EVAL_EVERY), "--batch-size", "8", "--eval-batch-size", "32",
-            "--seed", "7", "--deterministic", "--quiet", "--out", out.toString()};
+    static String[] trainArgs(Path out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--data", data.toString(), "--steps", Integer.toString(STEPS),
+                "--eval-every", Integer.toString(EVAL_EVERY), "--batch-size", "8", "--eval-batch-size", "32",
+                "--seed", "7", "--deterministic", "--quiet", "--out", out.toString()));
+        a.addAll(List.of(extra));
+        return a.toArray(new String[0]);
     }
 
     @Test
     void sigkillAtARandomPointThenResumeEqualsAnUninterruptedRun() throws Exception {
+        killResumeAndCompare(reference);
+    }
+
+    @Test
+    void sigkillWithMixtureNormAtConv2ResumesExactly() throws Exception {
+        Path ref = tmp.resolve("mn-reference");
+        ChildJvm r = ChildJvm.start(tmp.resolve("ref-cwd"), trainArgs(ref, "--norm", "mn", "--mn-layers", "conv2"));
+        assertEquals(0, r.await(300), r.output());
+        killResumeAndCompare(ref, "--norm", "mn", "--mn-layers", "conv2");
+    }
+
+    private void killResumeAndCompare(Path reference, String... extra) throws Exception {
         long seed = System.nanoTime();
         Random rnd = new Random(seed);
         Path run = tmp.resolve("run");
-        ChildJvm child = ChildJvm.start(tmp.resolve("cwd"), trainArgs(run));
+        ChildJvm child = ChildJvm.start(tmp.resolve("cwd"), trainArgs(run, extra));
         awaitFirstCheckpoint(child, run);
         int delayMs = rnd.nextInt(1500);
         Thread.sleep(delayMs);
@@ -83,7 +97,7 @@ class CrashResumeTest {
         assertEquals(0, resumed.await(300), where + " " + resumed.output());
         assertTrue(resumed.out().contains("resumed from"), resumed.output());
 
-        assertSameFinalState(reference, run, where);
+        assertSameFinalState(reference, run, where, extra);
         assertEquals(metrics(reference, false), metrics(run, false), "metrics.csv without timings " + where);
         JsonObject a = summary(reference);
         JsonObject b = summary(run);
@@ -147,9 +161,13 @@ class CrashResumeTest {
     }
 
     /** The newest checkpoints of both runs hold the same step, weights and optimizer buffers, bit for bit. */
-    static void assertSameFinalState(Path expectedRun, Path actualRun, String where) {
+    static void assertSameFinalState(Path expectedRun, Path actualRun, String where, String... normArgs) {
         TrainConfig cfg = new TrainConfig();
         cfg.seed = 7;
+        if (normArgs.length > 0) {
+            cfg.norm = normArgs[1];
+            cfg.mnLayers = normArgs[3];
+        }
         try (NDManager m = NDManager.newBaseManager()) {
             PreparedModel a = PreparedModel.of(cfg, 10, m);
             PreparedModel b = PreparedModel.of(cfg, 10, m);
@@ -164,7 +182,7 @@ class CrashResumeTest {
             assertEquals(pa.size(), pb.size());
             for (int i = 0; i < pa.size(); i++) {
                 Pair<String, Parameter> x = pa.get(i);
-                assertArrayEquals(x.getValue().getArray().toFloatArray(), pb.get(i).getValue().getArray().toFloatArray(),
+                assertArrayEquals(x.getValue().getArray().toByteArray(), pb.get(i).getValue().getArray().toByteArray(),
                         "parameter " + x.getKey() + " " + where);
             }
             assertEquals(la.optimizerState().size(), lb.optimizerState().size());
