@@ -71,13 +71,16 @@ public final class SoakCommand implements Callable<Integer> {
             }
         });
         boolean pass = r.passed(LIMIT);
-        System.out.printf(Locale.ROOT, "RSS after warm-up (step %d): %.1f MB; at the end (step %d): %.1f MB; growth %+.2f%% "
-                + "(max %+.2f%%), limit %.0f%%: %s%n", r.warm().step(), r.warm().rssMb(), r.last().step(), r.last().rssMb(),
-                100 * r.growth(), 100 * r.maxGrowth(), 100 * LIMIT, pass ? "PASS" : "FAIL");
-        System.out.printf(Locale.ROOT, "Java heap used %.1f -> %.1f MB; live NDArrays after warm-up %d (%.1f MB)%n",
-                r.warm().heapUsedMb(), r.last().heapUsedMb(), r.warm().ndarrays(), r.warm().ndarrayMb());
-        r.samples().stream().filter(s -> s.ndarrays() >= 0).reduce((a, b) -> b).ifPresent(s -> System.out.printf(
-                Locale.ROOT, "live NDArrays at step %d: %d (%.1f MB)%n", s.step(), s.ndarrays(), s.ndarrayMb()));
+        System.out.printf(Locale.ROOT, "RSS median just after warm-up (from step %d): %.1f MB; median over the last 10%%: "
+                + "%.1f MB; growth %+.2f%%, limit %.0f%%: %s%n", r.warmStep(), r.baselineMb(), r.endMb(), 100 * r.growth(),
+                100 * LIMIT, pass ? "PASS" : "FAIL");
+        System.out.printf(Locale.ROOT, "RSS trend after warm-up %+.2f MB per 1000 steps; peak %.1f MB%n",
+                r.slopeMbPer1000(), r.maxRssAfterWarmMb());
+        List<Soak.Sample> withArrays = r.samples().stream().filter(s -> s.ndarrays() >= 0).toList();
+        Soak.Sample a = withArrays.stream().filter(s -> s.step() >= r.warmStep()).findFirst().orElse(withArrays.get(0));
+        Soak.Sample b = withArrays.get(withArrays.size() - 1);
+        System.out.printf(Locale.ROOT, "live Java heap %.1f -> %.1f MB; live NDArrays %d (%.1f MB) -> %d (%.1f MB), steps %d -> %d%n",
+                a.heapUsedMb(), b.heapUsedMb(), a.ndarrays(), a.ndarrayMb(), b.ndarrays(), b.ndarrayMb(), a.step(), b.step());
         return pass ? 0 : 1;
     }
 }

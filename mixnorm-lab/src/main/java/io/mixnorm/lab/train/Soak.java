@@ -39,27 +39,66 @@ public final class Soak {
         }
     }
 
-    /** The verdict: RSS at the end of the warm-up (first 10% of steps) against the end. */
-    public record Result(List<Sample> samples, Sample warm, Sample last, double maxRssAfterWarmMb) {
+    /**
+     * The verdict. Resident memory peaks right after each evaluation and the allocator hands memory
+     * back irregularly, so single samples are noisy: the baseline is the median RSS of the samples
+     * just after the warm-up (steps in [10%, 20%] of the run), the end the median of the last 10%
+     * of steps; growth is end / baseline - 1. The least-squares slope of RSS after the warm-up
+     * (MB per 1000 steps) is reported beside it.
+     */
+    public record Result(List<Sample> samples, long warmStep, double baselineMb, double endMb, double slopeMbPer1000,
+            double maxRssAfterWarmMb) {
         public double growth() {
-            return (last.rssMb() - warm.rssMb()) / warm.rssMb();
-        }
-
-        public double maxGrowth() {
-            return (maxRssAfterWarmMb - warm.rssMb()) / warm.rssMb();
+            return (endMb - baselineMb) / baselineMb;
         }
 
         public boolean passed(double limit) {
             return growth() < limit;
         }
+
+        /** Analyzes the samples of a run of {@code steps} steps. */
+        public static Result of(List<Sample> samples, long steps) {
+            long warm = Math.max(1, steps / 10);
+            List<Sample> after = samples.stream().filter(s -> s.step() >= warm).toList();
+            if (after.isEmpty()) {
+                after = samples;
+            }
+            long first = after.get(0).step();
+            double baseline = median(after.stream().filter(s -> s.step() <= Math.max(first, 2 * warm)).toList());
+            double end = median(after.stream().filter(s -> s.step() >= steps - warm).toList());
+            if (Double.isNaN(end)) {
+                end = after.get(after.size() - 1).rssMb();
+            }
+            double n = after.size();
+            double mx = after.stream().mapToDouble(Sample::step).average().orElse(0);
+            double my = after.stream().mapToDouble(Sample::rssMb).average().orElse(0);
+            double sxy = 0;
+            double sxx = 0;
+            for (Sample s : after) {
+                sxy += (s.step() - mx) * (s.rssMb() - my);
+                sxx += (s.step() - mx) * (s.step() - mx);
+            }
+            double slope = n > 1 && sxx > 0 ? 1000 * sxy / sxx : 0;
+            double max = after.stream().mapToDouble(Sample::rssMb).max().orElse(Double.NaN);
+            return new Result(samples, first, baseline, end, slope, max);
+        }
+
+        private static double median(List<Sample> xs) {
+            double[] v = xs.stream().mapToDouble(Sample::rssMb).sorted().toArray();
+            if (v.length == 0) {
+                return Double.NaN;
+            }
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
     }
 
     /**
      * Trains {@code cfg} (its steps, batch size, norm, eval interval) on a synthetic 10-class task
-     * of {@code trainSize} images in a temporary run folder, deleted afterwards.
+     * of {@code trainSize} training images and one evaluation batch of test images, in a temporary
+     * run folder deleted afterwards.
      */
     public static Result run(TrainConfig cfg, int trainSize, int sampleEvery, Consumer<Sample> onSample) {
-        CifarSplits data = new CifarSplits(synthetic(trainSize, cfg.seed), synthetic(Math.max(cfg.evalBatchSize, 200), cfg.seed + 1));
+        CifarSplits data = new CifarSplits(synthetic(trainSize, cfg.seed), synthetic(cfg.evalBatchSize, cfg.seed + 1));
         List<Sample> samples = new ArrayList<>();
         long t0 = System.nanoTime();
         Path dir;
@@ -84,10 +123,7 @@ public final class Soak {
         } finally {
             deleteTree(dir);
         }
-        long warmStep = Math.max(1, cfg.steps / 10);
-        Sample warm = samples.stream().filter(s -> s.step() >= warmStep).findFirst().orElse(samples.get(0));
-        double max = samples.stream().filter(s -> s.step() >= warm.step()).mapToDouble(Sample::rssMb).max().orElse(warm.rssMb());
-        return new Result(samples, warm, samples.get(samples.size() - 1), max);
+        return Result.of(samples, samples.get(samples.size() - 1).step());
     }
 
     /** Memory now; {@code net} (may be null) gives the NDManager whose arrays are counted. */
