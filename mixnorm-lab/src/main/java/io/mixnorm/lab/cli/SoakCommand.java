@@ -36,8 +36,14 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Write the samples to this CSV (rewritten after each sample).")
     Path out;
 
+    @Option(names = "--analyze", description = "Only analyze the samples of an earlier soak's CSV (no training).")
+    Path analyze;
+
     @Override
     public Integer call() {
+        if (analyze != null) {
+            return report(Soak.Result.of(readCsv(analyze), lastStep(readCsv(analyze))));
+        }
         TrainConfig cfg = new TrainConfig();
         options.applyTo(cfg, false);
         List<String> given = options.given();
@@ -70,6 +76,10 @@ public final class SoakCommand implements Callable<Integer> {
                 AtomicFiles.writeString(out, Soak.Sample.CSV_HEADER + "\n" + String.join("\n", rows) + "\n");
             }
         });
+        return report(r);
+    }
+
+    private static int report(Soak.Result r) {
         boolean pass = r.passed(LIMIT);
         System.out.printf(Locale.ROOT, "RSS median just after warm-up (from step %d): %.1f MB; median over the last 10%%: "
                 + "%.1f MB; growth %+.2f%%, limit %.0f%%: %s%n", r.warmStep(), r.baselineMb(), r.endMb(), 100 * r.growth(),
@@ -77,10 +87,41 @@ public final class SoakCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "RSS trend after warm-up %+.2f MB per 1000 steps; peak %.1f MB%n",
                 r.slopeMbPer1000(), r.maxRssAfterWarmMb());
         List<Soak.Sample> withArrays = r.samples().stream().filter(s -> s.ndarrays() >= 0).toList();
-        Soak.Sample a = withArrays.stream().filter(s -> s.step() >= r.warmStep()).findFirst().orElse(withArrays.get(0));
-        Soak.Sample b = withArrays.get(withArrays.size() - 1);
-        System.out.printf(Locale.ROOT, "live Java heap %.1f -> %.1f MB; live NDArrays %d (%.1f MB) -> %d (%.1f MB), steps %d -> %d%n",
-                a.heapUsedMb(), b.heapUsedMb(), a.ndarrays(), a.ndarrayMb(), b.ndarrays(), b.ndarrayMb(), a.step(), b.step());
+        if (!withArrays.isEmpty()) {
+            Soak.Sample a = withArrays.stream().filter(s -> s.step() >= r.warmStep()).findFirst().orElse(withArrays.get(0));
+            Soak.Sample b = withArrays.get(withArrays.size() - 1);
+            System.out.printf(Locale.ROOT, "live Java heap %.1f -> %.1f MB; live NDArrays %d (%.1f MB) -> %d (%.1f MB), "
+                    + "steps %d -> %d%n", a.heapUsedMb(), b.heapUsedMb(), a.ndarrays(), a.ndarrayMb(), b.ndarrays(),
+                    b.ndarrayMb(), a.step(), b.step());
+        }
         return pass ? 0 : 1;
+    }
+
+    private static List<Soak.Sample> readCsv(Path file) {
+        List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(file);
+        } catch (java.io.IOException e) {
+            throw new UserException("--analyze " + file + ": cannot read (" + e.getMessage() + ")");
+        }
+        if (lines.isEmpty() || !lines.get(0).equals(Soak.Sample.CSV_HEADER)) {
+            throw new UserException("--analyze " + file + ": not a soak CSV (expected the header " + Soak.Sample.CSV_HEADER + ")");
+        }
+        List<Soak.Sample> out = new ArrayList<>();
+        for (int i = 1; i < lines.size(); i++) {
+            try {
+                out.add(Soak.Sample.fromCsv(lines.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--analyze " + file + ": line " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+        if (out.size() < 2) {
+            throw new UserException("--analyze " + file + ": fewer than 2 samples");
+        }
+        return out;
+    }
+
+    private static long lastStep(List<Soak.Sample> samples) {
+        return samples.get(samples.size() - 1).step();
     }
 }

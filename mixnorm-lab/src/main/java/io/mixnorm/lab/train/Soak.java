@@ -33,6 +33,17 @@ public final class Soak {
         public static final String CSV_HEADER =
                 "step,elapsed_seconds,rss_mb,rss_anon_mb,heap_used_mb,heap_committed_mb,direct_mb,ndarrays,ndarray_mb";
 
+        /** Parses a line written by {@link #toCsv()}. */
+        public static Sample fromCsv(String line) {
+            String[] c = line.split(",");
+            if (c.length != 9) {
+                throw new IllegalArgumentException("expected 9 columns, got " + c.length);
+            }
+            return new Sample(Long.parseLong(c[0]), Double.parseDouble(c[1]), Double.parseDouble(c[2]),
+                    Double.parseDouble(c[3]), Double.parseDouble(c[4]), Double.parseDouble(c[5]), Double.parseDouble(c[6]),
+                    Integer.parseInt(c[7]), Double.parseDouble(c[8]));
+        }
+
         public String toCsv() {
             return String.format(Locale.ROOT, "%d,%.2f,%.1f,%.1f,%.1f,%.1f,%.2f,%d,%.2f", step, seconds, rssMb, rssAnonMb,
                     heapUsedMb, heapCommittedMb, directMb, ndarrays, ndarrayMb);

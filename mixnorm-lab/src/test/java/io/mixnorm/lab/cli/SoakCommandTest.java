@@ -27,11 +27,17 @@ class SoakCommandTest {
         assertEquals(Soak.Sample.CSV_HEADER, lines.get(0));
         assertEquals(1 + 4, lines.size(), "samples at steps 0, 4, 8 and the end: " + lines);
         assertTrue(lines.get(2).startsWith("4,"), lines.get(2));
+        CliTest.Outcome again = CliTest.run("soak", "--analyze", csv.toString());
+        assertEquals(o.code(), again.code(), again.err());
+        assertTrue(again.out().contains("limit 5%"), again.out());
     }
 
     @Test
-    void badOptionsAreOneLineUsageErrors() {
+    void badOptionsAreOneLineUsageErrors() throws IOException {
         CliTest.assertUsageError(CliTest.run("soak", "--sample-every", "0"), "--sample-every");
         CliTest.assertUsageError(CliTest.run("soak", "--train-size", "8", "--batch-size", "16"), "--train-size");
+        Path notCsv = tmp.resolve("x.csv");
+        Files.writeString(notCsv, "hello\n");
+        CliTest.assertUsageError(CliTest.run("soak", "--analyze", notCsv.toString()), notCsv.toString());
     }
 }
