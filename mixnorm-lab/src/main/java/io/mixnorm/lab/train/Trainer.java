@@ -115,9 +115,9 @@ public final class Trainer {
             CheckpointStore checkpoints, RunFiles files) {
         Block net = pm.model().block();
         Optimizer opt = pm.optimizer();
-        double lossSum = 0;
-        long correct = 0;
-        long seen = 0;
+        double lossSum = st.pendingLossSum;
+        long correct = st.pendingCorrect;
+        long seen = st.pendingSeen;
         long segmentStart = System.nanoTime();
         long trainNanos = 0;
         long evalImages = 0;
@@ -146,7 +146,21 @@ public final class Trainer {
             progress.step(st.step, total, lossSum / seen, correct / (double) seen, ips,
                     (total - st.step) * (double) cfg.batchSize / ips);
             boolean stop = StopSignal.requested();
-            if (st.step % cfg.evalEvery == 0 || st.step == total || stop) {
+            if (stop && st.step % cfg.evalEvery != 0 && st.step < total) {
+                // Stop between evaluations: checkpoint at once (no test pass, so the stop is quick) with
+                // the running train-loss sums, so that a resumed run reproduces the next metrics row.
+                st.trainSeconds += trainNanos / 1e9;
+                st.elapsedSeconds += (System.nanoTime() - segmentStart) / 1e9;
+                st.pendingLossSum = lossSum;
+                st.pendingCorrect = correct;
+                st.pendingSeen = seen;
+                Diagnostics.requireFiniteParameters(net, st.step, runDir);
+                checkpoints.save(st, net, opt.stateArrays());
+                files.writeResults(st, total, "interrupted");
+                progress.message("stopped at step " + st.step + "; continue with --resume --out " + runDir);
+                return;
+            }
+            if (st.step % cfg.evalEvery == 0 || st.step == total) {
                 st.trainSeconds += trainNanos / 1e9;
                 EvalResult ev = evaluator.evaluate();
                 long now = System.nanoTime();
@@ -157,6 +171,9 @@ public final class Trainer {
                         ev.accuracy(), ips, st.elapsedSeconds);
                 st.metrics.add(row);
                 Diagnostics.requireFiniteParameters(net, st.step, runDir);
+                st.pendingLossSum = 0;
+                st.pendingCorrect = 0;
+                st.pendingSeen = 0;
                 checkpoints.save(st, net, opt.stateArrays());
                 files.writeResults(st, total, stop && st.step < total ? "interrupted" : st.step >= total ? "finished" : "running");
                 progress.evaluation(row, total);

@@ -21,9 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Crash and resume across processes: {@code mixnorm train --deterministic} in a child JVM, killed
  * with SIGKILL (or stopped with SIGTERM) at a random point after its first checkpoint, then
  * continued with {@code --resume}, must end exactly where an uninterrupted run ends: the same
- * weights and optimizer buffers bit for bit, the same metrics.
+ * weights and optimizer buffers bit for bit, the same metrics (timing columns aside). SIGTERM exits
+ * with 143 (128 + 15: the JVM's status for a signal-initiated shutdown) after the checkpoint.
  */
 class CrashResumeTest {
     private static final int STEPS = 30;
@@ -136,12 +135,9 @@ class CrashResumeTest {
         assertEquals(0, resumed.await(300), resumed.output());
         assertEquals("finished", summary(run).get("status").getAsString());
         assertSameFinalState(reference, run, where);
-        // The extra evaluation at the stop adds a row; every row the reference has is reproduced on the test side.
-        Map<String, String> ref = testColumnsByStep(reference);
-        Map<String, String> got = testColumnsByStep(run);
-        for (Map.Entry<String, String> e : ref.entrySet()) {
-            assertEquals(e.getValue(), got.get(e.getKey()), "test loss/accuracy at step " + e.getKey() + " " + where);
-        }
+        // A stop between evaluations checkpoints without a test pass, keeping the running train-loss sums:
+        // the metrics are those of an uninterrupted run.
+        assertEquals(metrics(reference, false), metrics(run, false), "metrics.csv without timings " + where);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -202,19 +198,6 @@ class CrashResumeTest {
             rows.add(String.join(",", keepTimings ? c : Arrays.copyOf(c, c.length - 2)));
         }
         return rows;
-    }
-
-    private static Map<String, String> testColumnsByStep(Path run) throws IOException {
-        List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
-        List<String> header = List.of(lines.get(0).split(","));
-        int loss = header.indexOf("test_loss");
-        int acc = header.indexOf("test_accuracy");
-        Map<String, String> out = new HashMap<>();
-        for (String line : lines.subList(1, lines.size())) {
-            String[] c = line.split(",");
-            out.put(c[0], c[loss] + "," + c[acc]);
-        }
-        return out;
     }
 
     static JsonObject summary(Path run) throws IOException {
