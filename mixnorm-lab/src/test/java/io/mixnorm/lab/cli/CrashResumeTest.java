@@ -140,6 +140,30 @@ class CrashResumeTest {
         assertEquals(metrics(reference, false), metrics(run, false), "metrics.csv without timings " + where);
     }
 
+    @Test
+    void sigintStopsLikeSigtermWithExitCode130() throws Exception {
+        Path run = tmp.resolve("run");
+        ChildJvm child = ChildJvm.start(tmp.resolve("cwd"), trainArgs(run));
+        awaitFirstCheckpoint(child, run);
+        long pid = child.process.pid();
+        // A JVM started with SIGINT ignored (a background job of a non-interactive shell) keeps ignoring it.
+        String sigIgn = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                .filter(l -> l.startsWith("SigIgn:")).findFirst().orElse("SigIgn: 0").split("\\s+")[1];
+        if ((Long.parseLong(sigIgn, 16) & 0x2) != 0) {
+            child.process.destroyForcibly();
+            child.await(60);
+            org.junit.jupiter.api.Assumptions.abort("SIGINT is ignored in this environment (SigIgn " + sigIgn + ")");
+        }
+        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start();
+        assertEquals(0, kill.waitFor());
+        assertEquals(130, child.await(120), child.output());
+        assertEquals(List.of(), child.crashLogs());
+        assertEquals("interrupted", summary(run).get("status").getAsString(), child.output());
+        long stoppedAt = summary(run).get("steps").getAsLong();
+        assertEquals(String.format("step-%010d.ckpt", stoppedAt),
+                new CheckpointStore(run, 3).list().get(0).getFileName().toString());
+    }
+
     // ------------------------------------------------------------------------------------------
 
     private static void awaitFirstCheckpoint(ChildJvm child, Path run) throws InterruptedException {
