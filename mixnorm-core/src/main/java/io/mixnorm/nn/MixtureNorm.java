@@ -82,6 +82,16 @@ import java.util.SplittableRandom;
  * runningWeights} (K, or (K, C) in CHANNEL mode), {@code runningMean} (K, C), {@code runningVar}
  * (K, C), {@code mixtureState} (5).
  *
+ * <h2>Layout and cost</h2>
+ *
+ * The transform works on a channels-last {@code (m, C)} copy of the input with {@code (m×C)·(C×K)}
+ * and {@code (K×m)·(m×C)} products (no {@code (K, N, C, H, W)} tensor; see {@code
+ * docs/mixture-normalization.md}, "Implementation notes"). For a 4-D input the output is
+ * returned as an {@code (N, C, H, W)} <i>view</i> with channels-last strides, which every DJL
+ * operation accepts and which made the following ReLU/pool/convolution cheaper in measurements.
+ * Like DJL's {@code BatchNorm}, the running averages are updated in place on the arrays the
+ * {@link ParameterStore} hands out.
+ *
  * <p>A non-finite input (NaN, ±Inf or float overflow) raises {@link NonFiniteInputException}.
  */
 public class MixtureNorm extends AbstractBlock {

@@ -140,7 +140,9 @@ final class MixtureOps {
      */
     static NDArray posteriorsFromLogJointT(NDArray logJointT) {
         Shape s = logJointT.getShape();
-        return logJointT.softmax(0).transpose().reshape(s.get(1), s.get(0));
+        // flatten() copies when the transposed view is not contiguous (reshape to the same
+        // shape would silently keep the strided view)
+        return logJointT.softmax(0).transpose().flatten().reshape(s.get(1), s.get(0));
     }
 
     /**
