@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Crash and resume across processes: {@code mixnorm train --deterministic} in a child JVM, killed
- * with SIGKILL (or stopped with SIGTERM) at a random point after its first checkpoint, then
+ * with SIGKILL (or stopped with SIGTERM) at a random point after a random checkpoint, then
  * continued with {@code --resume}, must end exactly where an uninterrupted run ends: the same
  * weights and optimizer buffers bit for bit, the same metrics (timing columns aside). SIGTERM exits
  * with 143 (128 + 15: the JVM's status for a signal-initiated shutdown) after the checkpoint.
@@ -82,10 +82,7 @@ class CrashResumeTest {
         Random rnd = new Random(seed);
         Path run = tmp.resolve("run");
         ChildJvm child = ChildJvm.start(tmp.resolve("cwd"), trainArgs(run, extra));
-        awaitFirstCheckpoint(child, run);
-        int delayMs = rnd.nextInt(1500);
-        Thread.sleep(delayMs);
-        String where = "(kill seed " + seed + ", " + delayMs + " ms after the first checkpoint)";
+        String where = "(kill seed " + seed + ", " + waitForARandomPoint(child, run, rnd) + ")";
         assertTrue(child.process.isAlive(), "finished before the kill " + where + ": " + child.output());
         child.process.destroyForcibly();
         assertEquals(137, child.await(60), "SIGKILL " + where);
@@ -112,10 +109,7 @@ class CrashResumeTest {
         Random rnd = new Random(seed);
         Path run = tmp.resolve("run");
         ChildJvm child = ChildJvm.start(tmp.resolve("cwd"), trainArgs(run));
-        awaitFirstCheckpoint(child, run);
-        int delayMs = rnd.nextInt(1500);
-        Thread.sleep(delayMs);
-        String where = "(seed " + seed + ", SIGTERM " + delayMs + " ms after the first checkpoint)";
+        String where = "(seed " + seed + ", SIGTERM " + waitForARandomPoint(child, run, rnd) + ")";
         assertTrue(child.process.isAlive(), "finished before SIGTERM " + where + ": " + child.output());
         child.process.destroy();
         int code = child.await(120);
@@ -165,6 +159,42 @@ class CrashResumeTest {
     }
 
     // ------------------------------------------------------------------------------------------
+
+    /**
+     * Waits until the checkpoint of a random evaluation step k in {10, 15, .., STEPS - 5} is written,
+     * then for a random fraction of the time the last evaluation interval took: the signal lands at
+     * a random point between step k and about k + 5, always before the run ends, whatever the
+     * machine's speed. Returns where, for failure messages.
+     */
+    private static String waitForARandomPoint(ChildJvm child, Path run, Random rnd) throws InterruptedException {
+        long k = EVAL_EVERY * (2 + rnd.nextInt(STEPS / EVAL_EVERY - 2));
+        long before = awaitCheckpoint(child, run, k - EVAL_EVERY);
+        long at = awaitCheckpoint(child, run, k);
+        long delayMs = (long) (rnd.nextDouble() * 0.9 * (at - before) / 1e6);
+        Thread.sleep(delayMs);
+        return delayMs + " ms after the checkpoint of step " + k;
+    }
+
+    /** Waits for a checkpoint of step {@code step} or later; returns System.nanoTime() when seen. */
+    private static long awaitCheckpoint(ChildJvm child, Path run, long step) throws InterruptedException {
+        long deadline = System.nanoTime() + 240_000_000_000L;
+        while (newestStep(run) < step) {
+            if (!child.process.isAlive()) {
+                throw new AssertionError("mixnorm exited before its checkpoint of step " + step + ": " + child.output());
+            }
+            if (System.nanoTime() > deadline) {
+                child.process.destroyForcibly();
+                throw new AssertionError("no checkpoint of step " + step + " within 240 s: " + child.output());
+            }
+            Thread.sleep(10);
+        }
+        return System.nanoTime();
+    }
+
+    private static long newestStep(Path run) {
+        List<Path> all = new CheckpointStore(run, 3).list();
+        return all.isEmpty() ? -1 : Long.parseLong(all.get(0).getFileName().toString().replaceAll("\\D", ""));
+    }
 
     private static void awaitFirstCheckpoint(ChildJvm child, Path run) throws InterruptedException {
         long deadline = System.nanoTime() + 240_000_000_000L;
