@@ -165,6 +165,9 @@ public final class CheckpointStore {
             return new Loaded(file, state, opt);
         } catch (IOException | MalformedModelException | RuntimeException e) {
             throw new CorruptCheckpointException("cannot parse: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            // a damaged size field (e.g. a shape's rank) asked DJL's decoder for one huge array; nothing else was allocated
+            throw new CorruptCheckpointException("cannot parse: implausible array size (" + e.getMessage() + ")");
         }
     }
 
