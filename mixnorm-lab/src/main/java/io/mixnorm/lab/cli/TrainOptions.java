@@ -104,6 +104,10 @@ public final class TrainOptions {
     @Option(names = "--threads", description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
     int threads = D.threads;
 
+    @Option(names = "--deterministic", negatable = true, description = "Bit-reproducible across processes "
+            + "(fixed PyTorch threads: --threads, or 1 when 0) (default: ${DEFAULT-VALUE}).")
+    boolean deterministic = D.deterministic;
+
     @Option(names = "--keep-checkpoints", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints = D.keepCheckpoints;
 

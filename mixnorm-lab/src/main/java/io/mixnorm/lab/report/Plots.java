@@ -53,6 +53,14 @@ public final class Plots {
             g.drawImage(one, i * w, 0, null);
         }
         g.dispose();
-        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+        // An in-memory image stream: ImageIO's default file cache registers a JVM shutdown hook on first
+        // use, which throws while SIGINT/SIGTERM shut down and would lose the run's final files.
+        AtomicFiles.write(png, out -> {
+            try (javax.imageio.stream.MemoryCacheImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(out)) {
+                if (!ImageIO.write(img, "png", ios)) {
+                    throw new java.io.IOException("no PNG writer");
+                }
+            }
+        });
     }
 }

@@ -101,16 +101,21 @@ public final class CheckpointStore {
      */
     public Loaded loadLatest(NDManager manager, Block block) {
         List<Path> files = list();
+        String newestProblem = null;
         for (Path f : files) {
             try {
                 return load(f, manager, block);
             } catch (CorruptCheckpointException e) {
                 System.err.println("mixnorm: warning: skipping checkpoint " + f + ": " + e.getMessage()
                         + "; falling back to an older one");
+                if (newestProblem == null) {
+                    newestProblem = f.getFileName() + ": " + e.getMessage();
+                }
             }
         }
         if (!files.isEmpty()) {
-            throw new UserException("no usable checkpoint in " + dir + ": all " + files.size() + " are corrupted");
+            throw new UserException("no usable checkpoint in " + dir + ": all " + files.size() + " are damaged (newest "
+                    + newestProblem + "); the run cannot be resumed, start it again without --resume in a new --out");
         }
         return null;
     }
@@ -160,6 +165,9 @@ public final class CheckpointStore {
             return new Loaded(file, state, opt);
         } catch (IOException | MalformedModelException | RuntimeException e) {
             throw new CorruptCheckpointException("cannot parse: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            // a damaged size field (e.g. a shape's rank) asked DJL's decoder for one huge array; nothing else was allocated
+            throw new CorruptCheckpointException("cannot parse: implausible array size (" + e.getMessage() + ")");
         }
     }
 

@@ -15,9 +15,9 @@ final class Diagnostics {
 
     /** Names the first non-finite parameter, else the first layer whose output is non-finite. */
     static String firstNonFinite(Block net, ParameterStore ps, NDArray x, List<Parameter> params) {
-        for (Parameter p : params) {
-            if (!isFinite(p.getArray())) {
-                return "first non-finite parameter: " + p.getName();
+        for (Pair<String, Parameter> p : net.getParameters()) {
+            if (params.contains(p.getValue()) && !isFinite(p.getValue().getArray())) {
+                return "first non-finite parameter: " + p.getKey() + " (" + layerOf(net, p.getKey()) + ")";
             }
         }
         if (!isFinite(x)) {
@@ -36,12 +36,25 @@ final class Diagnostics {
     }
 
     static void requireFiniteParameters(Block net, long step, Path runDir) {
-        for (Parameter p : net.getParameters().values()) {
-            if (!isFinite(p.getArray())) {
-                throw new DivergedException("training diverged by step " + step + ": parameter " + p.getName()
-                        + " holds NaN/Inf; the last good checkpoint is kept in " + runDir.resolve("checkpoints"));
+        for (Pair<String, Parameter> p : net.getParameters()) {
+            if (!isFinite(p.getValue().getArray())) {
+                throw new DivergedException("training diverged by step " + step + ": parameter " + p.getKey()
+                        + " (" + layerOf(net, p.getKey()) + ") holds NaN/Inf; the last good checkpoint is kept in "
+                        + runDir.resolve("checkpoints"));
             }
         }
+    }
+
+    /** "layer 5 (05Conv2d)" for a parameter key such as "05Conv2d_weight" of a sequential model. */
+    static String layerOf(Block net, String parameterKey) {
+        int i = 0;
+        for (Pair<String, Block> child : net.getChildren()) {
+            i++;
+            if (parameterKey.startsWith(child.getKey() + "_")) {
+                return "layer " + i + " (" + child.getKey() + ")";
+            }
+        }
+        return "layer unknown";
     }
 
     static boolean isFinite(NDArray a) {

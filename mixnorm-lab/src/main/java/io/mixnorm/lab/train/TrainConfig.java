@@ -2,6 +2,7 @@ package io.mixnorm.lab.train;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonSyntaxException;
 import io.mixnorm.lab.UserException;
@@ -58,6 +59,11 @@ public final class TrainConfig {
     public String device = "cpu";
     /** PyTorch intra-op threads; 0 = the engine's default (all cores). */
     public int threads = 0;
+    /**
+     * Bit-reproducible across processes: a fixed PyTorch thread count ({@link #threads}, or 1 when
+     * that is 0); see {@link Determinism}. Slower on many cores.
+     */
+    public boolean deterministic = false;
     /** Checkpoints kept in the run folder (newest first); a checkpoint is written at every evaluation. */
     public int keepCheckpoints = 3;
 
@@ -69,6 +75,8 @@ public final class TrainConfig {
         String text;
         try {
             text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new UserException("--config " + file + ": not UTF-8 text (a damaged or binary file?)");
         } catch (IOException e) {
             throw new UserException("--config " + file + ": cannot read (" + e.getMessage() + ")");
         }
@@ -79,8 +87,8 @@ public final class TrainConfig {
                 throw new UserException("--config " + file + ": expected a JSON object");
             }
             obj = el.getAsJsonObject();
-        } catch (JsonSyntaxException e) {
-            throw new UserException("--config " + file + ": not valid JSON (" + e.getMessage() + ")");
+        } catch (JsonParseException | StackOverflowError e) {
+            throw new UserException("--config " + file + ": not valid JSON (" + oneLine(e.getMessage()) + ")");
         }
         List<String> known = fieldNames();
         for (String key : obj.keySet()) {
@@ -92,15 +100,35 @@ public final class TrainConfig {
         for (Field f : TrainConfig.class.getFields()) {
             if (obj.has(f.getName())) {
                 try {
-                    f.set(cfg, Json.GSON.fromJson(obj.get(f.getName()), f.getType()));
-                } catch (JsonSyntaxException | IllegalAccessException | NumberFormatException e) {
+                    JsonElement v = obj.get(f.getName());
+                    if (v.isJsonNull() || (f.getType() != String.class && !v.isJsonPrimitive())) {
+                        throw new JsonSyntaxException("not a " + f.getType().getSimpleName());
+                    }
+                    f.set(cfg, Json.GSON.fromJson(v, f.getType()));
+                } catch (JsonParseException | IllegalAccessException | IllegalArgumentException e) {
                     throw new UserException("--config " + file + ": key '" + f.getName() + "' must be a "
-                            + f.getType().getSimpleName() + ", got " + obj.get(f.getName()));
+                            + f.getType().getSimpleName() + ", got " + abbreviate(obj.get(f.getName()).toString()));
                 }
             }
         }
-        cfg.validate();
+        try {
+            cfg.validate();
+        } catch (UserException e) {
+            throw new UserException("--config " + file + ": " + e.getMessage());
+        }
         return cfg;
+    }
+
+    private static String oneLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        String t = s.replaceAll("\\s*See https?://\\S+", "").replaceAll("^([\\w.]+\\.)?\\w+(Exception|Error): ", "");
+        return abbreviate(t.replaceAll("[\\r\\n]+", " ").trim());
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 120 ? s : s.substring(0, 117) + "...";
     }
 
     /** The CLI option that sets a field: mnLayers → --mn-layers. */

@@ -14,6 +14,14 @@ public final class TrainState {
     /** Wall-clock seconds of the run, evaluation included, summed over resumed segments. */
     public double elapsedSeconds;
     public long imagesSeen;
+    /**
+     * Training loss sum, correct predictions and images since the last evaluation: non-zero only in
+     * a checkpoint written by a stop between evaluations, so that the next metrics row after a
+     * resume averages over the same steps as in an uninterrupted run.
+     */
+    public double pendingLossSum;
+    public long pendingCorrect;
+    public long pendingSeen;
     public List<MetricsRow> metrics = new ArrayList<>();
     /** The resolved config the run was started with; a resume must match it. */
     public String configJson;

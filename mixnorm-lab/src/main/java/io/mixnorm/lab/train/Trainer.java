@@ -25,12 +25,25 @@ public final class Trainer {
     private final CifarSplits data;
     private final Path runDir;
     private final Progress progress;
+    private StepHook hook = (step, net, images) -> {};
+
+    /** Called before each training step with the batch about to be used; a seam for fault-injection tests. */
+    @FunctionalInterface
+    interface StepHook {
+        void beforeStep(long step, Block net, float[] images);
+    }
 
     public Trainer(TrainConfig cfg, CifarSplits data, Path runDir, Progress progress) {
         this.cfg = cfg;
         this.data = data;
         this.runDir = runDir;
         this.progress = progress;
+    }
+
+    /** Installs a {@link StepHook} (tests only). */
+    Trainer withStepHook(StepHook h) {
+        this.hook = h;
+        return this;
     }
 
     /** Trains to the configured budget (or continues from the newest checkpoint when resuming). */
@@ -42,7 +55,7 @@ public final class Trainer {
         }
         long total = cfg.totalSteps(train.size());
         Device device = Devices.resolve(cfg.device);
-        try (NDManager root = NDManager.newBaseManager(device)) {
+        try (Determinism det = Determinism.apply(cfg); NDManager root = NDManager.newBaseManager(device)) {
             PreparedModel pm = PreparedModel.of(cfg, train.numClasses(), root);
             ModelZoo.BuiltModel model = pm.model();
             Block net = model.block();
@@ -61,7 +74,16 @@ public final class Trainer {
                     runDir, model.name(), files.normDescription(), train.size(), data.test().size(), total,
                     cfg.batchSize, cfg.optimizer, cfg.lr, cfg.seed, device));
             Evaluator evaluator = new Evaluator(net, pm.parameterStore(), root, data.test(), std, cfg.evalBatchSize);
-            loop(total, st, stream, pm, evaluator, checkpoints, files);
+            try {
+                loop(total, st, stream, pm, evaluator, checkpoints, files);
+            } catch (DivergedException e) {
+                try { // summary.json says so; metrics and checkpoints stay as of the last good evaluation
+                    files.writeResults(st, total, "diverged");
+                } catch (RuntimeException writeFailed) {
+                    e.addSuppressed(writeFailed);
+                }
+                throw e;
+            }
             return files.summary(st, total);
         }
     }
@@ -93,9 +115,9 @@ public final class Trainer {
             CheckpointStore checkpoints, RunFiles files) {
         Block net = pm.model().block();
         Optimizer opt = pm.optimizer();
-        double lossSum = 0;
-        long correct = 0;
-        long seen = 0;
+        double lossSum = st.pendingLossSum;
+        long correct = st.pendingCorrect;
+        long seen = st.pendingSeen;
         long segmentStart = System.nanoTime();
         long trainNanos = 0;
         long evalImages = 0;
@@ -104,6 +126,7 @@ public final class Trainer {
             long t0 = System.nanoTime();
             BatchStream.Batch batch = stream.next();
             long step = st.step;
+            hook.beforeStep(step + 1, net, batch.images());
             TrainStep.Result r = pm.step().run(batch.images(), batch.labels(), batch.size(), lr, x -> {
                 throw new DivergedException("training diverged at step " + (step + 1) + ": the loss is not finite; "
                         + Diagnostics.firstNonFinite(net, pm.parameterStore(), x, pm.trainable()) + "; the last good checkpoint is kept in "
@@ -123,7 +146,21 @@ public final class Trainer {
             progress.step(st.step, total, lossSum / seen, correct / (double) seen, ips,
                     (total - st.step) * (double) cfg.batchSize / ips);
             boolean stop = StopSignal.requested();
-            if (st.step % cfg.evalEvery == 0 || st.step == total || stop) {
+            if (stop && st.step % cfg.evalEvery != 0 && st.step < total) {
+                // Stop between evaluations: checkpoint at once (no test pass, so the stop is quick) with
+                // the running train-loss sums, so that a resumed run reproduces the next metrics row.
+                st.trainSeconds += trainNanos / 1e9;
+                st.elapsedSeconds += (System.nanoTime() - segmentStart) / 1e9;
+                st.pendingLossSum = lossSum;
+                st.pendingCorrect = correct;
+                st.pendingSeen = seen;
+                Diagnostics.requireFiniteParameters(net, st.step, runDir);
+                checkpoints.save(st, net, opt.stateArrays());
+                files.writeResults(st, total, "interrupted");
+                progress.message("stopped at step " + st.step + "; continue with --resume --out " + runDir);
+                return;
+            }
+            if (st.step % cfg.evalEvery == 0 || st.step == total) {
                 st.trainSeconds += trainNanos / 1e9;
                 EvalResult ev = evaluator.evaluate();
                 long now = System.nanoTime();
@@ -134,6 +171,9 @@ public final class Trainer {
                         ev.accuracy(), ips, st.elapsedSeconds);
                 st.metrics.add(row);
                 Diagnostics.requireFiniteParameters(net, st.step, runDir);
+                st.pendingLossSum = 0;
+                st.pendingCorrect = 0;
+                st.pendingSeen = 0;
                 checkpoints.save(st, net, opt.stateArrays());
                 files.writeResults(st, total, stop && st.step < total ? "interrupted" : st.step >= total ? "finished" : "running");
                 progress.evaluation(row, total);

@@ -13,7 +13,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes files so that a reader (or a crash) sees either the old complete file or the new complete
- * one: write to a temporary sibling, force it to disk, then rename over the target.
+ * one: write to a temporary sibling, force it to disk, rename it over the target, then force the
+ * folder so that the rename survives a power loss too.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -43,6 +44,7 @@ public final class AtomicFiles {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
             tmp = null;
+            syncDirectory(dir);
         } catch (IOException e) {
             throw new UserException("cannot write " + target + ": " + describe(e)
                     + " (the previous version, if any, is left intact)", e);
@@ -54,6 +56,15 @@ public final class AtomicFiles {
                     // best effort: a stray temp file is harmless and never read
                 }
             }
+        }
+    }
+
+    /** Makes the rename itself durable (Linux); best effort where a folder cannot be opened for sync. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not supported on this platform or file system: the file's own content is already on disk
         }
     }
 

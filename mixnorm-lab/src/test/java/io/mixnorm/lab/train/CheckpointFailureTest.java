@@ -1,0 +1,78 @@
+package io.mixnorm.lab.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.data.CifarSplits;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoints that cannot be read or written: clear one-line errors, never a silent bad state. */
+class CheckpointFailureTest {
+    private static final CifarSplits DATA = SyntheticCifar.make(32, 16, 5);
+
+    @TempDir
+    Path tmp;
+
+    private static TrainConfig tiny(long steps) {
+        TrainConfig c = new TrainConfig();
+        c.steps = steps;
+        c.batchSize = 8;
+        c.evalEvery = 1;
+        c.evalBatchSize = 16;
+        c.augment = false;
+        c.seed = 3;
+        return c;
+    }
+
+    @Test
+    void allCheckpointsDamagedIsAClearErrorOnResume() throws IOException {
+        Path dir = tmp.resolve("run");
+        new Trainer(tiny(3), DATA, dir, Progress.silent()).run(false);
+        List<Path> ckpts = new CheckpointStore(dir, 3).list();
+        assertEquals(3, ckpts.size());
+        // three kinds of damage: a flipped byte, a truncation, an empty file
+        try (RandomAccessFile f = new RandomAccessFile(ckpts.get(0).toFile(), "rw")) {
+            f.seek(f.length() / 3);
+            int b = f.read();
+            f.seek(f.length() / 3);
+            f.write(b ^ 0x01);
+        }
+        try (RandomAccessFile f = new RandomAccessFile(ckpts.get(1).toFile(), "rw")) {
+            f.setLength(f.length() / 2);
+        }
+        Files.write(ckpts.get(2), new byte[0]);
+
+        UserException e = assertThrows(UserException.class,
+                () -> new Trainer(tiny(5), DATA, dir, Progress.silent()).run(true));
+        String m = e.getMessage();
+        assertFalse(m.contains("\n"), m);
+        assertEquals(2, e.exitCode());
+        assertTrue(m.contains(dir.resolve("checkpoints").toString()), m);
+        assertTrue(m.contains("all 3 are damaged"), m);
+        assertTrue(m.contains(ckpts.get(0).getFileName() + ": checksum mismatch"), m);
+        assertEquals(3, new CheckpointStore(dir, 3).list().size(), "damaged checkpoints are left for inspection");
+    }
+
+    @Test
+    void checkpointWriteFailureStopsTrainingWithAOneLineError() throws IOException {
+        Path dir = tmp.resolve("run");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("checkpoints"), "not a folder");
+        UserException e = assertThrows(UserException.class,
+                () -> new Trainer(tiny(2), DATA, dir, Progress.silent()).run(false));
+        String m = e.getMessage();
+        assertFalse(m.contains("\n"), m);
+        assertTrue(m.startsWith("cannot write " + dir.resolve("checkpoints").resolve("step-0000000001.ckpt")), m);
+        assertEquals("not a folder", Files.readString(dir.resolve("checkpoints")));
+        assertTrue(Files.exists(dir.resolve("config.json")));
+    }
+}

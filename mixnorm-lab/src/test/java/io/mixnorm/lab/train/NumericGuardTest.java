@@ -1,0 +1,135 @@
+package io.mixnorm.lab.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import io.mixnorm.lab.data.CifarSplits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * NaN/Inf guards: a NaN in the input batch, a NaN parameter in a layer mid-network, and an overflow
+ * inside a layer mid-network all stop the trainer with a {@link DivergedException} (exit code 3)
+ * whose message names the step and where the NaN appeared; the last good checkpoint stays the
+ * newest one on disk and summary.json says "diverged".
+ */
+class NumericGuardTest {
+    private static final CifarSplits DATA = SyntheticCifar.make(64, 32, 5);
+    /** Injected before step 8; checkpoints are written at steps 3 and 6. */
+    private static final long BAD_STEP = 8;
+
+    @TempDir
+    Path tmp;
+
+    private static TrainConfig tiny() {
+        TrainConfig c = new TrainConfig();
+        c.steps = 12;
+        c.batchSize = 8;
+        c.evalEvery = 3;
+        c.evalBatchSize = 32;
+        c.augment = false;
+        c.seed = 3;
+        return c;
+    }
+
+    private DivergedException diverge(Path dir, Trainer.StepHook hook) {
+        Trainer t = new Trainer(tiny(), DATA, dir, Progress.silent()).withStepHook(hook);
+        DivergedException e = assertThrows(DivergedException.class, () -> t.run(false));
+        assertEquals(3, e.exitCode());
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        assertTrue(e.getMessage().contains("step " + BAD_STEP), e.getMessage());
+        return e;
+    }
+
+    @Test
+    void nanInTheInputBatchNamesTheStepAndTheInput() throws IOException {
+        Path dir = tmp.resolve("run");
+        DivergedException e = diverge(dir, (step, net, images) -> {
+            if (step == BAD_STEP) {
+                images[12345] = Float.NaN;
+            }
+        });
+        assertTrue(e.getMessage().contains("input batch"), e.getMessage());
+        assertLastGoodCheckpointIsNewest(dir);
+    }
+
+    @Test
+    void nanParameterMidNetworkNamesTheStepAndTheLayer() throws IOException {
+        Path dir = tmp.resolve("run");
+        DivergedException e = diverge(dir, (step, net, images) -> {
+            if (step == BAD_STEP) {
+                setFirstElement(weightOfLayer(net, 5), Float.NaN); // the second convolution
+            }
+        });
+        assertTrue(e.getMessage().contains("first non-finite parameter: " + layerKey(5) + "_weight (layer 5 ("),
+                e.getMessage());
+        assertLastGoodCheckpointIsNewest(dir);
+    }
+
+    @Test
+    void overflowInsideALayerMidNetworkNamesTheStepAndTheLayer() throws IOException {
+        Path dir = tmp.resolve("run");
+        DivergedException e = diverge(dir, (step, net, images) -> {
+            if (step == BAD_STEP) {
+                // finite but huge weights: the third convolution's output overflows to Inf
+                NDArray w = weightOfLayer(net, 9).getArray();
+                float[] x = new float[Math.toIntExact(w.size())];
+                java.util.Arrays.fill(x, 1e36f);
+                w.set(x);
+            }
+        });
+        assertTrue(e.getMessage().contains("first non-finite output: layer 9"), e.getMessage());
+        assertLastGoodCheckpointIsNewest(dir);
+    }
+
+    /** The weight of the model's {@code layer}-th child (1-based, as Diagnostics counts). */
+    private static Parameter weightOfLayer(Block net, int layer) {
+        String prefix = net.getChildren().get(layer - 1).getKey() + "_weight";
+        for (Pair<String, Parameter> p : net.getParameters()) {
+            if (p.getKey().equals(prefix)) {
+                return p.getValue();
+            }
+        }
+        throw new AssertionError("no " + prefix + " in " + net.getParameters().keys());
+    }
+
+    private static String layerKey(int layer) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            return PreparedModel.of(tiny(), 4, m).model().block().getChildren().get(layer - 1).getKey();
+        }
+    }
+
+    private static void setFirstElement(Parameter p, float v) {
+        NDArray w = p.getArray();
+        float[] x = w.toFloatArray();
+        x[0] = v;
+        w.set(x);
+    }
+
+    private static void assertLastGoodCheckpointIsNewest(Path dir) throws IOException {
+        CheckpointStore store = new CheckpointStore(dir, 3);
+        List<Path> ckpts = store.list();
+        assertEquals("step-0000000006.ckpt", ckpts.get(0).getFileName().toString(), "newest checkpoint " + ckpts);
+        try (NDManager m = NDManager.newBaseManager()) {
+            PreparedModel pm = PreparedModel.of(tiny(), 4, m);
+            CheckpointStore.Loaded l = store.loadLatest(m, pm.model().block());
+            assertEquals(6, l.state().step);
+            for (Pair<String, Parameter> p : pm.model().block().getParameters()) {
+                assertTrue(Diagnostics.isFinite(p.getValue().getArray()), p.getKey());
+            }
+        }
+        String summary = Files.readString(dir.resolve("summary.json"));
+        assertTrue(summary.contains("\"status\": \"diverged\""), summary);
+    }
+}
