@@ -20,7 +20,7 @@ class SoakCommandTest {
     void shortSoakWritesTheCsvAndAVerdict() throws IOException {
         Path csv = tmp.resolve("soak.csv");
         CliTest.Outcome o = CliTest.run("soak", "--steps", "12", "--batch-size", "4", "--train-size", "64",
-                "--sample-every", "4", "--threads", "1", "--eval-every", "6", "--eval-batch-size", "16", "--out", csv.toString());
+                "--sample-every", "4", "--deterministic", "--eval-every", "6", "--eval-batch-size", "16", "--out", csv.toString());
         assertTrue(o.code() == 0 || o.code() == 1, o.err());
         assertTrue(o.out().contains("limit 5%: " + (o.code() == 0 ? "PASS" : "FAIL")), o.out());
         List<String> lines = Files.readAllLines(csv);

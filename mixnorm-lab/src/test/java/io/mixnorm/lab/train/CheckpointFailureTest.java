@@ -30,6 +30,7 @@ class CheckpointFailureTest {
         c.evalBatchSize = 16;
         c.augment = false;
         c.seed = 3;
+        c.deterministic = true; // one PyTorch thread for these tiny steps (restored afterwards)
         return c;
     }
 
