@@ -37,7 +37,7 @@ public final class BenchCommand implements Callable<Integer> {
     int repeats = 20;
 
     @Option(names = "--peak-gflops", description = "The machine's FP32 peak in GFLOP/s; default: measured with a "
-            + "2048² matrix multiply on the same threads.")
+            + "4096² matrix multiply on the same threads.")
     double peakGflops;
 
     @Option(names = "--json", description = "Print JSON (images_per_second, step_ms_median, ... per variant).")
@@ -61,8 +61,7 @@ public final class BenchCommand implements Callable<Integer> {
         try (NDManager root = NDManager.newBaseManager(Devices.resolve(base.device))) {
             double peak = peakGflops > 0 ? peakGflops : StepBenchmark.measureMatmulGflops(root);
             List<Map<String, Object>> rows = new ArrayList<>();
-            for (TrainConfig c : configs) {
-                StepBenchmark.Result r = StepBenchmark.run(c, root, warmup, repeats);
+            for (StepBenchmark.Result r : StepBenchmark.run(configs, root, warmup, repeats)) {
                 rows.add(r.toJsonMap(peak));
             }
             double bnMs = (double) rows.get(0).get("step_ms_median");
@@ -72,7 +71,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>(rows.get(0));
                 out.put("peak_gflops", peak);
-                out.put("peak_source", peakGflops > 0 ? "--peak-gflops" : "measured sgemm 2048x2048");
+                out.put("peak_source", peakGflops > 0 ? "--peak-gflops" : "measured sgemm 4096x4096");
                 out.put("threads", base.threads);
                 out.put("variants", rows);
                 System.out.println(Json.GSON.toJson(out));
@@ -80,7 +79,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             System.out.printf(Locale.ROOT, "%s, batch %d, %s threads, FP32 peak %.0f GFLOP/s (%s)%n", base.model,
                     base.batchSize, base.threads == 0 ? "all" : Integer.toString(base.threads), peak,
-                    peakGflops > 0 ? "given" : "measured sgemm 2048x2048");
+                    peakGflops > 0 ? "given" : "measured sgemm 4096x4096");
             System.out.printf(Locale.ROOT, "%-16s %10s %10s %10s %9s %9s %9s%n", "variant", "step ms", "p90 ms",
                     "img/s", "GFLOP/s", "of peak", "vs first");
             for (Map<String, Object> r : rows) {

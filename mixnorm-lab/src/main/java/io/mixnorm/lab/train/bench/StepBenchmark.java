@@ -8,7 +8,9 @@ import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.TrainStep;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -47,38 +49,70 @@ public final class StepBenchmark {
         }
     }
 
-    public static Result run(TrainConfig cfg, NDManager parent, int warmup, int repeats) {
-        resetPeakRss();
-        try (NDManager root = parent.newSubManager()) {
-            PreparedModel pm = PreparedModel.of(cfg, 10, root);
-            int b = cfg.batchSize;
-            SplittableRandom rnd = new SplittableRandom(cfg.seed);
-            float[] images = new float[b * 3 * 32 * 32];
-            for (int i = 0; i < images.length; i++) {
-                images[i] = (float) rnd.nextGaussian();
+    /**
+     * Measures every config side by side: each is built and warmed up (its peak resident memory
+     * recorded meanwhile), then the timed steps go round-robin, one step of each variant per round,
+     * so slow drifts of a shared machine hit all variants alike.
+     */
+    public static List<Result> run(List<TrainConfig> configs, NDManager parent, int warmup, int repeats) {
+        List<NDManager> managers = new ArrayList<>();
+        List<Runnable> steps = new ArrayList<>();
+        List<PreparedModel> models = new ArrayList<>();
+        long[] peaks = new long[configs.size()];
+        try {
+            for (int v = 0; v < configs.size(); v++) {
+                TrainConfig cfg = configs.get(v);
+                resetPeakRss();
+                NDManager root = parent.newSubManager();
+                managers.add(root);
+                PreparedModel pm = PreparedModel.of(cfg, 10, root);
+                models.add(pm);
+                Runnable step = stepOf(cfg, pm);
+                steps.add(step);
+                for (int i = 0; i < warmup; i++) {
+                    step.run();
+                }
+                peaks[v] = peakRss();
             }
-            int[] labels = new int[b];
-            for (int i = 0; i < b; i++) {
-                labels[i] = rnd.nextInt(10);
-            }
-            double[] ms = new double[repeats];
-            for (int i = 0; i < warmup + repeats; i++) {
-                long t0 = System.nanoTime();
-                pm.step().run(images, labels, b, cfg.lr, x -> {
-                    throw new IllegalStateException("benchmark step produced a non-finite loss");
-                });
-                if (i >= warmup) {
-                    ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
+            double[][] ms = new double[configs.size()][repeats];
+            for (int r = 0; r < repeats; r++) {
+                for (int v = 0; v < configs.size(); v++) {
+                    long t0 = System.nanoTime();
+                    steps.get(v).run();
+                    ms[v][r] = (System.nanoTime() - t0) / 1e6;
                 }
             }
-            String name = cfg.norm + (cfg.norm.equals("bn") ? "" : ":" + (cfg.mnLayers.isEmpty() ? "default" : cfg.mnLayers));
-            return new Result(name, b, ms, pm.model().forwardFlopsPerImage(), peakRss());
+            List<Result> results = new ArrayList<>();
+            for (int v = 0; v < configs.size(); v++) {
+                TrainConfig cfg = configs.get(v);
+                String name = cfg.norm + (cfg.norm.equals("bn") ? "" : ":" + (cfg.mnLayers.isEmpty() ? "default" : cfg.mnLayers));
+                results.add(new Result(name, cfg.batchSize, ms[v], models.get(v).model().forwardFlopsPerImage(), peaks[v]));
+            }
+            return results;
+        } finally {
+            managers.forEach(NDManager::close);
         }
     }
 
-    /** GFLOP/s of a 2048×2048 float32 matrix product, best of 5: the practical FP32 peak here. */
+    private static Runnable stepOf(TrainConfig cfg, PreparedModel pm) {
+        int b = cfg.batchSize;
+        SplittableRandom rnd = new SplittableRandom(cfg.seed);
+        float[] images = new float[b * 3 * 32 * 32];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) rnd.nextGaussian();
+        }
+        int[] labels = new int[b];
+        for (int i = 0; i < b; i++) {
+            labels[i] = rnd.nextInt(10);
+        }
+        return () -> pm.step().run(images, labels, b, cfg.lr, x -> {
+            throw new IllegalStateException("benchmark step of " + cfg.norm + " produced a non-finite loss");
+        });
+    }
+
+    /** GFLOP/s of a 4096×4096 float32 matrix product, best of 5: the practical FP32 peak here. */
     public static double measureMatmulGflops(NDManager parent) {
-        int n = 2048;
+        int n = 4096;
         double best = 0;
         try (NDManager m = parent.newSubManager()) {
             NDArray a = m.randomNormal(new Shape(n, n));
