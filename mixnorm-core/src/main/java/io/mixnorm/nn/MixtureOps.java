@@ -39,6 +39,48 @@ final class MixtureOps {
         NDArray sumV2;
     }
 
+    // ------------------------------------------------------------------ scalars in the graph
+    //
+    // DJL 0.36's PyTorch engine implements pow/maximum/minimum/mul/div(Number) by wrapping the
+    // number in a temporary 0-d NDArray backed by a Java direct buffer (torch::from_blob) and
+    // closing it right after the op. Autograd saves that tensor for the backward pass of pow
+    // (the exponent), maximum/minimum (the mask) and mul/div (the factor), but not its memory:
+    // once the buffer is freed (GC) the backward reads whatever is there, which gave NaN/Inf or
+    // silently wrong gradients, at random, in deep stacks of MN layers. Every such op on an array
+    // that carries gradient therefore takes a scalar from scalarLike, which PyTorch owns.
+
+    /**
+     * A 0-d array of {@code a}'s type and manager whose memory PyTorch owns (safe to be saved by
+     * autograd).
+     *
+     * @param a the operand
+     * @param v the value
+     * @return the scalar
+     */
+    static NDArray scalarLike(NDArray a, double v) {
+        return a.getManager().full(new Shape(), (float) v, a.getDataType());
+    }
+
+    /** {@code a.pow(e)}, safe for backward. */
+    static NDArray pow(NDArray a, double e) {
+        return a.pow(scalarLike(a, e));
+    }
+
+    /** {@code a.maximum(v)}, safe for backward. */
+    static NDArray maximum(NDArray a, double v) {
+        return a.maximum(scalarLike(a, v));
+    }
+
+    /** {@code a.mul(v)}, safe for backward. */
+    static NDArray mul(NDArray a, double v) {
+        return a.mul(scalarLike(a, v));
+    }
+
+    /** {@code a.div(v)}, safe for backward. */
+    static NDArray div(NDArray a, double v) {
+        return a.div(scalarLike(a, v));
+    }
+
     // ------------------------------------------------------------------ layout
 
     /**
@@ -205,7 +247,7 @@ final class MixtureOps {
         NDArray n = tau.sum(new int[] {0}); // (K)
         NDArray nSafe = n.maximum(1e-30f).expandDims(1); // (K,1)
         NDArray mean = tauT.matMul(x).div(nSafe); // (K,C)
-        NDArray var = tauT.matMul(sq).div(nSafe).sub(mean.square()).maximum(0f);
+        NDArray var = maximum(tauT.matMul(sq).div(nSafe).sub(mean.square()), 0);
         Result r = new Result();
         r.lambda = n.div(m);
         r.mean = mean;
@@ -247,7 +289,7 @@ final class MixtureOps {
         DataType t = x.getDataType();
         NDArray invSqrtLambda = lambda.stopGradient().maximum(lambdaFloor).sqrt().pow(-1);
         NDArray a = tau.stopGradient().mul(invSqrtLambda); // (m,K), constant
-        NDArray s = var.add(eps).sqrt().pow(-1); // (K,C)
+        NDArray s = pow(var.add(eps).sqrt(), -1); // (K,C)
         NDArray g = s.mul(gamma); // (K,C)
         NDArray hNeg = mean.mul(g).neg(); // (K,C)
         NDArray aAug = NDArrays.concat(new NDList(a, mgr.ones(new Shape(m, 1), t)), 1);
@@ -318,7 +360,7 @@ final class MixtureOps {
         NDArray n = tau.sum(new int[] {1}); // (K,C)
         NDArray nSafe = n.maximum(1e-30f);
         NDArray mean = tau.mul(x).sum(new int[] {1}).div(nSafe);
-        NDArray var = tau.mul(sq).sum(new int[] {1}).div(nSafe).sub(mean.square()).maximum(0f);
+        NDArray var = maximum(tau.mul(sq).sum(new int[] {1}).div(nSafe).sub(mean.square()), 0);
         Result r = new Result();
         r.lambda = n.div(m);
         r.mean = mean;
@@ -338,7 +380,7 @@ final class MixtureOps {
             float eps,
             double lambdaFloor) {
         NDArray a = lambda.stopGradient().maximum(lambdaFloor).sqrt().pow(-1); // (K,C)
-        NDArray s = var.add(eps).sqrt().pow(-1).mul(gamma); // (K,C)
+        NDArray s = pow(var.add(eps).sqrt(), -1).mul(gamma); // (K,C)
         NDArray coefP = a.mul(s).expandDims(1); // (K,1,C)
         NDArray coefQ = a.mul(mean).mul(s).expandDims(1);
         NDArray p = tau.mul(coefP).sum(new int[] {0}); // (m,C)

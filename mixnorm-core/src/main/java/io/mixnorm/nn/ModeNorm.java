@@ -190,9 +190,9 @@ public class ModeNorm extends AbstractBlock {
             throw nonFinite(x);
         }
         NDArray mu = MixtureNorm.local(rm, mgr);
-        NDArray var = MixtureNorm.local(rs, mgr).sub(mu.square()).maximum(0f);
+        NDArray var = MixtureOps.maximum(MixtureNorm.local(rs, mgr).sub(mu.square()), 0);
         NDArray x3 = as3d(x);
-        NDArray gates = gates(x3.sum(new int[] {2}).div(x3.getShape().get(2)), w, wb);
+        NDArray gates = gates(MixtureOps.div(x3.sum(new int[] {2}), x3.getShape().get(2)), w, wb);
         return new NDList(output(x3, gates, mu, var, a, b, epsilon).reshape(shape));
     }
 
@@ -229,12 +229,13 @@ public class ModeNorm extends AbstractBlock {
         NDArray d = x3.sub(shift);
         NDArray s1 = d.sum(new int[] {2}); // (N,C)
         NDArray s2 = d.square().sum(new int[] {2}); // (N,C)
-        NDArray phi = s1.div(l).add(shift.reshape(c)); // spatial mean of x, with gradient
+        NDArray phi = MixtureOps.div(s1, l).add(shift.reshape(c)); // spatial mean of x, with gradient
         NDArray g = gates(phi, w, wb); // (N,K)
         NDArray gT = g.transpose(); // (K,N)
-        NDArray nk = g.sum(new int[] {0}).mul(l).maximum(1e-30f).expandDims(1); // (K,1)
+        NDArray nk = MixtureOps.maximum(MixtureOps.mul(g.sum(new int[] {0}), l), 1e-30)
+                .expandDims(1); // (K,1)
         NDArray mu = gT.matMul(s1).div(nk); // (K,C) shifted
-        NDArray var = gT.matMul(s2).div(nk).sub(mu.square()).maximum(0f);
+        NDArray var = MixtureOps.maximum(gT.matMul(s2).div(nk).sub(mu.square()), 0);
         Result r = new Result();
         r.gates = g;
         r.mean = mu.add(shift.reshape(c));
@@ -258,7 +259,7 @@ public class ModeNorm extends AbstractBlock {
     private static NDArray output(
             NDArray x3, NDArray g, NDArray mu, NDArray var, NDArray alpha, NDArray beta,
             float eps) {
-        NDArray s = var.add(eps).sqrt().pow(-1).mul(alpha); // (K,C)
+        NDArray s = MixtureOps.pow(var.add(eps).sqrt(), -1).mul(alpha); // (K,C)
         NDArray p = g.matMul(s).expandDims(2); // (N,C,1)
         NDArray q = g.matMul(mu.mul(s)).sub(beta).expandDims(2); // (N,C,1)
         return x3.mul(p).subi(q);
