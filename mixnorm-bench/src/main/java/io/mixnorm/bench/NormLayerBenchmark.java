@@ -98,8 +98,10 @@ public class NormLayerBenchmark {
     @Benchmark
     public float inference() {
         try (NDManager sub = manager.newSubManager()) {
-            NDArray y = block.forward(ps, new NDList(x), false).singletonOrThrow();
-            y.attach(sub);
+            // Intermediates live in the input's manager: the input must be in the per-call one.
+            NDArray in = x.duplicate();
+            in.attach(sub);
+            NDArray y = block.forward(ps, new NDList(in), false).singletonOrThrow();
             return y.getFloat(0, 0, 0, 0);
         }
     }
