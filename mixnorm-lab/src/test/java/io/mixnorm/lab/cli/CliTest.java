@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.mixnorm.lab.data.CifarDataset;
-import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.train.SyntheticCifar;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -50,23 +48,8 @@ class CliTest {
         assertFalse(o.err().contains("Exception"), o.err());
     }
 
-    /** Writes a CIFAR-10 folder in the official record format from the synthetic task. */
     private Path cifarFolder() throws IOException {
-        CifarSplits s = SyntheticCifar.make(128, 64, 9);
-        Path dir = tmp.resolve("cifar");
-        Files.createDirectories(dir);
-        write(s.train(), dir.resolve("data_batch_1.bin"));
-        write(s.test(), dir.resolve("test_batch.bin"));
-        return dir;
-    }
-
-    private static void write(CifarDataset d, Path file) throws IOException {
-        byte[] out = new byte[d.size() * 3073];
-        for (int i = 0; i < d.size(); i++) {
-            out[i * 3073] = (byte) d.label(i);
-            System.arraycopy(d.image(i), 0, out, i * 3073 + 1, 3072);
-        }
-        Files.write(file, out);
+        return SyntheticCifar.writeFolder(tmp.resolve("cifar"));
     }
 
     @Test

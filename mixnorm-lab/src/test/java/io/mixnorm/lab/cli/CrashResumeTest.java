@@ -10,8 +10,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.mixnorm.lab.data.CifarDataset;
-import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.train.CheckpointStore;
 import io.mixnorm.lab.train.PreparedModel;
 import io.mixnorm.lab.train.SyntheticCifar;
@@ -260,19 +258,6 @@ class CrashResumeTest {
 
     /** The synthetic 4-class task written as a CIFAR-10 folder (128 train, 64 test images). */
     static Path cifarFolder(Path dir) throws IOException {
-        CifarSplits s = SyntheticCifar.make(128, 64, 9);
-        Files.createDirectories(dir);
-        write(s.train(), dir.resolve("data_batch_1.bin"));
-        write(s.test(), dir.resolve("test_batch.bin"));
-        return dir;
-    }
-
-    private static void write(CifarDataset d, Path file) throws IOException {
-        byte[] out = new byte[d.size() * 3073];
-        for (int i = 0; i < d.size(); i++) {
-            out[i * 3073] = (byte) d.label(i);
-            System.arraycopy(d.image(i), 0, out, i * 3073 + 1, 3072);
-        }
-        Files.write(file, out);
+        return SyntheticCifar.writeFolder(dir);
     }
 }

@@ -16,6 +16,24 @@ public final class SyntheticCifar {
         return new CifarSplits(dataset(train, seed), dataset(test, seed + 1));
     }
 
+    /** The task (128 train, 64 test images) written as a CIFAR-10 folder in the official record format. */
+    public static java.nio.file.Path writeFolder(java.nio.file.Path dir) throws java.io.IOException {
+        CifarSplits s = make(128, 64, 9);
+        java.nio.file.Files.createDirectories(dir);
+        writeBin(s.train(), dir.resolve("data_batch_1.bin"));
+        writeBin(s.test(), dir.resolve("test_batch.bin"));
+        return dir;
+    }
+
+    private static void writeBin(CifarDataset d, java.nio.file.Path file) throws java.io.IOException {
+        byte[] out = new byte[d.size() * 3073];
+        for (int i = 0; i < d.size(); i++) {
+            out[i * 3073] = (byte) d.label(i);
+            System.arraycopy(d.image(i), 0, out, i * 3073 + 1, 3072);
+        }
+        java.nio.file.Files.write(file, out);
+    }
+
     static CifarDataset dataset(int n, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         byte[] pixels = new byte[n * 3072];
