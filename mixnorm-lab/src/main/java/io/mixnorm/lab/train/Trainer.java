@@ -99,7 +99,7 @@ public final class Trainer {
             return null;
         }
         TrainState st = loaded.state();
-        TrainConfig saved = new com.google.gson.Gson().fromJson(st.configJson, TrainConfig.class);
+        TrainConfig saved = io.mixnorm.lab.util.Json.GSON.fromJson(st.configJson, TrainConfig.class);
         String mismatch = RunFiles.configMismatch(saved, cfg);
         if (mismatch != null) {
             throw new UserException("--resume: the run in " + runDir + " was started with a different " + mismatch);
