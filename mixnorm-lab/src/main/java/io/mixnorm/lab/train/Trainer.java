@@ -154,9 +154,7 @@ public final class Trainer {
                 st.pendingLossSum = lossSum;
                 st.pendingCorrect = correct;
                 st.pendingSeen = seen;
-                Diagnostics.requireFiniteParameters(net, st.step, runDir);
-                checkpoints.save(st, net, opt.stateArrays());
-                files.writeResults(st, total, "interrupted");
+                persist(st, pm, checkpoints, files, total, "interrupted");
                 progress.message("stopped at step " + st.step + "; continue with --resume --out " + runDir);
                 return;
             }
@@ -170,12 +168,11 @@ public final class Trainer {
                 MetricsRow row = new MetricsRow(st.step, epoch, lr, lossSum / seen, correct / (double) seen, ev.loss(),
                         ev.accuracy(), ips, st.elapsedSeconds);
                 st.metrics.add(row);
-                Diagnostics.requireFiniteParameters(net, st.step, runDir);
                 st.pendingLossSum = 0;
                 st.pendingCorrect = 0;
                 st.pendingSeen = 0;
-                checkpoints.save(st, net, opt.stateArrays());
-                files.writeResults(st, total, stop && st.step < total ? "interrupted" : st.step >= total ? "finished" : "running");
+                persist(st, pm, checkpoints, files, total,
+                        st.step >= total ? "finished" : stop ? "interrupted" : "running");
                 progress.evaluation(row, total);
                 lossSum = 0;
                 correct = 0;
@@ -188,6 +185,15 @@ public final class Trainer {
                 }
             }
         }
+    }
+
+    /** Checkpoint, then the run files: only ever from finite parameters, so the newest checkpoint stays good. */
+    private void persist(TrainState st, PreparedModel pm, CheckpointStore checkpoints, RunFiles files, long total,
+            String status) {
+        Block net = pm.model().block();
+        Diagnostics.requireFiniteParameters(net, st.step, runDir);
+        checkpoints.save(st, net, pm.optimizer().stateArrays());
+        files.writeResults(st, total, status);
     }
 
     /** True when {@code dir} already holds a run (its config file). */
