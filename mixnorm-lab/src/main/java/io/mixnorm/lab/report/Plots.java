@@ -20,8 +20,12 @@ public final class Plots {
 
     private Plots() {}
 
-    /** One line of a panel. */
-    public record Series(String name, double[] x, double[] y) {}
+    /** One line of a panel; a null color lets the chart pick one. */
+    public record Series(String name, double[] x, double[] y, Color color, boolean dashed) {
+        public Series(String name, double[] x, double[] y) {
+            this(name, x, y, null, false);
+        }
+    }
 
     /** One chart: title, axis titles and its lines. */
     public record Panel(String title, String xTitle, String yTitle, List<Series> series) {}
@@ -37,20 +41,31 @@ public final class Plots {
                 continue;
             }
             XYSeries xy = chart.addSeries(s.name(), s.x(), s.y());
-            xy.setMarker(s.x().length > 60 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+            xy.setMarker(s.x().length > 60 || s.dashed() ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+            if (s.color() != null) {
+                xy.setLineColor(s.color());
+                xy.setMarkerColor(s.color());
+            }
+            if (s.dashed()) {
+                xy.setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
+            }
         }
         return chart;
     }
 
-    /** Writes the panels side by side into one PNG, atomically. */
+    /** Writes the panels into one PNG, atomically: side by side, or two per row when there are more than two. */
     public static void write(java.nio.file.Path png, List<Panel> panels) {
         int w = 640;
         int h = 440;
-        BufferedImage img = new BufferedImage(w * panels.size(), h, BufferedImage.TYPE_INT_RGB);
+        int cols = panels.size() <= 2 ? panels.size() : 2;
+        int rows = (panels.size() + cols - 1) / cols;
+        BufferedImage img = new BufferedImage(w * cols, h * rows, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w * cols, h * rows);
         for (int i = 0; i < panels.size(); i++) {
             BufferedImage one = BitmapEncoder.getBufferedImage(chart(panels.get(i), w, h));
-            g.drawImage(one, i * w, 0, null);
+            g.drawImage(one, (i % cols) * w, (i / cols) * h, null);
         }
         g.dispose();
         // An in-memory image stream: ImageIO's default file cache registers a JVM shutdown hook on first

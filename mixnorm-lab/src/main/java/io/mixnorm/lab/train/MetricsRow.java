@@ -1,25 +1,49 @@
 package io.mixnorm.lab.train;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
-/** One evaluation of a run: a row of {@code metrics.csv}. Accuracies are fractions in [0, 1]. */
+/**
+ * One evaluation of a run: a row of {@code metrics.csv}. Accuracies are fractions in [0, 1].
+ * {@code elapsedSeconds} is wall-clock since the run started, evaluations included;
+ * {@code trainSeconds} counts only the training steps (data, forward, backward, update), the clock
+ * the studies use for wall-clock speed-ups.
+ */
 public record MetricsRow(long step, double epoch, double lr, double trainLoss, double trainAccuracy,
-        double testLoss, double testAccuracy, double imagesPerSecond, double elapsedSeconds) {
+        double testLoss, double testAccuracy, double imagesPerSecond, double elapsedSeconds, double trainSeconds) {
 
-    public static final String CSV_HEADER =
-            "step,epoch,lr,train_loss,train_accuracy,test_loss,test_accuracy,images_per_second,elapsed_seconds";
+    public static final String CSV_HEADER = "step,epoch,lr,train_loss,train_accuracy,test_loss,test_accuracy,"
+            + "images_per_second,elapsed_seconds,train_seconds";
 
     public String toCsv() {
-        return String.format(Locale.ROOT, "%d,%.4f,%.6g,%.6f,%.6f,%.6f,%.6f,%.2f,%.2f", step, epoch, lr, trainLoss,
-                trainAccuracy, testLoss, testAccuracy, imagesPerSecond, elapsedSeconds);
+        return String.format(Locale.ROOT, "%d,%.4f,%.6g,%.6f,%.6f,%.6f,%.6f,%.2f,%.2f,%.2f", step, epoch, lr, trainLoss,
+                trainAccuracy, testLoss, testAccuracy, imagesPerSecond, elapsedSeconds, trainSeconds);
     }
 
+    /** Parses a row; rows written before {@code train_seconds} existed (9 fields) get NaN there. */
     public static MetricsRow parseCsv(String line) {
         String[] f = line.split(",");
-        if (f.length != 9) {
-            throw new IllegalArgumentException("expected 9 fields, got " + f.length + ": " + line);
+        if (f.length != 9 && f.length != 10) {
+            throw new IllegalArgumentException("expected 10 fields, got " + f.length + ": " + line);
         }
-        return new MetricsRow(Long.parseLong(f[0]), d(f[1]), d(f[2]), d(f[3]), d(f[4]), d(f[5]), d(f[6]), d(f[7]), d(f[8]));
+        return new MetricsRow(Long.parseLong(f[0]), d(f[1]), d(f[2]), d(f[3]), d(f[4]), d(f[5]), d(f[6]), d(f[7]), d(f[8]),
+                f.length == 10 ? d(f[9]) : Double.NaN);
+    }
+
+    /** Reads a run's {@code metrics.csv}. */
+    public static List<MetricsRow> readCsv(Path csv) throws IOException {
+        List<MetricsRow> rows = new ArrayList<>();
+        List<String> lines = Files.readAllLines(csv);
+        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+            if (!line.isBlank()) {
+                rows.add(parseCsv(line));
+            }
+        }
+        return rows;
     }
 
     private static double d(String s) {

@@ -80,23 +80,28 @@ public final class TrainConfig {
         } catch (IOException e) {
             throw new UserException("--config " + file + ": cannot read (" + e.getMessage() + ")");
         }
-        JsonObject obj;
+        JsonObject obj = parseObject(text, "--config " + file);
+        TrainConfig cfg = new TrainConfig();
+        cfg.apply(obj, "--config " + file);
         try {
-            JsonElement el = JsonParser.parseString(text);
-            if (!el.isJsonObject()) {
-                throw new UserException("--config " + file + ": expected a JSON object");
-            }
-            obj = el.getAsJsonObject();
-        } catch (JsonParseException | StackOverflowError e) {
-            throw new UserException("--config " + file + ": not valid JSON (" + oneLine(e.getMessage()) + ")");
+            cfg.validate();
+        } catch (UserException e) {
+            throw new UserException("--config " + file + ": " + e.getMessage());
         }
+        return cfg;
+    }
+
+    /**
+     * Sets the fields named by the keys of {@code obj} (JSON keys are field names); unknown keys and
+     * wrong types are errors that start with {@code where}. Does not validate ranges.
+     */
+    public void apply(JsonObject obj, String where) {
         List<String> known = fieldNames();
         for (String key : obj.keySet()) {
             if (!known.contains(key)) {
-                throw new UserException("--config " + file + ": unknown key '" + key + "'");
+                throw new UserException(where + ": unknown key '" + key + "'");
             }
         }
-        TrainConfig cfg = new TrainConfig();
         for (Field f : TrainConfig.class.getFields()) {
             if (obj.has(f.getName())) {
                 try {
@@ -104,19 +109,26 @@ public final class TrainConfig {
                     if (v.isJsonNull() || (f.getType() != String.class && !v.isJsonPrimitive())) {
                         throw new JsonSyntaxException("not a " + f.getType().getSimpleName());
                     }
-                    f.set(cfg, Json.GSON.fromJson(v, f.getType()));
+                    f.set(this, Json.GSON.fromJson(v, f.getType()));
                 } catch (JsonParseException | IllegalAccessException | IllegalArgumentException e) {
-                    throw new UserException("--config " + file + ": key '" + f.getName() + "' must be a "
+                    throw new UserException(where + ": key '" + f.getName() + "' must be a "
                             + f.getType().getSimpleName() + ", got " + abbreviate(obj.get(f.getName()).toString()));
                 }
             }
         }
+    }
+
+    /** Reads a JSON document into an object, as a one-line error naming {@code where} when it is not one. */
+    public static JsonObject parseObject(String text, String where) {
         try {
-            cfg.validate();
-        } catch (UserException e) {
-            throw new UserException("--config " + file + ": " + e.getMessage());
+            JsonElement el = JsonParser.parseString(text);
+            if (!el.isJsonObject()) {
+                throw new UserException(where + ": expected a JSON object");
+            }
+            return el.getAsJsonObject();
+        } catch (JsonParseException | StackOverflowError e) {
+            throw new UserException(where + ": not valid JSON (" + oneLine(e.getMessage()) + ")");
         }
-        return cfg;
     }
 
     private static String oneLine(String s) {

@@ -166,7 +166,7 @@ public final class Trainer {
                 segmentStart = now;
                 double epoch = st.imagesSeen / (double) data.train().size();
                 MetricsRow row = new MetricsRow(st.step, epoch, lr, lossSum / seen, correct / (double) seen, ev.loss(),
-                        ev.accuracy(), ips, st.elapsedSeconds);
+                        ev.accuracy(), ips, st.elapsedSeconds, st.trainSeconds);
                 st.metrics.add(row);
                 st.pendingLossSum = 0;
                 st.pendingCorrect = 0;
@@ -204,5 +204,32 @@ public final class Trainer {
     /** The resolved config saved in a run folder. */
     public static TrainConfig savedConfig(Path dir) {
         return TrainConfig.load(dir.resolve(RunFiles.CONFIG));
+    }
+
+    /** Null when {@code cfg} may continue the run in {@code dir}; else the first differing setting. */
+    public static String configMismatch(Path dir, TrainConfig cfg) {
+        return RunFiles.configMismatch(savedConfig(dir), cfg);
+    }
+
+    /** A run folder's summary.json as far as a study needs it; status "" when there is none (or it is unreadable). */
+    public record Recorded(String status, long steps, long totalSteps) {
+        /** Finished with the budget of {@code cfg} (a finished run with a smaller budget can still be continued). */
+        public boolean finished(TrainConfig cfg) {
+            return status.equals("finished") && steps >= totalSteps && (cfg.epochs > 0 || totalSteps >= cfg.steps);
+        }
+    }
+
+    /** What a run folder's summary.json says. */
+    public static Recorded recorded(Path dir) {
+        Path f = dir.resolve(RunFiles.SUMMARY);
+        if (!Files.exists(f)) {
+            return new Recorded("", 0, 0);
+        }
+        try {
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(f)).getAsJsonObject();
+            return new Recorded(o.get("status").getAsString(), o.get("steps").getAsLong(), o.get("total_steps").getAsLong());
+        } catch (java.io.IOException | RuntimeException e) {
+            return new Recorded("", 0, 0); // unreadable: not finished; the checkpoint decides where it resumes
+        }
     }
 }

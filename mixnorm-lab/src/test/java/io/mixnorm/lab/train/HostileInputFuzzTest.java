@@ -397,7 +397,7 @@ class HostileInputFuzzTest {
             st.step = 40;
             st.optimizerSteps = 40;
             st.configJson = new TrainConfig().toJson();
-            st.metrics.add(new MetricsRow(20, 0.5, 1e-3, 1.2, 0.4, 1.3, 0.35, 900, 12));
+            st.metrics.add(new MetricsRow(20, 0.5, 1e-3, 1.2, 0.4, 1.3, 0.35, 900, 12, 10));
             List<NDArray> opt = List.of(m.randomNormal(new Shape(3, 4)), m.zeros(new Shape(3)));
             Path run = tmp.resolve("run");
             new CheckpointStore(run, 3).save(st, block, opt);

@@ -1,0 +1,160 @@
+package io.mixnorm.lab.cli;
+
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.study.StudyReport;
+import io.mixnorm.lab.study.StudyRunner;
+import io.mixnorm.lab.study.StudySpec;
+import io.mixnorm.lab.study.Studies;
+import io.mixnorm.lab.train.StopSignal;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.LongStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mixnorm reproduce}: a BN-vs-MN study (a grid of training runs) and its report. Re-running
+ * the same command continues an interrupted study and rebuilds the report.
+ */
+@Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a study (learning rates x norm variants x seeds) and write report.md/.html, results.csv, "
+                + "summary.json and plots into --out. Re-run the same command to continue an interrupted study.")
+public final class ReproduceCommand implements Callable<Integer> {
+    @Option(names = "--study", description = "A built-in study: cnn5-cifar10, cnn5-cifar100, cnn5-cifar10-layers, "
+            + "cnn5-cifar10-k, cnn5-cifar10-options.")
+    String study;
+
+    @Option(names = "--config", description = "A study file (JSON, like the study.json a study folder holds).")
+    Path config;
+
+    @Option(names = "--out", description = "Study folder (default: runs/<study>).")
+    Path out;
+
+    @Option(names = "--quick", description = "The short budget on the embedded mini CIFAR-10 (a demonstration, minutes).")
+    boolean quick;
+
+    @Option(names = "--seeds", description = "Seeds 1..N (default: the study's).")
+    Integer seeds;
+
+    @Option(names = "--data", description = "CIFAR folder or .tar.gz (required for full-size built-in studies).")
+    String data;
+
+    @Option(names = "--steps", description = "Override the budget: steps per run.")
+    Long steps;
+
+    @Option(names = "--eval-every", description = "Override: evaluate on the test set every N steps.")
+    Long evalEvery;
+
+    @Option(names = "--lrs", split = ",", description = "Override the learning rates, comma-separated.")
+    List<Double> lrs;
+
+    @Option(names = "--threads", description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--report-only", description = "Rebuild the report from the runs already in --out; train nothing.")
+    boolean reportOnly;
+
+    @Option(names = "--quiet", description = "Log lines instead of progress bars.")
+    boolean quiet;
+
+    @Spec
+    CommandSpec commandSpec;
+
+    @Override
+    public Integer call() {
+        StudySpec spec = resolve();
+        Path dir = out != null ? out : Path.of("runs", spec.name);
+        List<String> args = new java.util.ArrayList<>(commandSpec.commandLine().getParseResult().originalArgs());
+        if (args.isEmpty() || !args.get(0).equals("reproduce")) {
+            args.add(0, "reproduce"); // parsed as a subcommand alone (the demo)
+        }
+        String command = "./mixnorm " + String.join(" ", args.stream().map(ReproduceCommand::shellQuote).toList());
+        StudyRunner runner = new StudyRunner(spec, dir, DataLoading::load, System.out, quiet, threads);
+        runner.prepare();
+        List<String> commands = StudyRunner.recordCommand(dir, command, !reportOnly);
+        Threads.configure(threads);
+        // The report is part of the work a SIGINT/SIGTERM waits for: an interrupted study still gets one.
+        return Interruptible.run(() -> {
+            StudyRunner.Outcome outcome = reportOnly ? StudyRunner.Outcome.FINISHED : runner.run();
+            StudyReport.Written w = StudyReport.write(spec, dir, commands, DataLoading::load);
+            System.out.println();
+            System.out.print(w.headline());
+            System.out.println();
+            System.out.println((outcome == StudyRunner.Outcome.INTERRUPTED
+                    ? "interrupted: re-run the same command to continue; report of the runs so far: " : "report: ")
+                    + w.report() + " (and report.html, results.csv, summary.json, plots/)");
+            return 0;
+        });
+    }
+
+    private StudySpec resolve() {
+        if ((study == null) == (config == null)) {
+            throw new UserException("reproduce needs exactly one of --study NAME or --config FILE (built in: "
+                    + String.join(", ", Studies.names()) + ")");
+        }
+        StudySpec spec;
+        if (study != null) {
+            spec = Studies.get(study, quick);
+        } else {
+            spec = StudySpec.load(config);
+            if (quick) {
+                spec = Studies.quick(spec);
+            }
+        }
+        if (seeds != null) {
+            if (seeds < 1) {
+                throw new UserException("--seeds: the seed list would be empty; give at least 1, got " + seeds);
+            }
+            spec.seeds = LongStream.rangeClosed(1, seeds).boxed().toList();
+        }
+        if (data != null) {
+            spec.train.addProperty("data", data);
+        }
+        if (steps != null) {
+            spec.train.addProperty("steps", steps);
+        }
+        if (evalEvery != null) {
+            spec.train.addProperty("evalEvery", evalEvery);
+        }
+        if (lrs != null) {
+            spec.lrs = lrs;
+        }
+        spec.validate("reproduce");
+        if (!spec.quick && study != null && !spec.train.has("data")) {
+            throw new UserException("--study " + study + " trains on the full " + spec.train.get("dataset").getAsString()
+                    + ": pass --data PATH (a CIFAR archive or folder; './mixnorm download' fetches one), or add --quick "
+                    + "for the embedded mini set");
+        }
+        return spec;
+    }
+
+    static String shellQuote(String arg) {
+        return arg.matches("[A-Za-z0-9_./:=,+@%-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'";
+    }
+
+    /** Runs work with SIGINT/SIGTERM turned into a clean stop: the hook waits until the work's files are written. */
+    static final class Interruptible {
+        private Interruptible() {}
+
+        static <T> T run(java.util.function.Supplier<T> work) {
+            Thread hook = new Thread(() -> {
+                StopSignal.request();
+                StopSignal.awaitStopped(120);
+            }, "mixnorm-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                return work.get();
+            } finally {
+                StopSignal.stopped();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is already exiting: the hook is running and has just been released
+                }
+            }
+        }
+    }
+}

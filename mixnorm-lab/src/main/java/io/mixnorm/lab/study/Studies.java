@@ -1,0 +1,117 @@
+package io.mixnorm.lab.study;
+
+import com.google.gson.JsonObject;
+import io.mixnorm.lab.UserException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The built-in studies. The 5-layer CNN ones follow the paper (spec §8): two learning rates, the
+ * second 5× the first (AdamW 1e-3 and 5e-3, weight decay 1e-4, as third-party reproductions used),
+ * MN at conv2 with K = 3, a constant learning rate so that "first step reaching BN's maximum" is
+ * not decided by a decay schedule. The ablations (layers, K, MN options) are separate studies at
+ * the first learning rate.
+ *
+ * <p>Full budgets: 20 epochs of batch 128 (7,800 steps), evaluated on the whole test set every
+ * 200 steps, 3 seeds — hours per run on 2 CPU cores, minutes on a GPU. {@code --quick}: the
+ * embedded mini CIFAR-10, 400 steps of batch 64, evaluated every 25 steps, 1 seed.
+ */
+public final class Studies {
+    private static final Map<String, Supplier<StudySpec>> BUILT_IN = new LinkedHashMap<>();
+
+    static {
+        BUILT_IN.put("cnn5-cifar10", () -> cnn5("cnn5-cifar10", "cifar10",
+                "BN vs MixtureNorm at conv2 (K=3) in the 5-layer CNN on CIFAR-10, two learning rates (the paper's Table 1 setting).",
+                List.of(0.001, 0.005), bn(), mn("mn", "conv2", 3)));
+        BUILT_IN.put("cnn5-cifar100", () -> cnn5("cnn5-cifar100", "cifar100",
+                "BN vs MixtureNorm at conv2 (K=3) in the 5-layer CNN on CIFAR-100 (fine labels), two learning rates.",
+                List.of(0.001, 0.005), bn(), mn("mn", "conv2", 3)));
+        BUILT_IN.put("cnn5-cifar10-layers", () -> cnn5("cnn5-cifar10-layers", "cifar10",
+                "Ablation: where MixtureNorm (K=3) goes in the 5-layer CNN on CIFAR-10: conv2, conv2+conv3, every layer.",
+                List.of(0.001), bn(), mn("mn-conv2", "conv2", 3), mn("mn-conv2-conv3", "conv2,conv3", 3),
+                mn("mn-all", "all", 3)));
+        BUILT_IN.put("cnn5-cifar10-k", () -> cnn5("cnn5-cifar10-k", "cifar10",
+                "Ablation: the number of mixture components K of MixtureNorm at conv2 (5-layer CNN, CIFAR-10).",
+                List.of(0.001), bn(), mn("mn-k2", "conv2", 2), mn("mn-k3", "conv2", 3), mn("mn-k5", "conv2", 5)));
+        BUILT_IN.put("cnn5-cifar10-options", () -> {
+            JsonObject channel = mn("mn-channel", "conv2", 3);
+            channel.addProperty("mnSampleMode", "channel");
+            JsonObject batchInference = mn("mn-batch-inference", "conv2", 3);
+            batchInference.addProperty("mnInference", "batch");
+            JsonObject em5 = mn("mn-em5", "conv2", 3);
+            em5.addProperty("mnEmIterations", 5);
+            JsonObject modeNorm = mn("modenorm", "conv2", 2);
+            modeNorm.addProperty("norm", "modenorm");
+            return cnn5("cnn5-cifar10-options", "cifar10",
+                    "Ablation of the spec's open points at conv2 (K=3): sample mode, inference mode, EM iterations; "
+                            + "ModeNorm (K=2) for comparison.",
+                    List.of(0.001), bn(), mn("mn", "conv2", 3), channel, batchInference, em5, modeNorm);
+        });
+    }
+
+    private Studies() {}
+
+    public static List<String> names() {
+        return List.copyOf(BUILT_IN.keySet());
+    }
+
+    /** A built-in study by name, with the quick budget when asked. */
+    public static StudySpec get(String name, boolean quick) {
+        Supplier<StudySpec> s = BUILT_IN.get(name);
+        if (s == null) {
+            throw new UserException("--study: unknown study '" + name + "' (built in: " + String.join(", ", names())
+                    + "; or pass --config FILE)");
+        }
+        StudySpec spec = s.get();
+        return quick ? quick(spec) : spec;
+    }
+
+    /** The quick budget: a few minutes a run on 2 cores, on the embedded mini set for CIFAR-10. */
+    public static StudySpec quick(StudySpec full) {
+        StudySpec q = full.copy();
+        q.quick = true;
+        q.name = full.name + "-quick";
+        q.train.addProperty("steps", 400);
+        q.train.addProperty("batchSize", 64);
+        q.train.addProperty("evalEvery", 25);
+        q.seeds = List.of(1L);
+        return q;
+    }
+
+    private static StudySpec cnn5(String name, String dataset, String description, List<Double> lrs, JsonObject... variants) {
+        StudySpec s = new StudySpec();
+        s.name = name;
+        s.description = description;
+        s.train.addProperty("model", "cnn5");
+        s.train.addProperty("dataset", dataset);
+        s.train.addProperty("optimizer", "adamw");
+        s.train.addProperty("weightDecay", 1e-4);
+        s.train.addProperty("lrSchedule", "constant");
+        s.train.addProperty("batchSize", 128);
+        s.train.addProperty("steps", 7800);
+        s.train.addProperty("evalEvery", 200);
+        s.lrs = lrs;
+        s.variants = List.of(variants);
+        s.seeds = List.of(1L, 2L, 3L);
+        s.baseline = "bn";
+        return s;
+    }
+
+    private static JsonObject bn() {
+        JsonObject v = new JsonObject();
+        v.addProperty("name", "bn");
+        v.addProperty("norm", "bn");
+        return v;
+    }
+
+    private static JsonObject mn(String name, String layers, int k) {
+        JsonObject v = new JsonObject();
+        v.addProperty("name", name);
+        v.addProperty("norm", "mn");
+        v.addProperty("mnLayers", layers);
+        v.addProperty("components", k);
+        return v;
+    }
+}

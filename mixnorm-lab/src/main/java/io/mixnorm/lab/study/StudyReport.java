@@ -1,0 +1,198 @@
+package io.mixnorm.lab.study;
+
+import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.report.Plots;
+import io.mixnorm.lab.train.MetricsRow;
+import io.mixnorm.lab.train.TrainConfig;
+import io.mixnorm.lab.util.AtomicFiles;
+import io.mixnorm.lab.util.Json;
+import java.awt.Color;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A study's report, rebuilt from its run folders: {@code results.csv} (one row per run),
+ * {@code summary.json} (per learning rate: {@code bn_max_test_accuracy}, {@code steps_to_bn_max}
+ * per variant, {@code speedup_iterations}, {@code speedup_wallclock}, each as mean and interval),
+ * {@code plots/<setting>.png}, {@code figure1.png}, {@code report.md} and {@code report.html}.
+ */
+public final class StudyReport {
+    static final Color[] PALETTE = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44),
+        new Color(148, 103, 189), new Color(255, 127, 14), new Color(140, 86, 75), new Color(227, 119, 194)};
+
+    /** summary.json keeps every key, with null where there is no value (no interval for one seed, "never"). */
+    private static final com.google.gson.Gson WITH_NULLS = Json.GSON.newBuilder().serializeNulls().create();
+
+    private StudyReport() {}
+
+    /** What {@link #write} produced: report.md's path and the headline table (Markdown). */
+    public record Written(Path report, String headline) {}
+
+    /** Writes every report file into {@code out}. */
+    public static Written write(StudySpec spec, Path out, List<String> commands, Function<TrainConfig, CifarSplits> loader) {
+        List<StudyResults.Run> runs = StudyResults.read(spec, out);
+        List<StudyResults.Comparison> comps = StudyResults.compare(runs, spec.baseline);
+        List<StudyResults.Aggregate> aggs = StudyResults.aggregate(spec, comps);
+        AtomicFiles.writeString(out.resolve("results.csv"), resultsCsv(runs, comps));
+        AtomicFiles.writeString(out.resolve("summary.json"), WITH_NULLS.toJson(summaryJson(spec, runs, aggs)) + "\n");
+        List<String> plots = new ArrayList<>();
+        for (double lr : spec.lrs) {
+            String name = StudySpec.settingName(lr);
+            List<StudyResults.Run> rs = runs.stream().filter(r -> r.key().lr() == lr && !r.rows().isEmpty()).toList();
+            if (!rs.isEmpty()) {
+                writeCurves(out.resolve("plots").resolve(name + ".png"), spec, lr, rs, comps);
+                plots.add(name);
+            }
+        }
+        String figure = Figure1Section.write(spec, out, runs, loader);
+        String md = ReportMarkdown.render(spec, out, commands, runs, comps, aggs, plots, figure);
+        Path report = out.resolve("report.md");
+        AtomicFiles.writeString(report, md);
+        AtomicFiles.writeString(out.resolve("report.html"), ReportMarkdown.html(spec.name, md));
+        return new Written(report, ReportMarkdown.headline(spec, aggs));
+    }
+
+    static String resultsCsv(List<StudyResults.Run> runs, List<StudyResults.Comparison> comps) {
+        StringBuilder sb = new StringBuilder("setting,lr,variant,seed,status,steps,bn_max_test_accuracy,bn_steps_to_max,"
+                + "steps_to_bn_max,train_seconds_to_bn_max,speedup_iterations,speedup_wallclock,max_test_accuracy,max_step,"
+                + "final_test_accuracy,train_seconds,images_per_second,run_dir\n");
+        for (StudyResults.Run r : runs) {
+            StudyResults.Comparison c = comps.stream().filter(x -> x.run() == r).findFirst().orElse(null);
+            MetricsRow last = r.rows().isEmpty() ? null : r.rows().get(r.rows().size() - 1);
+            sb.append(String.join(",", StudySpec.settingName(r.key().lr()), num(r.key().lr()), r.key().variant(),
+                    Long.toString(r.key().seed()), r.status(), last == null ? "0" : Long.toString(last.step()),
+                    c == null ? "" : num(c.bnMax()), c == null ? "" : Long.toString(c.bnSteps()),
+                    c == null ? "" : c.steps() == null ? "never" : Long.toString(c.steps()),
+                    c == null || c.seconds() == null ? "" : num(c.seconds()),
+                    c == null || c.speedupIterations() == null ? "" : num(c.speedupIterations()),
+                    c == null || c.speedupWallclock() == null ? "" : num(c.speedupWallclock()),
+                    c == null ? "" : num(c.maxAccuracy()), c == null ? "" : Long.toString(c.maxStep()),
+                    last == null ? "" : num(last.testAccuracy()), last == null ? "" : num(last.trainSeconds()),
+                    last == null ? "" : num(meanImagesPerSecond(r)), r.key().dir().toString().replace('\\', '/')))
+                    .append('\n');
+        }
+        return sb.toString();
+    }
+
+    static double meanImagesPerSecond(StudyResults.Run r) {
+        MetricsRow last = r.rows().get(r.rows().size() - 1);
+        return last.step() * (double) r.batchSize() / last.trainSeconds();
+    }
+
+    static String num(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    static Map<String, Object> summaryJson(StudySpec spec, List<StudyResults.Run> runs, List<StudyResults.Aggregate> aggs) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("study", spec.name);
+        root.put("quick", spec.quick);
+        root.put("baseline", spec.baseline);
+        root.put("interval", Stats.METHOD);
+        root.put("runs_total", runs.size());
+        root.put("runs_over", runs.stream().filter(StudyResults.Run::over).count());
+        List<Map<String, Object>> settings = new ArrayList<>();
+        for (double lr : spec.lrs) {
+            List<StudyResults.Aggregate> as = aggs.stream().filter(a -> a.lr() == lr).toList();
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("setting", StudySpec.settingName(lr));
+            s.put("lr", lr);
+            s.put("bn_max_test_accuracy", as.isEmpty() ? null : stats(as.get(0).bnMax()));
+            s.put("steps_to_bn_max", perVariant(as, a -> withNever(stats(a.steps()), a)));
+            s.put("train_seconds_to_bn_max", perVariant(as, a -> withNever(stats(a.seconds()), a)));
+            s.put("speedup_iterations", perVariant(as, a -> withNever(stats(a.speedupIterations()), a)));
+            s.put("speedup_wallclock", perVariant(as, a -> withNever(stats(a.speedupWallclock()), a)));
+            s.put("max_test_accuracy", perVariant(as, a -> stats(a.maxAccuracy())));
+            s.put("final_test_accuracy", perVariant(as, a -> stats(a.finalAccuracy())));
+            settings.add(s);
+        }
+        root.put("settings", settings);
+        return root;
+    }
+
+    private static Map<String, Object> perVariant(List<StudyResults.Aggregate> as,
+            Function<StudyResults.Aggregate, Map<String, Object>> f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (StudyResults.Aggregate a : as) {
+            m.put(a.variant(), f.apply(a));
+        }
+        return m;
+    }
+
+    private static Map<String, Object> withNever(Map<String, Object> m, StudyResults.Aggregate a) {
+        m.put("never", a.never());
+        m.put("seeds", a.compared());
+        return m;
+    }
+
+    /** mean, ci95 [low, high], n; NaN (no data or no interval) becomes null. */
+    static Map<String, Object> stats(Stats s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mean", finite(s.mean()));
+        m.put("ci95", Double.isNaN(s.low()) ? null : List.of(s.low(), s.high()));
+        m.put("sd", finite(s.sd()));
+        m.put("n", s.n());
+        return m;
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    private static void writeCurves(Path png, StudySpec spec, double lr, List<StudyResults.Run> runs,
+            List<StudyResults.Comparison> comps) {
+        List<String> variants = spec.variantNames();
+        List<Plots.Series> acc = new ArrayList<>();
+        List<Plots.Series> accTime = new ArrayList<>();
+        List<Plots.Series> testLoss = new ArrayList<>();
+        List<Plots.Series> trainLoss = new ArrayList<>();
+        long maxStep = 0;
+        double maxTime = 0;
+        for (StudyResults.Run r : runs) {
+            Color color = PALETTE[variants.indexOf(r.key().variant()) % PALETTE.length];
+            boolean dashed = spec.seeds.indexOf(r.key().seed()) % 2 == 1;
+            String label = r.key().variant() + " s" + r.key().seed();
+            double[] steps = col(r.rows(), MetricsRow::step);
+            double[] secs = new double[r.rows().size()];
+            for (int i = 0; i < secs.length; i++) {
+                secs[i] = StepsToTarget.trainSecondsAt(r.rows(), r.rows().get(i).step(), r.batchSize());
+            }
+            acc.add(new Plots.Series(label, steps, col(r.rows(), MetricsRow::testAccuracy), color, dashed));
+            accTime.add(new Plots.Series(label, secs, col(r.rows(), MetricsRow::testAccuracy), color, dashed));
+            testLoss.add(new Plots.Series(label, steps, col(r.rows(), MetricsRow::testLoss), color, dashed));
+            trainLoss.add(new Plots.Series(label, steps, col(r.rows(), MetricsRow::trainLoss), color, dashed));
+            maxStep = Math.max(maxStep, (long) steps[steps.length - 1]);
+            maxTime = Math.max(maxTime, secs[secs.length - 1]);
+        }
+        List<Double> bnMax = comps.stream().filter(c -> c.run().key().lr() == lr
+                && c.run().key().variant().equals(spec.baseline)).map(StudyResults.Comparison::bnMax).toList();
+        if (!bnMax.isEmpty()) {
+            double m = Stats.of(bnMax).mean();
+            String name = String.format(Locale.ROOT, "BN max %.2f%% (mean)", 100 * m);
+            acc.add(new Plots.Series(name, new double[] {0, maxStep}, new double[] {m, m}, Color.GRAY, true));
+            accTime.add(new Plots.Series(name, new double[] {0, maxTime}, new double[] {m, m}, Color.GRAY, true));
+        }
+        String t = spec.name + ", " + StudySpec.settingName(lr);
+        Plots.write(png, List.of(
+                new Plots.Panel("Test accuracy vs steps — " + t, "steps", "test accuracy", acc),
+                new Plots.Panel("Test accuracy vs training time — " + t, "training seconds", "test accuracy", accTime),
+                new Plots.Panel("Test loss — " + t, "steps", "cross-entropy", testLoss),
+                new Plots.Panel("Training loss — " + t, "steps", "cross-entropy", trainLoss)));
+    }
+
+    static double[] col(List<MetricsRow> rows, ToDoubleFunction<MetricsRow> f) {
+        return rows.stream().mapToDouble(f).toArray();
+    }
+
+    static String timestamp() {
+        return ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"));
+    }
+}

@@ -1,0 +1,141 @@
+package io.mixnorm.lab.study;
+
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.train.DivergedException;
+import io.mixnorm.lab.train.Progress;
+import io.mixnorm.lab.train.StopSignal;
+import io.mixnorm.lab.train.TrainConfig;
+import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.util.AtomicFiles;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Runs a study's grid into its folder, one training run at a time (each already uses every core).
+ * Resumable by construction: a finished run is skipped, an interrupted one continues from its
+ * newest good checkpoint, a diverged one is reported as such; the report is rebuilt from the run
+ * folders, so a crash can never corrupt it.
+ */
+public final class StudyRunner {
+    public static final String SPEC_FILE = "study.json";
+    public static final String COMMANDS_FILE = "commands.txt";
+
+    private final StudySpec spec;
+    private final Path out;
+    private final Function<TrainConfig, CifarSplits> loader;
+    private final PrintStream log;
+    private final boolean quiet;
+    private final int threads;
+    private final Map<String, CifarSplits> dataCache = new HashMap<>();
+
+    /** What happened to the grid. */
+    public enum Outcome { FINISHED, INTERRUPTED }
+
+    public StudyRunner(StudySpec spec, Path out, Function<TrainConfig, CifarSplits> loader, PrintStream log, boolean quiet,
+            int threads) {
+        this.spec = spec;
+        this.out = out;
+        this.loader = loader;
+        this.log = log;
+        this.quiet = quiet;
+        this.threads = threads;
+    }
+
+    /** The study folder must be empty, or hold this same study; every existing run folder must match its config. */
+    public void prepare() {
+        Path specFile = out.resolve(SPEC_FILE);
+        if (Files.exists(specFile)) {
+            StudySpec saved;
+            try {
+                saved = StudySpec.load(specFile);
+            } catch (UserException e) {
+                throw new UserException("--out " + out + " holds a damaged " + SPEC_FILE + " (" + e.getMessage() + ")");
+            }
+            if (!saved.sameGridAs(spec)) {
+                throw new UserException("--out " + out + " holds the study '" + saved.name + "' with a different grid or "
+                        + "budget than '" + spec.name + "' asks for; choose another --out (compare " + specFile + ")");
+            }
+        } else if (Files.isDirectory(out.resolve("runs")) || Trainer.hasRun(out)) {
+            throw new UserException("--out " + out + " holds runs but no " + SPEC_FILE + ": not a study folder; choose another --out");
+        }
+        for (StudySpec.RunKey k : spec.runs()) {
+            Path dir = out.resolve(k.dir());
+            if (Trainer.hasRun(dir)) {
+                String mismatch = Trainer.configMismatch(dir, config(k));
+                if (mismatch != null) {
+                    throw new UserException("run folder " + dir + " belongs to a different study: its " + mismatch
+                            + "; choose another --out");
+                }
+            }
+        }
+        AtomicFiles.writeString(specFile, spec.toJson() + "\n");
+    }
+
+    /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */
+    public Outcome run() {
+        List<StudySpec.RunKey> keys = spec.runs();
+        int i = 0;
+        for (StudySpec.RunKey k : keys) {
+            i++;
+            if (StopSignal.requested()) {
+                return Outcome.INTERRUPTED;
+            }
+            Path dir = out.resolve(k.dir());
+            TrainConfig cfg = config(k);
+            Trainer.Recorded rec = Trainer.recorded(dir);
+            String label = String.format("[%d/%d] %s %s seed %d", i, keys.size(), StudySpec.settingName(k.lr()),
+                    k.variant(), k.seed());
+            if (rec.finished(cfg) || rec.status().equals("diverged")) {
+                log.println(label + ": " + rec.status() + ", skipped");
+                continue;
+            }
+            boolean resume = Trainer.hasRun(dir);
+            log.println(label + (resume ? ": continuing " : ": ") + dir);
+            try {
+                new Trainer(cfg, data(cfg), dir, new Progress(log, quiet, label)).run(resume);
+            } catch (DivergedException e) {
+                log.println(label + ": diverged (" + e.getMessage() + "); the study goes on and reports it");
+            }
+        }
+        return StopSignal.requested() ? Outcome.INTERRUPTED : Outcome.FINISHED;
+    }
+
+    /**
+     * The study's training commands, kept in {@code commands.txt}: {@code command} is added when it
+     * trains and is not listed yet. A report-only command is listed last, not kept.
+     */
+    public static List<String> recordCommand(Path out, String command, boolean trains) {
+        Path file = out.resolve(COMMANDS_FILE);
+        List<String> commands = new java.util.ArrayList<>();
+        try {
+            if (Files.exists(file)) {
+                commands.addAll(Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList());
+            }
+        } catch (java.io.IOException e) {
+            throw new UserException("cannot read " + file + " (" + e.getMessage() + ")");
+        }
+        if (!commands.contains(command)) {
+            commands.add(command);
+            if (trains) {
+                AtomicFiles.writeString(file, String.join("\n", commands) + "\n");
+            }
+        }
+        return commands;
+    }
+
+    private TrainConfig config(StudySpec.RunKey k) {
+        TrainConfig cfg = spec.config(k, "study '" + spec.name + "'");
+        cfg.threads = threads;
+        return cfg;
+    }
+
+    private CifarSplits data(TrainConfig cfg) {
+        return dataCache.computeIfAbsent(cfg.data + "|" + cfg.dataset + "|" + cfg.labels, key -> loader.apply(cfg));
+    }
+}

@@ -1,0 +1,159 @@
+package io.mixnorm.lab.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.train.MetricsRow;
+import io.mixnorm.lab.train.Progress;
+import io.mixnorm.lab.train.SyntheticCifar;
+import io.mixnorm.lab.train.TrainConfig;
+import io.mixnorm.lab.train.Trainer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A study end to end on a tiny synthetic task: runs, resume after an interrupted run, folder checks, report files. */
+class StudyRunnerTest {
+    @TempDir
+    Path tmp;
+
+    static final CifarSplits DATA = SyntheticCifar.make(64, 32, 5);
+    static final Function<TrainConfig, CifarSplits> LOADER = cfg -> DATA;
+    static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+
+    static StudySpec spec() {
+        StudySpec s = StudySpec.parse(StudySpecTest.VALID, "test");
+        s.train.addProperty("deterministic", true);
+        s.train.addProperty("evalBatchSize", 32);
+        return s;
+    }
+
+    static StudyRunner runner(StudySpec s, Path out) {
+        return new StudyRunner(s, out, LOADER, QUIET, true, 0);
+    }
+
+    static void runAll(StudySpec s, Path out) {
+        StudyRunner r = runner(s, out);
+        r.prepare();
+        assertEquals(StudyRunner.Outcome.FINISHED, r.run());
+    }
+
+    /** Everything of a metrics row that does not depend on timing. */
+    static List<String> numbers(Path runDir) throws IOException {
+        return MetricsRow.readCsv(runDir.resolve("metrics.csv")).stream()
+                .map(r -> r.step() + " " + r.trainLoss() + " " + r.testLoss() + " " + r.testAccuracy()).toList();
+    }
+
+    @Test
+    void anInterruptedRunIsContinuedAndEqualsAnUninterruptedStudy() throws IOException {
+        StudySpec s = spec();
+        Path whole = tmp.resolve("whole");
+        runAll(s, whole);
+
+        // The second study's MN run stopped at step 3 of 6 (as a crash after its first checkpoint leaves it).
+        Path resumed = tmp.resolve("resumed");
+        runner(s, resumed).prepare();
+        StudySpec.RunKey mnKey = s.runs().get(1);
+        TrainConfig partial = s.config(mnKey, "t");
+        partial.steps = 3;
+        new Trainer(partial, DATA, resumed.resolve(mnKey.dir()), Progress.silent()).run(false);
+        runAll(s, resumed);
+
+        for (StudySpec.RunKey k : s.runs()) {
+            assertEquals(numbers(whole.resolve(k.dir())), numbers(resumed.resolve(k.dir())), k.toString());
+        }
+        // and a third invocation trains nothing: both runs are finished
+        long before = Files.getLastModifiedTime(resumed.resolve(mnKey.dir()).resolve("metrics.csv")).toMillis();
+        runAll(s, resumed);
+        assertEquals(before, Files.getLastModifiedTime(resumed.resolve(mnKey.dir()).resolve("metrics.csv")).toMillis());
+    }
+
+    @Test
+    void aFolderOfAnotherStudyIsRefused() throws IOException {
+        StudySpec s = spec();
+        Path out = tmp.resolve("s");
+        runner(s, out).prepare();
+        StudySpec other = spec();
+        other.lrs = List.of(0.01);
+        String m = assertThrows(UserException.class, () -> runner(other, out).prepare()).getMessage();
+        assertTrue(m.contains("different grid"), m);
+
+        // a run folder made by hand with other settings inside an otherwise new study folder
+        Path out2 = tmp.resolve("s2");
+        TrainConfig wrong = s.config(s.runs().get(0), "t");
+        wrong.batchSize = 8;
+        wrong.steps = 1;
+        new Trainer(wrong, DATA, out2.resolve(s.runs().get(0).dir()), Progress.silent()).run(false);
+        Files.writeString(out2.resolve(StudyRunner.SPEC_FILE), s.toJson());
+        m = assertThrows(UserException.class, () -> runner(s, out2).prepare()).getMessage();
+        assertTrue(m.contains("belongs to a different study") && m.contains("--batch-size"), m);
+
+        Path plainRun = tmp.resolve("plain");
+        new Trainer(wrong, DATA, plainRun, Progress.silent()).run(false);
+        m = assertThrows(UserException.class, () -> runner(s, plainRun).prepare()).getMessage();
+        assertTrue(m.contains("not a study folder"), m);
+    }
+
+    @Test
+    void theReportHasTheTableTheFilesAndTheKeys() throws IOException {
+        StudySpec s = spec();
+        Path out = tmp.resolve("r");
+        runAll(s, out);
+        StudyReport.Written w = StudyReport.write(s, out, List.of("./mixnorm reproduce --config x.json"), LOADER);
+
+        String md = Files.readString(w.report());
+        assertTrue(md.contains("| lr | variant | BN max test acc | steps to BN max | speed-up (iterations)"), md);
+        assertTrue(md.contains("| 0.001 | bn |") && md.contains("| 0.001 | mn |"), md);
+        assertTrue(md.contains("./mixnorm reproduce --config x.json"));
+        assertTrue(md.contains("![Figure 1](figure1.png)"), md);
+        assertTrue(md.contains("## Machine"));
+        assertTrue(w.headline().startsWith("| lr | variant |"));
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("<table>") && html.contains("<img src=\"plots/lr-0.001.png\""), html);
+
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertEquals(3, csv.size(), "header + one row per run");
+        assertTrue(csv.get(0).startsWith("setting,lr,variant,seed,status,steps,bn_max_test_accuracy"));
+        assertTrue(csv.get(1).startsWith("lr-0.001,0.00100000,bn,1,finished,6,"), csv.get(1));
+
+        JsonObject summary = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+        JsonObject setting = summary.getAsJsonArray("settings").get(0).getAsJsonObject();
+        for (String key : List.of("bn_max_test_accuracy", "steps_to_bn_max", "speedup_iterations", "speedup_wallclock")) {
+            assertTrue(setting.has(key), key);
+        }
+        assertTrue(setting.getAsJsonObject("steps_to_bn_max").has("mn"));
+        assertTrue(setting.getAsJsonObject("speedup_iterations").getAsJsonObject("mn").has("ci95"));
+        double bnMax = setting.getAsJsonObject("bn_max_test_accuracy").get("mean").getAsDouble();
+        double expected = MetricsRow.readCsv(out.resolve(s.runs().get(0).dir()).resolve("metrics.csv")).stream()
+                .mapToDouble(MetricsRow::testAccuracy).max().orElseThrow();
+        assertEquals(expected, bnMax, 1e-12);
+
+        for (String png : List.of("plots/lr-0.001.png", "figure1.png")) {
+            byte[] b = Files.readAllBytes(out.resolve(png));
+            assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
+        }
+    }
+
+    @Test
+    void aPartialStudyReportsPendingRuns() throws IOException {
+        StudySpec s = spec();
+        Path out = tmp.resolve("p");
+        runner(s, out).prepare();
+        StudyReport.write(s, out, List.of(), LOADER);
+        String md = Files.readString(out.resolve("report.md"));
+        assertTrue(md.contains("from 0 of 2 runs"), md);
+        assertTrue(md.contains("| pending |"), md);
+        assertTrue(md.contains("Not drawn yet"), md);
+    }
+}
