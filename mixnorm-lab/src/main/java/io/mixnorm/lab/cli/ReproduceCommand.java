@@ -5,7 +5,6 @@ import io.mixnorm.lab.study.StudyReport;
 import io.mixnorm.lab.study.StudyRunner;
 import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.study.Studies;
-import io.mixnorm.lab.train.StopSignal;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -133,28 +132,5 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     static String shellQuote(String arg) {
         return arg.matches("[A-Za-z0-9_./:=,+@%-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'";
-    }
-
-    /** Runs work with SIGINT/SIGTERM turned into a clean stop: the hook waits until the work's files are written. */
-    static final class Interruptible {
-        private Interruptible() {}
-
-        static <T> T run(java.util.function.Supplier<T> work) {
-            Thread hook = new Thread(() -> {
-                StopSignal.request();
-                StopSignal.awaitStopped(120);
-            }, "mixnorm-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                return work.get();
-            } finally {
-                StopSignal.stopped();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the JVM is already exiting: the hook is running and has just been released
-                }
-            }
-        }
     }
 }

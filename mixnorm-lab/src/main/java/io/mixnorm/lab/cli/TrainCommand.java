@@ -5,7 +5,6 @@ import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.models.ModelZoo;
 import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.RunSummary;
-import io.mixnorm.lab.train.StopSignal;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.Trainer;
 import java.nio.file.Path;
@@ -94,21 +93,7 @@ public final class TrainCommand implements Callable<Integer> {
     static RunSummary run(TrainConfig cfg, Path dir, boolean resume, boolean quiet) {
         Threads.configure(cfg.threads);
         CifarSplits data = DataLoading.load(cfg);
-        Thread hook = new Thread(() -> {
-            StopSignal.request();
-            StopSignal.awaitStopped(120);
-        }, "mixnorm-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            return new Trainer(cfg, data, dir, new Progress(System.out, quiet, "")).run(resume);
-        } finally {
-            StopSignal.stopped();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the JVM is already exiting: the hook is running and has just been released
-            }
-        }
+        return Interruptible.run(() -> new Trainer(cfg, data, dir, new Progress(System.out, quiet, "")).run(resume));
     }
 
     static Path defaultOut(TrainConfig cfg) {
