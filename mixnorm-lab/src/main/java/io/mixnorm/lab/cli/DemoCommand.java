@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,15 +41,8 @@ public final class DemoCommand implements Callable<Integer> {
         if (quiet) {
             args.add("--quiet");
         }
-        CommandLine cli = new CommandLine(new Main());
-        CommandLine sub = cli.getSubcommands().get("reproduce");
-        sub.parseArgs(args.subList(1, args.size()).toArray(String[]::new));
-        try {
-            return ((ReproduceCommand) sub.getCommand()).call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        // Through the whole command line, not a detached subcommand: reproduce records its own
+        // command line (commands.txt) from picocli's parse result, and user errors keep exit code 2.
+        return Main.commandLine().execute(args.toArray(String[]::new));
     }
 }

@@ -22,6 +22,11 @@ public final class Main implements Runnable {
     /** Runs the CLI in this JVM and returns its exit code (tests call this directly). */
     public static int run(String... args) {
         configureJvm();
+        return commandLine().execute(args);
+    }
+
+    /** The command line with the project's error handling; {@code demo} runs {@code reproduce} through it too. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -38,7 +43,7 @@ public final class Main implements Runnable {
             }
             throw ex;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     private static String commandPath(CommandLine c) {

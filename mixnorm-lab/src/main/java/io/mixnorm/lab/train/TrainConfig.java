@@ -54,7 +54,13 @@ public final class TrainConfig {
     public String lrSchedule = "constant";
     public long seed = 1;
     public long evalEvery = 100;
-    public int evalBatchSize = 500;
+    /**
+     * 100, not larger: measured on the 2-core VM (docs/benchmarks.md), a test pass over 1,000 images
+     * took ~2x as long at 500 as at 100. Large batches make activation tensors above glibc's 32 MB
+     * mmap ceiling (cnn5's conv1 output at 500 images is 131 MB), so each one is mapped and
+     * page-faulted afresh on every batch.
+     */
+    public int evalBatchSize = 100;
     public boolean augment = true;
     public String device = "cpu";
     /** PyTorch intra-op threads; 0 = the engine's default (all cores). */

@@ -32,6 +32,13 @@ class ReproduceCommandTest {
     }
 
     @Test
+    void demoDispatchesToTheQuickStudy() {
+        // demo hands its options to reproduce through the full command line: a bad value reaches
+        // reproduce's own validation and comes back as reproduce's one-line usage error.
+        assertUsageError(run("demo", "--seeds", "0", "--out", tmp.resolve("demo").toString()), "--seeds");
+    }
+
+    @Test
     void aTinyStudyWritesItsReportAndRemembersItsCommand() throws IOException {
         Path data = SyntheticCifar.writeFolder(tmp.resolve("cifar"));
         Path cfg = tmp.resolve("study.json");
