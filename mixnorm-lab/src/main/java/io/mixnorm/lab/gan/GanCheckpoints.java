@@ -46,7 +46,8 @@ final class GanCheckpoints {
             byte[] json = Json.GSON.toJson(state).getBytes(StandardCharsets.UTF_8);
             out.writeInt(json.length);
             out.write(json);
-            nets.both().saveParameters(out);
+            nets.generator().saveParameters(out);
+            nets.discriminator().saveParameters(out);
             for (List<NDArray> arrays : List.of(nets.optimizerG().stateArrays(), nets.optimizerD().stateArrays())) {
                 out.writeInt(arrays.size());
                 for (NDArray a : arrays) {
@@ -119,10 +120,12 @@ final class GanCheckpoints {
             }
             GanState state = Json.GSON.fromJson(new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8),
                     GanState.class);
-            nets.both().loadParameters(root, in);
-            for (Parameter p : nets.both().getParameters().values()) {
-                if (p.requiresGradient()) {
-                    p.getArray().setRequiresGradient(true);
+            for (ai.djl.nn.Block b : List.of(nets.generator(), nets.discriminator())) {
+                b.loadParameters(root, in);
+                for (Parameter p : b.getParameters().values()) {
+                    if (p.requiresGradient()) {
+                        p.getArray().setRequiresGradient(true);
+                    }
                 }
             }
             restore(in, root, nets.optimizerG(), state.optimizerStepsG);

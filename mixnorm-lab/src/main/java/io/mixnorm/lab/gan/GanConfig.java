@@ -19,6 +19,8 @@ public final class GanConfig {
     public static final String CLASSIFIER = "cifar-classifier";
     public static final String INCEPTION = "inception";
 
+    /** Marks a GAN run's config.json (a train run's has a classifier model there). */
+    public String model = "dcgan";
     /** CIFAR-10 folder or .tar.gz; empty = the embedded mini CIFAR-10. */
     public String data = "";
     public long steps = 2000;

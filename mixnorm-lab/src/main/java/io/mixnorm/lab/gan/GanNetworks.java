@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import io.mixnorm.lab.models.LayerInfo;
 import io.mixnorm.lab.train.Optimizer;
@@ -13,10 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Both networks of a run, initialized from the config's seed, each with its own Adam. {@link #both()}
- * holds the two in one block only so that a checkpoint saves and loads their parameters (running
- * statistics and mixtures included) in one pass; it is never run forward.
- */
+ * Both networks of a run, initialized from the config's seed, each with its own Adam. */
 public final class GanNetworks {
     private final Block generator;
     private final Block discriminator;
@@ -24,7 +20,6 @@ public final class GanNetworks {
     private final Optimizer optG;
     private final Optimizer optD;
     private final ParameterStore ps;
-    private final SequentialBlock both;
 
     private GanNetworks(Block g, Block d, List<LayerInfo> norms, Optimizer optG, Optimizer optD, ParameterStore ps) {
         this.generator = g;
@@ -33,7 +28,6 @@ public final class GanNetworks {
         this.optG = optG;
         this.optD = optD;
         this.ps = ps;
-        this.both = new SequentialBlock().add(g).add(d);
     }
 
     public static GanNetworks create(GanConfig cfg, NDManager root) {
@@ -79,11 +73,6 @@ public final class GanNetworks {
 
     public ParameterStore parameterStore() {
         return ps;
-    }
-
-    /** Both networks in one block, for checkpoints only. */
-    Block both() {
-        return both;
     }
 
     /** "mn (K=3) at g.norm1, bn elsewhere" or "bn everywhere". */

@@ -12,9 +12,22 @@ import ai.djl.nn.Parameter;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.models.LayerInfo;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class DcganTest {
+    private static io.mixnorm.lab.train.Determinism threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = OneThread.apply();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        threads.close();
+    }
     static GanConfig config(String norm, String layers) {
         GanConfig c = new GanConfig();
         c.norm = norm;

@@ -12,10 +12,23 @@ import io.mixnorm.lab.train.SyntheticCifar;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class GanStepTest {
+    private static io.mixnorm.lab.train.Determinism threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = OneThread.apply();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        threads.close();
+    }
     private static final CifarDataset DATA = SyntheticCifar.make(32, 8, 2).train();
 
     @ParameterizedTest
