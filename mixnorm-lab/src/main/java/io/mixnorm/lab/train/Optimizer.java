@@ -18,23 +18,31 @@ import java.util.List;
  * adamw: as adam with wd = 0 in g, and w ← w·(1 − lr·wd) first (decoupled decay)
  * </pre>
  *
- * β1 = 0.9, β2 = 0.999, ε = 1e-8. Gradients are zeroed after each update.
+ * β1 = 0.9, β2 = 0.999 by default (DCGAN uses β1 = 0.5), ε = 1e-8. Gradients are zeroed after each update.
  */
 public final class Optimizer {
-    private static final double BETA1 = 0.9;
-    private static final double BETA2 = 0.999;
     private static final double EPS = 1e-8;
 
     private final String kind;
     private final double weightDecay;
     private final double momentum;
     private final boolean nesterov;
+    private final double beta1;
+    private final double beta2;
     private final List<Parameter> params;
     private final List<NDArray[]> state = new ArrayList<>();
     private long t;
 
     public Optimizer(String kind, double weightDecay, double momentum, boolean nesterov, List<Parameter> params) {
+        this(kind, weightDecay, momentum, nesterov, 0.9, 0.999, params);
+    }
+
+    /** With Adam's betas given (ignored by SGD). */
+    public Optimizer(String kind, double weightDecay, double momentum, boolean nesterov, double beta1, double beta2,
+            List<Parameter> params) {
         this.kind = kind;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
         this.weightDecay = weightDecay;
         this.momentum = momentum;
         this.nesterov = nesterov;
@@ -81,10 +89,10 @@ public final class Optimizer {
         }
         NDArray m = s[0];
         NDArray v = s[1];
-        m.muli(BETA1).addi(keep(g.mul(1 - BETA1), tmp));
-        v.muli(BETA2).addi(keep(g.square().muli(1 - BETA2), tmp));
-        double bc1 = 1 - Math.pow(BETA1, t);
-        double bc2 = 1 - Math.pow(BETA2, t);
+        m.muli(beta1).addi(keep(g.mul(1 - beta1), tmp));
+        v.muli(beta2).addi(keep(g.square().muli(1 - beta2), tmp));
+        double bc1 = 1 - Math.pow(beta1, t);
+        double bc2 = 1 - Math.pow(beta2, t);
         NDArray denom = keep(keep(v.div(bc2), tmp).sqrt(), tmp).addi(EPS);
         w.subi(keep(m.mul(lr / bc1), tmp).divi(denom));
     }
@@ -92,6 +100,22 @@ public final class Optimizer {
     private static NDArray keep(NDArray a, NDManager tmp) {
         a.attach(tmp);
         return a;
+    }
+
+    /**
+     * Zeroes the gradients of this optimizer's parameters without updating them: a GAN's generator
+     * loss back-propagates through the discriminator too, and those gradients must not leak into the
+     * discriminator's next update.
+     */
+    public void zeroGradients() {
+        for (Parameter p : params) {
+            NDArray w = p.getArray();
+            try (NDManager tmp = w.getManager().newSubManager()) {
+                NDArray grad = w.getGradient();
+                grad.attach(tmp);
+                grad.muli(0);
+            }
+        }
     }
 
     /** The moment buffers, parameter by parameter, for checkpoints. */

@@ -1,0 +1,167 @@
+package io.mixnorm.lab.gan;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.data.BatchStream;
+import io.mixnorm.lab.data.CifarDataset;
+import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.train.Determinism;
+import io.mixnorm.lab.train.DivergedException;
+import io.mixnorm.lab.train.StopSignal;
+import io.mixnorm.lab.train.TrainConfig;
+import io.mixnorm.lab.util.Json;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * The DCGAN training loop. After each metrics row the run folder's files are rewritten atomically;
+ * checkpoints (both networks, both optimizers, the data stream's position, the pending loss sums)
+ * are written every {@code checkpointEvery} steps, at every score, at the end and on a stop. Running
+ * it again on the same folder with the same config continues from the newest good checkpoint and
+ * computes exactly what an uninterrupted run computes: the data order is a pure function of (seed,
+ * epoch, index) and the noise of (seed, step), so nothing random needs saving.
+ */
+public final class GanTrainer {
+    private final GanConfig cfg;
+    private final CifarSplits data;
+    private final Path runDir;
+    private final PrintStream out;
+    private final boolean quiet;
+    private final Function<NDManager, FeatureExtractor> features;
+    private long stopAt = -1;
+
+    /**
+     * @param features opens the score's feature extractor under the run's manager; null when the
+     *     config does not score
+     */
+    public GanTrainer(GanConfig cfg, CifarSplits data, Path runDir, PrintStream out, boolean quiet,
+            Function<NDManager, FeatureExtractor> features) {
+        this.cfg = cfg;
+        this.data = data;
+        this.runDir = runDir;
+        this.out = out;
+        this.quiet = quiet;
+        this.features = features;
+        if (cfg.scoring() && features == null) {
+            throw new IllegalArgumentException("--score-every needs a feature extractor");
+        }
+    }
+
+    /** Behaves as if a stop were requested after {@code step} (tests: an in-process crash-and-resume). */
+    GanTrainer stopAfter(long step) {
+        this.stopAt = step;
+        return this;
+    }
+
+    /** What the run reached. */
+    public record Summary(String status, long step, long totalSteps, GanMetricsRow last, GanMetricsRow best,
+            String scoreLabel) {}
+
+    public Summary run() {
+        CifarDataset train = data.train();
+        if (cfg.batchSize > train.size()) {
+            throw new UserException("--batch-size " + cfg.batchSize + " is larger than the training set ("
+                    + train.size() + " images)");
+        }
+        TrainConfig threads = new TrainConfig();
+        threads.threads = cfg.threads;
+        threads.deterministic = cfg.deterministic;
+        try (Determinism det = Determinism.apply(threads); NDManager root = NDManager.newBaseManager(Device.cpu())) {
+            GanNetworks nets = GanNetworks.create(cfg, root);
+            BatchStream stream = BatchStream.builder(train, GanScore.SYMMETRIC).batchSize(cfg.batchSize).seed(cfg.seed)
+                    .shuffle(true).augment(false).dropLast(true).repeat(true).build();
+            GanCheckpoints checkpoints = new GanCheckpoints(runDir, cfg.keepCheckpoints);
+            GanRunFiles files = new GanRunFiles(runDir, cfg);
+            GanState st = checkpoints.loadLatest(root, nets);
+            if (st != null) {
+                String mismatch = GanConfig.mismatch(Json.GSON.fromJson(st.configJson, GanConfig.class), cfg);
+                if (mismatch != null) {
+                    throw new UserException("--out " + runDir + " holds a GAN run started with a different " + mismatch
+                            + "; use another --out");
+                }
+                stream.seek(st.streamEpoch, st.streamPosition);
+                out.println("resumed " + runDir + " at step " + st.step);
+            } else {
+                st = new GanState();
+                st.configJson = cfg.toJson();
+                files.writeConfig();
+            }
+            FeatureExtractor extractor = features == null ? null : features.apply(root);
+            try {
+                GanScore score = extractor == null ? null
+                        : new GanScore(extractor, data.test(), cfg.scoreSamples, cfg.seed);
+                out.printf(Locale.ROOT, "%s: DCGAN, generator %s, %d steps of %d, Adam lr %.3g betas %.2f/%.3f, "
+                        + "seed %d%s%n", runDir, nets.normDescription(cfg), cfg.steps, cfg.batchSize, cfg.lr, cfg.beta1,
+                        cfg.beta2, cfg.seed, score == null ? ", no score" : ", score " + score.label() + " on "
+                        + score.samples() + " images every " + cfg.scoreEvery + " steps");
+                loop(st, nets, root, stream, score, checkpoints, files);
+            } finally {
+                if (extractor != null) {
+                    extractor.close();
+                }
+            }
+            return files.summary(st, extractor == null ? "" : extractor.label());
+        }
+    }
+
+    private void loop(GanState st, GanNetworks nets, NDManager root, BatchStream stream, GanScore score,
+            GanCheckpoints checkpoints, GanRunFiles files) {
+        GanStep step = new GanStep(nets, root);
+        long total = cfg.steps;
+        while (st.step < total) {
+            long t0 = System.nanoTime();
+            BatchStream.Batch batch = stream.next();
+            float[] z = Noise.latent(cfg.seed, Noise.TRAIN, st.step, batch.size());
+            GanStep.Losses l = step.run(batch.images(), z, batch.size(), cfg.lr);
+            if (!l.finite()) {
+                throw new DivergedException(String.format(Locale.ROOT, "GAN training diverged at step %d (d_loss %s, "
+                        + "g_loss %s); the last good checkpoint is kept in %s", st.step + 1, l.d(), l.g(),
+                        runDir.resolve("checkpoints")));
+            }
+            st.trainSeconds += (System.nanoTime() - t0) / 1e9;
+            st.step++;
+            st.optimizerStepsG = nets.optimizerG().stepCount();
+            st.optimizerStepsD = nets.optimizerD().stepCount();
+            st.streamEpoch = stream.epoch();
+            st.streamPosition = stream.position();
+            st.pendingDLoss += l.d();
+            st.pendingGLoss += l.g();
+            st.pendingSteps++;
+            boolean stop = StopSignal.requested() || st.step == stopAt;
+            boolean last = st.step == total;
+            boolean scoreNow = score != null && (st.step % cfg.scoreEvery == 0 || last);
+            boolean row = st.step % cfg.logEvery == 0 || scoreNow || last;
+            if (row) {
+                double s = scoreNow ? score.score(nets, root) : Double.NaN;
+                GanMetricsRow r = new GanMetricsRow(st.step, st.pendingDLoss / st.pendingSteps,
+                        st.pendingGLoss / st.pendingSteps, s, st.trainSeconds);
+                st.metrics.add(r);
+                st.pendingDLoss = 0;
+                st.pendingGLoss = 0;
+                st.pendingSteps = 0;
+                if (!quiet || scoreNow) {
+                    out.printf(Locale.ROOT, "step %d/%d  d_loss %.4f  g_loss %.4f%s  %.0fs%n", r.step(), total, r.dLoss(),
+                            r.gLoss(), scoreNow ? String.format(Locale.ROOT, "  %s %.3f", score.label(), s) : "",
+                            r.trainSeconds());
+                }
+            }
+            if (cfg.sampleEvery > 0 && (st.step % cfg.sampleEvery == 0 || last)) {
+                SampleGrid.write(SampleGrid.file(runDir, st.step), Generate.images(nets, root,
+                        Noise.latent(cfg.seed, Noise.GRID, 0, SampleGrid.COUNT), SampleGrid.COUNT, SampleGrid.COUNT));
+            }
+            if (stop || last || scoreNow || st.step % cfg.checkpointEvery == 0) {
+                checkpoints.save(st, nets);
+            }
+            if (row || stop) {
+                files.writeResults(st, stop && !last ? "interrupted" : last ? "finished" : "running");
+            }
+            if (stop && !last) {
+                out.println("stopped at step " + st.step + "; run the same command again to continue");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.mixnorm.lab.gan;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.train.SyntheticCifar;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GanTrainerTest {
+    private static final CifarSplits DATA = SyntheticCifar.make(64, 40, 4);
+    private static final PrintStream SILENT = new PrintStream(java.io.OutputStream.nullOutputStream());
+
+    @TempDir
+    Path tmp;
+
+    static GanConfig tiny(String norm) {
+        GanConfig c = new GanConfig();
+        c.norm = norm;
+        c.steps = 6;
+        c.batchSize = 8;
+        c.logEvery = 2;
+        c.sampleEvery = 6; // a grid costs 64 generator images: keep the test fast
+        c.scoreEvery = 3;
+        c.scoreSamples = 16;
+        c.checkpointEvery = 100;
+        c.seed = 11;
+        c.deterministic = true;
+        c.threads = 1;
+        return c;
+    }
+
+    static GanTrainer trainer(GanConfig c, Path dir) {
+        return new GanTrainer(c, DATA, dir, SILENT, true, m -> new QuadrantFeatures());
+    }
+
+    @Test
+    void writesMetricsSamplesAndCheckpoints() throws IOException {
+        Path dir = tmp.resolve("run");
+        GanTrainer.Summary s = trainer(tiny("bn"), dir).run();
+        assertEquals("finished", s.status());
+        assertEquals(6, s.step());
+        List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
+        assertEquals(GanMetricsRow.CSV_HEADER, csv.get(0));
+        List<GanMetricsRow> rows = GanMetricsRow.readCsv(dir.resolve("metrics.csv"));
+        assertEquals(List.of(2L, 3L, 4L, 6L), rows.stream().map(GanMetricsRow::step).toList(), "log every 2, score every 3");
+        assertTrue(Double.isNaN(rows.get(0).score()) && Double.isFinite(rows.get(1).score()) && rows.get(3).score() > 0);
+        for (GanMetricsRow r : rows) {
+            assertTrue(Double.isFinite(r.dLoss()) && Double.isFinite(r.gLoss()), r.toString());
+        }
+        BufferedImage img = ImageIO.read(dir.resolve("samples/step-000006.png").toFile());
+        assertEquals(256, img.getWidth(), "8 images of 32 pixels");
+        assertEquals(256, img.getHeight());
+        for (String f : List.of("config.json", "summary.json", "curves.png")) {
+            assertTrue(Files.size(dir.resolve(f)) > 0, f);
+        }
+        assertFalse(new GanCheckpoints(dir, 3).list().isEmpty());
+        assertEquals(tiny("bn").toJson(), GanConfig.load(dir.resolve("config.json")).toJson());
+    }
+
+    @Test
+    void aStoppedRunContinuedEqualsAnUninterruptedOne() throws IOException {
+        Path straight = tmp.resolve("straight");
+        Path resumed = tmp.resolve("resumed");
+        GanConfig c = tiny("mn");
+        trainer(c, straight).run();
+        GanTrainer.Summary first = trainer(c, resumed).stopAfter(5).run();
+        assertEquals("interrupted", first.status());
+        assertEquals(5, first.step());
+        GanTrainer.Summary second = trainer(c, resumed).run();
+        assertEquals("finished", second.status());
+        assertEquals(withoutSeconds(straight), withoutSeconds(resumed), "metrics after a stop at step 5 and a resume");
+        assertArrayEquals(Files.readAllBytes(SampleGrid.file(straight, 6)), Files.readAllBytes(SampleGrid.file(resumed, 6)),
+                "the final samples are identical");
+    }
+
+    @Test
+    void continuingWithADifferentConfigIsRefused() {
+        Path dir = tmp.resolve("run");
+        GanConfig c = tiny("bn");
+        c.steps = 2;
+        c.scoreEvery = 0;
+        c.sampleEvery = 0;
+        new GanTrainer(c, DATA, dir, SILENT, true, null).run();
+        GanConfig other = c.copy();
+        other.lr = 1e-3;
+        UserException e = assertThrows(UserException.class, () -> new GanTrainer(other, DATA, dir, SILENT, true, null).run());
+        assertTrue(e.getMessage().contains("--lr"), e.getMessage());
+    }
+
+    @Test
+    void tooFewScoreSamplesForTheFeatureWidthIsAOneLineError() {
+        GanConfig c = tiny("bn");
+        c.scoreSamples = 12;
+        UserException e = assertThrows(UserException.class, () -> trainer(c, tmp.resolve("run")).run());
+        assertTrue(e.getMessage().startsWith("--score-samples 12"), e.getMessage());
+        assertTrue(e.getMessage().contains("at least 13"), e.getMessage());
+    }
+
+    /** metrics.csv without the train_seconds column, which is wall-clock. */
+    private static List<String> withoutSeconds(Path dir) throws IOException {
+        return Files.readAllLines(dir.resolve("metrics.csv")).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+    }
+}
