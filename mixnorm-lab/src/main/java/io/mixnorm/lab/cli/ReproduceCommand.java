@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
                 + "summary.json and plots into --out. Re-run the same command to continue an interrupted study.")
 public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--study", description = "A built-in study: cnn5-cifar10, cnn5-cifar100, cnn5-cifar10-layers, "
-            + "cnn5-cifar10-k, cnn5-cifar10-options.")
+            + "cnn5-cifar10-k, cnn5-cifar10-options, densenet40-cifar10, densenet-bc100-cifar10, inception-v3-cifar10.")
     String study;
 
     @Option(names = "--config", description = "A study file (JSON, like the study.json a study folder holds).")

@@ -21,7 +21,8 @@ public final class TrainOptions {
     @Spec(Spec.Target.MIXEE)
     private CommandSpec mixee;
 
-    @Option(names = "--model", description = "Model: cnn5 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", description = "Model: cnn5, densenet40, densenet-bc100 or inception-v3 "
+            + "(docs/models.md; default: ${DEFAULT-VALUE}).")
     String model = D.model;
 
     @Option(names = "--norm", description = "bn, mn (MixtureNorm) or modenorm at the --mn-layers; bn elsewhere "
@@ -29,7 +30,8 @@ public final class TrainOptions {
     String norm = D.norm;
 
     @Option(names = "--mn-layers", description = "Layers that get --norm: names (conv2), 1-based indices, first:N "
-            + "or all, comma-separated (default: the model's, conv2 for cnn5).")
+            + "or all, comma-separated (default: the model's: conv2 for cnn5, the first norm layer for the deep models; "
+            + "'summary' lists the names).")
     String mnLayers = D.mnLayers;
 
     @Option(names = {"--components", "-K"}, description = "Mixture components / modes K (default: ${DEFAULT-VALUE}).")

@@ -9,23 +9,52 @@ import java.util.List;
 
 /** Builds the lab's models by name, every norm layer through one {@link NormFactory}. */
 public final class ModelZoo {
-    public static final List<String> NAMES = List.of(Cnn5.NAME);
+    public static final List<String> NAMES = List.of(Cnn5.NAME, DenseNet40.NAME, DenseNetBc100.NAME, InceptionV3.NAME);
 
     private ModelZoo() {}
 
     /** A built (not yet initialized) model with the norm layers it got. */
     public record BuiltModel(String name, Block block, List<LayerInfo> norms, Shape inputShape, long forwardFlopsPerImage) {}
 
+    /** The paper's (or our documented) default MN layers of a model, used when the spec names none. */
+    public static String defaultMnLayers(String name) {
+        return switch (name) {
+            case Cnn5.NAME -> Cnn5.DEFAULT_MN_LAYERS;
+            case DenseNet40.NAME -> DenseNet40.DEFAULT_MN_LAYERS;
+            case DenseNetBc100.NAME -> DenseNetBc100.DEFAULT_MN_LAYERS;
+            case InceptionV3.NAME -> InceptionV3.DEFAULT_MN_LAYERS;
+            default -> throw new UserException("--model: unknown model '" + name + "' (available: "
+                    + String.join(", ", NAMES) + ")");
+        };
+    }
+
     public static BuiltModel build(String name, NormSpec spec, int numClasses) {
-        if (!Cnn5.NAME.equals(name)) {
-            throw new UserException("--model: unknown model '" + name + "' (available: " + String.join(", ", NAMES) + ")");
+        NormFactory norms = new NormFactory(spec, defaultMnLayers(name));
+        Block block;
+        long flops;
+        switch (name) {
+            case DenseNet40.NAME -> {
+                block = DenseNet.build(DenseNet40.CONFIG, norms, numClasses);
+                flops = DenseNet.forwardFlopsPerImage(DenseNet40.CONFIG, numClasses);
+            }
+            case DenseNetBc100.NAME -> {
+                block = DenseNet.build(DenseNetBc100.CONFIG, norms, numClasses);
+                flops = DenseNet.forwardFlopsPerImage(DenseNetBc100.CONFIG, numClasses);
+            }
+            case InceptionV3.NAME -> {
+                InceptionV3.Built b = InceptionV3.build(norms, numClasses);
+                block = b.block();
+                flops = b.forwardFlopsPerImage();
+            }
+            default -> {
+                block = Cnn5.build(norms, numClasses);
+                flops = Cnn5.forwardFlopsPerImage(numClasses);
+            }
         }
-        NormFactory norms = new NormFactory(spec, Cnn5.DEFAULT_MN_LAYERS);
-        Block block = Cnn5.build(norms, numClasses);
         norms.checkSelectionUsed();
         // He-normal (fan-in, gain 2) for every weight: the right scale ahead of ReLU.
         block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN,
                 XavierInitializer.FactorType.IN, 2), Parameter.Type.WEIGHT);
-        return new BuiltModel(name, block, norms.layers(), new Shape(1, 3, 32, 32), Cnn5.forwardFlopsPerImage(numClasses));
+        return new BuiltModel(name, block, norms.layers(), new Shape(1, 3, 32, 32), flops);
     }
 }
