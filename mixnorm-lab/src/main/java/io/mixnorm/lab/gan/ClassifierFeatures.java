@@ -95,31 +95,16 @@ public final class ClassifierFeatures implements FeatureExtractor {
     public FeatureMatrix features(float[] images, int n, String source) {
         float[] mean = std.mean();
         float[] sd = std.std();
-        double[] out = null;
-        int d = 0;
-        for (int i = 0; i < n; i += BATCH) {
-            int b = Math.min(BATCH, n - i);
-            try (NDManager sub = manager.newSubManager()) {
-                NDArray x = sub.create(java.util.Arrays.copyOfRange(images, i * 3072, (i + b) * 3072), new Shape(b, 3, 32, 32));
-                // [-1, 1] → [0, 1] → (p − mean_c) / std_c
-                NDArray m = sub.create(mean, new Shape(1, 3, 1, 1));
-                NDArray s = sub.create(sd, new Shape(1, 3, 1, 1));
-                NDList h = new NDList(x.add(1f).div(2f).sub(m).div(s));
-                for (Block block : trunk) {
-                    h = block.forward(ps, h, false);
-                }
-                NDArray f = h.singletonOrThrow().reshape(b, -1);
-                if (out == null) {
-                    d = (int) f.getShape().get(1);
-                    out = new double[n * d];
-                }
-                float[] v = f.toFloatArray();
-                for (int k = 0; k < v.length; k++) {
-                    out[i * d + k] = v[k];
-                }
+        return FeatureExtractor.collect(manager, images, n, BATCH, source, (sub, x) -> {
+            // [-1, 1] → [0, 1] → (p − mean_c) / std_c
+            NDArray m = sub.create(mean, new Shape(1, 3, 1, 1));
+            NDArray s = sub.create(sd, new Shape(1, 3, 1, 1));
+            NDList h = new NDList(x.add(1f).div(2f).sub(m).div(s));
+            for (Block block : trunk) {
+                h = block.forward(ps, h, false);
             }
-        }
-        return new FeatureMatrix(n, d, out, source);
+            return h.singletonOrThrow();
+        });
     }
 
     @Override

@@ -75,24 +75,8 @@ public final class InceptionFeatures implements FeatureExtractor {
 
     @Override
     public FeatureMatrix features(float[] images, int n, String source) {
-        double[] out = null;
-        int d = 0;
-        for (int i = 0; i < n; i += BATCH) {
-            int b = Math.min(BATCH, n - i);
-            try (NDManager sub = manager.newSubManager()) {
-                NDArray x = sub.create(java.util.Arrays.copyOfRange(images, i * 3072, (i + b) * 3072), new Shape(b, 3, 32, 32));
-                NDArray f = block.forward(ps, new NDList(resize(x)), false).get(0).reshape(b, -1);
-                if (out == null) {
-                    d = (int) f.getShape().get(1);
-                    out = new double[n * d];
-                }
-                float[] v = f.toFloatArray();
-                for (int k = 0; k < v.length; k++) {
-                    out[i * d + k] = v[k];
-                }
-            }
-        }
-        return new FeatureMatrix(n, d, out, source);
+        return FeatureExtractor.collect(manager, images, n, BATCH, source,
+                (sub, x) -> block.forward(ps, new NDList(resize(x)), false).get(0));
     }
 
     /** (n, c, h, w) → (n, c, 299, 299), bilinear, align_corners=False. */
