@@ -165,7 +165,9 @@ class CrashResumeTest {
      * machine's speed. Returns where, for failure messages.
      */
     private static String waitForARandomPoint(ChildJvm child, Path run, Random rnd) throws InterruptedException {
-        long k = EVAL_EVERY * (2 + rnd.nextInt(STEPS / EVAL_EVERY - 2));
+        // k in {10, 15, 20}: at least two checkpoint intervals remain after k, so the signal, sent within
+        // 0.9 of one interval, lands well before the end (with k = 25 it once arrived after the run finished).
+        long k = EVAL_EVERY * (2 + rnd.nextInt(STEPS / EVAL_EVERY - 3));
         long before = awaitCheckpoint(child, run, k - EVAL_EVERY);
         long at = awaitCheckpoint(child, run, k);
         long delayMs = (long) (rnd.nextDouble() * 0.9 * (at - before) / 1e6);
