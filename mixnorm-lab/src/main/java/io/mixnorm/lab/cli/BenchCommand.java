@@ -40,6 +40,10 @@ public final class BenchCommand implements Callable<Integer> {
             + "4096² matrix multiply on the same threads.")
     double peakGflops;
 
+    @Option(names = "--onednn-ab", description = "Time every variant with PyTorch's oneDNN convolutions off (ATen's "
+            + "own kernels) and on, alternating step by step (docs/engine-workarounds.md).")
+    boolean oneDnnAb;
+
     @Option(names = "--json", description = "Print JSON (images_per_second, step_ms_median, ... per variant).")
     boolean json;
 
@@ -61,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
         try (NDManager root = NDManager.newBaseManager(Devices.resolve(base.device))) {
             double peak = peakGflops > 0 ? peakGflops : StepBenchmark.measureMatmulGflops(root);
             List<Map<String, Object>> rows = new ArrayList<>();
-            for (StepBenchmark.Result r : StepBenchmark.run(configs, root, warmup, repeats)) {
+            for (StepBenchmark.Result r : StepBenchmark.run(configs, root, warmup, repeats, oneDnnAb)) {
                 rows.add(r.toJsonMap(peak));
             }
             double bnMs = (double) rows.get(0).get("step_ms_median");
@@ -80,10 +84,10 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%s, batch %d, %s threads, FP32 peak %.0f GFLOP/s (%s)%n", base.model,
                     base.batchSize, base.threads == 0 ? "all" : Integer.toString(base.threads), peak,
                     peakGflops > 0 ? "given" : "measured sgemm 4096x4096");
-            System.out.printf(Locale.ROOT, "%-16s %10s %10s %10s %9s %9s %9s%n", "variant", "step ms", "p90 ms",
+            System.out.printf(Locale.ROOT, "%-20s %10s %10s %10s %9s %9s %9s%n", "variant", "step ms", "p90 ms",
                     "img/s", "GFLOP/s", "of peak", "vs first");
             for (Map<String, Object> r : rows) {
-                System.out.printf(Locale.ROOT, "%-16s %10.1f %10.1f %10.1f %9.1f %8.1f%% %9.3f%n", r.get("variant"),
+                System.out.printf(Locale.ROOT, "%-20s %10.1f %10.1f %10.1f %9.1f %8.1f%% %9.3f%n", r.get("variant"),
                         r.get("step_ms_median"), r.get("step_ms_p90"), r.get("images_per_second"), r.get("gflops"),
                         100 * (double) r.get("fraction_of_peak"), r.get("step_time_ratio_vs_first"));
             }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import io.mixnorm.engine.OneDnnWorkaround;
 import io.mixnorm.lab.models.LayerInfo;
 import io.mixnorm.lab.train.Optimizer;
 import java.util.ArrayList;
@@ -36,6 +37,8 @@ public final class GanNetworks {
         Engine.getInstance().setRandomSeed((int) cfg.seed);
         gen.block().initialize(root, DataType.FLOAT32, Dcgan.generatorInput(2));
         d.initialize(root, DataType.FLOAT32, Dcgan.discriminatorInput(2));
+        OneDnnWorkaround.applyFor(gen.block()); // the latent's 100 channels: oneDNN miscomputes that convolution
+        OneDnnWorkaround.applyFor(d);
         Optimizer optG = new Optimizer("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(gen.block()));
         Optimizer optD = new Optimizer("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(d));
         return new GanNetworks(gen.block(), d, gen.norms(), optG, optD, new ParameterStore(root, false));

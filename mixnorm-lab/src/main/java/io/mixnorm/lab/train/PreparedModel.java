@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import io.mixnorm.engine.OneDnnWorkaround;
 import io.mixnorm.lab.models.ModelZoo;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,7 @@ public record PreparedModel(ModelZoo.BuiltModel model, List<Parameter> trainable
         Engine.getInstance().setRandomSeed((int) cfg.seed);
         ModelZoo.BuiltModel model = ModelZoo.build(cfg.model, cfg.normSpec(), numClasses);
         model.block().initialize(root, DataType.FLOAT32, model.inputShape());
+        OneDnnWorkaround.applyFor(model.block()); // DenseNet's widths: oneDNN miscomputes those convolutions
         List<Parameter> trainable = new ArrayList<>();
         for (Parameter p : model.block().getParameters().values()) {
             if (p.requiresGradient()) {

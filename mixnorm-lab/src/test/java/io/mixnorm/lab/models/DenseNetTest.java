@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** DenseNet-40 and DenseNet-BC-100 (Huang et al. 2017) against hand-derived counts and the published sizes. */
@@ -95,16 +94,12 @@ class DenseNetTest {
                 List.of("block1.layer1.norm2", "block2.layer8.norm1", "trans2.norm"));
     }
 
-    @Disabled("Known issue: on DJL 0.36 / PyTorch 2.7.1 CPU, training-mode BatchNorm followed by a concatenation "
-            + "with its input intermittently gives NaN (and once SIGSEGV in libtorch_cpu); see docs/models.md")
     @Test
     void densenet40TrainsOneStepWithBnAndMnAndRoundTrips() {
         ModelChecks.trainStepAndRoundTrip("densenet40", NormSpec.batchNorm());
         ModelChecks.trainStepAndRoundTrip("densenet40", ModelChecks.spec("mn", "first:1"));
     }
 
-    @Disabled("Known issue: on DJL 0.36 / PyTorch 2.7.1 CPU, training-mode BatchNorm followed by a concatenation "
-            + "with its input intermittently gives NaN (and once SIGSEGV in libtorch_cpu); see docs/models.md")
     @Test
     void densenetBc100TrainsOneStepWithBnAndMnAndRoundTrips() {
         ModelChecks.trainStepAndRoundTrip("densenet-bc100", NormSpec.batchNorm());

@@ -16,6 +16,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.mixnorm.engine.OneDnnWorkaround;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.train.Losses;
 import io.mixnorm.lab.train.Optimizer;
@@ -52,6 +53,7 @@ final class ModelChecks {
             ModelZoo.BuiltModel bm = ModelZoo.build(model, NormSpec.batchNorm(), 10);
             assertEquals(new Shape(1, 3, 32, 32), bm.inputShape());
             bm.block().initialize(m, DataType.FLOAT32, bm.inputShape());
+            OneDnnWorkaround.applyFor(bm.block());
             NDArray y = forward(bm.block(), m, m.randomNormal(new Shape(2, 3, 32, 32)), false);
             assertEquals(new Shape(2, 10), y.getShape());
             return trainable(bm.block()).stream().mapToLong(p -> p.getArray().getShape().size()).sum();
@@ -73,6 +75,7 @@ final class ModelChecks {
             Engine.getInstance().setRandomSeed(3);
             ModelZoo.BuiltModel bm = ModelZoo.build(model, spec, 10);
             bm.block().initialize(m, DataType.FLOAT32, bm.inputShape());
+            OneDnnWorkaround.applyFor(bm.block());
             NDArray x = m.randomNormal(new Shape(2, 3, 32, 32));
             NDArray labels = m.create(new int[] {3, 7});
             float loss;

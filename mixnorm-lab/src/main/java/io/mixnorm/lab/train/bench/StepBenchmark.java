@@ -3,6 +3,7 @@ package io.mixnorm.lab.train.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.mixnorm.engine.OneDnnWorkaround;
 import io.mixnorm.lab.train.PreparedModel;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.TrainStep;
@@ -55,6 +56,19 @@ public final class StepBenchmark {
      * so slow drifts of a shared machine hit all variants alike.
      */
     public static List<Result> run(List<TrainConfig> configs, NDManager parent, int warmup, int repeats) {
+        return run(configs, parent, warmup, repeats, false);
+    }
+
+    /**
+     * As {@link #run(List, NDManager, int, int)}; with {@code oneDnnAb} every variant is warmed up
+     * and timed twice per round, once with PyTorch's oneDNN convolutions off (ATen's
+     * own kernels, what {@link OneDnnWorkaround} falls back to) and once on, the order alternating between
+     * rounds, so the workaround's cost is measured side by side. The switch is left as the models
+     * set it.
+     */
+    public static List<Result> run(List<TrainConfig> configs, NDManager parent, int warmup, int repeats,
+            boolean oneDnnAb) {
+        boolean oneDnnAfterBuild = true; // what the models chose (OneDnnWorkaround.applyFor), restored at the end
         List<NDManager> managers = new ArrayList<>();
         List<Runnable> steps = new ArrayList<>();
         List<PreparedModel> models = new ArrayList<>();
@@ -66,35 +80,57 @@ public final class StepBenchmark {
                 NDManager root = parent.newSubManager();
                 managers.add(root);
                 PreparedModel pm = PreparedModel.of(cfg, 10, root);
+                oneDnnAfterBuild &= OneDnnWorkaround.isOneDnnOn();
                 models.add(pm);
-                Runnable step = stepOf(cfg, pm);
+                Runnable step = stepOf(cfg, pm, oneDnnAb);
                 steps.add(step);
                 for (int i = 0; i < warmup; i++) {
+                    if (oneDnnAb) {
+                        OneDnnWorkaround.setOneDnn(i % 2 == 1);
+                    }
                     step.run();
                 }
                 peaks[v] = peakRss();
             }
-            double[][] ms = new double[configs.size()][repeats];
+            int arms = oneDnnAb ? 2 : 1;
+            double[][][] ms = new double[configs.size()][arms][repeats];
             for (int r = 0; r < repeats; r++) {
                 for (int v = 0; v < configs.size(); v++) {
-                    long t0 = System.nanoTime();
-                    steps.get(v).run();
-                    ms[v][r] = (System.nanoTime() - t0) / 1e6;
+                    for (int k = 0; k < arms; k++) {
+                        int arm = (k + r) % arms; // arm 0: oneDNN off; alternate which goes first
+                        if (oneDnnAb) {
+                            OneDnnWorkaround.setOneDnn(arm == 1);
+                        }
+                        long t0 = System.nanoTime();
+                        steps.get(v).run();
+                        ms[v][arm][r] = (System.nanoTime() - t0) / 1e6;
+                    }
                 }
             }
             List<Result> results = new ArrayList<>();
             for (int v = 0; v < configs.size(); v++) {
                 TrainConfig cfg = configs.get(v);
                 String name = cfg.norm + (cfg.norm.equals("bn") ? "" : ":" + (cfg.mnLayers.isEmpty() ? "default" : cfg.mnLayers));
-                results.add(new Result(name, cfg.batchSize, ms[v], models.get(v).model().forwardFlopsPerImage(), peaks[v]));
+                for (int arm = 0; arm < arms; arm++) {
+                    String label = name + (oneDnnAb ? (arm == 0 ? " aten" : " onednn") : "");
+                    results.add(new Result(label, cfg.batchSize, ms[v][arm], models.get(v).model().forwardFlopsPerImage(),
+                            peaks[v]));
+                }
             }
             return results;
         } finally {
+            if (oneDnnAb) {
+                OneDnnWorkaround.setOneDnn(oneDnnAfterBuild);
+            }
             managers.forEach(NDManager::close);
         }
     }
 
-    private static Runnable stepOf(TrainConfig cfg, PreparedModel pm) {
+    /**
+     * The trainer's step on a fixed synthetic batch. In an A/B run the oneDNN arm of a model that
+     * oneDNN miscomputes (DenseNet) goes non-finite; that run times the kernels only, so it goes on.
+     */
+    private static Runnable stepOf(TrainConfig cfg, PreparedModel pm, boolean timingOnly) {
         int b = cfg.batchSize;
         SplittableRandom rnd = new SplittableRandom(cfg.seed);
         float[] images = new float[b * 3 * 32 * 32];
@@ -106,7 +142,9 @@ public final class StepBenchmark {
             labels[i] = rnd.nextInt(10);
         }
         return () -> pm.step().run(images, labels, b, cfg.lr, x -> {
-            throw new IllegalStateException("benchmark step of " + cfg.norm + " produced a non-finite loss");
+            if (!timingOnly) {
+                throw new IllegalStateException("benchmark step of " + cfg.norm + " produced a non-finite loss");
+            }
         });
     }
 
