@@ -47,6 +47,7 @@ public final class OneDnnWorkaround {
     private static final String GLOBAL_CONTEXT = "_ZN2at13globalContextEv";
     private static final String SET_ENABLED = "_ZN2at7Context20setUserEnabledMkldnnEb";
     private static final String IS_ENABLED = "_ZNK2at7Context17userEnabledMkldnnEv";
+    private static final String SET_NNPACK = "_ZN2at7Context20setUserEnabledNNPACKEb";
     private static final String JUNK_FILL = "FLAGS_caffe2_cpu_allocator_do_junk_fill";
 
     private OneDnnWorkaround() {}
@@ -110,6 +111,10 @@ public final class OneDnnWorkaround {
         try {
             Pointer context = torch.get().getFunction(GLOBAL_CONTEXT).invokePointer(new Object[0]);
             torch.get().getFunction(SET_ENABLED).invokeVoid(new Object[] {context, on});
+            if (!on) {
+                // ATen's fallback first tries NNPACK, which this CPU does not support, and warns on every call
+                torch.get().getFunction(SET_NNPACK).invokeVoid(new Object[] {context, false});
+            }
             return isOneDnnOn() == on;
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             return false;
