@@ -118,8 +118,12 @@ final class GanCheckpoints {
             if (!Arrays.equals(in.readNBytes(MAGIC.length), MAGIC)) {
                 throw new IOException("not a mixnorm GAN checkpoint");
             }
-            GanState state = Json.GSON.fromJson(new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8),
-                    GanState.class);
+            byte[] json = in.readNBytes(in.readInt());
+            GanState state = Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), GanState.class);
+            String problem = io.mixnorm.lab.train.ArrayHeaders.firstProblem(body, MAGIC.length + 4 + json.length);
+            if (problem != null) {
+                throw new IOException("cannot parse: " + problem);
+            }
             for (ai.djl.nn.Block b : List.of(nets.generator(), nets.discriminator())) {
                 b.loadParameters(root, in);
                 for (Parameter p : b.getParameters().values()) {

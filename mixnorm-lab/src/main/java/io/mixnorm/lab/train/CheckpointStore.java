@@ -151,6 +151,10 @@ public final class CheckpointStore {
             }
             byte[] json = in.readNBytes(in.readInt());
             TrainState state = Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), TrainState.class);
+            String problem = ArrayHeaders.firstProblem(body, MAGIC.length + 4 + json.length);
+            if (problem != null) {
+                throw new CorruptCheckpointException("cannot parse: " + problem);
+            }
             block.loadParameters(manager, in);
             for (Parameter p : block.getParameters().values()) {
                 if (p.requiresGradient()) {
