@@ -104,34 +104,33 @@ public final class OneDnnWorkaround {
      * @return whether the switch was found and set
      */
     public static synchronized boolean setOneDnn(boolean on) {
-        Optional<NativeLibrary> torch = torch();
-        if (torch.isEmpty()) {
+        Optional<Switches> sw = switches();
+        if (sw.isEmpty()) {
             return false;
         }
         try {
-            Pointer context = torch.get().getFunction(GLOBAL_CONTEXT).invokePointer(new Object[0]);
-            torch.get().getFunction(SET_ENABLED).invokeVoid(new Object[] {context, on});
+            Pointer context = sw.get().context.invokePointer(new Object[0]);
+            sw.get().setOneDnn.invokeVoid(new Object[] {context, on});
             if (!on) {
                 // ATen's fallback first tries NNPACK, which this CPU does not support, and warns on every call
-                torch.get().getFunction(SET_NNPACK).invokeVoid(new Object[] {context, false});
+                sw.get().setNnpack.invokeVoid(new Object[] {context, false});
             }
             return isOneDnnOn() == on;
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
+        } catch (RuntimeException e) {
             return false;
         }
     }
 
     /** Whether PyTorch may use oneDNN for CPU convolutions right now (true where unknown). */
     public static synchronized boolean isOneDnnOn() {
-        Optional<NativeLibrary> torch = torch();
-        if (torch.isEmpty()) {
+        Optional<Switches> sw = switches();
+        if (sw.isEmpty()) {
             return true;
         }
         try {
-            Pointer context = torch.get().getFunction(GLOBAL_CONTEXT).invokePointer(new Object[0]);
-            Function get = torch.get().getFunction(IS_ENABLED);
-            return (get.invokeInt(new Object[] {context}) & 0xFF) != 0; // a C++ bool: the low byte
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            Pointer context = sw.get().context.invokePointer(new Object[0]);
+            return (sw.get().isOneDnn.invokeInt(new Object[] {context}) & 0xFF) != 0; // a C++ bool: the low byte
+        } catch (RuntimeException e) {
             return true;
         }
     }
@@ -147,8 +146,21 @@ public final class OneDnnWorkaround {
         }).orElse(false);
     }
 
-    private static Optional<NativeLibrary> torch() {
-        return loaded(LIBRARY);
+    /** ATen's switches in libtorch_cpu.so, looked up once (the bench flips them every step). */
+    private record Switches(Function context, Function setOneDnn, Function isOneDnn, Function setNnpack) {}
+
+    private static Optional<Switches> switches;
+
+    private static Optional<Switches> switches() {
+        if (switches == null) {
+            try {
+                switches = loaded(LIBRARY).map(t -> new Switches(t.getFunction(GLOBAL_CONTEXT), t.getFunction(SET_ENABLED),
+                        t.getFunction(IS_ENABLED), t.getFunction(SET_NNPACK)));
+            } catch (UnsatisfiedLinkError e) { // another build without these symbols
+                switches = Optional.empty();
+            }
+        }
+        return switches;
     }
 
     private static Optional<NativeLibrary> loaded(String fileName) {
