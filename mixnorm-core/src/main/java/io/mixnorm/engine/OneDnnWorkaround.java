@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Convolution;
 import ai.djl.util.Pair;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
@@ -65,36 +66,67 @@ public final class OneDnnWorkaround {
 
     /**
      * Turns oneDNN off if {@code block} (initialized) holds a convolution of a shape that oneDNN
-     * miscomputes, see {@link #misfit(Shape)}; otherwise leaves the switch alone: oneDNN is about 3×
-     * faster than ATen's own convolution here. Nothing turns it back on except {@link #setOneDnn}.
+     * miscomputes, see {@link #misfit(Shape)}, outside a {@link PaddedConv2d} (which pads such
+     * shapes itself); otherwise leaves the switch alone: oneDNN is about 3× faster than ATen's own
+     * convolution here. Nothing turns it back on except {@link #setOneDnn}.
      *
      * @return a description of the first such convolution (oneDNN is now off, unless
      *     {@code MIXNORM_ONEDNN=1}), or empty when there is none
      */
     public static synchronized Optional<String> applyFor(Block block) {
-        for (Pair<String, Parameter> p : block.getParameters()) {
+        Optional<String> found = firstMisfit(block, "");
+        found.ifPresent(f -> apply());
+        return found;
+    }
+
+    private static Optional<String> firstMisfit(Block block, String path) {
+        if (block instanceof PaddedConv2d) {
+            return Optional.empty();
+        }
+        int stride = block instanceof Convolution conv ? (int) conv.getStride().get(0) : 1;
+        for (Pair<String, Parameter> p : block.getDirectParameters()) {
             Parameter param = p.getValue();
-            if (param.isInitialized() && param.getType() == Parameter.Type.WEIGHT && misfit(param.getArray().getShape())) {
-                apply();
-                return Optional.of(p.getKey() + " " + param.getArray().getShape());
+            if (param.isInitialized() && param.getType() == Parameter.Type.WEIGHT
+                    && misfit(param.getArray().getShape(), stride)) {
+                return Optional.of(path + p.getKey() + " " + param.getArray().getShape());
+            }
+        }
+        for (Pair<String, Block> child : block.getChildren()) {
+            Optional<String> found = firstMisfit(child.getValue(), path + child.getKey() + "_");
+            if (found.isPresent()) {
+                return found;
             }
         }
         return Optional.empty();
     }
 
     /**
-     * Whether a convolution weight (filters, input channels, kernel height, kernel width) has a
-     * shape that PyTorch 2.7.1's oneDNN gets wrong on the machines measured: a kernel larger than
-     * 1×1 with a filter count that is not a multiple of 16, or an input channel count that is not
-     * a multiple of 16 other than 3 (an image's first layer, which oneDNN handles separately).
+     * Whether a stride-1 convolution weight (filters, input channels, kernel height, kernel width)
+     * has a shape that PyTorch 2.7.1's oneDNN gets wrong on the machines measured: a kernel larger
+     * than 1×1 with a filter count that is not a multiple of 16, or an input channel count that is
+     * not a multiple of 16 other than 3 (an image's first layer, which oneDNN handles separately).
      */
     public static boolean misfit(Shape weight) {
+        return misfit(weight, 1);
+    }
+
+    /**
+     * {@link #misfit(Shape)} for any stride: with a stride above 1 the input gradient is also wrong
+     * when the input channel count is an odd multiple of 16 (48, 80, 112, …; measured with 16 filters,
+     * 3×3, stride 2), so such convolutions need a multiple of 32.
+     */
+    public static boolean misfit(Shape weight, int stride) {
         if (weight.dimension() != 4 || weight.get(2) * weight.get(3) == 1) {
             return false;
         }
         long filters = weight.get(0);
         long channels = weight.get(1);
-        return filters % 16 != 0 || (channels % 16 != 0 && channels != 3);
+        return filters % 16 != 0 || (channels != 3 && channels % channelAlignment(stride) != 0);
+    }
+
+    /** The input channel multiple oneDNN needs at this stride (see {@link #misfit(Shape, int)}). */
+    static int channelAlignment(int stride) {
+        return stride > 1 ? 32 : 16;
     }
 
     /**

@@ -25,16 +25,27 @@ import org.junit.jupiter.api.Test;
  */
 class OneDnnWorkaroundTest {
 
-    /** One stride-1 convolution problem: batch, input channels, side, filters, kernel, padding. */
-    private record Conv(int n, int c, int hw, int f, int k, int pad) {
+    /** One convolution problem: batch, input channels, side, filters, kernel, padding, stride. */
+    private record Conv(int n, int c, int hw, int f, int k, int pad, int stride) {
+        Conv(int n, int c, int hw, int f, int k, int pad) {
+            this(n, c, hw, f, k, pad, 1);
+        }
+
         int out() {
-            return hw + 2 * pad - k + 1;
+            return (hw + 2 * pad - k) / stride + 1;
         }
     }
 
     private static final Conv DENSENET_LIKE = new Conv(2, 40, 8, 12, 3, 1);
     private static final Conv FILTERS_NOT_16 = new Conv(2, 16, 8, 12, 3, 1);
     private static final Conv GAN_FIRST_LAYER = new Conv(2, 100, 1, 16, 4, 3);
+    /** Shapes PaddedConv2d must get right with oneDNN on: the models' misfits and a strided one. */
+    private static final Conv[] PADDED = {DENSENET_LIKE, FILTERS_NOT_16, GAN_FIRST_LAYER,
+        new Conv(2, 128, 8, 3, 2, 1), // DCGAN generator's last layer, one phase of its transposed convolution
+        new Conv(2, 256, 4, 1, 4, 0), // DCGAN discriminator's last layer
+        new Conv(2, 40, 9, 12, 3, 1, 2), // strided, odd side
+        new Conv(2, 48, 8, 16, 3, 1, 2), // strided: 48 channels (a multiple of 16, not 32) had a wrong input gradient
+        new Conv(3, 3, 8, 12, 3, 1)}; // an image's 3 channels into 12 filters
 
     @AfterEach
     void restore() {
@@ -62,6 +73,10 @@ class OneDnnWorkaroundTest {
         assertFalse(OneDnnWorkaround.misfit(new Shape(128, 64, 3, 3)), "cnn5 conv2");
         assertFalse(OneDnnWorkaround.misfit(new Shape(48, 40, 1, 1)), "1x1 convolutions were right");
         assertFalse(OneDnnWorkaround.misfit(new Shape(10, 256)), "not a convolution");
+        assertTrue(OneDnnWorkaround.misfit(new Shape(16, 48, 3, 3), 2), "stride 2: 48 input channels, a wrong input gradient");
+        assertFalse(OneDnnWorkaround.misfit(new Shape(16, 48, 3, 3), 1));
+        assertFalse(OneDnnWorkaround.misfit(new Shape(16, 64, 3, 3), 2));
+        assertFalse(OneDnnWorkaround.misfit(new Shape(64, 3, 4, 4), 2), "DCGAN discriminator's first layer");
     }
 
     @Test
@@ -88,7 +103,7 @@ class OneDnnWorkaroundTest {
     @Test
     void oneDnnMiscomputesADenseNetSizedConvolution() {
         assertTrue(OneDnnWorkaround.setOneDnn(true));
-        Result r = run(DENSENET_LIKE);
+        Result r = run(DENSENET_LIKE, false);
         double err = maxAbsDiff(r.y, reference(DENSENET_LIKE, r.in).y);
         assertTrue(err > 0.1 || Double.isNaN(err), "oneDNN now matches the reference (max diff " + err + ")");
     }
@@ -98,12 +113,39 @@ class OneDnnWorkaroundTest {
         for (Conv conv : new Conv[] {DENSENET_LIKE, FILTERS_NOT_16, GAN_FIRST_LAYER}) {
             OneDnnWorkaround.apply();
             assertTrue(OneDnnWorkaround.setJunkFill(true));
-            Result got = run(conv);
+            Result got = run(conv, false);
             OneDnnWorkaround.setJunkFill(false);
             Result want = reference(conv, got.in);
             assertClose(want.y, got.y, conv + " output");
             assertClose(want.dx, got.dx, conv + " input gradient");
             assertClose(want.dw, got.dw, conv + " weight gradient");
+        }
+    }
+
+    @Test
+    void paddedConvWithOneDnnOnMatchesFloat64() {
+        for (Conv conv : PADDED) {
+            assertTrue(OneDnnWorkaround.setOneDnn(true));
+            assertTrue(OneDnnWorkaround.setJunkFill(true));
+            Result got = run(conv, true);
+            OneDnnWorkaround.setJunkFill(false);
+            Result want = reference(conv, got.in);
+            assertClose(want.y, got.y, conv + " output");
+            assertClose(want.dx, got.dx, conv + " input gradient");
+            assertClose(want.dw, got.dw, conv + " weight gradient");
+        }
+    }
+
+    @Test
+    void paddedConvBlockKeepsTheTrueWeightShapeAndOneDnnOn() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            assertTrue(OneDnnWorkaround.setOneDnn(true));
+            Block net = new SequentialBlock().add(new PaddedConv2d(12, 3, 2, 1)).add(new PaddedConv2d(3, 3, 1, 1));
+            net.initialize(m, DataType.FLOAT32, new Shape(2, 40, 9, 9));
+            assertEquals(new Shape(12, 40, 3, 3), net.getParameters().get("01PaddedConv2d_weight").getArray().getShape());
+            assertEquals(new Shape(2, 3, 5, 5), net.getOutputShapes(new Shape[] {new Shape(2, 40, 9, 9)})[0]);
+            assertTrue(OneDnnWorkaround.applyFor(net).isEmpty(), "PaddedConv2d needs no switch");
+            assertTrue(OneDnnWorkaround.isOneDnnOn());
         }
     }
 
@@ -124,8 +166,8 @@ class OneDnnWorkaroundTest {
         return new Inputs(x, w, r);
     }
 
-    /** y = conv(x, w) and the gradients of Σ y·r through DJL/PyTorch. */
-    private static Result run(Conv s) {
+    /** y = conv(x, w) and the gradients of Σ y·r through DJL/PyTorch, or through PaddedConv2d. */
+    private static Result run(Conv s, boolean padded) {
         Inputs in = inputs(s);
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray x = m.create(in.x, new Shape(s.n, s.c, s.hw, s.hw));
@@ -135,7 +177,8 @@ class OneDnnWorkaroundTest {
             w.setRequiresGradient(true);
             NDArray y;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                y = Conv2d.conv2d(x, w, null, new Shape(1, 1), new Shape(s.pad, s.pad)).singletonOrThrow();
+                y = padded ? PaddedConv2d.conv2d(x, w, s.stride, s.pad)
+                        : Conv2d.conv2d(x, w, null, new Shape(s.stride, s.stride), new Shape(s.pad, s.pad)).singletonOrThrow();
                 gc.backward(y.mul(r).sum());
             }
             return new Result(in, toDouble(y.toFloatArray()), toDouble(x.getGradient().toFloatArray()),
@@ -143,7 +186,7 @@ class OneDnnWorkaroundTest {
         }
     }
 
-    /** The same in float64: y[n,f,i,j] = Σ_{c,a,b} x[n,c,i+a−p,j+b−p]·w[f,c,a,b], zero outside x. */
+    /** The same in float64: y[n,f,i,j] = Σ_{c,a,b} x[n,c,s·i+a−p,s·j+b−p]·w[f,c,a,b], zero outside x. */
     private static Result reference(Conv s, Inputs in) {
         int o = s.out();
         double[] y = new double[s.n * s.f * o * o];
@@ -157,8 +200,8 @@ class OneDnnWorkaroundTest {
                         for (int c = 0; c < s.c; c++) {
                             for (int a = 0; a < s.k; a++) {
                                 for (int b = 0; b < s.k; b++) {
-                                    int p = i + a - s.pad;
-                                    int q = j + b - s.pad;
+                                    int p = s.stride * i + a - s.pad;
+                                    int q = s.stride * j + b - s.pad;
                                     if (p < 0 || p >= s.hw || q < 0 || q >= s.hw) {
                                         continue;
                                     }

@@ -6,7 +6,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
+import io.mixnorm.engine.PaddedConv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.initializer.NormalInitializer;
 import io.mixnorm.lab.models.LayerInfo;
@@ -92,7 +92,6 @@ public final class Dcgan {
     }
 
     private static Block conv(int filters, int stride, int pad) {
-        return Conv2d.builder().setKernelShape(new Shape(4, 4)).optStride(new Shape(stride, stride))
-                .optPadding(new Shape(pad, pad)).setFilters(filters).optBias(false).build();
+        return new PaddedConv2d(filters, 4, stride, pad); // its last layer's single filter: see PaddedConv2d
     }
 }

@@ -37,7 +37,7 @@ public final class GanNetworks {
         Engine.getInstance().setRandomSeed((int) cfg.seed);
         gen.block().initialize(root, DataType.FLOAT32, Dcgan.generatorInput(2));
         d.initialize(root, DataType.FLOAT32, Dcgan.discriminatorInput(2));
-        OneDnnWorkaround.applyFor(gen.block()); // the latent's 100 channels: oneDNN miscomputes that convolution
+        OneDnnWorkaround.applyFor(gen.block()); // a safety net: every DCGAN conv is a PaddedConv2d, so oneDNN stays on
         OneDnnWorkaround.applyFor(d);
         Optimizer optG = new Optimizer("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(gen.block()));
         Optimizer optD = new Optimizer("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(d));

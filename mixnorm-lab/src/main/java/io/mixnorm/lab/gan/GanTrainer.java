@@ -2,6 +2,7 @@ package io.mixnorm.lab.gan;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.BatchStream;
 import io.mixnorm.lab.data.CifarDataset;
@@ -113,6 +114,9 @@ public final class GanTrainer {
         long total = cfg.steps;
         while (st.step < total) {
             long t0 = System.nanoTime();
+            if (st.step > 0 && st.step % 100 == 0) {
+                NativeMemory.trim(); // the C heap's free pages back to the OS, as in Trainer
+            }
             BatchStream.Batch batch = stream.next();
             float[] z = Noise.latent(cfg.seed, Noise.TRAIN, st.step, batch.size());
             GanStep.Losses l = step.run(batch.images(), z, batch.size(), cfg.lr);

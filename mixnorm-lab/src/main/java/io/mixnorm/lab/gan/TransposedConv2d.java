@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.convolutional.Conv2d;
+import io.mixnorm.engine.PaddedConv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -36,7 +36,7 @@ public final class TransposedConv2d extends AbstractBlock {
     private final int stride;
     private final int padding;
     private final int filters;
-    private final Conv2d conv;
+    private final PaddedConv2d conv;
 
     public TransposedConv2d(int filters, int kernel, int stride, int padding) {
         super(VERSION);
@@ -47,8 +47,7 @@ public final class TransposedConv2d extends AbstractBlock {
         this.stride = stride;
         this.padding = padding;
         this.filters = filters;
-        this.conv = addChildBlock("conv", Conv2d.builder().setKernelShape(new Shape(kernel, kernel))
-                .setFilters(filters).optBias(false).build());
+        this.conv = addChildBlock("conv", new PaddedConv2d(filters, kernel, 1, 0));
     }
 
     /** Side of the output for an input side {@code in}. */
@@ -80,8 +79,8 @@ public final class TransposedConv2d extends AbstractBlock {
         int h = (int) x.getShape().get(2);
         int w = (int) x.getShape().get(3);
         int q = kernel - 1 - padding;
-        NDArray sh = m.create(stuffing(h, stride, q), new Shape(stuffedSide(h), h));
-        NDArray sw = m.create(stuffing(w, stride, q), new Shape(stuffedSide(w), w));
+        NDArray sh = m.create(stuffing(h, stride, q), new Shape(stuffedSide(h), h)).toType(x.getDataType(), false);
+        NDArray sw = m.create(stuffing(w, stride, q), new Shape(stuffedSide(w), w)).toType(x.getDataType(), false);
         NDArray stuffed = sh.matMul(x).matMul(sw.transpose());
         return conv.forward(ps, new NDList(stuffed), training, params);
     }
@@ -95,13 +94,12 @@ public final class TransposedConv2d extends AbstractBlock {
         long n = x.getShape().get(0);
         long h = x.getShape().get(2);
         long wd = x.getShape().get(3);
-        Shape one = new Shape(1, 1);
         NDList rows = new NDList(2);
         for (int pu = 0; pu < 2; pu++) {
             NDList cols = new NDList(2);
             for (int pv = 0; pv < 2; pv++) {
                 NDArray taps = w.get(new NDIndex().addAllDim().addAllDim().addSliceDim(pu, 4, 2).addSliceDim(pv, 4, 2));
-                NDArray full = Conv2d.conv2d(x, taps, null, one, one).singletonOrThrow(); // (n, f, h+1, w+1)
+                NDArray full = PaddedConv2d.conv2d(x, taps, 1, 1); // (n, f, h+1, w+1)
                 cols.add(full.get(new NDIndex().addAllDim().addAllDim().addSliceDim(pu, pu + h).addSliceDim(pv, pv + wd)));
             }
             rows.add(NDArrays.stack(cols, 4)); // (n, f, h, w, 2): column phase innermost

@@ -24,6 +24,9 @@ import ai.djl.nn.pooling.Pool;
  * block of L layers grows the width by L·k. Transitions keep ⌊θ·c⌋ channels (θ = 1, or 0.5 with
  * compression). No dropout (the paper uses none with data augmentation). Convolutions have no
  * bias: in this pre-activation design each conv output reaches a norm layer before anything else.
+ * They are {@link io.mixnorm.engine.PaddedConv2d}s: oneDNN miscomputes 12-filter convolutions and
+ * widths like 28 or 40, and padding them is 4× cheaper than switching oneDNN off
+ * (docs/engine-workarounds.md).
  *
  * <p>Norm layers are named {@code block<b>.layer<l>.norm} (with a bottleneck {@code .norm1}
  * before the 1×1 conv and {@code .norm2} before the 3×3), {@code trans<b>.norm}, and {@code
@@ -43,7 +46,7 @@ final class DenseNet {
 
     static SequentialBlock build(Config c, NormFactory norms, int numClasses) {
         SequentialBlock net = new SequentialBlock();
-        net.add(Layers.conv(c.firstChannels(), 3, 3, 1, 1, 1));
+        net.add(Layers.paddedConv(c.firstChannels(), 3, 1, 1));
         int channels = c.firstChannels();
         for (int b = 1; b <= 3; b++) {
             for (int l = 1; l <= c.layersPerBlock(); l++) {
@@ -55,7 +58,7 @@ final class DenseNet {
                 net.add(new SequentialBlock()
                         .add(norms.create("trans" + b + ".norm", channels))
                         .add(Activation.reluBlock())
-                        .add(Layers.conv(out, 1, 1, 1, 0, 0))
+                        .add(Layers.paddedConv(out, 1, 1, 0))
                         .add(Pool.avgPool2dBlock(new Shape(2, 2), new Shape(2, 2))));
                 channels = out;
             }
@@ -74,12 +77,12 @@ final class DenseNet {
         if (c.bottleneck()) {
             layer.add(norms.create(name + ".norm1", channels))
                     .add(Activation.reluBlock())
-                    .add(Layers.conv(4 * c.growth(), 1, 1, 1, 0, 0))
+                    .add(Layers.paddedConv(4 * c.growth(), 1, 1, 0))
                     .add(norms.create(name + ".norm2", 4 * c.growth()));
         } else {
             layer.add(norms.create(name + ".norm", channels));
         }
-        layer.add(Activation.reluBlock()).add(Layers.conv(c.growth(), 3, 3, 1, 1, 1));
+        layer.add(Activation.reluBlock()).add(Layers.paddedConv(c.growth(), 3, 1, 1));
         return new DenseConcat(layer);
     }
 

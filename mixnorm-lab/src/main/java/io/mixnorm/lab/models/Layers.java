@@ -3,6 +3,7 @@ package io.mixnorm.lab.models;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
+import io.mixnorm.engine.PaddedConv2d;
 import java.util.List;
 
 /** Small building blocks shared by the deep models. */
@@ -21,6 +22,14 @@ final class Layers {
                 .setFilters(filters)
                 .optBias(false)
                 .build();
+    }
+
+    /**
+     * A bias-free square convolution that pads channel counts PyTorch 2.7.1's oneDNN miscomputes
+     * (DenseNet's growth of 12) instead of switching oneDNN off for the whole process.
+     */
+    static Block paddedConv(int filters, int k, int stride, int pad) {
+        return new PaddedConv2d(filters, k, stride, pad);
     }
 
     /** Runs every branch on the same input and concatenates their outputs along channels (axis 1). */

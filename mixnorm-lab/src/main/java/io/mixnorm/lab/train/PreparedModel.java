@@ -18,7 +18,7 @@ public record PreparedModel(ModelZoo.BuiltModel model, List<Parameter> trainable
         Engine.getInstance().setRandomSeed((int) cfg.seed);
         ModelZoo.BuiltModel model = ModelZoo.build(cfg.model, cfg.normSpec(), numClasses);
         model.block().initialize(root, DataType.FLOAT32, model.inputShape());
-        OneDnnWorkaround.applyFor(model.block()); // DenseNet's widths: oneDNN miscomputes those convolutions
+        OneDnnWorkaround.applyFor(model.block()); // a safety net: convs oneDNN miscomputes are PaddedConv2d in the zoo
         List<Parameter> trainable = new ArrayList<>();
         for (Parameter p : model.block().getParameters().values()) {
             if (p.requiresGradient()) {

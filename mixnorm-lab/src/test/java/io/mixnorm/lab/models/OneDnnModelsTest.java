@@ -1,0 +1,139 @@
+package io.mixnorm.lab.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import io.mixnorm.engine.OneDnnWorkaround;
+import io.mixnorm.lab.gan.Dcgan;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The models whose convolutions oneDNN miscomputes (DenseNet's 12 filters and widths like 28, the
+ * DCGAN's 100-channel latent and single-filter output) are built from PaddedConv2d, so they keep
+ * oneDNN: with it on they must compute what the same model computes in float64 — the output and
+ * every parameter's gradient — and no zoo model may need the process-wide switch. (ATen's own
+ * float32 kernels are not the reference: with oneDNN off, DenseNet-BC-100's first-block gradients
+ * were up to 3% off float64; docs/engine-workarounds.md.)
+ */
+class OneDnnModelsTest {
+    private final boolean before = OneDnnWorkaround.isOneDnnOn();
+
+    @AfterEach
+    void restore() {
+        OneDnnWorkaround.setOneDnn(before);
+    }
+
+    @Test
+    void noZooModelNeedsOneDnnSwitchedOff() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (String name : ModelZoo.NAMES) {
+                ModelZoo.BuiltModel bm = ModelZoo.build(name, ModelChecks.spec("mn", "all"), 10);
+                bm.block().initialize(m, DataType.FLOAT32, bm.inputShape());
+                assertEquals("none", OneDnnWorkaround.applyFor(bm.block()).orElse("none"), name);
+            }
+            Block g = Dcgan.generator(ModelChecks.spec("mn", "all")).block();
+            g.initialize(m, DataType.FLOAT32, Dcgan.generatorInput(2));
+            assertEquals("none", OneDnnWorkaround.applyFor(g).orElse("none"), "DCGAN generator");
+            Block d = Dcgan.discriminator();
+            d.initialize(m, DataType.FLOAT32, Dcgan.discriminatorInput(2));
+            assertEquals("none", OneDnnWorkaround.applyFor(d).orElse("none"), "DCGAN discriminator");
+        }
+    }
+
+    @Test
+    void denseNet40WithOneDnnMatchesFloat64() {
+        same("densenet40", () -> ModelZoo.build("densenet40", NormSpec.batchNorm(), 10).block(), new Shape(2, 3, 32, 32));
+    }
+
+    @Test
+    void denseNetBc100WithOneDnnMatchesFloat64() {
+        same("densenet-bc100", () -> ModelZoo.build("densenet-bc100", NormSpec.batchNorm(), 10).block(),
+                new Shape(2, 3, 32, 32));
+    }
+
+    @Test
+    void dcganWithOneDnnMatchesFloat64() {
+        same("generator", () -> Dcgan.generator(NormSpec.batchNorm()).block(), Dcgan.generatorInput(4));
+        same("discriminator", Dcgan::discriminator, Dcgan.discriminatorInput(4));
+    }
+
+    /**
+     * Training-mode output and the gradients of Σ y·r with oneDNN on, against the same model in
+     * float64 (which oneDNN does not handle: ATen's double kernels, an independent code path).
+     */
+    private static void same(String what, Supplier<Block> build, Shape input) {
+        Run onednn = run(build, input, true, false);
+        Run f64 = run(build, input, true, true);
+        close(f64.y, onednn.y, what + " output");
+        assertEquals(f64.grads.size(), onednn.grads.size());
+        for (int i = 0; i < f64.grads.size(); i++) {
+            close(f64.grads.get(i).getValue(), onednn.grads.get(i).getValue(), what + " gradient of " + f64.grads.get(i).getKey());
+        }
+    }
+
+    private record Run(float[] y, List<Pair<String, float[]>> grads) {}
+
+    /** One forward and backward; in float64 the float32 model's initial weights are copied over. */
+    private static Run run(Supplier<Block> build, Shape input, boolean oneDnn, boolean f64) {
+        assertTrue(OneDnnWorkaround.setOneDnn(oneDnn));
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(11);
+            Block b = build.get();
+            b.initialize(m, DataType.FLOAT32, input);
+            NDArray x = m.randomNormal(input);
+            NDArray r0 = m.randomNormal(b.getOutputShapes(new Shape[] {input})[0]);
+            if (f64) {
+                Block b2 = build.get();
+                b2.initialize(m, DataType.FLOAT64, input);
+                var p1 = b.getParameters();
+                var p2 = b2.getParameters();
+                for (int i = 0; i < p1.size(); i++) {
+                    NDArray src = p1.get(i).getValue().getArray().toType(DataType.FLOAT64, true);
+                    p2.get(i).getValue().getArray().set(src.toDoubleArray());
+                }
+                b = b2;
+                x = x.toType(DataType.FLOAT64, true);
+                r0 = r0.toType(DataType.FLOAT64, true);
+            }
+            NDArray y;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                y = b.forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
+                gc.backward(y.mul(r0).sum());
+            }
+            List<Pair<String, float[]>> grads = new ArrayList<>();
+            for (Pair<String, Parameter> p : b.getParameters()) {
+                if (p.getValue().requiresGradient()) {
+                    grads.add(new Pair<>(p.getKey(), p.getValue().getArray().getGradient().toType(DataType.FLOAT32, true).toFloatArray()));
+                }
+            }
+            return new Run(y.toType(DataType.FLOAT32, true).toFloatArray(), grads);
+        }
+    }
+
+    /** Agreement relative to the array's largest entry: measured ~3e-6 for every model here. */
+    private static void close(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what + " size");
+        double scale = 1e-12;
+        for (float v : want) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-4 * scale, what + " [" + i + "]");
+        }
+    }
+}
