@@ -2,14 +2,12 @@ package io.mixnorm.lab.cli;
 
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.CifarSplits;
-import io.mixnorm.lab.data.Standardization;
-import io.mixnorm.lab.gan.ClassifierFeatures;
 import io.mixnorm.lab.gan.Dcgan;
 import io.mixnorm.lab.gan.FeatureExtractor;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanRunFiles;
 import io.mixnorm.lab.gan.GanTrainer;
-import io.mixnorm.lab.gan.InceptionFeatures;
+import io.mixnorm.lab.gan.ScoreFeatures;
 import io.mixnorm.lab.train.TrainConfig;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
@@ -134,7 +132,7 @@ public final class GanCommand implements Callable<Integer> {
         TrainConfig dataCfg = new TrainConfig();
         dataCfg.data = cfg.data;
         CifarSplits splits = DataLoading.load(dataCfg);
-        Function<NDManager, FeatureExtractor> extractor = extractor(cfg, splits);
+        Function<NDManager, FeatureExtractor> extractor = ScoreFeatures.forConfig(cfg, splits, DataLoading::load);
         GanTrainer.Summary s = Interruptible.run(() -> new GanTrainer(cfg, splits, dir, System.out, quiet, extractor).run());
         String best = s.best() == null ? "" : String.format(Locale.ROOT, ", best %s %.3f at step %d", s.scoreLabel(),
                 s.best().score(), s.best().step());
@@ -166,22 +164,5 @@ public final class GanCommand implements Callable<Integer> {
         c.threads = threads;
         c.deterministic = deterministic;
         return c;
-    }
-
-    /** The score's feature extractor, checked as far as possible before training starts; null when not scoring. */
-    private static Function<NDManager, FeatureExtractor> extractor(GanConfig cfg, CifarSplits gan) {
-        if (!cfg.scoring()) {
-            return null;
-        }
-        if (cfg.features.equals(GanConfig.INCEPTION)) {
-            Path file = Path.of(cfg.inception);
-            return m -> InceptionFeatures.load(file, m);
-        }
-        Path dir = Path.of(cfg.featuresModel);
-        TrainConfig clf = ClassifierFeatures.runConfig(dir);
-        // The classifier sees inputs standardized as in its own training: with its training set's statistics.
-        CifarSplits clfData = clf.data.equals(cfg.data) && clf.dataset.equals("cifar10") ? gan : DataLoading.load(clf);
-        Standardization std = Standardization.fit(clfData.train());
-        return m -> ClassifierFeatures.load(dir, std, m);
     }
 }

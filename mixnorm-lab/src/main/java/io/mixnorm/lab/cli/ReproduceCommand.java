@@ -1,6 +1,8 @@
 package io.mixnorm.lab.cli;
 
 import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.study.GanStudies;
+import io.mixnorm.lab.study.GanStudySpec;
 import io.mixnorm.lab.study.StudyReport;
 import io.mixnorm.lab.study.StudyRunner;
 import io.mixnorm.lab.study.StudySpec;
@@ -16,14 +18,20 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code mixnorm reproduce}: a BN-vs-MN study (a grid of training runs) and its report. Re-running
- * the same command continues an interrupted study and rebuilds the report.
+ * the same command continues an interrupted study and rebuilds the report. A GAN study
+ * ({@code --study dcgan-cifar10}, or a study file with {@code "kind": "gan"}) runs DCGANs instead
+ * of classifiers and is handed to {@link GanReproduce}; it has no learning-rate grid and is scored,
+ * not evaluated, so {@code --lrs}/{@code --eval-every} apply to classifier studies and
+ * {@code --features-model}/{@code --score-every}/{@code --score-samples} to GAN studies.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run a study (learning rates x norm variants x seeds) and write report.md/.html, results.csv, "
-                + "summary.json and plots into --out. Re-run the same command to continue an interrupted study.")
+        description = "Run a study (learning rates x norm variants x seeds, or for dcgan-cifar10 generator variants x "
+                + "seeds) and write report.md/.html, results.csv, summary.json and plots into --out. Re-run the same "
+                + "command to continue an interrupted study.")
 public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--study", description = "A built-in study: cnn5-cifar10, cnn5-cifar100, cnn5-cifar10-layers, "
-            + "cnn5-cifar10-k, cnn5-cifar10-options, densenet40-cifar10, densenet-bc100-cifar10, inception-v3-cifar10.")
+            + "cnn5-cifar10-k, cnn5-cifar10-options, densenet40-cifar10, densenet-bc100-cifar10, inception-v3-cifar10, "
+            + "dcgan-cifar10 (BN vs MixtureNorm DCGAN generators; needs --features-model).")
     String study;
 
     @Option(names = "--config", description = "A study file (JSON, like the study.json a study folder holds).")
@@ -50,6 +58,17 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--lrs", split = ",", description = "Override the learning rates, comma-separated.")
     List<Double> lrs;
 
+    @Option(names = "--features-model", description = "GAN studies: a 'mixnorm train' run folder whose classifier's "
+            + "features give the score 'FD (mixnorm CIFAR features)'.")
+    String featuresModel;
+
+    @Option(names = "--score-every", description = "GAN studies: score every N iterations (default: the study's).")
+    Long scoreEvery;
+
+    @Option(names = "--score-samples", description = "GAN studies: generated and real test images per score; must "
+            + "exceed the feature width (256 for a cnn5 classifier) (default: the study's).")
+    Integer scoreSamples;
+
     @Option(names = "--threads", description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
     int threads;
 
@@ -64,13 +83,18 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (study != null ? GanStudies.isBuiltIn(study) : config != null && GanStudySpec.describes(config)) {
+            GanStudySpec spec = resolveGan();
+            return GanReproduce.run(spec, out != null ? out : Path.of("runs", spec.name), commandLine(), threads, quiet,
+                    reportOnly);
+        }
+        if (featuresModel != null || scoreEvery != null || scoreSamples != null) {
+            throw new UserException("--features-model, --score-every and --score-samples apply to GAN studies ("
+                    + String.join(", ", GanStudies.names()) + ") only");
+        }
         StudySpec spec = resolve();
         Path dir = out != null ? out : Path.of("runs", spec.name);
-        List<String> args = new java.util.ArrayList<>(commandSpec.commandLine().getParseResult().originalArgs());
-        if (args.isEmpty() || !args.get(0).equals("reproduce")) {
-            args.add(0, "reproduce"); // parsed as a subcommand alone (the demo)
-        }
-        String command = "./mixnorm " + String.join(" ", args.stream().map(ReproduceCommand::shellQuote).toList());
+        String command = commandLine();
         StudyRunner runner = new StudyRunner(spec, dir, DataLoading::load, System.out, quiet, threads);
         runner.prepare();
         List<String> commands = StudyRunner.recordCommand(dir, command, !reportOnly);
@@ -92,7 +116,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     private StudySpec resolve() {
         if ((study == null) == (config == null)) {
             throw new UserException("reproduce needs exactly one of --study NAME or --config FILE (built in: "
-                    + String.join(", ", Studies.names()) + ")");
+                    + String.join(", ", Studies.names()) + ", " + String.join(", ", GanStudies.names()) + ")");
         }
         StudySpec spec;
         if (study != null) {
@@ -128,6 +152,77 @@ public final class ReproduceCommand implements Callable<Integer> {
                     + "for the embedded mini set");
         }
         return spec;
+    }
+
+    /** This command as the user typed it, for commands.txt and the report. */
+    private String commandLine() {
+        List<String> args = new java.util.ArrayList<>(commandSpec.commandLine().getParseResult().originalArgs());
+        if (args.isEmpty() || !args.get(0).equals("reproduce")) {
+            args.add(0, "reproduce"); // parsed as a subcommand alone (the demo)
+        }
+        return "./mixnorm " + String.join(" ", args.stream().map(ReproduceCommand::shellQuote).toList());
+    }
+
+    /** The GAN study the options ask for: a built-in or a study file, with the overrides applied and checked. */
+    private GanStudySpec resolveGan() {
+        if ((study == null) == (config == null)) {
+            throw new UserException("reproduce needs exactly one of --study NAME or --config FILE");
+        }
+        if (lrs != null) {
+            throw new UserException("--lrs: a GAN study has one recipe (Adam, lr 2e-4), not a learning-rate grid; set 'lr' "
+                    + "in a study file's 'gan' block instead");
+        }
+        if (evalEvery != null) {
+            throw new UserException("--eval-every: a GAN study is scored, not evaluated; use --score-every N");
+        }
+        GanStudySpec spec;
+        if (study != null) {
+            spec = GanStudies.get(study, quick);
+        } else {
+            spec = GanStudySpec.load(config);
+            if (quick) {
+                spec = GanStudies.quick(spec);
+            }
+        }
+        if (seeds != null) {
+            if (seeds < 1) {
+                throw new UserException("--seeds: the seed list would be empty; give at least 1, got " + seeds);
+            }
+            spec.seeds = LongStream.rangeClosed(1, seeds).boxed().toList();
+        }
+        if (steps != null) {
+            require(steps >= 1, "--steps: must be at least 1, got " + steps);
+            spec.gan.addProperty("steps", steps);
+        }
+        if (scoreEvery != null) {
+            require(scoreEvery >= 1, "--score-every: a GAN study compares scores, so N must be at least 1, got " + scoreEvery);
+            spec.gan.addProperty("scoreEvery", scoreEvery);
+        }
+        if (scoreSamples != null) {
+            require(scoreSamples >= 2, "--score-samples: must be at least 2 (and above the feature width), got "
+                    + scoreSamples);
+            spec.gan.addProperty("scoreSamples", scoreSamples);
+        }
+        if (data != null) {
+            spec.gan.addProperty("data", data);
+        }
+        if (featuresModel != null) {
+            require(!featuresModel.isBlank(), "--features-model: empty path; pass a 'mixnorm train' run folder");
+            spec.gan.addProperty("featuresModel", featuresModel);
+        }
+        spec.validate("reproduce");
+        spec.checkScoring();
+        if (!spec.quick && study != null && !spec.gan.has("data")) {
+            throw new UserException("--study " + study + " trains on the full CIFAR-10: pass --data PATH (a CIFAR-10 archive "
+                    + "or folder; './mixnorm download cifar10' fetches one), or add --quick for the embedded mini set");
+        }
+        return spec;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new UserException(message);
+        }
     }
 
     static String shellQuote(String arg) {

@@ -20,10 +20,14 @@ public final class Plots {
 
     private Plots() {}
 
-    /** One line of a panel; a null color lets the chart pick one. */
-    public record Series(String name, double[] x, double[] y, Color color, boolean dashed) {
+    /** One line of a panel; a null color lets the chart pick one; a width of 0 keeps the chart's default. */
+    public record Series(String name, double[] x, double[] y, Color color, boolean dashed, float width) {
+        public Series(String name, double[] x, double[] y, Color color, boolean dashed) {
+            this(name, x, y, color, dashed, 0f);
+        }
+
         public Series(String name, double[] x, double[] y) {
-            this(name, x, y, null, false);
+            this(name, x, y, null, false, 0f);
         }
     }
 
@@ -48,6 +52,9 @@ public final class Plots {
             }
             if (s.dashed()) {
                 xy.setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
+            }
+            if (s.width() > 0) {
+                xy.setLineWidth(s.width());
             }
         }
         return chart;

@@ -87,7 +87,9 @@ public final class Studies {
     public static StudySpec get(String name, boolean quick) {
         Supplier<StudySpec> s = BUILT_IN.get(name);
         if (s == null) {
-            throw new UserException("--study: unknown study '" + name + "' (built in: " + String.join(", ", names())
+            List<String> all = new java.util.ArrayList<>(names());
+            all.addAll(GanStudies.names());
+            throw new UserException("--study: unknown study '" + name + "' (built in: " + String.join(", ", all)
                     + "; or pass --config FILE)");
         }
         StudySpec spec = s.get();

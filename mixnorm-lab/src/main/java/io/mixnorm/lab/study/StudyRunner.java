@@ -12,15 +12,18 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Runs a study's grid into its folder, one training run at a time (each already uses every core).
  * Resumable by construction: a finished run is skipped, an interrupted one continues from its
  * newest good checkpoint, a diverged one is reported as such; the report is rebuilt from the run
- * folders, so a crash can never corrupt it.
+ * folders, so a crash can never corrupt it. The folder checks are {@link StudyFolder}'s, shared
+ * with the GAN studies ({@link GanStudyRunner}).
  */
 public final class StudyRunner {
     public static final String SPEC_FILE = "study.json";
@@ -49,32 +52,12 @@ public final class StudyRunner {
 
     /** The study folder must be empty, or hold this same study; every existing run folder must match its config. */
     public void prepare() {
-        Path specFile = out.resolve(SPEC_FILE);
-        if (Files.exists(specFile)) {
-            StudySpec saved;
-            try {
-                saved = StudySpec.load(specFile);
-            } catch (UserException e) {
-                throw new UserException("--out " + out + " holds a damaged " + SPEC_FILE + " (" + e.getMessage() + ")");
-            }
-            if (!saved.sameGridAs(spec)) {
-                throw new UserException("--out " + out + " holds the study '" + saved.name + "' with a different grid or "
-                        + "budget than '" + spec.name + "' asks for; choose another --out (compare " + specFile + ")");
-            }
-        } else if (Files.isDirectory(out.resolve("runs")) || Trainer.hasRun(out)) {
-            throw new UserException("--out " + out + " holds runs but no " + SPEC_FILE + ": not a study folder; choose another --out");
-        }
+        Map<Path, Supplier<String>> runs = new LinkedHashMap<>();
         for (StudySpec.RunKey k : spec.runs()) {
             Path dir = out.resolve(k.dir());
-            if (Trainer.hasRun(dir)) {
-                String mismatch = Trainer.configMismatch(dir, config(k));
-                if (mismatch != null) {
-                    throw new UserException("run folder " + dir + " belongs to a different study: its " + mismatch
-                            + "; choose another --out");
-                }
-            }
+            runs.put(dir, () -> Trainer.hasRun(dir) ? Trainer.configMismatch(dir, config(k)) : null);
         }
-        AtomicFiles.writeString(specFile, spec.toJson() + "\n");
+        StudyFolder.claim(out, spec, StudySpec::load, runs);
     }
 
     /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */

@@ -27,7 +27,7 @@ import java.util.Set;
  *               {"name": "mn", "norm": "mn", "mnLayers": "conv2", "components": 3}]}
  * }</pre>
  */
-public final class StudySpec {
+public final class StudySpec implements StudyFolder.Pinned {
     public String name = "";
     public String description = "";
     public JsonObject train = new JsonObject();
@@ -185,10 +185,23 @@ public final class StudySpec {
 
     /** The same study apart from its seed list (which may grow between invocations). */
     public boolean sameGridAs(StudySpec other) {
+        return gridJson().equals(other.gridJson());
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String kind() {
+        return StudyFolder.CLASSIFICATION;
+    }
+
+    @Override
+    public String gridJson() {
         StudySpec a = copy();
-        StudySpec b = other.copy();
         a.seeds = List.of();
-        b.seeds = List.of();
-        return a.toJson().equals(b.toJson());
+        return a.toJson();
     }
 }

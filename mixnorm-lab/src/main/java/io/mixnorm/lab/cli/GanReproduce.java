@@ -1,0 +1,33 @@
+package io.mixnorm.lab.cli;
+
+import io.mixnorm.lab.study.GanStudyReport;
+import io.mixnorm.lab.study.GanStudyRunner;
+import io.mixnorm.lab.study.GanStudySpec;
+import io.mixnorm.lab.study.StudyReport;
+import io.mixnorm.lab.study.StudyRunner;
+import java.nio.file.Path;
+import java.util.List;
+
+/** {@code mixnorm reproduce} for a GAN study: the same flow as a classifier study's, with GAN runs and report. */
+final class GanReproduce {
+    private GanReproduce() {}
+
+    static int run(GanStudySpec spec, Path dir, String command, int threads, boolean quiet, boolean reportOnly) {
+        GanStudyRunner runner = new GanStudyRunner(spec, dir, DataLoading::load, System.out, quiet, threads);
+        Threads.configure(threads);
+        runner.prepare(!reportOnly);
+        List<String> commands = StudyRunner.recordCommand(dir, command, !reportOnly);
+        // The report is part of the work a SIGINT/SIGTERM waits for: an interrupted study still gets one.
+        return Interruptible.run(() -> {
+            StudyRunner.Outcome outcome = reportOnly ? StudyRunner.Outcome.FINISHED : runner.run();
+            StudyReport.Written w = GanStudyReport.write(spec, dir, commands);
+            System.out.println();
+            System.out.print(w.headline());
+            System.out.println();
+            System.out.println((outcome == StudyRunner.Outcome.INTERRUPTED
+                    ? "interrupted: re-run the same command to continue; report of the runs so far: " : "report: ")
+                    + w.report() + " (and report.html, results.csv, summary.json, plots/scores.png)");
+            return 0;
+        });
+    }
+}

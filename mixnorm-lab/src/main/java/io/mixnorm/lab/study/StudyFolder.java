@@ -1,0 +1,97 @@
+package io.mixnorm.lab.study;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.util.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The promise every study folder keeps, whatever kind of runs it holds (classifier or GAN): the
+ * folder is new, or holds this same study. {@code study.json} pins the grid; only the seed list may
+ * grow between invocations. Every run folder already there must have been made with the config the
+ * study gives it. All of it is checked before anything trains, and {@code study.json} is written
+ * only once the checks pass, so a refused command leaves the folder as it was.
+ */
+final class StudyFolder {
+    /** The kind a study.json without a {@code kind} key has: the classification studies came first. */
+    static final String CLASSIFICATION = "classification";
+
+    /** What pins a study folder. */
+    interface Pinned {
+        String name();
+
+        /** {@link #CLASSIFICATION} or {@link GanStudySpec#KIND}; saved as {@code kind} by all but the first. */
+        String kind();
+
+        String toJson();
+
+        /** {@link #toJson()} without the seed list, which may grow between invocations. */
+        String gridJson();
+    }
+
+    private StudyFolder() {}
+
+    /**
+     * Checks {@code out} for {@code spec} and pins it there.
+     *
+     * @param load reads a saved study.json of the same kind (a {@link UserException} when it is damaged)
+     * @param runMismatches for every run folder of the grid that already holds a run: the first config
+     *     difference to what the study asks for, or null
+     */
+    static void claim(Path out, Pinned spec, Function<Path, ? extends Pinned> load,
+            Map<Path, Supplier<String>> runMismatches) {
+        Path specFile = out.resolve(StudyRunner.SPEC_FILE);
+        if (Files.exists(specFile)) {
+            String savedKind = kindOf(specFile);
+            Pinned saved;
+            try {
+                if (!savedKind.equals(spec.kind())) {
+                    throw new UserException("it is a " + savedKind + " study, not a " + spec.kind() + " one");
+                }
+                saved = load.apply(specFile);
+            } catch (UserException e) {
+                throw new UserException("--out " + out + " holds a damaged or foreign " + StudyRunner.SPEC_FILE + " ("
+                        + e.getMessage() + "); choose another --out");
+            }
+            if (!saved.gridJson().equals(spec.gridJson())) {
+                throw new UserException("--out " + out + " holds the study '" + saved.name() + "' with a different grid or "
+                        + "budget than '" + spec.name() + "' asks for; choose another --out (compare " + specFile + ")");
+            }
+        } else if (Files.isDirectory(out.resolve("runs")) || Trainer.hasRun(out)) {
+            throw new UserException("--out " + out + " holds runs but no " + StudyRunner.SPEC_FILE
+                    + ": not a study folder; choose another --out");
+        }
+        for (Map.Entry<Path, Supplier<String>> run : runMismatches.entrySet()) {
+            String mismatch = run.getValue().get();
+            if (mismatch != null) {
+                throw new UserException("run folder " + run.getKey() + " belongs to a different study: its " + mismatch
+                        + "; choose another --out");
+            }
+        }
+        AtomicFiles.writeString(specFile, spec.toJson() + "\n");
+    }
+
+    /** The {@code kind} of a study file; {@link #CLASSIFICATION} when absent or unreadable (the loader then says why). */
+    static String kindOf(Path specFile) {
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(specFile));
+            if (e.isJsonObject()) {
+                JsonObject o = e.getAsJsonObject();
+                if (o.has("kind") && o.get("kind").isJsonPrimitive()) {
+                    return o.get("kind").getAsString();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // a damaged file: the kind's own loader names the problem
+        }
+        return CLASSIFICATION;
+    }
+}
