@@ -98,7 +98,16 @@ public final class GanTrainer {
                         + "seed %d%s%n", runDir, nets.normDescription(cfg), cfg.steps, cfg.batchSize, cfg.lr, cfg.beta1,
                         cfg.beta2, cfg.seed, score == null ? ", no score" : ", score " + score.label() + " on "
                         + score.samples() + " images every " + cfg.scoreEvery + " steps");
-                loop(st, nets, root, stream, score, checkpoints, files);
+                try {
+                    loop(st, nets, root, stream, score, checkpoints, files);
+                } catch (DivergedException e) {
+                    try { // summary.json says so (as Trainer's); metrics and checkpoints stay as of the last good ones
+                        files.writeResults(st, "diverged");
+                    } catch (RuntimeException writeFailed) {
+                        e.addSuppressed(writeFailed);
+                    }
+                    throw e;
+                }
             } finally {
                 if (extractor != null) {
                     extractor.close();

@@ -71,6 +71,19 @@ class GanTrainerTest {
     }
 
     @Test
+    void aDivergedRunSaysSoInItsSummary() throws IOException {
+        Path dir = tmp.resolve("diverged");
+        GanConfig c = tiny("bn");
+        c.lr = 1e30; // Adam's step is lr-sized whatever the gradient: the weights overflow at once
+        c.scoreEvery = 0;
+        io.mixnorm.lab.train.DivergedException e = assertThrows(io.mixnorm.lab.train.DivergedException.class,
+                () -> trainer(c, dir).run());
+        assertTrue(e.getMessage().contains("diverged at step"), e.getMessage());
+        String summary = Files.readString(dir.resolve("summary.json"));
+        assertTrue(summary.contains("\"status\": \"diverged\""), summary);
+    }
+
+    @Test
     void aStoppedRunContinuedEqualsAnUninterruptedOne() throws IOException {
         Path straight = tmp.resolve("straight");
         Path resumed = tmp.resolve("resumed");
