@@ -111,14 +111,8 @@ class OneDnnWorkaroundTest {
     @Test
     void withOneDnnOffTheConvolutionAndBothGradientsMatchFloat64() {
         for (Conv conv : new Conv[] {DENSENET_LIKE, FILTERS_NOT_16, GAN_FIRST_LAYER}) {
-            OneDnnWorkaround.apply();
-            assertTrue(OneDnnWorkaround.setJunkFill(true));
-            Result got = run(conv, false);
-            OneDnnWorkaround.setJunkFill(false);
-            Result want = reference(conv, got.in);
-            assertClose(want.y, got.y, conv + " output");
-            assertClose(want.dx, got.dx, conv + " input gradient");
-            assertClose(want.dw, got.dw, conv + " weight gradient");
+            assertTrue(OneDnnWorkaround.setOneDnn(false));
+            matchesFloat64WithJunkFill(conv, false);
         }
     }
 
@@ -126,14 +120,19 @@ class OneDnnWorkaroundTest {
     void paddedConvWithOneDnnOnMatchesFloat64() {
         for (Conv conv : PADDED) {
             assertTrue(OneDnnWorkaround.setOneDnn(true));
-            assertTrue(OneDnnWorkaround.setJunkFill(true));
-            Result got = run(conv, true);
-            OneDnnWorkaround.setJunkFill(false);
-            Result want = reference(conv, got.in);
-            assertClose(want.y, got.y, conv + " output");
-            assertClose(want.dx, got.dx, conv + " input gradient");
-            assertClose(want.dw, got.dw, conv + " weight gradient");
+            matchesFloat64WithJunkFill(conv, true);
         }
+    }
+
+    /** Output and both gradients against float64, with c10's junk fill on while DJL computes them. */
+    private static void matchesFloat64WithJunkFill(Conv conv, boolean padded) {
+        assertTrue(OneDnnWorkaround.setJunkFill(true));
+        Result got = run(conv, padded);
+        OneDnnWorkaround.setJunkFill(false);
+        Result want = reference(conv, got.in);
+        assertClose(want.y, got.y, conv + " output");
+        assertClose(want.dx, got.dx, conv + " input gradient");
+        assertClose(want.dw, got.dw, conv + " weight gradient");
     }
 
     @Test

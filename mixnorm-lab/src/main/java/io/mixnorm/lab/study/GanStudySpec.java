@@ -1,6 +1,5 @@
 package io.mixnorm.lab.study;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.gan.Dcgan;
@@ -11,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -121,29 +119,7 @@ public final class GanStudySpec implements StudyFolder.Pinned {
         if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
             throw new UserException(where + ": 'name' must be a non-empty word of letters, digits, . _ -");
         }
-        if (seeds == null || seeds.isEmpty()) {
-            throw new UserException(where + ": the seed list is empty: a study needs at least one seed");
-        }
-        if (new HashSet<>(seeds).size() != seeds.size()) {
-            throw new UserException(where + ": 'seeds' must not repeat a value");
-        }
-        if (variants == null || variants.isEmpty()) {
-            throw new UserException(where + ": 'variants' is empty");
-        }
-        Set<String> names = new HashSet<>();
-        for (JsonObject v : variants) {
-            JsonElement n = v.get("name");
-            if (n == null || !n.isJsonPrimitive() || !n.getAsString().matches("[A-Za-z0-9._+-]+")) {
-                throw new UserException(where + ": every variant needs a 'name' (letters, digits, . _ + -), got " + v);
-            }
-            if (!names.add(n.getAsString())) {
-                throw new UserException(where + ": two variants are named '" + n.getAsString() + "'");
-            }
-        }
-        if (!names.contains(baseline)) {
-            throw new UserException(where + ": no baseline to compare against: no variant is named '" + baseline
-                    + "' (variants: " + String.join(", ", variantNames()) + ")");
-        }
+        StudySpec.checkSeedsAndVariants(where, seeds, variants, baseline);
         for (RunKey k : runs()) {
             GanConfig cfg = config(k, where);
             if (k.variant().equals(baseline) && !cfg.norm.equals("bn")) {

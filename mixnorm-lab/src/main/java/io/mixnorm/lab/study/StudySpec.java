@@ -91,24 +91,22 @@ public final class StudySpec implements StudyFolder.Pinned {
         return Json.GSON.fromJson(toJson(), StudySpec.class);
     }
 
-    /** Errors name {@code where} (the file or option) and what is wrong. */
-    public void validate(String where) {
-        if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
-            throw new UserException(where + ": 'name' must be a non-empty word of letters, digits, . _ -");
-        }
-        if (lrs == null || lrs.isEmpty()) {
-            throw new UserException(where + ": 'lrs' is empty: a study needs at least one learning rate");
-        }
+
+    /**
+     * The checks every kind of study shares: at least one seed, none repeated; variants with
+     * distinct word names; one of them the baseline. Errors name {@code where}.
+     */
+    static void checkSeedsAndVariants(String where, List<Long> seeds, List<JsonObject> variants, String baseline) {
         if (seeds == null || seeds.isEmpty()) {
             throw new UserException(where + ": the seed list is empty: a study needs at least one seed");
         }
-        if (new HashSet<>(seeds).size() != seeds.size() || new HashSet<>(lrs).size() != lrs.size()) {
-            throw new UserException(where + ": 'seeds' and 'lrs' must not repeat a value");
+        if (new HashSet<>(seeds).size() != seeds.size()) {
+            throw new UserException(where + ": 'seeds' must not repeat a value");
         }
         if (variants == null || variants.isEmpty()) {
             throw new UserException(where + ": 'variants' is empty");
         }
-        Set<String> names = new HashSet<>();
+        Set<String> names = new java.util.LinkedHashSet<>();
         for (JsonObject v : variants) {
             JsonElement n = v.get("name");
             if (n == null || !n.isJsonPrimitive() || !n.getAsString().matches("[A-Za-z0-9._+-]+")) {
@@ -120,8 +118,21 @@ public final class StudySpec implements StudyFolder.Pinned {
         }
         if (!names.contains(baseline)) {
             throw new UserException(where + ": no baseline to compare against: no variant is named '" + baseline
-                    + "' (variants: " + String.join(", ", variantNames()) + ")");
+                    + "' (variants: " + String.join(", ", names) + ")");
         }
+    }
+    /** Errors name {@code where} (the file or option) and what is wrong. */
+    public void validate(String where) {
+        if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
+            throw new UserException(where + ": 'name' must be a non-empty word of letters, digits, . _ -");
+        }
+        if (lrs == null || lrs.isEmpty()) {
+            throw new UserException(where + ": 'lrs' is empty: a study needs at least one learning rate");
+        }
+        if (new HashSet<>(lrs).size() != lrs.size()) {
+            throw new UserException(where + ": 'lrs' must not repeat a value");
+        }
+        checkSeedsAndVariants(where, seeds, variants, baseline);
         for (RunKey k : runs()) {
             TrainConfig cfg = config(k, where);
             if (k.variant().equals(baseline) && !cfg.norm.equals("bn")) {
