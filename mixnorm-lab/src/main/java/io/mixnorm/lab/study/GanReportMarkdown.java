@@ -99,11 +99,11 @@ final class GanReportMarkdown {
         md.append("|---|---|---|---|---|---|---|---|---|\n");
         for (GanStudyResults.Aggregate a : aggs) {
             boolean base = a.variant().equals(spec.baseline);
-            md.append("| ").append(a.variant()).append(" | ").append(plain(a.bnBestScore(), "%.2f")).append(" | ")
-                    .append(plain(a.bnBestStep(), "%.0f")).append(" | ").append(plain(a.steps(), "%.0f")).append(" | ")
-                    .append(base ? "(baseline)" : pctSigned(a.speedupIterations())).append(" | ")
-                    .append(base ? "(baseline)" : pctSigned(a.speedupWallclock())).append(" | ")
-                    .append(plain(a.bestScore(), "%.2f")).append(" | ").append(plain(a.finalScore(), "%.2f")).append(" | ")
+            md.append("| ").append(a.variant()).append(" | ").append(ReportMarkdown.plain(a.bnBestScore(), "%.2f")).append(" | ")
+                    .append(ReportMarkdown.plain(a.bnBestStep(), "%.0f")).append(" | ").append(ReportMarkdown.plain(a.steps(), "%.0f")).append(" | ")
+                    .append(base ? "(baseline)" : ReportMarkdown.pctSigned(a.speedupIterations())).append(" | ")
+                    .append(base ? "(baseline)" : ReportMarkdown.pctSigned(a.speedupWallclock())).append(" | ")
+                    .append(ReportMarkdown.plain(a.bestScore(), "%.2f")).append(" | ").append(ReportMarkdown.plain(a.finalScore(), "%.2f")).append(" | ")
                     .append(a.compared() - a.never()).append('/').append(a.compared()).append(" |\n");
         }
         if (aggs.isEmpty()) {
@@ -156,22 +156,5 @@ final class GanReportMarkdown {
 
     private static String scoreAt(GanMetricsRow r) {
         return r == null ? "" : String.format(Locale.ROOT, "%.2f (%d)", r.score(), r.step());
-    }
-
-    private static String pctSigned(Stats s) {
-        if (s.n() == 0) {
-            return "never";
-        }
-        String m = String.format(Locale.ROOT, "%+.1f%%", 100 * s.mean());
-        return Double.isNaN(s.low()) ? m : m + String.format(Locale.ROOT, " [%+.1f, %+.1f]", 100 * s.low(), 100 * s.high());
-    }
-
-    private static String plain(Stats s, String fmt) {
-        if (s.n() == 0) {
-            return "never";
-        }
-        String m = String.format(Locale.ROOT, fmt, s.mean());
-        return Double.isNaN(s.low()) ? m : m + " [" + String.format(Locale.ROOT, fmt, s.low()) + ", "
-                + String.format(Locale.ROOT, fmt, s.high()) + "]";
     }
 }

@@ -155,7 +155,7 @@ final class ReportMarkdown {
         return Double.isNaN(s.low()) ? m : m + String.format(Locale.ROOT, " [%.2f, %.2f]", 100 * s.low(), 100 * s.high());
     }
 
-    private static String pctSigned(Stats s) {
+    static String pctSigned(Stats s) {
         if (s.n() == 0) {
             return "never";
         }
@@ -163,7 +163,7 @@ final class ReportMarkdown {
         return Double.isNaN(s.low()) ? m : m + String.format(Locale.ROOT, " [%+.1f, %+.1f]", 100 * s.low(), 100 * s.high());
     }
 
-    private static String plain(Stats s, String fmt) {
+    static String plain(Stats s, String fmt) {
         if (s.n() == 0) {
             return "never";
         }
