@@ -9,6 +9,7 @@ import io.mixnorm.lab.gan.GanRunFiles;
 import io.mixnorm.lab.gan.GanTrainer;
 import io.mixnorm.lab.gan.ScoreFeatures;
 import io.mixnorm.lab.train.TrainConfig;
+import io.mixnorm.lab.util.RunLock;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -133,7 +134,10 @@ public final class GanCommand implements Callable<Integer> {
         dataCfg.data = cfg.data;
         CifarSplits splits = DataLoading.load(dataCfg);
         Function<NDManager, FeatureExtractor> extractor = ScoreFeatures.forConfig(cfg, splits, DataLoading::load);
-        GanTrainer.Summary s = Interruptible.run(() -> new GanTrainer(cfg, splits, dir, System.out, quiet, extractor).run());
+        GanTrainer.Summary s; // claimed after the data and the score load: their errors leave no run folder behind
+        try (RunLock lock = RunLock.claim(dir, "--out")) {
+            s = Interruptible.run(() -> new GanTrainer(cfg, splits, dir, System.out, quiet, extractor).run());
+        }
         String best = s.best() == null ? "" : String.format(Locale.ROOT, ", best %s %.3f at step %d", s.scoreLabel(),
                 s.best().score(), s.best().step());
         System.out.printf(Locale.ROOT, "%s: step %d/%d%s; results in %s%n", s.status(), s.step(), s.totalSteps(), best, dir);

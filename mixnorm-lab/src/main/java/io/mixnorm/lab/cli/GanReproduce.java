@@ -24,9 +24,7 @@ final class GanReproduce {
             System.out.println();
             System.out.print(w.headline());
             System.out.println();
-            System.out.println((outcome == StudyRunner.Outcome.INTERRUPTED
-                    ? "interrupted: re-run the same command to continue; report of the runs so far: " : "report: ")
-                    + w.report() + " (and report.html, results.csv, summary.json, plots/scores.png)");
+            System.out.println(outcome.reportLine() + w.report() + " (and report.html, results.csv, summary.json, plots/scores.png)");
             return 0;
         });
     }

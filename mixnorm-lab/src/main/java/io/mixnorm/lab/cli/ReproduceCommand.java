@@ -106,9 +106,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             System.out.println();
             System.out.print(w.headline());
             System.out.println();
-            System.out.println((outcome == StudyRunner.Outcome.INTERRUPTED
-                    ? "interrupted: re-run the same command to continue; report of the runs so far: " : "report: ")
-                    + w.report() + " (and report.html, results.csv, summary.json, plots/)");
+            System.out.println(outcome.reportLine() + w.report() + " (and report.html, results.csv, summary.json, plots/)");
             return 0;
         });
     }

@@ -7,6 +7,7 @@ import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.RunSummary;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.util.RunLock;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -92,8 +93,10 @@ public final class TrainCommand implements Callable<Integer> {
     /** Runs one training run with SIGINT/SIGTERM turned into a checkpoint and a clean stop. */
     static RunSummary run(TrainConfig cfg, Path dir, boolean resume, boolean quiet) {
         Threads.configure(cfg.threads);
-        CifarSplits data = DataLoading.load(cfg);
-        return Interruptible.run(() -> new Trainer(cfg, data, dir, new Progress(System.out, quiet, "")).run(resume));
+        CifarSplits data = DataLoading.load(cfg); // before the claim: a data error leaves no run folder behind
+        try (RunLock lock = RunLock.claim(dir, "--out")) {
+            return Interruptible.run(() -> new Trainer(cfg, data, dir, new Progress(System.out, quiet, "")).run(resume));
+        }
     }
 
     static Path defaultOut(TrainConfig cfg) {

@@ -13,6 +13,7 @@ import io.mixnorm.lab.gan.ScoreFeatures;
 import io.mixnorm.lab.train.DivergedException;
 import io.mixnorm.lab.train.StopSignal;
 import io.mixnorm.lab.train.TrainConfig;
+import io.mixnorm.lab.util.RunLock;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -27,7 +28,8 @@ import java.util.function.Supplier;
  * {@code runs/<variant>/seed-<n>/}. The same guarantees as {@link StudyRunner}: a finished run is
  * skipped, an interrupted one continues from its newest good checkpoint (exactly, as
  * {@link GanTrainer} does), a diverged one is reported as such, and a folder holding another study
- * is refused ({@link StudyFolder}).
+ * is refused ({@link StudyFolder}). Runs are claimed with a {@link RunLock}, so several processes can
+ * share out one study.
  */
 public final class GanStudyRunner {
     private final GanStudySpec spec;
@@ -80,6 +82,7 @@ public final class GanStudyRunner {
     /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */
     public StudyRunner.Outcome run() {
         List<GanStudySpec.RunKey> keys = spec.runs();
+        boolean shared = false;
         int i = 0;
         for (GanStudySpec.RunKey k : keys) {
             i++;
@@ -87,23 +90,31 @@ public final class GanStudyRunner {
                 return StudyRunner.Outcome.INTERRUPTED;
             }
             Path dir = out.resolve(k.dir());
-            GanConfig cfg = config(k);
-            GanStudyResults.Recorded rec = GanStudyResults.Recorded.of(dir);
             String label = String.format("[%d/%d] %s seed %d", i, keys.size(), k.variant(), k.seed());
-            if (rec.finished(cfg) || rec.status().equals("diverged")) {
-                log.println(label + ": " + rec.status() + ", skipped");
-                continue;
-            }
-            log.println(label + (GanRunFiles.hasRun(dir) ? ": continuing " : ": ") + dir);
-            CifarSplits data = data(cfg);
-            try {
-                new GanTrainer(cfg, data, dir, log, quiet, features(cfg, data)).run();
-            } catch (DivergedException e) {
-                GanStudyResults.markDiverged(dir, e.getMessage());
-                log.println(label + ": diverged (" + e.getMessage() + "); the study goes on and reports it");
+            try (RunLock lock = RunLock.tryAcquire(dir)) {
+                if (lock == null) {
+                    log.println(label + ": training in another process, skipped");
+                    shared = true;
+                    continue;
+                }
+                GanConfig cfg = config(k);
+                GanStudyResults.Recorded rec = GanStudyResults.Recorded.of(dir);
+                if (rec.finished(cfg) || rec.status().equals("diverged")) {
+                    log.println(label + ": " + rec.status() + ", skipped");
+                    continue;
+                }
+                log.println(label + (GanRunFiles.hasRun(dir) ? ": continuing " : ": ") + dir);
+                CifarSplits data = data(cfg);
+                try {
+                    new GanTrainer(cfg, data, dir, log, quiet, features(cfg, data)).run();
+                } catch (DivergedException e) {
+                    GanStudyResults.markDiverged(dir, e.getMessage());
+                    log.println(label + ": diverged (" + e.getMessage() + "); the study goes on and reports it");
+                }
             }
         }
-        return StopSignal.requested() ? StudyRunner.Outcome.INTERRUPTED : StudyRunner.Outcome.FINISHED;
+        return StopSignal.requested() ? StudyRunner.Outcome.INTERRUPTED
+                : shared ? StudyRunner.Outcome.SHARED : StudyRunner.Outcome.FINISHED;
     }
 
     private void checkScore(GanConfig cfg) {

@@ -8,6 +8,7 @@ import io.mixnorm.lab.train.StopSignal;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.Trainer;
 import io.mixnorm.lab.util.AtomicFiles;
+import io.mixnorm.lab.util.RunLock;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,8 @@ import java.util.function.Supplier;
 
 /**
  * Runs a study's grid into its folder, one training run at a time (each already uses every core).
+ * Several processes may run the same study at once: each run is claimed with a {@link RunLock}
+ * while it trains, and a process skips the runs another one holds.
  * Resumable by construction: a finished run is skipped, an interrupted one continues from its
  * newest good checkpoint, a diverged one is reported as such; the report is rebuilt from the run
  * folders, so a crash can never corrupt it. The folder checks are {@link StudyFolder}'s, shared
@@ -37,8 +40,23 @@ public final class StudyRunner {
     private final int threads;
     private final Map<String, CifarSplits> dataCache = new HashMap<>();
 
-    /** What happened to the grid. */
-    public enum Outcome { FINISHED, INTERRUPTED }
+    /**
+     * What happened to the grid. {@code SHARED}: this process ran all it could, but other processes
+     * (the same command started again) still hold runs; the last one to finish reports them all.
+     */
+    public enum Outcome {
+        FINISHED, INTERRUPTED, SHARED;
+
+        /** The line that ends a reproduce command, before the report's path. */
+        public String reportLine() {
+            return switch (this) {
+                case FINISHED -> "report: ";
+                case INTERRUPTED -> "interrupted: re-run the same command to continue; report of the runs so far: ";
+                case SHARED -> "done here; other processes still train runs of this study (the last to finish "
+                        + "reports them all); report of the runs so far: ";
+            };
+        }
+    }
 
     public StudyRunner(StudySpec spec, Path out, Function<TrainConfig, CifarSplits> loader, PrintStream log, boolean quiet,
             int threads) {
@@ -63,6 +81,7 @@ public final class StudyRunner {
     /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */
     public Outcome run() {
         List<StudySpec.RunKey> keys = spec.runs();
+        boolean shared = false;
         int i = 0;
         for (StudySpec.RunKey k : keys) {
             i++;
@@ -70,23 +89,30 @@ public final class StudyRunner {
                 return Outcome.INTERRUPTED;
             }
             Path dir = out.resolve(k.dir());
-            TrainConfig cfg = config(k);
-            Trainer.Recorded rec = Trainer.recorded(dir);
             String label = String.format("[%d/%d] %s %s seed %d", i, keys.size(), StudySpec.settingName(k.lr()),
                     k.variant(), k.seed());
-            if (rec.finished(cfg) || rec.status().equals("diverged")) {
-                log.println(label + ": " + rec.status() + ", skipped");
-                continue;
-            }
-            boolean resume = Trainer.hasRun(dir);
-            log.println(label + (resume ? ": continuing " : ": ") + dir);
-            try {
-                new Trainer(cfg, data(cfg), dir, new Progress(log, quiet, label)).run(resume);
-            } catch (DivergedException e) {
-                log.println(label + ": diverged (" + e.getMessage() + "); the study goes on and reports it");
+            try (RunLock lock = RunLock.tryAcquire(dir)) {
+                if (lock == null) {
+                    log.println(label + ": training in another process, skipped");
+                    shared = true;
+                    continue;
+                }
+                TrainConfig cfg = config(k);
+                Trainer.Recorded rec = Trainer.recorded(dir);
+                if (rec.finished(cfg) || rec.status().equals("diverged")) {
+                    log.println(label + ": " + rec.status() + ", skipped");
+                    continue;
+                }
+                boolean resume = Trainer.hasRun(dir);
+                log.println(label + (resume ? ": continuing " : ": ") + dir);
+                try {
+                    new Trainer(cfg, data(cfg), dir, new Progress(log, quiet, label)).run(resume);
+                } catch (DivergedException e) {
+                    log.println(label + ": diverged (" + e.getMessage() + "); the study goes on and reports it");
+                }
             }
         }
-        return StopSignal.requested() ? Outcome.INTERRUPTED : Outcome.FINISHED;
+        return StopSignal.requested() ? Outcome.INTERRUPTED : shared ? Outcome.SHARED : Outcome.FINISHED;
     }
 
     /**

@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.mixnorm.lab.train.SyntheticCifar;
+import io.mixnorm.lab.util.RunLock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -61,6 +62,19 @@ class CliTest {
         assertUsageError(run("train", "--norm", "mn", "--mn-layers", "conv9", "--data", tmp.toString(),
                 "--out", tmp.resolve("r").toString()), "conv9");
         assertFalse(Files.exists(tmp.resolve("r")), "no run folder is left behind");
+    }
+
+    @Test
+    void aRunFolderAnotherProcessTrainsIntoIsRefused() throws IOException {
+        Path data = SyntheticCifar.writeFolder(tmp.resolve("cifar"));
+        Path out = tmp.resolve("busy");
+        try (RunLock other = RunLock.tryAcquire(out)) {
+            Outcome train = run("train", "--data", data.toString(), "--steps", "1", "--out", out.toString());
+            assertUsageError(train, "another process is training into this run folder");
+            Outcome gan = run("gan", "--data", data.toString(), "--steps", "1", "--out", out.toString());
+            assertUsageError(gan, "another process is training into this run folder");
+        }
+        assertFalse(Files.exists(out.resolve("config.json")), "nothing was written into the busy folder");
     }
 
     @Test

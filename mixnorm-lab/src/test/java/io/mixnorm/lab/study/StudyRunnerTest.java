@@ -13,6 +13,7 @@ import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.SyntheticCifar;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.util.RunLock;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -155,5 +156,23 @@ class StudyRunnerTest {
         assertTrue(md.contains("from 0 of 2 runs"), md);
         assertTrue(md.contains("| pending |"), md);
         assertTrue(md.contains("Not drawn yet"), md);
+    }
+
+    @Test
+    void aRunHeldByAnotherProcessIsLeftToItAndTheOthersTrain() throws IOException {
+        StudySpec s = spec();
+        Path out = tmp.resolve("shared");
+        StudyRunner r = runner(s, out);
+        r.prepare();
+        StudySpec.RunKey held = s.runs().get(0);
+        StudySpec.RunKey free = s.runs().get(1);
+        try (RunLock other = RunLock.tryAcquire(out.resolve(held.dir()))) {
+            assertEquals(StudyRunner.Outcome.SHARED, r.run());
+        }
+        assertTrue(!Trainer.hasRun(out.resolve(held.dir())), "the held run was not touched");
+        assertEquals("finished", Trainer.recorded(out.resolve(free.dir())).status());
+        // once released, the same command trains it and the study is whole
+        assertEquals(StudyRunner.Outcome.FINISHED, r.run());
+        assertEquals("finished", Trainer.recorded(out.resolve(held.dir())).status());
     }
 }
