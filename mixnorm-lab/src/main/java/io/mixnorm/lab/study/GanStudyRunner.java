@@ -10,15 +10,11 @@ import io.mixnorm.lab.gan.GanRunFiles;
 import io.mixnorm.lab.gan.GanScore;
 import io.mixnorm.lab.gan.GanTrainer;
 import io.mixnorm.lab.gan.ScoreFeatures;
-import io.mixnorm.lab.train.DivergedException;
-import io.mixnorm.lab.train.StopSignal;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.util.RunLock;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -28,7 +24,7 @@ import java.util.function.Supplier;
  * {@code runs/<variant>/seed-<n>/}. The same guarantees as {@link StudyRunner}: a finished run is
  * skipped, an interrupted one continues from its newest good checkpoint (exactly, as
  * {@link GanTrainer} does), a diverged one is reported as such, and a folder holding another study
- * is refused ({@link StudyFolder}). Runs are claimed with a {@link RunLock}, so several processes can
+ * is refused ({@link StudyFolder}). The walk over the runs is {@link StudyLoop}'s, so several processes can
  * share out one study.
  */
 public final class GanStudyRunner {
@@ -81,40 +77,40 @@ public final class GanStudyRunner {
 
     /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */
     public StudyRunner.Outcome run() {
-        List<GanStudySpec.RunKey> keys = spec.runs();
-        boolean shared = false;
-        int i = 0;
-        for (GanStudySpec.RunKey k : keys) {
-            i++;
-            if (StopSignal.requested()) {
-                return StudyRunner.Outcome.INTERRUPTED;
+        return StudyLoop.run(spec.runs(), new StudyLoop.Runs<>() {
+            @Override
+            public Path dir(GanStudySpec.RunKey k) {
+                return out.resolve(k.dir());
             }
-            Path dir = out.resolve(k.dir());
-            String label = String.format("[%d/%d] %s seed %d", i, keys.size(), k.variant(), k.seed());
-            try (RunLock lock = RunLock.tryAcquire(dir)) {
-                if (lock == null) {
-                    log.println(label + ": training in another process, skipped");
-                    shared = true;
-                    continue;
-                }
-                GanConfig cfg = config(k);
+
+            @Override
+            public String label(GanStudySpec.RunKey k) {
+                return k.variant() + " seed " + k.seed();
+            }
+
+            @Override
+            public String done(GanStudySpec.RunKey k, Path dir) {
                 GanStudyResults.Recorded rec = GanStudyResults.Recorded.of(dir);
-                if (rec.finished(cfg) || rec.status().equals("diverged")) {
-                    log.println(label + ": " + rec.status() + ", skipped");
-                    continue;
-                }
-                log.println(label + (GanRunFiles.hasRun(dir) ? ": continuing " : ": ") + dir);
-                CifarSplits data = data(cfg);
-                try {
-                    new GanTrainer(cfg, data, dir, log, quiet, features(cfg, data)).run();
-                } catch (DivergedException e) {
-                    GanStudyResults.markDiverged(dir, e.getMessage());
-                    log.println(label + ": diverged (" + e.getMessage() + "); the study goes on and reports it");
-                }
+                return rec.finished(config(k)) || rec.status().equals("diverged") ? rec.status() : null;
             }
-        }
-        return StopSignal.requested() ? StudyRunner.Outcome.INTERRUPTED
-                : shared ? StudyRunner.Outcome.SHARED : StudyRunner.Outcome.FINISHED;
+
+            @Override
+            public boolean started(Path dir) {
+                return GanRunFiles.hasRun(dir);
+            }
+
+            @Override
+            public void train(GanStudySpec.RunKey k, Path dir, String label) {
+                GanConfig cfg = config(k);
+                CifarSplits data = data(cfg);
+                new GanTrainer(cfg, data, dir, log, quiet, features(cfg, data)).run();
+            }
+
+            @Override
+            public void diverged(Path dir, String message) {
+                GanStudyResults.markDiverged(dir, message);
+            }
+        }, log);
     }
 
     private void checkScore(GanConfig cfg) {

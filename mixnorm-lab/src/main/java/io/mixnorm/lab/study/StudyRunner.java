@@ -2,13 +2,10 @@ package io.mixnorm.lab.study;
 
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.CifarSplits;
-import io.mixnorm.lab.train.DivergedException;
 import io.mixnorm.lab.train.Progress;
-import io.mixnorm.lab.train.StopSignal;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.Trainer;
 import io.mixnorm.lab.util.AtomicFiles;
-import io.mixnorm.lab.util.RunLock;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +18,8 @@ import java.util.function.Supplier;
 
 /**
  * Runs a study's grid into its folder, one training run at a time (each already uses every core).
- * Several processes may run the same study at once: each run is claimed with a {@link RunLock}
- * while it trains, and a process skips the runs another one holds.
+ * Several processes may run the same study at once ({@link StudyLoop}): each run is claimed while
+ * it trains, and a process skips the runs another one holds.
  * Resumable by construction: a finished run is skipped, an interrupted one continues from its
  * newest good checkpoint, a diverged one is reported as such; the report is rebuilt from the run
  * folders, so a crash can never corrupt it. The folder checks are {@link StudyFolder}'s, shared
@@ -80,39 +77,34 @@ public final class StudyRunner {
 
     /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */
     public Outcome run() {
-        List<StudySpec.RunKey> keys = spec.runs();
-        boolean shared = false;
-        int i = 0;
-        for (StudySpec.RunKey k : keys) {
-            i++;
-            if (StopSignal.requested()) {
-                return Outcome.INTERRUPTED;
+        return StudyLoop.run(spec.runs(), new StudyLoop.Runs<>() {
+            @Override
+            public Path dir(StudySpec.RunKey k) {
+                return out.resolve(k.dir());
             }
-            Path dir = out.resolve(k.dir());
-            String label = String.format("[%d/%d] %s %s seed %d", i, keys.size(), StudySpec.settingName(k.lr()),
-                    k.variant(), k.seed());
-            try (RunLock lock = RunLock.tryAcquire(dir)) {
-                if (lock == null) {
-                    log.println(label + ": training in another process, skipped");
-                    shared = true;
-                    continue;
-                }
-                TrainConfig cfg = config(k);
+
+            @Override
+            public String label(StudySpec.RunKey k) {
+                return StudySpec.settingName(k.lr()) + " " + k.variant() + " seed " + k.seed();
+            }
+
+            @Override
+            public String done(StudySpec.RunKey k, Path dir) {
                 Trainer.Recorded rec = Trainer.recorded(dir);
-                if (rec.finished(cfg) || rec.status().equals("diverged")) {
-                    log.println(label + ": " + rec.status() + ", skipped");
-                    continue;
-                }
-                boolean resume = Trainer.hasRun(dir);
-                log.println(label + (resume ? ": continuing " : ": ") + dir);
-                try {
-                    new Trainer(cfg, data(cfg), dir, new Progress(log, quiet, label)).run(resume);
-                } catch (DivergedException e) {
-                    log.println(label + ": diverged (" + e.getMessage() + "); the study goes on and reports it");
-                }
+                return rec.finished(config(k)) || rec.status().equals("diverged") ? rec.status() : null;
             }
-        }
-        return StopSignal.requested() ? Outcome.INTERRUPTED : shared ? Outcome.SHARED : Outcome.FINISHED;
+
+            @Override
+            public boolean started(Path dir) {
+                return Trainer.hasRun(dir);
+            }
+
+            @Override
+            public void train(StudySpec.RunKey k, Path dir, String label) {
+                TrainConfig cfg = config(k);
+                new Trainer(cfg, data(cfg), dir, new Progress(log, quiet, label)).run(Trainer.hasRun(dir));
+            }
+        }, log);
     }
 
     /**
