@@ -90,15 +90,25 @@ public final class PaddedConv2d extends AbstractBlock {
         if (c2 > c) {
             Shape xs = x.getShape();
             xp = NDArrays.concat(new NDList(x, m.zeros(new Shape(xs.get(0), c2 - c, xs.get(2), xs.get(3)), x.getDataType())), 1);
-            wp = NDArrays.concat(new NDList(wp, m.zeros(new Shape(f, c2 - c, w.getShape().get(2), w.getShape().get(3)),
-                    w.getDataType())), 1);
+            wp = ownedBy(m, NDArrays.concat(new NDList(wp, m.zeros(new Shape(f, c2 - c, w.getShape().get(2),
+                    w.getShape().get(3)), w.getDataType())), 1));
         }
         if (f2 > f) {
-            wp = NDArrays.concat(new NDList(wp, m.zeros(new Shape(f2 - f, c2, w.getShape().get(2), w.getShape().get(3)),
-                    w.getDataType())), 0);
+            wp = ownedBy(m, NDArrays.concat(new NDList(wp, m.zeros(new Shape(f2 - f, c2, w.getShape().get(2),
+                    w.getShape().get(3)), w.getDataType())), 0));
         }
         NDArray y = Conv2d.conv2d(xp, wp, null, s, p).singletonOrThrow();
         return f2 > f ? y.get(new NDIndex().addAllDim().addSliceDim(0, f)) : y;
+    }
+
+    /**
+     * An op's result belongs to its receiver's manager; with a weight as receiver that is the
+     * model's long-lived one, where a copy made every forward would pile up until the model is
+     * closed. Moving it to the batch's manager frees it with the batch (autograd keeps what it needs).
+     */
+    public static NDArray ownedBy(NDManager batch, NDArray derived) {
+        derived.attach(batch);
+        return derived;
     }
 
     private static long roundUp(long channels, int multiple) {

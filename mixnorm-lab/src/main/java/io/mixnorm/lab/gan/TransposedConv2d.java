@@ -98,7 +98,8 @@ public final class TransposedConv2d extends AbstractBlock {
         for (int pu = 0; pu < 2; pu++) {
             NDList cols = new NDList(2);
             for (int pv = 0; pv < 2; pv++) {
-                NDArray taps = w.get(new NDIndex().addAllDim().addAllDim().addSliceDim(pu, 4, 2).addSliceDim(pv, 4, 2));
+                NDArray taps = PaddedConv2d.ownedBy(x.getManager(),
+                        w.get(new NDIndex().addAllDim().addAllDim().addSliceDim(pu, 4, 2).addSliceDim(pv, 4, 2)));
                 NDArray full = PaddedConv2d.conv2d(x, taps, 1, 1); // (n, f, h+1, w+1)
                 cols.add(full.get(new NDIndex().addAllDim().addAllDim().addSliceDim(pu, pu + h).addSliceDim(pv, pv + wd)));
             }
