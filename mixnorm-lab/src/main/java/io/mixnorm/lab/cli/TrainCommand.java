@@ -39,7 +39,8 @@ public final class TrainCommand implements Callable<Integer> {
     boolean quiet;
 
     /** What may change when resuming: the budget and the compute settings. */
-    private static final Set<String> RESUMABLE = Set.of("steps", "epochs", "threads", "keepCheckpoints", "deterministic");
+    private static final Set<String> RESUMABLE = Set.of("steps", "epochs", "threads", "keepCheckpoints", "checkpointEvery",
+            "deterministic");
 
     @Override
     public Integer call() {
@@ -75,7 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
             for (String name : options.given()) {
                 if (!RESUMABLE.contains(name)) {
                     throw new UserException(TrainConfig.optionName(name) + " cannot change when resuming (only "
-                            + "--steps, --epochs, --threads, --keep-checkpoints and --deterministic can)");
+                            + "--steps, --epochs, --threads, --keep-checkpoints, --checkpoint-every and --deterministic can)");
                 }
             }
             options.applyTo(cfg, true);

@@ -113,6 +113,10 @@ public final class TrainOptions {
     @Option(names = "--keep-checkpoints", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints = D.keepCheckpoints;
 
+    @Option(names = "--checkpoint-every", description = "Also checkpoint every N steps between evaluations; "
+            + "0 = only at evaluations (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery = D.checkpointEvery;
+
     /**
      * Sets the options on {@code cfg}: all of them when {@code onlyGiven} is false (cfg is fresh),
      * else only those given on the command line (cfg came from --config or a run folder).

@@ -102,6 +102,7 @@ final class RunFiles {
             c.epochs = 0;
             c.threads = 0;
             c.keepCheckpoints = 0;
+            c.checkpointEvery = 0;
             c.deterministic = false;
         }
         for (java.lang.reflect.Field f : TrainConfig.class.getFields()) {

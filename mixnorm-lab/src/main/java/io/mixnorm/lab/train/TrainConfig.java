@@ -72,6 +72,12 @@ public final class TrainConfig {
     public boolean deterministic = false;
     /** Checkpoints kept in the run folder (newest first); a checkpoint is written at every evaluation. */
     public int keepCheckpoints = 3;
+    /**
+     * Also checkpoint every N steps between evaluations (0: only at evaluations). For models whose
+     * test pass is long (DenseNet on a CPU: minutes), so that a crash loses at most N steps. Not part
+     * of a run's identity: it may change when resuming.
+     */
+    public int checkpointEvery = 0;
 
     private static final Set<String> OPTIMIZERS = Set.of("sgd", "adam", "adamw");
     private static final Set<String> SCHEDULES = Set.of("constant", "cosine", "step");
@@ -197,6 +203,7 @@ public final class TrainConfig {
         require(Set.of("cpu", "gpu").contains(device), "--device", "must be cpu or gpu, got '" + device + "'");
         require(threads >= 0, "--threads", "must be >= 0");
         require(keepCheckpoints >= 1, "--keep-checkpoints", "must be at least 1");
+        require(checkpointEvery >= 0, "--checkpoint-every", "must be >= 0 (0: only at evaluations)");
     }
 
     private static void require(boolean ok, String option, String message) {

@@ -157,19 +157,27 @@ public final class Trainer {
             progress.step(st.step, total, lossSum / seen, correct / (double) seen, ips,
                     (total - st.step) * (double) cfg.batchSize / ips);
             boolean stop = StopSignal.requested();
-            if (stop && st.step % cfg.evalEvery != 0 && st.step < total) {
-                // Stop between evaluations: checkpoint at once (no test pass, so the stop is quick) with
-                // the running train-loss sums, so that a resumed run reproduces the next metrics row.
+            boolean evalNow = st.step % cfg.evalEvery == 0 || st.step == total;
+            boolean periodic = cfg.checkpointEvery > 0 && st.step % cfg.checkpointEvery == 0;
+            if (!evalNow && (stop || periodic)) {
+                // Between evaluations: checkpoint at once (no test pass, so a stop is quick) with the
+                // running train-loss sums, so that a resumed run reproduces the next metrics row.
+                long now = System.nanoTime();
                 st.trainSeconds += trainNanos / 1e9;
-                st.elapsedSeconds += (System.nanoTime() - segmentStart) / 1e9;
+                st.elapsedSeconds += (now - segmentStart) / 1e9;
                 st.pendingLossSum = lossSum;
                 st.pendingCorrect = correct;
                 st.pendingSeen = seen;
-                persist(st, pm, checkpoints, files, total, "interrupted");
-                progress.message("stopped at step " + st.step + "; continue with --resume --out " + runDir);
-                return;
+                persist(st, pm, checkpoints, files, total, stop ? "interrupted" : "running");
+                if (stop) {
+                    progress.message("stopped at step " + st.step + "; continue with --resume --out " + runDir);
+                    return;
+                }
+                segmentStart = now; // both clocks now hold everything up to here
+                trainNanos = 0;
+                evalImages = 0;
             }
-            if (st.step % cfg.evalEvery == 0 || st.step == total) {
+            if (evalNow) {
                 st.trainSeconds += trainNanos / 1e9;
                 EvalResult ev = evaluator.evaluate();
                 long now = System.nanoTime();

@@ -75,6 +75,35 @@ class TrainerTest {
     }
 
     @Test
+    void checkpointsBetweenEvaluationsResumeExactly() throws IOException {
+        TrainConfig c = tiny(20);
+        c.checkpointEvery = 4; // steps 4, 8, 12, 16 between the evaluations at 10 and 20
+        c.keepCheckpoints = 10;
+        Path whole = tmp.resolve("whole");
+        RunSummary a = train(c, whole, false);
+        List<String> names = new CheckpointStore(whole, 10).list().stream().map(p -> p.getFileName().toString()).toList();
+        for (long step : new long[] {4, 8, 10, 12, 16, 20}) {
+            assertTrue(names.stream().anyMatch(n -> n.contains(String.format("%010d", step))), step + " in " + names);
+        }
+        assertEquals(6, names.size(), names.toString());
+        // a crash at step 14 leaves the step-12 checkpoint as the newest: resume from it
+        Path crashed = tmp.resolve("crashed");
+        train(c, crashed, false);
+        for (Path p : new CheckpointStore(crashed, 10).list()) {
+            if (p.getFileName().toString().compareTo(String.format("step-%010d", 12)) > 0) {
+                Files.delete(p);
+            }
+        }
+        RunSummary b = train(c, crashed, true);
+        assertEquals(a.finalTestLoss(), b.finalTestLoss(), 0.0);
+        assertEquals(a.finalTrainLoss(), b.finalTrainLoss(), 0.0, "the train loss of steps 11..20 spans the checkpoint");
+        assertArrayEquals(finalWeights(whole), finalWeights(crashed));
+        assertEquals(MetricsRow.readCsv(whole.resolve("metrics.csv")).stream().map(r -> r.step() + " " + r.trainLoss()
+                + " " + r.testLoss()).toList(), MetricsRow.readCsv(crashed.resolve("metrics.csv")).stream()
+                .map(r -> r.step() + " " + r.trainLoss() + " " + r.testLoss()).toList());
+    }
+
+    @Test
     void corruptedNewestCheckpointFallsBackToThePreviousOne() throws IOException {
         Path dir = tmp.resolve("run");
         train(tiny(20), dir, false);
