@@ -5,6 +5,7 @@ import io.mixnorm.lab.train.StopSignal;
 import io.mixnorm.lab.util.RunLock;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,7 +37,7 @@ final class StudyLoop {
     }
 
     static <K> StudyRunner.Outcome run(List<K> keys, Runs<K> runs, PrintStream log) {
-        boolean shared = false;
+        List<K> heldElsewhere = new ArrayList<>();
         int i = 0;
         for (K k : keys) {
             i++;
@@ -48,7 +49,7 @@ final class StudyLoop {
             try (RunLock lock = RunLock.tryAcquire(dir)) {
                 if (lock == null) {
                     log.println(label + ": training in another process, skipped");
-                    shared = true;
+                    heldElsewhere.add(k);
                     continue;
                 }
                 String done = runs.done(k, dir);
@@ -65,7 +66,11 @@ final class StudyLoop {
                 }
             }
         }
-        return StopSignal.requested() ? StudyRunner.Outcome.INTERRUPTED
-                : shared ? StudyRunner.Outcome.SHARED : StudyRunner.Outcome.FINISHED;
+        if (StopSignal.requested()) {
+            return StudyRunner.Outcome.INTERRUPTED;
+        }
+        // The other processes may have finished meanwhile: then this one, the last, reports the whole study.
+        boolean othersTraining = heldElsewhere.stream().anyMatch(k -> runs.done(k, runs.dir(k)) == null);
+        return othersTraining ? StudyRunner.Outcome.SHARED : StudyRunner.Outcome.FINISHED;
     }
 }

@@ -174,5 +174,10 @@ class StudyRunnerTest {
         // once released, the same command trains it and the study is whole
         assertEquals(StudyRunner.Outcome.FINISHED, r.run());
         assertEquals("finished", Trainer.recorded(out.resolve(held.dir())).status());
+        // a run held elsewhere that is finished by the end of the walk (the other process's last
+        // moments) leaves this process the last one: it reports the study as finished
+        try (RunLock other = RunLock.tryAcquire(out.resolve(held.dir()))) {
+            assertEquals(StudyRunner.Outcome.FINISHED, r.run());
+        }
     }
 }
