@@ -10,6 +10,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG line charts (XChart, headless). Several panels are placed side by side in one image. */
@@ -34,11 +35,55 @@ public final class Plots {
     /** One chart: title, axis titles and its lines. */
     public record Panel(String title, String xTitle, String yTitle, List<Series> series) {}
 
+    /**
+     * The inside corner whose area (the outer 40% of each axis) holds the fewest points, so that the
+     * legend hides no data: rising curves (accuracy) leave the lower right free, falling ones (a
+     * distance) the upper right. Ties go to the first of SE, NE, SW, NW.
+     */
+    static LegendPosition legendCorner(List<Series> series) {
+        double x0 = Double.POSITIVE_INFINITY;
+        double x1 = Double.NEGATIVE_INFINITY;
+        double y0 = Double.POSITIVE_INFINITY;
+        double y1 = Double.NEGATIVE_INFINITY;
+        for (Series s : series) {
+            for (int i = 0; i < s.x().length; i++) {
+                x0 = Math.min(x0, s.x()[i]);
+                x1 = Math.max(x1, s.x()[i]);
+                y0 = Math.min(y0, s.y()[i]);
+                y1 = Math.max(y1, s.y()[i]);
+            }
+        }
+        LegendPosition[] corners = {LegendPosition.InsideSE, LegendPosition.InsideNE, LegendPosition.InsideSW,
+            LegendPosition.InsideNW};
+        int[] count = new int[corners.length];
+        for (Series s : series) {
+            for (int i = 0; i < s.x().length; i++) {
+                double u = x1 > x0 ? (s.x()[i] - x0) / (x1 - x0) : 0.5;
+                double v = y1 > y0 ? (s.y()[i] - y0) / (y1 - y0) : 0.5;
+                boolean east = u > 0.6;
+                boolean west = u < 0.4;
+                boolean north = v > 0.6;
+                boolean south = v < 0.4;
+                count[0] += east && south ? 1 : 0;
+                count[1] += east && north ? 1 : 0;
+                count[2] += west && south ? 1 : 0;
+                count[3] += west && north ? 1 : 0;
+            }
+        }
+        int best = 0;
+        for (int c = 1; c < corners.length; c++) {
+            if (count[c] < count[best]) {
+                best = c;
+            }
+        }
+        return corners[best];
+    }
+
     public static XYChart chart(Panel panel, int width, int height) {
         XYChart chart = new XYChartBuilder().width(width).height(height).title(panel.title())
                 .xAxisTitle(panel.xTitle()).yAxisTitle(panel.yTitle()).build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
+        chart.getStyler().setLegendPosition(legendCorner(panel.series()));
         chart.getStyler().setMarkerSize(4);
         for (Series s : panel.series()) {
             if (s.x().length == 0) {
