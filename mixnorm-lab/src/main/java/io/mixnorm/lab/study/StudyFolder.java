@@ -61,7 +61,7 @@ final class StudyFolder {
                 throw new UserException("--out " + out + " holds a damaged or foreign " + StudyRunner.SPEC_FILE + " ("
                         + e.getMessage() + "); choose another --out");
             }
-            if (!saved.gridJson().equals(spec.gridJson())) {
+            if (!sameJson(saved.gridJson(), spec.gridJson())) {
                 throw new UserException("--out " + out + " holds the study '" + saved.name() + "' with a different grid or "
                         + "budget than '" + spec.name() + "' asks for; choose another --out (compare " + specFile + ")");
             }
@@ -77,6 +77,14 @@ final class StudyFolder {
             }
         }
         AtomicFiles.writeString(specFile, spec.toJson() + "\n");
+    }
+
+    /**
+     * Equal as JSON values, not as text: a study.json edited by another tool may write 2.0E-4 as
+     * 0.0002 or reorder keys (Gson compares numbers by value and objects as maps).
+     */
+    static boolean sameJson(String a, String b) {
+        return JsonParser.parseString(a).equals(JsonParser.parseString(b));
     }
 
     /** The {@code kind} of a study file; {@link #CLASSIFICATION} when absent or unreadable (the loader then says why). */

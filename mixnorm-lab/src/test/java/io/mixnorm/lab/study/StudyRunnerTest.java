@@ -81,6 +81,30 @@ class StudyRunnerTest {
     }
 
     @Test
+    void aStudyFileRewrittenByAnotherToolIsTheSameStudy() throws IOException {
+        StudySpec s = spec();
+        s.train.addProperty("weightDecay", 1e-4); // kept as JSON in the grid, so its notation reaches the comparison
+        Path out = tmp.resolve("edited");
+        runner(s, out).prepare();
+        Path file = out.resolve(StudyRunner.SPEC_FILE);
+        // every fractional number in another notation (1.0E-4 -> 1.000000e-04), as Python or jq write them
+        java.util.regex.Matcher num = java.util.regex.Pattern.compile("-?\\d+\\.\\d+(E-?\\d+)?").matcher(Files.readString(file));
+        StringBuilder edited = new StringBuilder();
+        int changed = 0;
+        while (num.find()) {
+            num.appendReplacement(edited, String.format(java.util.Locale.ROOT, "%e", Double.parseDouble(num.group())));
+            changed++;
+        }
+        num.appendTail(edited);
+        assertTrue(changed > 0, "the study file has fractional numbers to rewrite");
+        Files.writeString(file, edited.toString());
+        runner(s, out).prepare(); // accepted: the same values
+        StudySpec other = spec();
+        other.lrs = List.of(0.01);
+        assertThrows(UserException.class, () -> runner(other, out).prepare(), "a different value is still refused");
+    }
+
+    @Test
     void aFolderOfAnotherStudyIsRefused() throws IOException {
         StudySpec s = spec();
         Path out = tmp.resolve("s");
