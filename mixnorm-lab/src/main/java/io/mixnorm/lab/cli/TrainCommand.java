@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,9 +37,6 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "One log line per evaluation instead of a progress bar.")
     boolean quiet;
 
-    /** What may change when resuming: the budget and the compute settings. */
-    private static final Set<String> RESUMABLE = Set.of("steps", "epochs", "threads", "keepCheckpoints", "checkpointEvery",
-            "deterministic");
 
     @Override
     public Integer call() {
@@ -74,9 +70,10 @@ public final class TrainCommand implements Callable<Integer> {
             }
             cfg = Trainer.savedConfig(out);
             for (String name : options.given()) {
-                if (!RESUMABLE.contains(name)) {
+                if (!TrainConfig.resumable().contains(name)) {
                     throw new UserException(TrainConfig.optionName(name) + " cannot change when resuming (only "
-                            + "--steps, --epochs, --threads, --keep-checkpoints, --checkpoint-every and --deterministic can)");
+                            + String.join(", ", TrainConfig.resumable().stream().map(TrainConfig::optionName).toList())
+                            + " can)");
                 }
             }
             options.applyTo(cfg, true);

@@ -1,5 +1,8 @@
 package io.mixnorm.lab.study;
 
+import static io.mixnorm.lab.study.ReportMarkdown.pctSigned;
+import static io.mixnorm.lab.study.ReportMarkdown.plain;
+
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanMetricsRow;
 import java.util.List;
@@ -99,11 +102,11 @@ final class GanReportMarkdown {
         md.append("|---|---|---|---|---|---|---|---|---|\n");
         for (GanStudyResults.Aggregate a : aggs) {
             boolean base = a.variant().equals(spec.baseline);
-            md.append("| ").append(a.variant()).append(" | ").append(ReportMarkdown.plain(a.bnBestScore(), "%.2f")).append(" | ")
-                    .append(ReportMarkdown.plain(a.bnBestStep(), "%.0f")).append(" | ").append(ReportMarkdown.plain(a.steps(), "%.0f")).append(" | ")
-                    .append(base ? "(baseline)" : ReportMarkdown.pctSigned(a.speedupIterations())).append(" | ")
-                    .append(base ? "(baseline)" : ReportMarkdown.pctSigned(a.speedupWallclock())).append(" | ")
-                    .append(ReportMarkdown.plain(a.bestScore(), "%.2f")).append(" | ").append(ReportMarkdown.plain(a.finalScore(), "%.2f")).append(" | ")
+            md.append("| ").append(a.variant()).append(" | ").append(plain(a.bnBestScore(), "%.2f")).append(" | ")
+                    .append(plain(a.bnBestStep(), "%.0f")).append(" | ").append(plain(a.steps(), "%.0f")).append(" | ")
+                    .append(base ? "(baseline)" : pctSigned(a.speedupIterations())).append(" | ")
+                    .append(base ? "(baseline)" : pctSigned(a.speedupWallclock())).append(" | ")
+                    .append(plain(a.bestScore(), "%.2f")).append(" | ").append(plain(a.finalScore(), "%.2f")).append(" | ")
                     .append(a.compared() - a.never()).append('/').append(a.compared()).append(" |\n");
         }
         if (aggs.isEmpty()) {

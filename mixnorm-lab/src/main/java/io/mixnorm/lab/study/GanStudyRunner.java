@@ -77,12 +77,7 @@ public final class GanStudyRunner {
 
     /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */
     public StudyRunner.Outcome run() {
-        return StudyLoop.run(spec.runs(), new StudyLoop.Runs<>() {
-            @Override
-            public Path dir(GanStudySpec.RunKey k) {
-                return out.resolve(k.dir());
-            }
-
+        return StudyLoop.run(out, spec.runs(), new StudyLoop.Runs<>() {
             @Override
             public String label(GanStudySpec.RunKey k) {
                 return k.variant() + " seed " + k.seed();
@@ -100,7 +95,7 @@ public final class GanStudyRunner {
             }
 
             @Override
-            public void train(GanStudySpec.RunKey k, Path dir, String label) {
+            public void train(GanStudySpec.RunKey k, Path dir, String label, boolean started) { // GanTrainer resumes by itself
                 GanConfig cfg = config(k);
                 CifarSplits data = data(cfg);
                 new GanTrainer(cfg, data, dir, log, quiet, features(cfg, data)).run();

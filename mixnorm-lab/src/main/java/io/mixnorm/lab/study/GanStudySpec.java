@@ -44,7 +44,7 @@ public final class GanStudySpec implements StudyFolder.Pinned {
     private static final Set<String> RESERVED = Set.of("seed", "model");
 
     /** One run of the grid. */
-    public record RunKey(String variant, long seed) {
+    public record RunKey(String variant, long seed) implements StudyLoop.Key {
         /** The run's folder, relative to the study folder: runs/mn/seed-1. */
         public Path dir() {
             return Path.of("runs", variant, "seed-" + seed);

@@ -17,26 +17,30 @@ import java.util.List;
 final class StudyLoop {
     private StudyLoop() {}
 
-    /** One kind of run: its folder, its log label, whether it is done, and how to train it. */
-    interface Runs<K> {
-        Path dir(K key);
+    /** A run's place in the grid: its folder relative to the study folder. */
+    interface Key {
+        Path dir();
+    }
 
+    /** One kind of run: its log label, whether it is done, and how to train it. */
+    interface Runs<K extends Key> {
         /** e.g. {@code lr-0.1 mn seed 2}; the loop prefixes {@code [i/n]}. */
         String label(K key);
 
         /** The recorded status when the run needs no training (finished with the budget, or diverged); else null. */
         String done(K key, Path dir);
 
+        /** Whether {@code dir} already holds a run to continue. */
         boolean started(Path dir);
 
-        /** Trains (or continues) the run; returns when it finished or was stopped. */
-        void train(K key, Path dir, String label);
+        /** Trains the run, continuing it when {@code started}; returns when it finished or was stopped. */
+        void train(K key, Path dir, String label, boolean started);
 
         /** Called when {@link #train} diverged, before the study goes on. */
         default void diverged(Path dir, String message) {}
     }
 
-    static <K> StudyRunner.Outcome run(List<K> keys, Runs<K> runs, PrintStream log) {
+    static <K extends Key> StudyRunner.Outcome run(Path out, List<K> keys, Runs<K> runs, PrintStream log) {
         List<K> heldElsewhere = new ArrayList<>();
         int i = 0;
         for (K k : keys) {
@@ -44,7 +48,7 @@ final class StudyLoop {
             if (StopSignal.requested()) {
                 return StudyRunner.Outcome.INTERRUPTED;
             }
-            Path dir = runs.dir(k);
+            Path dir = out.resolve(k.dir());
             String label = String.format("[%d/%d] %s", i, keys.size(), runs.label(k));
             try (RunLock lock = RunLock.tryAcquire(dir)) {
                 if (lock == null) {
@@ -57,9 +61,10 @@ final class StudyLoop {
                     log.println(label + ": " + done + ", skipped");
                     continue;
                 }
-                log.println(label + (runs.started(dir) ? ": continuing " : ": ") + dir);
+                boolean started = runs.started(dir);
+                log.println(label + (started ? ": continuing " : ": ") + dir);
                 try {
-                    runs.train(k, dir, label);
+                    runs.train(k, dir, label, started);
                 } catch (DivergedException e) {
                     runs.diverged(dir, e.getMessage());
                     log.println(label + ": diverged (" + e.getMessage() + "); the study goes on and reports it");
@@ -70,7 +75,7 @@ final class StudyLoop {
             return StudyRunner.Outcome.INTERRUPTED;
         }
         // The other processes may have finished meanwhile: then this one, the last, reports the whole study.
-        boolean othersTraining = heldElsewhere.stream().anyMatch(k -> runs.done(k, runs.dir(k)) == null);
+        boolean othersTraining = heldElsewhere.stream().anyMatch(k -> runs.done(k, out.resolve(k.dir())) == null);
         return othersTraining ? StudyRunner.Outcome.SHARED : StudyRunner.Outcome.FINISHED;
     }
 }

@@ -77,12 +77,7 @@ public final class StudyRunner {
 
     /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */
     public Outcome run() {
-        return StudyLoop.run(spec.runs(), new StudyLoop.Runs<>() {
-            @Override
-            public Path dir(StudySpec.RunKey k) {
-                return out.resolve(k.dir());
-            }
-
+        return StudyLoop.run(out, spec.runs(), new StudyLoop.Runs<>() {
             @Override
             public String label(StudySpec.RunKey k) {
                 return StudySpec.settingName(k.lr()) + " " + k.variant() + " seed " + k.seed();
@@ -100,9 +95,9 @@ public final class StudyRunner {
             }
 
             @Override
-            public void train(StudySpec.RunKey k, Path dir, String label) {
+            public void train(StudySpec.RunKey k, Path dir, String label, boolean started) {
                 TrainConfig cfg = config(k);
-                new Trainer(cfg, data(cfg), dir, new Progress(log, quiet, label)).run(Trainer.hasRun(dir));
+                new Trainer(cfg, data(cfg), dir, new Progress(log, quiet, label)).run(started);
             }
         }, log);
     }

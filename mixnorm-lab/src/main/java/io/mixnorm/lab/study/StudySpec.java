@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -42,7 +43,7 @@ public final class StudySpec implements StudyFolder.Pinned {
     private static final Set<String> PER_RUN = Set.of("lr", "seed");
 
     /** One run of the grid. */
-    public record RunKey(double lr, String variant, long seed) {
+    public record RunKey(double lr, String variant, long seed) implements StudyLoop.Key {
         /** The run's folder, relative to the study folder: runs/lr-0.001/mn/seed-1. */
         public Path dir() {
             return Path.of("runs", settingName(lr), variant, "seed-" + seed);
@@ -91,7 +92,6 @@ public final class StudySpec implements StudyFolder.Pinned {
         return Json.GSON.fromJson(toJson(), StudySpec.class);
     }
 
-
     /**
      * The checks every kind of study shares: at least one seed, none repeated; variants with
      * distinct word names; one of them the baseline. Errors name {@code where}.
@@ -106,7 +106,7 @@ public final class StudySpec implements StudyFolder.Pinned {
         if (variants == null || variants.isEmpty()) {
             throw new UserException(where + ": 'variants' is empty");
         }
-        Set<String> names = new java.util.LinkedHashSet<>();
+        Set<String> names = new LinkedHashSet<>();
         for (JsonObject v : variants) {
             JsonElement n = v.get("name");
             if (n == null || !n.isJsonPrimitive() || !n.getAsString().matches("[A-Za-z0-9._+-]+")) {
@@ -121,6 +121,7 @@ public final class StudySpec implements StudyFolder.Pinned {
                     + "' (variants: " + String.join(", ", names) + ")");
         }
     }
+
     /** Errors name {@code where} (the file or option) and what is wrong. */
     public void validate(String where) {
         if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {

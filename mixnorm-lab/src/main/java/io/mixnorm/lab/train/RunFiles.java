@@ -94,20 +94,12 @@ final class RunFiles {
 
     /** Null when {@code b} may continue a run started with {@code a}; else the first differing setting. */
     static String configMismatch(TrainConfig a, TrainConfig b) {
-        TrainConfig x = a.copy();
-        TrainConfig y = b.copy();
-        // Settings that may change between segments: budget and how fast we compute.
-        for (TrainConfig c : List.of(x, y)) {
-            c.steps = 0;
-            c.epochs = 0;
-            c.threads = 0;
-            c.keepCheckpoints = 0;
-            c.checkpointEvery = 0;
-            c.deterministic = false;
-        }
         for (java.lang.reflect.Field f : TrainConfig.class.getFields()) {
+            if (TrainConfig.resumable().contains(f.getName())) {
+                continue;
+            }
             try {
-                if (!Objects.equals(f.get(x), f.get(y))) {
+                if (!Objects.equals(f.get(a), f.get(b))) {
                     return TrainConfig.optionName(f.getName()) + " (" + f.get(a) + " there, " + f.get(b) + " now)";
                 }
             } catch (IllegalAccessException e) {

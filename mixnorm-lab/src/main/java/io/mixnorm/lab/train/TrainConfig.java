@@ -79,6 +79,10 @@ public final class TrainConfig {
      */
     public int checkpointEvery = 0;
 
+    /** What may differ between the segments of one run: the budget and how fast it is computed. */
+    private static final List<String> RESUMABLE = List.of("steps", "epochs", "threads", "keepCheckpoints",
+            "checkpointEvery", "deterministic");
+
     private static final Set<String> OPTIMIZERS = Set.of("sgd", "adam", "adamw");
     private static final Set<String> SCHEDULES = Set.of("constant", "cosine", "step");
 
@@ -204,6 +208,11 @@ public final class TrainConfig {
         require(threads >= 0, "--threads", "must be >= 0");
         require(keepCheckpoints >= 1, "--keep-checkpoints", "must be at least 1");
         require(checkpointEvery >= 0, "--checkpoint-every", "must be >= 0 (0: only at evaluations)");
+    }
+
+    /** The field names of the settings that may change when a run is resumed ({@link #RESUMABLE}). */
+    public static List<String> resumable() {
+        return RESUMABLE;
     }
 
     private static void require(boolean ok, String option, String message) {

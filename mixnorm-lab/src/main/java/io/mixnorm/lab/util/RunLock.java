@@ -20,11 +20,9 @@ public final class RunLock implements AutoCloseable {
     public static final String FILE = ".lock";
 
     private final FileChannel channel;
-    private final FileLock lock;
 
-    private RunLock(FileChannel channel, FileLock lock) {
+    private RunLock(FileChannel channel) {
         this.channel = channel;
-        this.lock = lock;
     }
 
     /** The claim on {@code runDir} (created if needed), or null when another process (or this one) holds it. */
@@ -44,7 +42,7 @@ public final class RunLock implements AutoCloseable {
                 ch.close();
                 return null;
             }
-            return new RunLock(ch, l);
+            return new RunLock(ch);
         } catch (IOException e) {
             closeQuietly(ch);
             throw new UserException("cannot claim the run folder " + runDir + " (" + file + ": " + e.getMessage() + ")");
@@ -61,13 +59,9 @@ public final class RunLock implements AutoCloseable {
         return lock;
     }
 
+    /** Closing the channel releases the lock. */
     @Override
     public void close() {
-        try {
-            lock.release();
-        } catch (IOException e) {
-            // the channel's close below drops the lock anyway
-        }
         closeQuietly(channel);
     }
 
