@@ -3,6 +3,7 @@ package io.mixnorm.nn;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -403,12 +404,29 @@ public class MixtureNorm extends AbstractBlock {
             NDArray x, NDArray g, NDArray b, NDArray rw, NDArray rm, NDArray rv) {
         Shape shape = x.getShape();
         int c = (int) channels;
+        NDManager mgr = x.getManager();
+        DataType type = x.getDataType();
+        if (sampleMode == SampleMode.POSITION && shape.dimension() == 4) {
+            GaussianMixture run = runningMixture(rw, rm, rv, -1);
+            double[] shift = shiftFor(run, null);
+            NDArray mean = local(rm, mgr);
+            if (shift != null) {
+                mean = mean.sub(MixtureOps.constant(mgr, shift, new Shape(c), type));
+            }
+            NDList sums = new NDList();
+            NDArray y = RunningInference.forward(x, shift == null ? run : MixtureOps.shifted(run, shift),
+                    shift, local(rw, mgr), mean, local(rv, mgr), g, b, epsilon, LAMBDA_FLOOR, sums);
+            // a non-finite input makes the log joint non-finite: one small reduction checks it
+            NDArray total = sums.size() == 1 ? sums.head() : NDArrays.stack(sums).sum();
+            if (!Double.isFinite(toDoubles(total)[0])) {
+                throw nonFinite(x);
+            }
+            return y;
+        }
         double t = toDoubles(x.stopGradient().sum())[0];
         if (!Double.isFinite(t)) {
             throw nonFinite(x);
         }
-        NDManager mgr = x.getManager();
-        DataType type = x.getDataType();
         NDArray y;
         if (sampleMode == SampleMode.POSITION) {
             GaussianMixture run = runningMixture(rw, rm, rv, -1);

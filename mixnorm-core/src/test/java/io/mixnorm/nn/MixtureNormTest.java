@@ -362,6 +362,70 @@ class MixtureNormTest {
         return mn;
     }
 
+    /**
+     * Inference with the running mixture (the chunked 1×1-convolution form) against equations (1),
+     * (6), (7) in float64: at cnn5's width (oneDNN's blocked layouts), several chunks, K = 2, 3, 5,
+     * and a shifted input.
+     */
+    @Test
+    void inferenceWithTheRunningMixtureEqualsFloat64Reference() {
+        for (int k : new int[] {2, 3, 5}) {
+            for (double offset : new double[] {0, 50}) {
+                long[] shape = {20, 128, 16, 16}; // 131 KB per image: several 1 MiB chunks
+                int c = 128;
+                int m = 20 * 256;
+                SplittableRandom rng = new SplittableRandom(k * 31 + (long) offset);
+                MixtureNorm mn = MixtureNorm.builder().optComponents(k).build();
+                mn.initialize(manager, DataType.FLOAT32, new Shape(shape));
+                double[] w = new double[k];
+                double[] mu = new double[k * c];
+                double[] var = new double[k * c];
+                double[] gamma = new double[c];
+                double[] beta = new double[c];
+                for (int j = 0; j < k; j++) {
+                    w[j] = (j + 1.0) / (k * (k + 1) / 2.0);
+                    for (int d = 0; d < c; d++) {
+                        mu[j * c + d] = offset + 1.5 * GaussianMixture.gaussian(rng);
+                        var[j * c + d] = 0.5 + 1.5 * rng.nextDouble();
+                    }
+                }
+                for (int d = 0; d < c; d++) {
+                    gamma[d] = 0.5 + rng.nextDouble();
+                    beta[d] = rng.nextDouble() - 0.5;
+                }
+                setParam(mn, "runningWeights", w);
+                setParam(mn, "runningMean", mu);
+                setParam(mn, "runningVar", var);
+                setParam(mn, "gamma", gamma);
+                setParam(mn, "beta", beta);
+                double[] x = new double[m * c];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = offset + 2 * GaussianMixture.gaussian(rng);
+                }
+                NDArray xf = array(x, shape, DataType.FLOAT32);
+                double[] xr = Reference.rows(values(xf), shape); // the float32 values, in float64
+                ParameterStore ps = new ParameterStore(manager, false);
+                double[] y = values(fwd(mn, ps, xf, false));
+                GaussianMixture theta = GaussianMixture.of(w, mu, var);
+                double[] tau = Reference.posteriors(xr, m, c, theta);
+                double[] expected = new double[m * c];
+                for (int i = 0; i < m; i++) {
+                    for (int d = 0; d < c; d++) {
+                        double v = 0;
+                        for (int j = 0; j < k; j++) {
+                            v += tau[i * k + j] / Math.sqrt(w[j]) * (xr[i * c + d] - mu[j * c + d])
+                                    / Math.sqrt(var[j * c + d] + 1e-5);
+                        }
+                        expected[i * c + d] = gamma[d] * v + beta[d];
+                    }
+                }
+                double diff = Reference.maxAbsDiff(Reference.unrows(expected, shape), y);
+                assertTrue(diff < 2e-3 * Math.max(1, Reference.maxAbs(expected)),
+                        "K=" + k + " offset " + offset + ": max |diff| " + diff);
+            }
+        }
+    }
+
     @Test
     void inferenceOutputOfASampleDoesNotDependOnTheRestOfItsBatch() {
         long[] shape = {8, 3, 4, 4};

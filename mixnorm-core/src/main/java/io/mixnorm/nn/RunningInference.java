@@ -1,0 +1,105 @@
+package io.mixnorm.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import io.mixnorm.gmm.GaussianMixture;
+
+/**
+ * MixtureNorm's inference with the running mixture (POSITION mode, 4-D input) in the matrix-product
+ * form with constants: the mixture is fixed, so equation (1) is a {@code 1×1} convolution of
+ * {@code [x∘x, x]} with {@code K} filters, and (6)–(7) fold into
+ *
+ * <pre>
+ * y = x ∘ (τ·P) + τ·Q + β,    P_kc = γ_c / √(λ̄_k (V̄_kc + ε)),    Q_kc = −Ē_kc · P_kc
+ * </pre>
+ *
+ * two {@code 1×1} convolutions of the posteriors {@code τ} (K channels) back to C channels. Nothing
+ * is transposed (input and output stay NCHW), and the batch is processed in chunks of about 1 MiB
+ * so that {@code x∘x}, the posteriors and {@code τ·P}, {@code τ·Q} are still in cache when the
+ * next operation reads them: the layer then costs about one read of {@code x} and one write of
+ * {@code y} from memory, plus the work. Measured in docs/benchmarks.md ("Inference").
+ */
+final class RunningInference {
+
+    /** Bytes of input per chunk: fits a core's L2 with the chunk's intermediates in L3. */
+    static final long CHUNK_BYTES = 1L << 20;
+
+    private RunningInference() {}
+
+    /**
+     * @param x input {@code (N, C, H, W)}, in input coordinates
+     * @param theta the posterior mixture, in the coordinates of {@code x − shift}
+     * @param shift per-channel shift subtracted first, or {@code null}
+     * @param lambda λ̄ {@code (K)}, owned by the batch's manager
+     * @param mean Ē {@code (K, C)} in shifted coordinates, owned by the batch's manager
+     * @param var V̄ {@code (K, C)}, owned by the batch's manager
+     * @param gamma γ {@code (C)} (gradients flow to it)
+     * @param beta β {@code (C)} (gradients flow to it)
+     * @param eps ε
+     * @param lambdaFloor floor of λ inside {@code 1/√λ}
+     * @param logitSums receives the sum of each chunk's log joint (a finiteness check for free)
+     * @return {@code y}, {@code (N, C, H, W)}, contiguous
+     */
+    static NDArray forward(NDArray x, GaussianMixture theta, double[] shift, NDArray lambda,
+            NDArray mean, NDArray var, NDArray gamma, NDArray beta, float eps, double lambdaFloor,
+            NDList logitSums) {
+        Shape s = x.getShape();
+        long n = s.get(0);
+        int c = (int) s.get(1);
+        int k = theta.components();
+        NDManager mgr = x.getManager();
+        DataType type = x.getDataType();
+        // (1) as a 1×1 convolution: log λ_k + log N(x | μ_k, σ²_k) = Σ_c a_kc x_c² + b_kc x_c + b0_k
+        double[] a = new double[k * c];
+        double[] bw = new double[k * c];
+        double[] b0 = new double[k];
+        for (int j = 0; j < k; j++) {
+            double konst = Math.log(theta.weight(j));
+            for (int d = 0; d < c; d++) {
+                double v = theta.variance(j, d);
+                double mu = theta.mean(j, d);
+                a[j * c + d] = -0.5 / v;
+                bw[j * c + d] = mu / v;
+                konst -= 0.5 * (mu * mu / v + Math.log(2 * Math.PI * v));
+            }
+            b0[j] = konst;
+        }
+        NDArray wa = MixtureOps.constant(mgr, a, new Shape(k, c, 1, 1), type);
+        NDArray wb = MixtureOps.constant(mgr, bw, new Shape(k, c, 1, 1), type);
+        NDArray bias0 = MixtureOps.constant(mgr, b0, new Shape(k), type);
+        // (6)-(7) folded: P = γ/√(λ(V+ε)), Q = −E·P, with gradients to γ and β
+        NDArray invSqrtLambda = lambda.stopGradient().maximum(lambdaFloor).sqrt().pow(-1);
+        NDArray scale = var.stopGradient().add(eps).sqrt().pow(-1).mul(invSqrtLambda.expandDims(1));
+        NDArray p = scale.mul(gamma); // (K, C)
+        NDArray q = p.mul(mean.stopGradient()).neg();
+        NDArray wp = p.transpose().reshape(c, k, 1, 1);
+        NDArray wq = q.transpose().reshape(c, k, 1, 1);
+        NDArray shiftArr = shift == null ? null
+                : MixtureOps.constant(mgr, shift, new Shape(c, 1, 1), type);
+        long perImage = s.size() / n * type.getNumOfBytes();
+        long chunk = Math.max(1, Math.min(n, CHUNK_BYTES / Math.max(1, perImage)));
+        NDList out = new NDList();
+        for (long i = 0; i < n; i += chunk) {
+            NDArray xc = chunk == n ? x : x.get(i + ":" + Math.min(n, i + chunk));
+            if (shiftArr != null) {
+                xc = xc.sub(shiftArr);
+            }
+            NDArray xd = xc.stopGradient();
+            NDArray logJoint = conv(xd.square(), wa, null).addi(conv(xd, wb, bias0));
+            logitSums.add(logJoint.sum());
+            NDArray tau = logJoint.softmax(1);
+            // in place: mul's backward needs its inputs, not its output; add's needs neither
+            out.add(conv(tau, wp, null).mul(xc).addi(conv(tau, wq, beta)));
+        }
+        return out.size() == 1 ? out.singletonOrThrow() : NDArrays.concat(out, 0);
+    }
+
+    private static NDArray conv(NDArray x, NDArray w, NDArray b) {
+        return Conv2d.conv2d(x, w, b).singletonOrThrow();
+    }
+}
