@@ -141,6 +141,9 @@ public class MixtureNorm extends AbstractBlock {
     private volatile GaussianMixture lastFit;
     private volatile GaussianMixture[] lastChannelFits;
 
+    /** Set by {@link PreciseStatistics} for the length of one of its passes; null otherwise. */
+    volatile Population population;
+
     MixtureNorm(Builder b) {
         super(VERSION);
         components = b.components;
@@ -276,7 +279,10 @@ public class MixtureNorm extends AbstractBlock {
         NDArray rv = parameterStore.getValue(runningVar, device, training);
         NDArray st = parameterStore.getValue(mixtureState, device, training);
         NDArray y;
-        if (training || inference == InferenceMode.BATCH) {
+        Population pop = population;
+        if (training && pop != null) {
+            y = populationForward(pop, x, g, b, rw, rm, rv, st);
+        } else if (training || inference == InferenceMode.BATCH) {
             y = batchForward(x, g, b, rw, rm, rv, st, training);
         } else {
             y = runningForward(x, g, b, rw, rm, rv);
@@ -518,6 +524,151 @@ public class MixtureNorm extends AbstractBlock {
         }
     }
 
+    // ------------------------------------------------------------------ population statistics
+
+    /** Salt of the row subsample of {@link Population.Phase#COLLECT} (its own random stream). */
+    private static final long POPULATION_SALT = 0x5DEECE66DL;
+
+    /** A training-mode forward while {@link PreciseStatistics} runs: no state of the layer changes. */
+    private NDArray populationForward(Population pop, NDArray x, NDArray g, NDArray b, NDArray rw,
+            NDArray rm, NDArray rv, NDArray st) {
+        switch (pop.phase) {
+            case COLLECT:
+                collectRows(pop, x);
+                return batchForward(x, g, b, rw, rm, rv, st, false);
+            case MEASURE:
+                return measureForward(pop, x, g, b);
+            default:
+                return batchForward(x, g, b, rw, rm, rv, st, false);
+        }
+    }
+
+    /** Keeps at most {@code fitSamples} random rows of the batch, float64, input coordinates. */
+    private void collectRows(Population pop, NDArray x) {
+        int c = (int) channels;
+        NDArray rows = MixtureOps.toRows(x.stopGradient());
+        int m = (int) rows.getShape().get(0);
+        double[] sample;
+        int ms;
+        if (m <= fitSamples) {
+            ms = m;
+            sample = toDoubles(rows);
+        } else {
+            ms = fitSamples;
+            SplittableRandom rng = new SplittableRandom(seed ^ POPULATION_SALT + pop.samples.size());
+            sample = toDoubles(rows.get(x.getManager().create(subsample(m, fitSamples, rng))));
+        }
+        for (double v : sample) {
+            if (!Double.isFinite(v)) {
+                throw nonFinite(x);
+            }
+        }
+        pop.addRows(sample, ms, c);
+    }
+
+    /**
+     * Fits the population mixture on the rows of every collected batch: EM warm-started from the
+     * running mixture (which keeps the components' identities), {@code emIterations} steps.
+     */
+    void fitPopulation(Population pop, int populationEmIterations) {
+        if (components == 1 && sampleMode == SampleMode.POSITION) {
+            return; // τ = 1: nothing to fit
+        }
+        int c = (int) channels;
+        boolean initialised = readState(mixtureState.getArray())[0] != 0;
+        GmmFitter f = GmmFitter.builder()
+                .optEmIterations(populationEmIterations)
+                .optWeightFloor(LAMBDA_FLOOR)
+                .optTrackFinalLogLikelihood(false)
+                .build();
+        double[] data = pop.pooled();
+        SplittableRandom rng = new SplittableRandom(seed ^ POPULATION_SALT);
+        NDArray rw = runningWeights.getArray();
+        NDArray rm = runningMean.getArray();
+        NDArray rv = runningVar.getArray();
+        if (sampleMode == SampleMode.POSITION) {
+            GaussianMixture warm = initialised ? runningMixture(rw, rm, rv, -1) : null;
+            pop.theta = f.fit(data, pop.rows, c, components, warm, rng).mixture();
+        } else {
+            GaussianMixture[] warm = initialised ? runningChannelMixtures(rw, rm, rv, -1) : null;
+            pop.thetaPerChannel = f.fitPerChannel(data, pop.rows, c, components, warm, rng);
+        }
+    }
+
+    /** Equations (1)–(7) on the batch with posteriors from the population mixture. */
+    private NDArray measureForward(Population pop, NDArray x, NDArray g, NDArray b) {
+        Shape shape = x.getShape();
+        int c = (int) channels;
+        long m = shape.size() / c;
+        NDManager mgr = x.getManager();
+        int[] axes = shape.dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
+        double[] shift = toDoubles(x.stopGradient().sum(axes).div(m));
+        NDArray rows = MixtureOps.centredRows(x, shift);
+        NDArray sq = rows.square();
+        NDArray rowsD = rows.stopGradient();
+        MixtureOps.Result r;
+        NDArray tau;
+        NDArray out;
+        if (sampleMode == SampleMode.POSITION) {
+            tau = pop.theta == null
+                    ? mgr.ones(new Shape(m, 1), x.getDataType())
+                    : MixtureOps.posteriorsFromLogJointT(MixtureOps.positionLogJointT(
+                            rowsD, sq.stopGradient(), MixtureOps.shifted(pop.theta, shift)));
+            r = MixtureOps.positionTransform(rows, sq, tau, g, b, epsilon, LAMBDA_FLOOR);
+            checkStatistics(r, x);
+            out = MixtureOps.apply(rows, tau, r.lambda, r.mean, r.var, g, b, epsilon, LAMBDA_FLOOR);
+        } else {
+            GaussianMixture[] sh = new GaussianMixture[c];
+            for (int d = 0; d < c; d++) {
+                sh[d] = MixtureOps.shifted(pop.thetaPerChannel[d], new double[] {shift[d]});
+            }
+            tau = MixtureOps.channelLogJoint(rowsD, sh).softmax(0);
+            r = MixtureOps.channelTransform(rows, sq, tau, g, b, epsilon, LAMBDA_FLOOR);
+            checkStatistics(r, x);
+            out = MixtureOps.channelApply(rows, tau, r.lambda, r.mean, r.var, g, b, epsilon,
+                    LAMBDA_FLOOR);
+        }
+        if (pop.record) {
+            double[] lambda = toDoubles(r.lambda);
+            double[] mean = toDoubles(r.mean.stopGradient());
+            double[] var = toDoubles(r.var.stopGradient());
+            double[] sumV2 = toDoubles(r.sumV2);
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] += shift[i % c];
+                // the unbiased variance, as the running average receives it (reliability weights)
+                int w = sampleMode == SampleMode.POSITION ? i / c : i;
+                var[i] /= Math.max(1 - sumV2[w], 0.5);
+            }
+            pop.accumulate(lambda, mean, var);
+        }
+        return MixtureOps.fromRows(out, shape);
+    }
+
+    /**
+     * Replaces the running mixture by the equal-weight averages of the measured batches and marks
+     * it as past the moving averages' start-up, so that no de-biasing is applied to it.
+     */
+    void writePopulation(Population pop) {
+        double n = pop.batches;
+        double[] w = pop.lambdaSum.clone();
+        double[] mu = pop.meanSum.clone();
+        double[] var = pop.varSum.clone();
+        for (double[] a : new double[][] {w, mu, var}) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] /= n;
+            }
+        }
+        setValues(runningWeights.getArray(), w);
+        setValues(runningMean.getArray(), mu);
+        setValues(runningVar.getArray(), var);
+        long[] state = readState(mixtureState.getArray());
+        long saturated = momentum <= 0 ? state[2]
+                : momentum >= 1 ? 1 : (long) Math.ceil(Math.log(1e-12) / Math.log(1 - momentum));
+        writeState(mixtureState.getArray(), true, state[1], Math.max(state[2], saturated));
+        lastFit = pop.theta;
+        lastChannelFits = pop.thetaPerChannel;
+    }
+
     // ------------------------------------------------------------------ hooks for tests/tools
 
     /**
@@ -601,8 +752,9 @@ public class MixtureNorm extends AbstractBlock {
     }
 
     /**
-     * @return the mixture fitted by EM in the last batch-mode forward (POSITION mode, K > 1), in
-     *     input coordinates, or {@code null}; not saved with the parameters
+     * @return the mixture fitted by EM in the last batch-mode forward or by the last {@link
+     *     PreciseStatistics#recompute} (POSITION mode, K > 1), in input coordinates, or {@code
+     *     null}; not saved with the parameters
      */
     public GaussianMixture getLastFit() {
         return lastFit;
