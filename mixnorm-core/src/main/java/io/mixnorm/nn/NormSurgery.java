@@ -339,7 +339,7 @@ public final class NormSurgery {
         }
     }
 
-    /** The name of a field of {@code parent}'s own class (not AbstractBlock's) holding {@code b}. */
+    /** The field of {@code parent}'s own classes (not AbstractBlock's) that holds {@code b}. */
     private static String fieldHolding(Block parent, Block b) {
         for (Class<?> c = parent.getClass(); c != null && c != AbstractBlock.class;
                 c = c.getSuperclass()) {
