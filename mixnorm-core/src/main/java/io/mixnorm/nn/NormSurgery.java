@@ -152,7 +152,8 @@ public final class NormSurgery {
      * @throws IllegalArgumentException if the selection is malformed, names a path or index the
      *     tree does not have, or selects nothing; the message lists the BatchNorm paths there are
      * @throws IllegalStateException if a selected BatchNorm cannot be replaced (initialised,
-     *     the root, held in a field of its parent, channel axis other than 1)
+     *     the root, held in a field of its parent, shared at two places, channel axis other
+     *     than 1)
      */
     public static List<Replacement> replace(
             Block root, String selection, Function<BatchNormInfo, ? extends Block> template) {
@@ -291,6 +292,15 @@ public final class NormSurgery {
         }
         for (Site s : chosen) {
             requireReplaceable(s);
+        }
+        for (Site s : sites) {
+            for (Site c : chosen) {
+                if (s != c && s.info.block() == c.info.block()) {
+                    throw new IllegalStateException("NormSurgery: BatchNorm " + c.info.path()
+                            + " is the same block as " + s.info.path() + "; replacing it would"
+                            + " end the sharing of its parameters");
+                }
+            }
         }
         List<Block> built = new ArrayList<>();
         for (Site s : chosen) {

@@ -143,6 +143,9 @@ class LibraryGuideTest {
                     model.getBlock(), new ParameterStore(manager, false), batches);
 
             assertEquals(4, report.batches());
+            assertEquals(listing.stream().map(l -> l.substring(3)).toList(),
+                    report.layers().stream().map(PreciseStatistics.Layer::path).toList(),
+                    "one path syntax for surgery and precise statistics");
             assertEquals(List.of("MixtureNorm", "MixtureNorm", "BatchNorm", "BatchNorm",
                     "BatchNorm"), report.layers().stream().map(PreciseStatistics.Layer::kind)
                             .toList());

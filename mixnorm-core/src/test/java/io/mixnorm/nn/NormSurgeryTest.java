@@ -319,6 +319,12 @@ class NormSurgeryTest {
         assertTrue(e.getMessage().contains("HoldsItsNorm.norm"), e.getMessage());
         assertThrows(IllegalStateException.class, () -> NormSurgery.replace(
                 new SequentialBlock().add(BatchNorm.builder().optAxis(3).build()), "all", mn));
+        BatchNorm shared = BatchNorm.builder().build();
+        SequentialBlock twice = new SequentialBlock().add(shared).add(conv(3)).add(shared);
+        e = assertThrows(IllegalStateException.class, () -> NormSurgery.replace(twice, "1", mn));
+        assertEquals("NormSurgery: BatchNorm 01BatchNorm is the same block as 03BatchNorm;"
+                + " replacing it would end the sharing of its parameters", e.getMessage());
+        assertSame(shared, twice.getChildren().get(0).getValue());
     }
 
     /** A custom block whose forward calls its BatchNorm through a field. */
