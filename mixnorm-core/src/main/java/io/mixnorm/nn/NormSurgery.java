@@ -314,6 +314,8 @@ public final class NormSurgery {
         List<Replacement> done = new ArrayList<>();
         for (int i = 0; i < chosen.size(); i++) {
             Site s = chosen.get(i);
+            // in place in the parent's own child list (a PairList whose values() is that list,
+            // not a copy): the name stays, and forward/initialize/save/load see the new block
             children((AbstractBlock) s.parent).values().set(s.position, built.get(i));
             done.add(new Replacement(s.info.path(), s.info.index(), s.info.block(), built.get(i)));
         }

@@ -187,6 +187,8 @@ class NormSurgeryTest {
             }
             assertEquals(OptionalLong.of(8), done.get(0).channels());
             assertEquals(8, first.getTrainingCalls(), "the MixtureNorm is the one that runs");
+            assertEquals(8, ((MixtureNorm) done.get(2).replacement()).getTrainingCalls(),
+                    "also inside the ParallelBlock's branch");
             model.save(dir, "resnet");
             NDArray x = m.randomNormal(shape);
             try (Predictor<NDList, NDList> p = model.newPredictor(new NoopTranslator())) {
