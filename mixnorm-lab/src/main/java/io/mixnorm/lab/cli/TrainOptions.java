@@ -97,6 +97,15 @@ public final class TrainOptions {
     @Option(names = "--eval-batch-size", description = "Evaluation batch size (default: ${DEFAULT-VALUE}).")
     int evalBatchSize = D.evalBatchSize;
 
+    @Option(names = "--eval-stats", description = "Norm statistics each evaluation is scored with: running, "
+            + "precise (re-estimated from --precise-batches training batches) or batch, or a comma list; the "
+            + "first is the headline test accuracy (default: ${DEFAULT-VALUE}).")
+    String evalStats = D.evalStats;
+
+    @Option(names = "--precise-batches", description = "Training batches precise statistics are re-estimated "
+            + "from (default: ${DEFAULT-VALUE}).")
+    int preciseBatches = D.preciseBatches;
+
     @Option(names = "--augment", negatable = true, description = "Random crop (pad 4) and flip (default: ${DEFAULT-VALUE}).")
     boolean augment = D.augment;
 

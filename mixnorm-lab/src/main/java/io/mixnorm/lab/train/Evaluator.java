@@ -10,26 +10,112 @@ import ai.djl.training.ParameterStore;
 import io.mixnorm.lab.data.BatchStream;
 import io.mixnorm.lab.data.CifarDataset;
 import io.mixnorm.lab.data.Standardization;
+import io.mixnorm.nn.PreciseStatistics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
-/** Test-set loss and accuracy in inference mode, one pass in fixed order, last partial batch included. */
+/**
+ * Test-set loss and accuracy, one pass in fixed order, last partial batch included, with the norm
+ * layers' inference statistics chosen by {@link Stats}. Every mode leaves the model exactly as it
+ * found it, so how a run is evaluated never changes how it trains.
+ */
 public final class Evaluator {
+
+    /** Which statistics the norm layers use for the test pass. */
+    public enum Stats {
+        /** The running averages kept during training (what a saved model uses). */
+        RUNNING,
+        /**
+         * Population statistics re-estimated from P training batches with the weights frozen
+         * ({@link PreciseStatistics}), then the running ones put back.
+         */
+        PRECISE,
+        /** Each test batch's own statistics (transductive; depends on the batch). */
+        BATCH;
+
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Parses {@code running}, {@code precise} or {@code batch}. */
+        public static Stats parse(String s) {
+            return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * Where precise statistics come from: {@code batches} training batches of {@code batchSize},
+     * drawn, augmented like training, from a stream of their own (seeded per evaluation step, so
+     * the training stream is untouched and a resumed run draws the same ones).
+     */
+    public record PreciseSource(CifarDataset train, int batchSize, boolean augment, long seed, int batches) {}
+
     private final Block net;
     private final ParameterStore ps;
     private final NDManager root;
     private final CifarDataset test;
     private final Standardization std;
     private final int batchSize;
+    private final PreciseSource precise;
 
     public Evaluator(Block net, ParameterStore ps, NDManager root, CifarDataset test, Standardization std, int batchSize) {
+        this(net, ps, root, test, std, batchSize, null);
+    }
+
+    public Evaluator(Block net, ParameterStore ps, NDManager root, CifarDataset test, Standardization std, int batchSize,
+            PreciseSource precise) {
         this.net = net;
         this.ps = ps;
         this.root = root;
         this.test = test;
         this.std = std;
         this.batchSize = batchSize;
+        this.precise = precise;
     }
 
+    /** With the running statistics. */
     public EvalResult evaluate() {
+        return pass(false);
+    }
+
+    /**
+     * @param stats which statistics
+     * @param step the training step (seeds the precise batches)
+     */
+    public EvalResult evaluate(Stats stats, long step) {
+        switch (stats) {
+            case PRECISE:
+                return withPreciseStatistics(step);
+            case BATCH:
+                return pass(true);
+            default:
+                return pass(false);
+        }
+    }
+
+    private EvalResult withPreciseStatistics(long step) {
+        if (precise == null) {
+            throw new IllegalStateException("no source of precise-statistics batches");
+        }
+        PreciseStatistics.Snapshot running = PreciseStatistics.snapshot(net);
+        try (NDManager sub = root.newSubManager()) {
+            BatchStream stream = BatchStream.builder(precise.train(), std).batchSize(precise.batchSize())
+                    .seed(precise.seed() * 0x9E3779B97F4A7C15L + step).shuffle(true).augment(precise.augment())
+                    .dropLast(true).repeat(true).build();
+            List<NDList> batches = new ArrayList<>();
+            for (int i = 0; i < precise.batches(); i++) {
+                BatchStream.Batch b = stream.next();
+                batches.add(new NDList(sub.create(b.images(), new Shape(b.size(), 3, 32, 32))));
+            }
+            PreciseStatistics.recompute(net, ps, batches);
+            return pass(false);
+        } finally {
+            running.restore();
+        }
+    }
+
+    private EvalResult pass(boolean batchStatistics) {
         BatchStream stream = BatchStream.evaluation(test, std, Math.min(batchSize, test.size()));
         double lossSum = 0;
         long correct = 0;
@@ -39,7 +125,9 @@ public final class Evaluator {
             try (NDManager sub = root.newSubManager()) {
                 NDArray x = sub.create(b.images(), new Shape(b.size(), 3, 32, 32));
                 NDArray y = sub.create(b.labels());
-                NDArray logits = net.forward(ps, new NDList(x), false).singletonOrThrow();
+                NDList in = new NDList(x);
+                NDArray logits = (batchStatistics ? PreciseStatistics.batchStatisticsForward(net, ps, in)
+                        : net.forward(ps, in, false)).singletonOrThrow();
                 lossSum += Losses.crossEntropy(logits, y).getFloat() * b.size();
                 correct += logits.argMax(1).toType(DataType.INT32, false).eq(y).sum().getLong();
             }

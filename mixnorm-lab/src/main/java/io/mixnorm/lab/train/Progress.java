@@ -50,7 +50,16 @@ public final class Progress {
         out.printf(Locale.ROOT, "%s step %d/%d  epoch %.2f  lr %.3g  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%"
                 + "  %.0f img/s  %.0fs%n", label, r.step(), total, r.epoch(), r.lr(), r.trainLoss(), 100 * r.trainAccuracy(),
                 r.testLoss(), 100 * r.testAccuracy(), r.imagesPerSecond(), r.elapsedSeconds());
+        if (r.testAccuracyPrecise() != null || r.testAccuracyBatch() != null) {
+            out.printf(Locale.ROOT, "%s   test acc by norm statistics:%s%s%s%n", label,
+                    part("running", r.testAccuracyRunning()), part("precise", r.testAccuracyPrecise()),
+                    part("batch", r.testAccuracyBatch()));
+        }
         out.flush();
+    }
+
+    private static String part(String name, Double acc) {
+        return acc == null ? "" : String.format(Locale.ROOT, "  %s %.2f%%", name, 100 * acc);
     }
 
     public void message(String s) {

@@ -61,6 +61,14 @@ public final class TrainConfig {
      * page-faulted afresh on every batch.
      */
     public int evalBatchSize = 100;
+    /**
+     * Which norm statistics score each evaluation: running, precise or batch, or a comma list of
+     * them (each gets its metrics.csv column; the first is the headline test accuracy). See {@link
+     * Evaluator.Stats}. Not part of a run's identity: evaluation never changes training.
+     */
+    public String evalStats = "running";
+    /** Training batches (of {@link #batchSize}) that precise statistics are re-estimated from. */
+    public int preciseBatches = 20;
     public boolean augment = true;
     public String device = "cpu";
     /** PyTorch intra-op threads; 0 = the engine's default (all cores). */
@@ -81,7 +89,7 @@ public final class TrainConfig {
 
     /** What may differ between the segments of one run: the budget and how fast it is computed. */
     private static final List<String> RESUMABLE = List.of("steps", "epochs", "threads", "keepCheckpoints",
-            "checkpointEvery", "deterministic");
+            "checkpointEvery", "deterministic", "evalStats", "preciseBatches");
 
     private static final Set<String> OPTIMIZERS = Set.of("sgd", "adam", "adamw");
     private static final Set<String> SCHEDULES = Set.of("constant", "cosine", "step");
@@ -204,10 +212,30 @@ public final class TrainConfig {
         require(SCHEDULES.contains(lrSchedule), "--lr-schedule", "must be constant, cosine or step");
         require(evalEvery >= 1, "--eval-every", "must be at least 1, got " + evalEvery);
         require(evalBatchSize >= 1, "--eval-batch-size", "must be at least 1");
+        evalStatsList();
+        require(preciseBatches >= 1 && preciseBatches <= 10_000, "--precise-batches",
+                "must be between 1 and 10000, got " + preciseBatches);
         require(Set.of("cpu", "gpu").contains(device), "--device", "must be cpu or gpu, got '" + device + "'");
         require(threads >= 0, "--threads", "must be >= 0");
         require(keepCheckpoints >= 1, "--keep-checkpoints", "must be at least 1");
         require(checkpointEvery >= 0, "--checkpoint-every", "must be >= 0 (0: only at evaluations)");
+    }
+
+    /** {@link #evalStats} parsed: distinct kinds, the headline first. */
+    public List<Evaluator.Stats> evalStatsList() {
+        List<Evaluator.Stats> out = new ArrayList<>();
+        for (String s : (evalStats == null ? "" : evalStats).split(",", -1)) {
+            Evaluator.Stats k;
+            try {
+                k = Evaluator.Stats.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--eval-stats: '" + s.trim() + "' is not running, precise or batch "
+                        + "(a comma list of them; the first is the headline)");
+            }
+            require(!out.contains(k), "--eval-stats", "'" + s.trim() + "' is listed twice");
+            out.add(k);
+        }
+        return out;
     }
 
     /** The field names of the settings that may change when a run is resumed ({@link #RESUMABLE}). */

@@ -13,6 +13,7 @@ import io.mixnorm.lab.data.Standardization;
 import io.mixnorm.lab.models.ModelZoo;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The training loop of the lab: mini-batch steps with autograd, evaluation on the test set every
@@ -81,7 +82,13 @@ public final class Trainer {
             progress.message(String.format("%s: %s, %s on %d/%d images, %d steps of %d, %s lr %.3g, seed %d, %s",
                     runDir, model.name(), files.normDescription(), train.size(), data.test().size(), total,
                     cfg.batchSize, cfg.optimizer, cfg.lr, cfg.seed, device));
-            Evaluator evaluator = new Evaluator(net, pm.parameterStore(), root, data.test(), std, cfg.evalBatchSize);
+            List<Evaluator.Stats> evalStats = cfg.evalStatsList();
+            if (evalStats.contains(Evaluator.Stats.BATCH) && hasDropout(net)) {
+                throw new UserException("--eval-stats batch: " + model.name() + " has Dropout, which the "
+                        + "training-mode forward of batch statistics would apply; use running or precise");
+            }
+            Evaluator evaluator = new Evaluator(net, pm.parameterStore(), root, data.test(), std, cfg.evalBatchSize,
+                    new Evaluator.PreciseSource(train, cfg.batchSize, cfg.augment, cfg.seed, cfg.preciseBatches));
             try {
                 loop(total, st, stream, pm, evaluator, checkpoints, files);
             } catch (DivergedException e) {
@@ -179,13 +186,19 @@ public final class Trainer {
             }
             if (evalNow) {
                 st.trainSeconds += trainNanos / 1e9;
-                EvalResult ev = evaluator.evaluate();
+                EvalResult ev = null;
+                Double[] byStats = new Double[Evaluator.Stats.values().length];
+                for (Evaluator.Stats kind : cfg.evalStatsList()) {
+                    EvalResult e = evaluator.evaluate(kind, st.step);
+                    ev = ev == null ? e : ev; // the first kind is the headline
+                    byStats[kind.ordinal()] = e.accuracy();
+                }
                 long now = System.nanoTime();
                 st.elapsedSeconds += (now - segmentStart) / 1e9;
                 segmentStart = now;
                 double epoch = st.imagesSeen / (double) data.train().size();
                 MetricsRow row = new MetricsRow(st.step, epoch, lr, lossSum / seen, correct / (double) seen, ev.loss(),
-                        ev.accuracy(), ips, st.elapsedSeconds, st.trainSeconds);
+                        ev.accuracy(), ips, st.elapsedSeconds, st.trainSeconds, byStats[0], byStats[1], byStats[2]);
                 st.metrics.add(row);
                 st.pendingLossSum = 0;
                 st.pendingCorrect = 0;
@@ -214,6 +227,13 @@ public final class Trainer {
         Diagnostics.requireFiniteParameters(net, st.step, runDir);
         checkpoints.save(st, net, pm.optimizer().stateArrays());
         files.writeResults(st, total, status);
+    }
+
+    private static boolean hasDropout(Block b) {
+        if (b instanceof ai.djl.nn.norm.Dropout) {
+            return true;
+        }
+        return b.getChildren().values().stream().anyMatch(Trainer::hasDropout);
     }
 
     /** True when {@code dir} already holds a run (its config file). */
