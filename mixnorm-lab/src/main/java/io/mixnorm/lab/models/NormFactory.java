@@ -2,26 +2,38 @@ package io.mixnorm.lab.models;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
+import io.mixnorm.lab.UserException;
+import io.mixnorm.nn.LayerSelection;
 import io.mixnorm.nn.MixtureNorm;
 import io.mixnorm.nn.ModeNorm;
-import io.mixnorm.lab.UserException;
+import io.mixnorm.nn.NormSurgery;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Creates and names every normalization layer of a model, so that BN→MN surgery happens in one
  * place. A model calls {@link #create} once per norm position, in order; the factory decides from
  * the {@link NormSpec} which norm that position gets. After the model is built, {@link
  * #checkSelectionUsed()} rejects selections naming layers the model does not have.
+ *
+ * <p>The selection syntax, its matching and its "no layer X; valid: ..." error, and the per-layer
+ * seed are mixnorm-core's ({@link LayerSelection}, {@link NormSurgery#layerSeed}), shared with
+ * {@link NormSurgery}. The lab's models still choose each norm here at build time rather than
+ * building BatchNorms and running {@link NormSurgery} on the finished tree, on purpose: surgery
+ * keeps the DJL child names, so a MixtureNorm would sit under {@code 02BatchNorm} and its
+ * parameters read {@code 02BatchNorm_gamma} in the divergence diagnostics, where today they read
+ * {@code 02MixtureNorm_gamma}; the lab's layer names ({@code conv2}, {@code block1.layer3.norm1})
+ * and their channel counts, which {@code --mn-layers}, config.json and the reports use, are known
+ * at build time but are not DJL paths; and building a BatchNorm only to throw it away buys
+ * nothing. Parameter order, seeds and checkpoints are the same either way.
  */
 public final class NormFactory {
     private final NormSpec spec;
     private final String defaultLayers;
     private final List<LayerInfo> layers = new ArrayList<>();
-    private final List<String> selectors;
+    /** Null when every layer is BN (the selection is then never read, as before). */
+    private final LayerSelection selection;
 
     /**
      * @param spec what to build
@@ -31,21 +43,20 @@ public final class NormFactory {
         this.spec = spec;
         this.defaultLayers = defaultLayers;
         String sel = spec.layers() == null || spec.layers().isBlank() ? defaultLayers : spec.layers();
-        this.selectors = new ArrayList<>();
-        for (String s : sel.split(",")) {
-            if (!s.isBlank()) {
-                selectors.add(s.trim().toLowerCase(Locale.ROOT));
-            }
-        }
         if (spec.components() < 1) {
             throw new UserException("--components: K must be at least 1, got " + spec.components());
+        }
+        try {
+            this.selection = spec.kind() == NormKind.BN ? null : LayerSelection.parse(sel);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--mn-layers: " + e.getMessage(), e);
         }
     }
 
     /** Creates the norm layer at the next position. */
     public Block create(String name, int channels) {
         int index = layers.size() + 1;
-        NormKind kind = spec.kind() != NormKind.BN && isSelected(name, index) ? spec.kind() : NormKind.BN;
+        NormKind kind = selection != null && selection.matches(name, index) ? spec.kind() : NormKind.BN;
         layers.add(new LayerInfo(name, index, kind.cliName(), channels));
         return build(kind, index);
     }
@@ -79,52 +90,18 @@ public final class NormFactory {
 
     /** Each layer draws from its own stream, so adding a layer does not change another's choices. */
     private long layerSeed(int index) {
-        return spec.seed() * 1_000_003L + index;
-    }
-
-    private boolean isSelected(String name, int index) {
-        for (String s : selectors) {
-            if (s.equals("all") || s.equals(name.toLowerCase(Locale.ROOT)) || s.equals(Integer.toString(index))) {
-                return true;
-            }
-            if (s.startsWith("first:") && index <= parseFirst(s)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static int parseFirst(String s) {
-        try {
-            int n = Integer.parseInt(s.substring("first:".length()));
-            if (n >= 1) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // fall through to the error below
-        }
-        throw new UserException("--mn-layers: '" + s + "' must be first:N with N >= 1");
+        return NormSurgery.layerSeed(spec.seed(), index);
     }
 
     /** Throws if a selector matched no layer: the message lists the valid names. */
     public void checkSelectionUsed() {
-        if (spec.kind() == NormKind.BN) {
+        if (selection == null) {
             return;
         }
-        Set<String> unknown = new LinkedHashSet<>();
-        for (String s : selectors) {
-            boolean hit = s.equals("all") || s.startsWith("first:");
-            for (LayerInfo l : layers) {
-                hit |= s.equals(l.name().toLowerCase(Locale.ROOT)) || s.equals(Integer.toString(l.index()));
-            }
-            if (!hit) {
-                unknown.add(s);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            List<String> names = layers.stream().map(LayerInfo::name).toList();
-            throw new UserException("--mn-layers: no layer " + String.join(", ", unknown) + " in this model; valid: "
-                    + String.join(",", names) + ", indices 1.." + layers.size() + ", first:N or all");
+        try {
+            selection.requireAllUsed(layers.stream().map(LayerInfo::name).toList(), "layer");
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--mn-layers: " + e.getMessage(), e);
         }
     }
 
