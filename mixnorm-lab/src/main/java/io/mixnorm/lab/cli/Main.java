@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mixnorm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Mixture Normalization (Kalayeh & Shah, TPAMI 2019) on DJL: train, compare, benchmark.",
         subcommands = {DemoCommand.class, TrainCommand.class, ReproduceCommand.class, BenchCommand.class, SummaryCommand.class, FdCommand.class, GanCommand.class,
-                DownloadCommand.class, SoakCommand.class, CommandLine.HelpCommand.class})
+                DownloadCommand.class, SoakCommand.class, ProbeStatsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
