@@ -93,8 +93,10 @@ final class RunningInference {
             NDArray logJoint = conv(xd.square(), wa, null).addi(conv(xd, wb, bias0));
             logitSums.add(logJoint.sum());
             NDArray tau = logJoint.softmax(1);
-            // in place: mul's backward needs its inputs, not its output; add's needs neither
-            out.add(conv(tau, wp, null).mul(xc).addi(conv(tau, wq, beta)));
+            NDArray u = conv(tau, wp, null);
+            // in place unless autograd records (mul's backward needs u); add's backward needs neither
+            NDArray y = u.hasGradient() ? u.mul(xc) : u.muli(xc);
+            out.add(y.addi(conv(tau, wq, beta)));
         }
         return out.size() == 1 ? out.singletonOrThrow() : NDArrays.concat(out, 0);
     }
