@@ -9,6 +9,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.TaskContext;
@@ -61,10 +63,21 @@ final class RunTask implements Function<Integer, String> {
             Path probe = Files.createTempFile(runDir, ".probe-", ".tmp");
             Files.delete(probe);
         } catch (IOException | RuntimeException e) {
-            throw new UserException("executor " + host() + " cannot write the run folder " + runDir + " (" + e
+            throw new UserException("executor " + host() + " cannot write the run folder " + runDir + " (" + reason(e)
                     + "); every executor must see the study folder at the same path, on storage it can write "
                     + "(docs/distributed.md)");
         }
+    }
+
+    /** What the file system said, without the exception's class name. */
+    private static String reason(Exception e) {
+        if (e instanceof AccessDeniedException a) {
+            return a.getFile() + ": permission denied";
+        }
+        if (e instanceof FileAlreadyExistsException f) {
+            return f.getFile() + ": a file is in the way";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static String host() {
