@@ -13,6 +13,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function;
 
@@ -32,6 +33,9 @@ final class RunTask implements Function<Integer, String> {
 
     static volatile LineHook hook;
 
+    /** Tasks of this JVM now training (or waiting to): a clean stop waits for them ({@link SparkStudyEngine}). */
+    static final AtomicInteger RUNNING = new AtomicInteger();
+
     private final StudyJob job;
 
     RunTask(StudyJob job) {
@@ -44,7 +48,13 @@ final class RunTask implements Function<Integer, String> {
         checkWritable(job.runDir(run));
         LineHook h = hook;
         PrintStream log = h == null ? System.out : tap(h, run, task.attemptNumber());
-        StudyRunner.Outcome outcome = job.runOne(run, task.cpus(), log);
+        StudyRunner.Outcome outcome;
+        RUNNING.incrementAndGet();
+        try {
+            outcome = job.runOne(run, task.cpus(), log);
+        } finally {
+            RUNNING.decrementAndGet();
+        }
         log.flush();
         if (outcome == StudyRunner.Outcome.SHARED) {
             throw new UserException("the run folder " + job.runDir(run) + " is claimed by another process (another "

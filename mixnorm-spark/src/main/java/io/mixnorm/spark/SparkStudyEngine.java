@@ -11,12 +11,15 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.spark.ExceptionFailure;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.util.ShutdownHookManager;
+import scala.runtime.BoxedUnit;
 
 /**
  * {@code reproduce --engine spark}: each run of the study is one Spark task ({@link RunTask}),
@@ -84,13 +87,58 @@ public final class SparkStudyEngine implements StudyEngine {
             log.println("spark: " + job.size() + " runs of '" + job.name() + "' as tasks on " + m + ", " + cpus
                     + " PyTorch thread" + (cpus == 1 ? "" : "s") + " each (spark.task.cpus), into " + job.folder());
             List<Integer> runs = IntStream.range(0, job.size()).boxed().toList();
-            List<String> outcomes = sc.parallelize(runs, runs.size()).map(new RunTask(job)).collect();
+            List<String> outcomes;
+            try (CleanStop stop = m.startsWith("local") ? new CleanStop() : null) {
+                outcomes = sc.parallelize(runs, runs.size()).map(new RunTask(job)).collect();
+            }
             boolean stopped = StopSignal.requested() || outcomes.contains(StudyRunner.Outcome.INTERRUPTED.name());
             return stopped ? StudyRunner.Outcome.INTERRUPTED : StudyRunner.Outcome.FINISHED;
         } catch (Exception e) { // SparkException is checked, though Scala does not declare it
+            if (StopSignal.requested() && m.startsWith("local")) {
+                return StudyRunner.Outcome.INTERRUPTED; // the stop cancelled the tasks not started yet
+            }
             throw failed(e, failures, job);
         } finally {
             sc.stop();
+        }
+    }
+
+    /**
+     * SIGINT/SIGTERM with the embedded Spark: the tasks run in this JVM, so they stop as the local
+     * engine's runs do (a checkpoint at the next step, {@link StopSignal}) and the report follows.
+     * Spark's own shutdown hook would stop the SparkContext at once and kill the tasks mid-step; this
+     * one runs before it (a higher priority in Spark's hook manager) and waits until the running
+     * tasks have checkpointed and returned; the tasks not started yet are then cancelled. Spark gives
+     * its hooks 30 s in all (Hadoop's shutdown timeout): a run that needs longer to reach its next
+     * step is killed, and continues from its previous checkpoint. On a cluster the tasks run
+     * elsewhere: Spark cancels them, and their runs continue from their last checkpoints when the
+     * command is run again.
+     */
+    private static final class CleanStop implements AutoCloseable {
+        private final Object hook;
+
+        CleanStop() {
+            hook = ShutdownHookManager.addShutdownHook(ShutdownHookManager.SPARK_CONTEXT_SHUTDOWN_PRIORITY() + 10, () -> {
+                StopSignal.request();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                try {
+                    while (RunTask.RUNNING.get() > 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return BoxedUnit.UNIT;
+            });
+        }
+
+        @Override
+        public void close() {
+            try {
+                ShutdownHookManager.removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it has just been released
+            }
         }
     }
 
