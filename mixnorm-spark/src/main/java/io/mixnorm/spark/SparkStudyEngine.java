@@ -9,9 +9,8 @@ import io.mixnorm.lab.util.RunLock;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.apache.spark.ExceptionFailure;
 import org.apache.spark.SparkConf;
@@ -63,11 +62,11 @@ public final class SparkStudyEngine implements StudyEngine {
             conf.setIfMissing("spark.task.cpus", Integer.toString(localCores(m)));
         }
         checkNotClaimed(job);
-        Map<Integer, String> failures = new ConcurrentHashMap<>();
+        AtomicReference<String> lastFailure = new AtomicReference<>();
         JavaSparkContext sc;
         try {
             sc = new JavaSparkContext(conf);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // a bad master URL, more task cpus than local threads, ...
             throw new UserException("--engine spark: cannot start Spark on master " + m + " (" + firstLine(e) + ")");
         }
         try {
@@ -76,7 +75,7 @@ public final class SparkStudyEngine implements StudyEngine {
                 public void onTaskEnd(SparkListenerTaskEnd end) {
                     if (end.reason() instanceof ExceptionFailure f) {
                         int run = end.taskInfo().index();
-                        failures.put(run, f.description());
+                        lastFailure.set(job.run(run) + ": " + f.description());
                         log.println("spark: " + job.run(run) + ": attempt " + (end.taskInfo().attemptNumber() + 1)
                                 + " failed (" + f.description() + "); Spark retries a task up to "
                                 + "spark.task.maxFailures times, and a retry continues the run from its checkpoint");
@@ -97,7 +96,7 @@ public final class SparkStudyEngine implements StudyEngine {
             if (StopSignal.requested() && m.startsWith("local")) {
                 return StudyRunner.Outcome.INTERRUPTED; // the stop cancelled the tasks not started yet
             }
-            throw failed(e, failures, job);
+            throw failed(e, lastFailure.get());
         } finally {
             sc.stop();
         }
@@ -170,8 +169,11 @@ public final class SparkStudyEngine implements StudyEngine {
         }
     }
 
-    /** The job's failure as one line: the failing run's last error, which Spark gave up retrying. */
-    private static UserException failed(Exception e, Map<Integer, String> failures, StudyJob job) {
+    /**
+     * The job's failure as one line: a {@link UserException} of a task (in local mode Spark hands
+     * the task's exception over), else the last failed attempt's error that the listener saw.
+     */
+    private static UserException failed(Exception e, String lastFailure) {
         if (e instanceof UserException u) {
             return u;
         }
@@ -181,10 +183,8 @@ public final class SparkStudyEngine implements StudyEngine {
                         + "the cause and re-run the same command");
             }
         }
-        String last = failures.isEmpty() ? firstLine(e)
-                : job.run(failures.keySet().iterator().next()) + ": " + failures.values().iterator().next();
-        return new UserException("--engine spark: the study stopped (" + last + "); the study folder is resumable: "
-                + "re-run the same command to continue");
+        return new UserException("--engine spark: the study stopped (" + (lastFailure != null ? lastFailure : firstLine(e))
+                + "); the study folder is resumable: re-run the same command to continue");
     }
 
     static String firstLine(Throwable e) {
