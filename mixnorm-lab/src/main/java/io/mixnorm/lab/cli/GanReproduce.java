@@ -12,14 +12,17 @@ import java.util.List;
 final class GanReproduce {
     private GanReproduce() {}
 
-    static int run(GanStudySpec spec, Path dir, String command, int threads, boolean quiet, boolean reportOnly) {
+    /** @param engine the {@code --engine} that trains the runs, or null for this process */
+    static int run(GanStudySpec spec, Path dir, String command, int threads, boolean quiet, boolean reportOnly,
+            StudyEngine engine, String master) {
         GanStudyRunner runner = new GanStudyRunner(spec, dir, DataLoading::load, System.out, quiet, threads);
         Threads.configure(threads);
         runner.prepare(!reportOnly);
         List<String> commands = StudyRunner.recordCommand(dir, command, !reportOnly);
         // The report is part of the work a SIGINT/SIGTERM waits for: an interrupted study still gets one.
         return Interruptible.run(() -> {
-            StudyRunner.Outcome outcome = reportOnly ? StudyRunner.Outcome.FINISHED : runner.run();
+            StudyRunner.Outcome outcome = reportOnly ? StudyRunner.Outcome.FINISHED
+                    : engine == null ? runner.run() : engine.run(StudyJob.of(spec, dir), master, threads, System.out);
             StudyReport.Written w = GanStudyReport.write(spec, dir, commands);
             System.out.println();
             System.out.print(w.headline());

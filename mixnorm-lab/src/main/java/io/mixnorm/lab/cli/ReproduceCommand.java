@@ -75,6 +75,15 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--report-only", description = "Rebuild the report from the runs already in --out; train nothing.")
     boolean reportOnly;
 
+    @Option(names = "--engine", paramLabel = "local|spark", defaultValue = "local", description = "What trains the runs: "
+            + "local (this process, one run at a time; default) or spark (one Spark task per run; with --threads N, "
+            + "spark.task.cpus = N is each run's PyTorch threads). The report is built here either way.")
+    String engine;
+
+    @Option(names = "--master", description = "--engine spark: the Spark master, e.g. local[2] (embedded, the default "
+            + "local[*]) or spark://HOST:7077; the study folder must be on storage every executor sees at the same path.")
+    String master;
+
     @Option(names = "--quiet", description = "Log lines instead of progress bars.")
     boolean quiet;
 
@@ -83,10 +92,11 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        StudyEngine studyEngine = engine();
         if (study != null ? GanStudies.isBuiltIn(study) : config != null && GanStudySpec.describes(config)) {
             GanStudySpec spec = resolveGan();
             return GanReproduce.run(spec, out != null ? out : Path.of("runs", spec.name), commandLine(), threads, quiet,
-                    reportOnly);
+                    reportOnly, studyEngine, master);
         }
         if (featuresModel != null || scoreEvery != null || scoreSamples != null) {
             throw new UserException("--features-model, --score-every and --score-samples apply to GAN studies ("
@@ -101,7 +111,8 @@ public final class ReproduceCommand implements Callable<Integer> {
         Threads.configure(threads);
         // The report is part of the work a SIGINT/SIGTERM waits for: an interrupted study still gets one.
         return Interruptible.run(() -> {
-            StudyRunner.Outcome outcome = reportOnly ? StudyRunner.Outcome.FINISHED : runner.run();
+            StudyRunner.Outcome outcome = reportOnly ? StudyRunner.Outcome.FINISHED
+                    : studyEngine == null ? runner.run() : studyEngine.run(StudyJob.of(spec, dir), master, threads, System.out);
             StudyReport.Written w = StudyReport.write(spec, dir, commands, DataLoading::load);
             System.out.println();
             System.out.print(w.headline());
@@ -109,6 +120,17 @@ public final class ReproduceCommand implements Callable<Integer> {
             System.out.println(outcome.reportLine() + w.report() + " (and report.html, results.csv, summary.json, plots/)");
             return 0;
         });
+    }
+
+    /** The {@code --engine} other than local (null for local), found before anything is read or written. */
+    private StudyEngine engine() {
+        if ("local".equals(engine)) {
+            if (master != null) {
+                throw new UserException("--master applies to --engine spark; --engine local trains in this process");
+            }
+            return null;
+        }
+        return StudyEngine.find(engine);
     }
 
     private StudySpec resolve() {

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -77,7 +78,12 @@ public final class GanStudyRunner {
 
     /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */
     public StudyRunner.Outcome run() {
-        return StudyLoop.run(out, spec.runs(), new StudyLoop.Runs<>() {
+        return run(i -> true);
+    }
+
+    /** {@link #run()} for the runs whose index in {@link GanStudySpec#runs()} {@code only} accepts (an engine's task). */
+    public StudyRunner.Outcome run(IntPredicate only) {
+        return StudyLoop.run(out, spec.runs(), only, new StudyLoop.Runs<>() {
             @Override
             public String label(GanStudySpec.RunKey k) {
                 return k.variant() + " seed " + k.seed();

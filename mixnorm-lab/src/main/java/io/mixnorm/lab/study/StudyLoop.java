@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * The walk over a study's runs that every kind of study shares: in grid order, each run claimed
@@ -41,10 +42,22 @@ final class StudyLoop {
     }
 
     static <K extends Key> StudyRunner.Outcome run(Path out, List<K> keys, Runs<K> runs, PrintStream log) {
+        return run(out, keys, i -> true, runs, log);
+    }
+
+    /**
+     * The walk over the runs whose grid index (0-based) {@code only} accepts; the others are not
+     * looked at. An engine that hands each run to a task of its own walks one index per task.
+     */
+    static <K extends Key> StudyRunner.Outcome run(Path out, List<K> keys, IntPredicate only, Runs<K> runs,
+            PrintStream log) {
         List<K> heldElsewhere = new ArrayList<>();
         int i = 0;
         for (K k : keys) {
             i++;
+            if (!only.test(i - 1)) {
+                continue;
+            }
             if (StopSignal.requested()) {
                 return StudyRunner.Outcome.INTERRUPTED;
             }

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -77,7 +78,12 @@ public final class StudyRunner {
 
     /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */
     public Outcome run() {
-        return StudyLoop.run(out, spec.runs(), new StudyLoop.Runs<>() {
+        return run(i -> true);
+    }
+
+    /** {@link #run()} for the runs whose index in {@link StudySpec#runs()} {@code only} accepts (an engine's task). */
+    public Outcome run(IntPredicate only) {
+        return StudyLoop.run(out, spec.runs(), only, new StudyLoop.Runs<>() {
             @Override
             public String label(StudySpec.RunKey k) {
                 return StudySpec.settingName(k.lr()) + " " + k.variant() + " seed " + k.seed();

@@ -32,6 +32,19 @@ class ReproduceCommandTest {
     }
 
     @Test
+    void anEngineNotOnTheClassPathIsAOneLineErrorBeforeAnythingIsWritten() {
+        // The lab does not depend on mixnorm-spark: here (the lab's own class path) there is no Spark engine.
+        Path out = tmp.resolve("o");
+        assertUsageError(run("reproduce", "--study", "cnn5-cifar10", "--quick", "--engine", "spark", "--out", out.toString()),
+                "--engine spark: no such engine on the class path (engines: local)");
+        assertUsageError(run("reproduce", "--study", "cnn5-cifar10", "--quick", "--engine", "ray", "--out", out.toString()),
+                "--engine ray: no such engine");
+        assertUsageError(run("reproduce", "--study", "cnn5-cifar10", "--quick", "--master", "local[2]", "--out",
+                out.toString()), "--master applies to --engine spark");
+        assertTrue(!Files.exists(out), "nothing written");
+    }
+
+    @Test
     void demoDispatchesToTheQuickStudy() {
         // demo hands its options to reproduce through the full command line: a bad value reaches
         // reproduce's own validation and comes back as reproduce's one-line usage error.
