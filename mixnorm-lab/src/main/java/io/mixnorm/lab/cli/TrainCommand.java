@@ -51,8 +51,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "another --out");
         }
         RunSummary s = run(cfg, dir, resume, quiet);
-        System.out.printf(Locale.ROOT, "%s: best test accuracy %.2f%% (step %d), final %.2f%%, %.0f img/s; results in %s%n",
-                s.status(), 100 * s.bestTestAccuracy(), s.bestStep(), 100 * s.finalTestAccuracy(), s.imagesPerSecond(), dir);
+        String accuracy = !s.evaluated() ? "no evaluation yet" : String.format(Locale.ROOT,
+                "best test accuracy %.2f%% (step %d), final %.2f%%", 100 * s.bestTestAccuracy(), s.bestStep(),
+                100 * s.finalTestAccuracy());
+        System.out.printf(Locale.ROOT, "%s: %s, %.0f img/s; results in %s%n", s.status(), accuracy, s.imagesPerSecond(),
+                dir);
         return 0;
     }
 

@@ -11,6 +11,7 @@ import io.mixnorm.lab.data.CifarDataset;
 import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.data.Standardization;
 import io.mixnorm.lab.models.ModelZoo;
+import io.mixnorm.nn.NonFiniteInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -138,11 +139,16 @@ public final class Trainer {
             if (step > 0 && step % TRIM_EVERY == 0) {
                 NativeMemory.trim(); // after the hook: the soak samples the worst point of each cycle
             }
-            TrainStep.Result r = pm.step().run(batch.images(), batch.labels(), batch.size(), lr, x -> {
-                throw new DivergedException("training diverged at step " + (step + 1) + ": the loss is not finite; "
-                        + Diagnostics.firstNonFinite(net, pm.parameterStore(), x, pm.trainable()) + "; the last good checkpoint is kept in "
-                        + runDir.resolve("checkpoints"));
-            });
+            TrainStep.Result r;
+            try {
+                r = pm.step().run(batch.images(), batch.labels(), batch.size(), lr, x -> {
+                    throw new DivergedException("training diverged at step " + (step + 1) + ": the loss is not finite; "
+                            + Diagnostics.firstNonFinite(net, pm.parameterStore(), x, pm.trainable()) + "; "
+                            + Diagnostics.checkpointNote(runDir));
+                });
+            } catch (NonFiniteInputException e) {
+                throw Diagnostics.nonFiniteInput("at step " + (step + 1), e, pm, batch.images(), batch.size(), runDir);
+            }
             trainNanos += System.nanoTime() - t0;
             st.step++;
             st.optimizerSteps = opt.stepCount();
@@ -179,7 +185,13 @@ public final class Trainer {
             }
             if (evalNow) {
                 st.trainSeconds += trainNanos / 1e9;
-                EvalResult ev = evaluator.evaluate();
+                EvalResult ev;
+                try {
+                    ev = evaluator.evaluate();
+                } catch (NonFiniteInputException e) {
+                    throw Diagnostics.nonFiniteInput("by step " + st.step + " (in the evaluation)", e, pm, batch.images(),
+                            batch.size(), runDir);
+                }
                 long now = System.nanoTime();
                 st.elapsedSeconds += (now - segmentStart) / 1e9;
                 segmentStart = now;
