@@ -127,8 +127,8 @@ public final class TrainConfig {
                     }
                     f.set(this, Json.GSON.fromJson(v, f.getType()));
                 } catch (JsonParseException | IllegalAccessException | IllegalArgumentException e) {
-                    throw new UserException(where + ": key '" + f.getName() + "' must be a "
-                            + f.getType().getSimpleName() + ", got " + abbreviate(obj.get(f.getName()).toString()));
+                    throw new UserException(where + ": key '" + f.getName() + "' must be "
+                            + Json.expected(f.getType()) + ", got " + abbreviate(obj.get(f.getName()).toString()));
                 }
             }
         }
