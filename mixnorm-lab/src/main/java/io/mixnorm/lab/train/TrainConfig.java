@@ -83,6 +83,13 @@ public final class TrainConfig {
     private static final List<String> RESUMABLE = List.of("steps", "epochs", "threads", "keepCheckpoints",
             "checkpointEvery", "deterministic");
 
+    /**
+     * Budget bounds: beyond them a run never ends (--epochs 1e300 was accepted and trained forever).
+     * 10,000 epochs is 30 times DenseNet's 300; a billion steps is months at the fastest step here.
+     */
+    static final long MAX_STEPS = 1_000_000_000L;
+    static final double MAX_EPOCHS = 10_000;
+
     private static final Set<String> OPTIMIZERS = Set.of("sgd", "adam", "adamw");
     private static final Set<String> SCHEDULES = Set.of("constant", "cosine", "step");
 
@@ -187,15 +194,19 @@ public final class TrainConfig {
         NormKind.parse(norm);
         require(norm.equals("bn") ? mnLayers == null || mnLayers.isBlank() : true, "--mn-layers",
                 "selects the layers for --norm mn or modenorm; with --norm bn there is nothing to select");
-        require(components >= 1, "--components", "must be at least 1, got " + components);
+        require(components >= 1 && components <= NormSpec.MAX_COMPONENTS, "--components", "must be from 1 to "
+                + NormSpec.MAX_COMPONENTS + ", got " + components);
+        require(norm.equals("bn") || components <= mnFitSamples, "--components", "must not exceed --mn-fit-samples ("
+                + mnFitSamples + "), the rows each mixture is fitted on; got " + components);
         require(Set.of("position", "channel").contains(mnSampleMode), "--mn-sample-mode", "must be position or channel");
         require(mnEmIterations >= 0, "--mn-em-iterations", "must be >= 0");
         require(mnFitSamples >= 1, "--mn-fit-samples", "must be >= 1");
         require(Set.of("running", "batch").contains(mnInference), "--mn-inference", "must be running or batch");
         require(Set.of("cifar10", "cifar100").contains(dataset), "--dataset", "must be cifar10 or cifar100, got '" + dataset + "'");
         require(Set.of("fine", "coarse").contains(labels), "--labels", "must be fine or coarse");
-        require(steps >= 1, "--steps", "must be at least 1, got " + steps);
-        require(epochs >= 0 && Double.isFinite(epochs), "--epochs", "must be positive");
+        require(steps >= 1 && steps <= MAX_STEPS, "--steps", "must be from 1 to " + MAX_STEPS + ", got " + steps);
+        require(epochs >= 0 && epochs <= MAX_EPOCHS, "--epochs", "must be from 0 (unset) to " + MAX_EPOCHS + ", got "
+                + epochs);
         require(batchSize >= 1, "--batch-size", "must be at least 1, got " + batchSize);
         require(OPTIMIZERS.contains(optimizer), "--optimizer", "must be sgd, adam or adamw, got '" + optimizer + "'");
         require(lr > 0 && Double.isFinite(lr), "--lr", "must be a positive number, got " + lr);

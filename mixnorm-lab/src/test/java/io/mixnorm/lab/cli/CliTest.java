@@ -65,6 +65,15 @@ class CliTest {
     }
 
     @Test
+    void absurdBudgetsAndComponentCountsAreOneLineUsageErrors() {
+        String out = tmp.resolve("r").toString();
+        assertUsageError(run("train", "--epochs", "1e300", "--out", out), "--epochs: must be from 0 (unset) to 10000");
+        assertUsageError(run("train", "-K", "1000", "--norm", "mn", "--out", out), "--components: must be from 1 to 64");
+        assertUsageError(run("gan", "-K", "1000", "--norm", "mn", "--out", out), "--components: must be from 1 to 64");
+        assertFalse(Files.exists(tmp.resolve("r")), "no run folder is left behind");
+    }
+
+    @Test
     void aRunFolderAnotherProcessTrainsIntoIsRefused() throws IOException {
         Path data = SyntheticCifar.writeFolder(tmp.resolve("cifar"));
         Path out = tmp.resolve("busy");

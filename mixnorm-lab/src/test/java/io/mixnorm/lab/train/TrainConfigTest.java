@@ -91,6 +91,36 @@ class TrainConfigTest {
         assertEquals(11, checked, "every integer field of TrainConfig");
     }
 
+    /**
+     * Budgets that never end and mixtures larger than their data are refused with the bound:
+     * --epochs 1e300 trained forever, -K 1000 took 48 s for two steps and learned nothing.
+     */
+    @Test
+    void absurdBudgetsAndComponentCountsAreRefusedWithTheBound() {
+        assertInvalid(c -> c.epochs = 1e300, "--epochs: must be from 0 (unset) to 10000");
+        assertInvalid(c -> c.epochs = Double.POSITIVE_INFINITY, "--epochs");
+        assertInvalid(c -> c.steps = 1_000_000_001L, "--steps: must be from 1 to 1000000000");
+        assertInvalid(c -> c.components = 1000, "--components: must be from 1 to 64, got 1000");
+        assertInvalid(c -> {
+            c.norm = "mn";
+            c.mnFitSamples = 16;
+            c.components = 17;
+        }, "--components: must not exceed --mn-fit-samples (16)");
+        TrainConfig ok = new TrainConfig();
+        ok.norm = "modenorm";
+        ok.components = 64;
+        ok.epochs = 10_000;
+        ok.steps = 1_000_000_000L;
+        ok.validate();
+    }
+
+    private static void assertInvalid(java.util.function.Consumer<TrainConfig> change, String expected) {
+        TrainConfig c = new TrainConfig();
+        change.accept(c);
+        UserException e = assertThrows(UserException.class, c::validate);
+        assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+    }
+
     private void assertMessage(String json, String expected) throws IOException {
         Path f = tmp.resolve("bad.json");
         Files.writeString(f, json);
