@@ -9,10 +9,8 @@ import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.models.NormKind;
 import io.mixnorm.lab.models.NormSpec;
 import io.mixnorm.lab.util.Json;
-import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,14 +93,7 @@ public final class TrainConfig {
 
     /** Reads a config file; unknown keys and wrong types are errors naming the file and key. */
     public static TrainConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new UserException("--config " + file + ": not UTF-8 text (a damaged or binary file?)");
-        } catch (IOException e) {
-            throw new UserException("--config " + file + ": cannot read (" + e.getMessage() + ")");
-        }
+        String text = Json.readText(file, "--config " + file);
         JsonObject obj = parseObject(text, "--config " + file);
         TrainConfig cfg = new TrainConfig();
         cfg.apply(obj, "--config " + file);

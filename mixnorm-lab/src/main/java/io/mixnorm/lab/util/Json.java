@@ -8,8 +8,13 @@ import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
+import io.mixnorm.lab.UserException;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 
 /**
  * The one Gson configuration of the lab: pretty, stable field order, NaN allowed as "NaN", and
@@ -32,6 +37,23 @@ public final class Json {
             .create();
 
     private Json() {}
+
+    /**
+     * The text of a JSON file the user names ({@code where}: "--config FILE"), or a one-line error
+     * that says what is wrong: not found, not UTF-8, or the system's reason.
+     */
+    public static String readText(Path file, String where) {
+        try {
+            return Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new UserException(where + ": not found");
+        } catch (CharacterCodingException e) {
+            throw new UserException(where + ": not UTF-8 text (a damaged or binary file?)");
+        } catch (IOException e) {
+            throw new UserException(where + ": cannot read (" + (Files.isDirectory(file) ? "a folder, not a file"
+                    : e.getMessage()) + ")");
+        }
+    }
 
     /** What a value of {@code type} must be, for error messages: "a whole number from 0 to 9", "a number". */
     public static String expected(Class<?> type) {
