@@ -196,7 +196,7 @@ public final class TrainConfig {
         require(Set.of("cifar10", "cifar100").contains(dataset), "--dataset", "must be cifar10 or cifar100, got '" + dataset + "'");
         require(Set.of("fine", "coarse").contains(labels), "--labels", "must be fine or coarse");
         require(steps >= 1 && steps <= MAX_STEPS, "--steps", "must be from 1 to " + MAX_STEPS + ", got " + steps);
-        require(epochs >= 0 && epochs <= MAX_EPOCHS, "--epochs", "must be from 0 (unset) to " + MAX_EPOCHS + ", got "
+        require(epochs >= 0 && epochs <= MAX_EPOCHS, "--epochs", "must be from 0 (unset) to " + (long) MAX_EPOCHS + ", got "
                 + epochs);
         require(batchSize >= 1, "--batch-size", "must be at least 1, got " + batchSize);
         require(OPTIMIZERS.contains(optimizer), "--optimizer", "must be sgd, adam or adamw, got '" + optimizer + "'");

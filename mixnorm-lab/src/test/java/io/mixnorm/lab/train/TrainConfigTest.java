@@ -97,7 +97,7 @@ class TrainConfigTest {
      */
     @Test
     void absurdBudgetsAndComponentCountsAreRefusedWithTheBound() {
-        assertInvalid(c -> c.epochs = 1e300, "--epochs: must be from 0 (unset) to 10000");
+        assertInvalid(c -> c.epochs = 1e300, "--epochs: must be from 0 (unset) to 10000, got 1.0E300");
         assertInvalid(c -> c.epochs = Double.POSITIVE_INFINITY, "--epochs");
         assertInvalid(c -> c.steps = 1_000_000_001L, "--steps: must be from 1 to 1000000000");
         assertInvalid(c -> c.components = 1000, "--components: must be from 1 to 64, got 1000");
