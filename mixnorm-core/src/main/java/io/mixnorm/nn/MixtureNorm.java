@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -861,18 +862,30 @@ public class MixtureNorm extends AbstractBlock {
         setValues(a, d);
     }
 
-    /** Writes values into an existing array (in place, whatever its float type). */
+    /**
+     * Writes values into an existing array (in place, whatever its float type). Not through
+     * {@code NDArray.set(Buffer)}: DJL's native torchSet opens PyTorch's deprecated
+     * AutoNonVariableTypeMode guard, which prints "AutoNonVariableTypeMode is deprecated" on stderr
+     * once per process; an indexed copy of the whole array writes the same values without it.
+     */
     static void setValues(NDArray a, double[] v) {
-        if (a.getDataType() == DataType.FLOAT64) {
-            a.set(v);
-        } else {
-            float[] f = new float[v.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) v[i];
+        try (NDManager tmp = a.getManager().newSubManager()) {
+            NDArray src;
+            if (a.getDataType() == DataType.FLOAT64) {
+                src = tmp.create(v, a.getShape());
+            } else {
+                float[] f = new float[v.length];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) v[i];
+                }
+                src = tmp.create(f, a.getShape());
             }
-            a.set(f);
+            a.set(ALL, src);
         }
     }
+
+    /** Every element: the index of a whole-array copy. */
+    private static final NDIndex ALL = new NDIndex("...");
 
     /** Reads an array into Java without creating NDArrays in its (possibly long-lived) manager. */
     static double[] toDoubles(NDArray a) {

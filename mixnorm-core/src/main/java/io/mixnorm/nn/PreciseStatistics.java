@@ -206,7 +206,12 @@ public final class PreciseStatistics {
         /** Writes the copied values back into the same arrays. */
         public void restore() {
             for (Pair<NDArray, byte[]> p : saved) {
-                p.getKey().set(ByteBuffer.wrap(p.getValue()).order(java.nio.ByteOrder.nativeOrder()));
+                NDArray a = p.getKey();
+                // an indexed copy: NDArray.set(Buffer) makes PyTorch print a deprecation warning
+                try (NDManager tmp = a.getManager().newSubManager()) {
+                    ByteBuffer bytes = ByteBuffer.wrap(p.getValue()).order(java.nio.ByteOrder.nativeOrder());
+                    a.set(new ai.djl.ndarray.index.NDIndex("..."), tmp.create(bytes, a.getShape(), a.getDataType()));
+                }
             }
         }
     }

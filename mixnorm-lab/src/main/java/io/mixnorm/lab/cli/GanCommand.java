@@ -111,6 +111,10 @@ public final class GanCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Print only score rows and the result, not every metrics row.")
     boolean quiet;
 
+    @Option(names = "--resume", description = "Continue the GAN run in --out (the same command without it does too); "
+            + "an error when --out holds none.")
+    boolean resume;
+
     @Override
     public Integer call() {
         GanConfig cfg = config();
@@ -118,6 +122,10 @@ public final class GanCommand implements Callable<Integer> {
         Dcgan.generator(cfg.normSpec()); // --mn-layers errors before any data is read
         Path dir = out != null ? out : Path.of("runs", "dcgan-" + cfg.norm + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        if (resume && (out == null || !GanRunFiles.hasRun(dir))) {
+            throw new UserException("--resume: " + (out == null ? "needs --out DIR, the run folder to continue"
+                    : dir + " holds no run (no config.json); start one without --resume"));
+        }
         if (GanRunFiles.hasRun(dir)) {
             GanConfig saved = GanConfig.load(dir.resolve(GanRunFiles.CONFIG));
             if (!"dcgan".equals(saved.model)) {

@@ -72,6 +72,10 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--resume", description = "Continue the study in --out (the same command without it does too); "
+            + "an error when --out holds no study.")
+    boolean resume;
+
     @Option(names = "--report-only", description = "Rebuild the report from the runs already in --out; train nothing.")
     boolean reportOnly;
 
@@ -92,6 +96,10 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (resume && (out == null || !java.nio.file.Files.exists(out.resolve(StudyRunner.SPEC_FILE)))) {
+            throw new UserException("--resume: " + (out == null ? "needs --out DIR, the study folder to continue"
+                    : out + " holds no study (no study.json); start it without --resume"));
+        }
         StudyEngine studyEngine = engine();
         if (study != null ? GanStudies.isBuiltIn(study) : config != null && GanStudySpec.describes(config)) {
             GanStudySpec spec = resolveGan();

@@ -31,7 +31,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Run folder (default: runs/<model>-<norm>-<time>).")
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run in --out from its newest good checkpoint.")
+    @Option(names = "--resume", description = "Continue the run in --out from its newest good checkpoint; the options "
+            + "given must equal the run's, except --steps, --epochs, --threads, --keep-checkpoints, --checkpoint-every "
+            + "and --deterministic.")
     boolean resume;
 
     @Option(names = "--quiet", description = "One log line per evaluation instead of a progress bar.")
@@ -51,8 +53,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "another --out");
         }
         RunSummary s = run(cfg, dir, resume, quiet);
-        System.out.printf(Locale.ROOT, "%s: best test accuracy %.2f%% (step %d), final %.2f%%, %.0f img/s; results in %s%n",
-                s.status(), 100 * s.bestTestAccuracy(), s.bestStep(), 100 * s.finalTestAccuracy(), s.imagesPerSecond(), dir);
+        String accuracy = !s.evaluated() ? "no evaluation yet" : String.format(Locale.ROOT,
+                "best test accuracy %.2f%% (step %d), final %.2f%%", 100 * s.bestTestAccuracy(), s.bestStep(),
+                100 * s.finalTestAccuracy());
+        System.out.printf(Locale.ROOT, "%s: %s, %.0f img/s; results in %s%n", s.status(), accuracy, s.imagesPerSecond(),
+                dir);
         return 0;
     }
 
@@ -62,21 +67,19 @@ public final class TrainCommand implements Callable<Integer> {
             if (out == null) {
                 throw new UserException("--resume needs --out DIR, the run folder to continue");
             }
-            if (config != null) {
-                throw new UserException("--resume continues with the run's own config.json; drop --config");
-            }
             if (!Trainer.hasRun(out)) {
                 throw new UserException("--resume: " + out + " holds no run (no config.json); start one without --resume");
             }
-            cfg = Trainer.savedConfig(out);
-            for (String name : options.given()) {
-                if (!TrainConfig.resumable().contains(name)) {
-                    throw new UserException(TrainConfig.optionName(name) + " cannot change when resuming (only "
-                            + String.join(", ", TrainConfig.resumable().stream().map(TrainConfig::optionName).toList())
-                            + " can)");
-                }
-            }
+            // The command that started the run, with --resume appended, continues it: what it sets is
+            // compared by value with the run's config, and only a real change is refused.
+            cfg = config != null ? TrainConfig.load(config) : Trainer.savedConfig(out);
             options.applyTo(cfg, true);
+            String mismatch = Trainer.configMismatch(out, cfg);
+            if (mismatch != null) {
+                throw new UserException("--resume: the run in " + out + " was started with a different " + mismatch
+                        + "; only " + String.join(", ", TrainConfig.resumable().stream().map(TrainConfig::optionName)
+                        .toList()) + " can change when resuming");
+            }
         } else if (config != null) {
             cfg = TrainConfig.load(config);
             options.applyTo(cfg, true);

@@ -94,8 +94,7 @@ final class GanCheckpoints {
             try {
                 return load(f, root, nets);
             } catch (IOException | RuntimeException e) {
-                System.err.println("mixnorm: warning: skipping checkpoint " + f + ": " + e.getMessage()
-                        + "; falling back to an older one");
+                io.mixnorm.lab.train.CheckpointStore.warnSkipped(f, e.getMessage());
             }
         }
         if (!files.isEmpty()) {

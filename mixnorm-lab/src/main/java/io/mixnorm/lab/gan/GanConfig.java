@@ -95,8 +95,9 @@ public final class GanConfig {
         NormKind.parse(norm);
         require(!norm.equals("bn") || mnLayers == null || mnLayers.isBlank(), "--mn-layers",
                 "selects generator layers for --norm mn or modenorm; with --norm bn there is nothing to select");
-        require(components >= 1, "--components", "must be at least 1, got " + components);
-        require(steps >= 1, "--steps", "must be at least 1, got " + steps);
+        require(components >= 1 && components <= NormSpec.MAX_COMPONENTS, "--components", "must be from 1 to "
+                + NormSpec.MAX_COMPONENTS + ", got " + components);
+        require(steps >= 1 && steps <= 1_000_000_000L, "--steps", "must be from 1 to 1000000000, got " + steps);
         require(batchSize >= 2, "--batch-size", "must be at least 2 (batch statistics), got " + batchSize);
         require(lr > 0 && Double.isFinite(lr), "--lr", "must be a positive number, got " + lr);
         require(beta1 >= 0 && beta1 < 1, "--beta1", "must be in [0, 1), got " + beta1);

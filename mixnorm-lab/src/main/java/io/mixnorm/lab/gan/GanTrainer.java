@@ -12,8 +12,10 @@ import io.mixnorm.lab.train.DivergedException;
 import io.mixnorm.lab.train.StopSignal;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.util.Json;
+import io.mixnorm.nn.NonFiniteInputException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
@@ -33,6 +35,7 @@ public final class GanTrainer {
     private final boolean quiet;
     private final Function<NDManager, FeatureExtractor> features;
     private long stopAt = -1;
+    private java.util.function.BiConsumer<Long, GanNetworks> hook = (step, nets) -> {};
 
     /**
      * @param features opens the score's feature extractor under the run's manager; null when the
@@ -54,6 +57,12 @@ public final class GanTrainer {
     /** Behaves as if a stop were requested after {@code step} (tests: an in-process crash-and-resume). */
     GanTrainer stopAfter(long step) {
         this.stopAt = step;
+        return this;
+    }
+
+    /** Calls {@code h} before each step with the step number (1-based) and the networks (tests: fault injection). */
+    GanTrainer beforeStep(java.util.function.BiConsumer<Long, GanNetworks> h) {
+        this.hook = h;
         return this;
     }
 
@@ -117,6 +126,25 @@ public final class GanTrainer {
         }
     }
 
+    /**
+     * A generator's MixtureNorm or ModeNorm refused its non-finite input: the run diverged (exit 3),
+     * reported like a NaN loss, with the layer (the only generator norm layer of that width).
+     */
+    private DivergedException nonFiniteInput(String when, NonFiniteInputException e, GanNetworks nets,
+            GanCheckpoints checkpoints) {
+        String layer = nets.norms().stream()
+                .filter(l -> !l.norm().equals("bn") && e.getMessage().contains("C=" + l.channels() + ")"))
+                .map(l -> "generator layer " + l.name()).findFirst().orElse("a generator norm layer");
+        return new DivergedException("GAN training diverged " + when + ": " + layer + ": " + e.getMessage() + "; "
+                + checkpointNote(checkpoints));
+    }
+
+    /** Where the last good checkpoint is, or that there is none yet. */
+    private static String checkpointNote(GanCheckpoints checkpoints) {
+        List<Path> files = checkpoints.list();
+        return files.isEmpty() ? "no checkpoint had been written yet" : "the last good checkpoint is " + files.get(0);
+    }
+
     private void loop(GanState st, GanNetworks nets, NDManager root, BatchStream stream, GanScore score,
             GanCheckpoints checkpoints, GanRunFiles files) {
         GanStep step = new GanStep(nets, root);
@@ -128,11 +156,16 @@ public final class GanTrainer {
             }
             BatchStream.Batch batch = stream.next();
             float[] z = Noise.latent(cfg.seed, Noise.TRAIN, st.step, batch.size());
-            GanStep.Losses l = step.run(batch.images(), z, batch.size(), cfg.lr);
+            hook.accept(st.step + 1, nets);
+            GanStep.Losses l;
+            try {
+                l = step.run(batch.images(), z, batch.size(), cfg.lr);
+            } catch (NonFiniteInputException e) {
+                throw nonFiniteInput("at step " + (st.step + 1), e, nets, checkpoints);
+            }
             if (!l.finite()) {
                 throw new DivergedException(String.format(Locale.ROOT, "GAN training diverged at step %d (d_loss %s, "
-                        + "g_loss %s); the last good checkpoint is kept in %s", st.step + 1, l.d(), l.g(),
-                        runDir.resolve("checkpoints")));
+                        + "g_loss %s); %s", st.step + 1, l.d(), l.g(), checkpointNote(checkpoints)));
             }
             st.trainSeconds += (System.nanoTime() - t0) / 1e9;
             st.step++;
@@ -148,7 +181,12 @@ public final class GanTrainer {
             boolean scoreNow = score != null && (st.step % cfg.scoreEvery == 0 || last);
             boolean row = st.step % cfg.logEvery == 0 || scoreNow || last;
             if (row) {
-                double s = scoreNow ? score.score(nets, root) : Double.NaN;
+                double s;
+                try {
+                    s = scoreNow ? score.score(nets, root) : Double.NaN;
+                } catch (NonFiniteInputException e) {
+                    throw nonFiniteInput("by step " + st.step + " (in the score)", e, nets, checkpoints);
+                }
                 GanMetricsRow r = new GanMetricsRow(st.step, st.pendingDLoss / st.pendingSteps,
                         st.pendingGLoss / st.pendingSteps, s, st.trainSeconds);
                 st.metrics.add(r);
@@ -162,8 +200,12 @@ public final class GanTrainer {
                 }
             }
             if (cfg.sampleEvery > 0 && (st.step % cfg.sampleEvery == 0 || last)) {
-                SampleGrid.write(SampleGrid.file(runDir, st.step), Generate.images(nets, root,
-                        Noise.latent(cfg.seed, Noise.GRID, 0, SampleGrid.COUNT), SampleGrid.COUNT, SampleGrid.COUNT));
+                try {
+                    SampleGrid.write(SampleGrid.file(runDir, st.step), Generate.images(nets, root,
+                            Noise.latent(cfg.seed, Noise.GRID, 0, SampleGrid.COUNT), SampleGrid.COUNT, SampleGrid.COUNT));
+                } catch (NonFiniteInputException e) {
+                    throw nonFiniteInput("by step " + st.step + " (in the sample grid)", e, nets, checkpoints);
+                }
             }
             if (stop || last || scoreNow || st.step % cfg.checkpointEvery == 0) {
                 checkpoints.save(st, nets);

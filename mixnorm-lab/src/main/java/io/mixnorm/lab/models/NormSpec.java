@@ -12,6 +12,14 @@ package io.mixnorm.lab.models;
  * @param seed seeds every random choice inside the norm layers
  */
 public record NormSpec(NormKind kind, String layers, int components, MixtureOptions mn, long seed) {
+    /**
+     * The largest K the lab accepts. The papers use K = 2 to 5. MixtureNorm fits its mixture on at
+     * most {@code fitSamples} rows (4096 by default), so K = 64 leaves each component 64 rows on
+     * average, as many as the channels of a narrow layer: more components estimate per-channel
+     * statistics from fewer rows than there are channels, and the EM and normalization cost grows
+     * linearly with K (K = 1000 took 48 s for 2 steps of cnn5 and learned nothing).
+     */
+    public static final int MAX_COMPONENTS = 64;
 
     public static NormSpec batchNorm() {
         return new NormSpec(NormKind.BN, null, 1, MixtureOptions.defaults(), 0L);

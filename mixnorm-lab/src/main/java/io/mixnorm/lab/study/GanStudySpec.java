@@ -6,8 +6,6 @@ import io.mixnorm.lab.gan.Dcgan;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.util.Json;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,13 +50,7 @@ public final class GanStudySpec implements StudyFolder.Pinned {
     }
 
     public static GanStudySpec load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new UserException("--config " + file + ": cannot read (" + e.getMessage() + ")");
-        }
-        return parse(text, "--config " + file);
+        return parse(Json.readText(file, "--config " + file), "--config " + file);
     }
 
     /** True when {@code file} is a GAN study file ({@code "kind": "gan"}), so that {@code --config} picks the kind. */

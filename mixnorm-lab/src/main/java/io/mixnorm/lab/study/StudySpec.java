@@ -5,9 +5,7 @@ import com.google.gson.JsonObject;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.util.Json;
-import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,13 +54,7 @@ public final class StudySpec implements StudyFolder.Pinned {
     }
 
     public static StudySpec load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new UserException("--config " + file + ": cannot read (" + e.getMessage() + ")");
-        }
-        return parse(text, "--config " + file);
+        return parse(Json.readText(file, "--config " + file), "--config " + file);
     }
 
     static StudySpec parse(String text, String where) {

@@ -106,8 +106,7 @@ public final class CheckpointStore {
             try {
                 return load(f, manager, block);
             } catch (CorruptCheckpointException e) {
-                System.err.println("mixnorm: warning: skipping checkpoint " + f + ": " + e.getMessage()
-                        + "; falling back to an older one");
+                warnSkipped(f, e.getMessage());
                 if (newestProblem == null) {
                     newestProblem = f.getFileName() + ": " + e.getMessage();
                 }
@@ -118,6 +117,21 @@ public final class CheckpointStore {
                     + newestProblem + "); the run cannot be resumed, start it again without --resume in a new --out");
         }
         return null;
+    }
+
+    /** The damaged checkpoints already reported by this process, each with its problem. */
+    private static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Warns once per process that a damaged checkpoint is skipped: a run's newest checkpoint is
+     * loaded more than once in one command (the run, then a study report's figures; a GAN's score
+     * classifier), and the same warning came twice.
+     */
+    public static void warnSkipped(Path file, String problem) {
+        if (WARNED.add(file.toAbsolutePath().normalize() + "\n" + problem)) {
+            System.err.println("mixnorm: warning: skipping checkpoint " + file + ": " + problem
+                    + "; falling back to an older one");
+        }
     }
 
     /** Thrown for a checkpoint that fails its checksum or cannot be parsed. */

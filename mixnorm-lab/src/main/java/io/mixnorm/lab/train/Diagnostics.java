@@ -2,10 +2,13 @@ package io.mixnorm.lab.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.mixnorm.nn.NonFiniteInputException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -27,7 +30,11 @@ final class Diagnostics {
         int i = 0;
         for (Pair<String, Block> child : net.getChildren()) {
             i++;
-            cur = child.getValue().forward(ps, cur, false);
+            try {
+                cur = child.getValue().forward(ps, cur, false);
+            } catch (NonFiniteInputException e) { // its input was finite (checked above): its own arithmetic overflowed
+                return "first non-finite output: layer " + i + " (" + child.getKey() + ")";
+            }
             if (!isFinite(cur.singletonOrThrow())) {
                 return "first non-finite output: layer " + i + " (" + child.getKey() + ")";
             }
@@ -39,10 +46,35 @@ final class Diagnostics {
         for (Pair<String, Parameter> p : net.getParameters()) {
             if (!isFinite(p.getValue().getArray())) {
                 throw new DivergedException("training diverged by step " + step + ": parameter " + p.getKey()
-                        + " (" + layerOf(net, p.getKey()) + ") holds NaN/Inf; the last good checkpoint is kept in "
-                        + runDir.resolve("checkpoints"));
+                        + " (" + layerOf(net, p.getKey()) + ") holds NaN/Inf; " + checkpointNote(runDir));
             }
         }
+    }
+
+    /**
+     * The divergence a MixtureNorm or ModeNorm layer reports by refusing its non-finite input
+     * ({@link NonFiniteInputException}, in a training step or an evaluation), named like a NaN loss:
+     * the step, the layer's own message, and where the NaN/Inf first appears on {@code images}
+     * (the step's batch) in inference mode.
+     *
+     * @param when "at step 7" (a training step) or "by step 7" (the evaluation after it)
+     */
+    static DivergedException nonFiniteInput(String when, NonFiniteInputException e, PreparedModel pm, float[] images,
+            int n, Path runDir) {
+        Block net = pm.model().block();
+        String where;
+        try (NDManager m = NDManager.newBaseManager(pm.trainable().get(0).getArray().getDevice())) {
+            where = firstNonFinite(net, pm.parameterStore(), m.create(images, new Shape(n, 3, 32, 32)), pm.trainable());
+        }
+        return new DivergedException("training diverged " + when + ": " + e.getMessage() + "; " + where + "; "
+                + checkpointNote(runDir));
+    }
+
+    /** Where the last good checkpoint is, or that there is none yet (a divergence before the first one). */
+    static String checkpointNote(Path runDir) {
+        List<Path> ckpts = new CheckpointStore(runDir, 1).list();
+        return ckpts.isEmpty() ? "no checkpoint had been written yet"
+                : "the last good checkpoint is " + ckpts.get(0);
     }
 
     /** "layer 5 (05Conv2d)" for a parameter key such as "05Conv2d_weight" of a sequential model. */

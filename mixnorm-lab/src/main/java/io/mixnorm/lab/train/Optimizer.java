@@ -142,7 +142,8 @@ public final class Optimizer {
                 throw new IllegalStateException("optimizer buffer " + i + " has shape " + arrays.get(i).getShape()
                         + ", expected " + mine.get(i).getShape());
             }
-            mine.get(i).set(arrays.get(i).toByteBuffer());
+            // an indexed copy, not set(Buffer): DJL's torchSet makes PyTorch print a deprecation warning
+            mine.get(i).set(new ai.djl.ndarray.index.NDIndex("..."), arrays.get(i));
         }
         this.t = stepCount;
     }

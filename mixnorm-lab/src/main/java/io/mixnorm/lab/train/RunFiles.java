@@ -49,7 +49,7 @@ final class RunFiles {
             csv.append(r.toCsv()).append('\n');
         }
         AtomicFiles.writeString(dir.resolve(METRICS), csv.toString());
-        AtomicFiles.writeString(dir.resolve(SUMMARY), Json.GSON.toJson(summary(st, total, status).toJsonMap()) + "\n");
+        AtomicFiles.writeString(dir.resolve(SUMMARY), summary(st, total, status).toJson() + "\n");
         writePlot(st.metrics);
     }
 

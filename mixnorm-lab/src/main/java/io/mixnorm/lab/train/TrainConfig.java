@@ -9,10 +9,8 @@ import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.models.NormKind;
 import io.mixnorm.lab.models.NormSpec;
 import io.mixnorm.lab.util.Json;
-import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,19 +89,19 @@ public final class TrainConfig {
     private static final List<String> RESUMABLE = List.of("steps", "epochs", "threads", "keepCheckpoints",
             "checkpointEvery", "deterministic", "evalStats", "preciseBatches");
 
+    /**
+     * Budget bounds: beyond them a run never ends (--epochs 1e300 was accepted and trained forever).
+     * 10,000 epochs is 30 times DenseNet's 300; a billion steps is months at the fastest step here.
+     */
+    static final long MAX_STEPS = 1_000_000_000L;
+    static final double MAX_EPOCHS = 10_000;
+
     private static final Set<String> OPTIMIZERS = Set.of("sgd", "adam", "adamw");
     private static final Set<String> SCHEDULES = Set.of("constant", "cosine", "step");
 
     /** Reads a config file; unknown keys and wrong types are errors naming the file and key. */
     public static TrainConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new UserException("--config " + file + ": not UTF-8 text (a damaged or binary file?)");
-        } catch (IOException e) {
-            throw new UserException("--config " + file + ": cannot read (" + e.getMessage() + ")");
-        }
+        String text = Json.readText(file, "--config " + file);
         JsonObject obj = parseObject(text, "--config " + file);
         TrainConfig cfg = new TrainConfig();
         cfg.apply(obj, "--config " + file);
@@ -135,8 +133,8 @@ public final class TrainConfig {
                     }
                     f.set(this, Json.GSON.fromJson(v, f.getType()));
                 } catch (JsonParseException | IllegalAccessException | IllegalArgumentException e) {
-                    throw new UserException(where + ": key '" + f.getName() + "' must be a "
-                            + f.getType().getSimpleName() + ", got " + abbreviate(obj.get(f.getName()).toString()));
+                    throw new UserException(where + ": key '" + f.getName() + "' must be "
+                            + Json.expected(f.getType()) + ", got " + abbreviate(obj.get(f.getName()).toString()));
                 }
             }
         }
@@ -195,15 +193,19 @@ public final class TrainConfig {
         NormKind.parse(norm);
         require(norm.equals("bn") ? mnLayers == null || mnLayers.isBlank() : true, "--mn-layers",
                 "selects the layers for --norm mn or modenorm; with --norm bn there is nothing to select");
-        require(components >= 1, "--components", "must be at least 1, got " + components);
+        require(components >= 1 && components <= NormSpec.MAX_COMPONENTS, "--components", "must be from 1 to "
+                + NormSpec.MAX_COMPONENTS + ", got " + components);
+        require(norm.equals("bn") || components <= mnFitSamples, "--components", "must not exceed --mn-fit-samples ("
+                + mnFitSamples + "), the rows each mixture is fitted on; got " + components);
         require(Set.of("position", "channel").contains(mnSampleMode), "--mn-sample-mode", "must be position or channel");
         require(mnEmIterations >= 0, "--mn-em-iterations", "must be >= 0");
         require(mnFitSamples >= 1, "--mn-fit-samples", "must be >= 1");
         require(Set.of("running", "batch").contains(mnInference), "--mn-inference", "must be running or batch");
         require(Set.of("cifar10", "cifar100").contains(dataset), "--dataset", "must be cifar10 or cifar100, got '" + dataset + "'");
         require(Set.of("fine", "coarse").contains(labels), "--labels", "must be fine or coarse");
-        require(steps >= 1, "--steps", "must be at least 1, got " + steps);
-        require(epochs >= 0 && Double.isFinite(epochs), "--epochs", "must be positive");
+        require(steps >= 1 && steps <= MAX_STEPS, "--steps", "must be from 1 to " + MAX_STEPS + ", got " + steps);
+        require(epochs >= 0 && epochs <= MAX_EPOCHS, "--epochs", "must be from 0 (unset) to " + (long) MAX_EPOCHS + ", got "
+                + epochs);
         require(batchSize >= 1, "--batch-size", "must be at least 1, got " + batchSize);
         require(OPTIMIZERS.contains(optimizer), "--optimizer", "must be sgd, adam or adamw, got '" + optimizer + "'");
         require(lr > 0 && Double.isFinite(lr), "--lr", "must be a positive number, got " + lr);

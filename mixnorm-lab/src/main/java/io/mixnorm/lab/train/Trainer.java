@@ -11,6 +11,7 @@ import io.mixnorm.lab.data.CifarDataset;
 import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.data.Standardization;
 import io.mixnorm.lab.models.ModelZoo;
+import io.mixnorm.nn.NonFiniteInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -145,11 +146,16 @@ public final class Trainer {
             if (step > 0 && step % TRIM_EVERY == 0) {
                 NativeMemory.trim(); // after the hook: the soak samples the worst point of each cycle
             }
-            TrainStep.Result r = pm.step().run(batch.images(), batch.labels(), batch.size(), lr, x -> {
-                throw new DivergedException("training diverged at step " + (step + 1) + ": the loss is not finite; "
-                        + Diagnostics.firstNonFinite(net, pm.parameterStore(), x, pm.trainable()) + "; the last good checkpoint is kept in "
-                        + runDir.resolve("checkpoints"));
-            });
+            TrainStep.Result r;
+            try {
+                r = pm.step().run(batch.images(), batch.labels(), batch.size(), lr, x -> {
+                    throw new DivergedException("training diverged at step " + (step + 1) + ": the loss is not finite; "
+                            + Diagnostics.firstNonFinite(net, pm.parameterStore(), x, pm.trainable()) + "; "
+                            + Diagnostics.checkpointNote(runDir));
+                });
+            } catch (NonFiniteInputException e) {
+                throw Diagnostics.nonFiniteInput("at step " + (step + 1), e, pm, batch.images(), batch.size(), runDir);
+            }
             trainNanos += System.nanoTime() - t0;
             st.step++;
             st.optimizerSteps = opt.stepCount();
@@ -189,7 +195,13 @@ public final class Trainer {
                 EvalResult ev = null;
                 Double[] byStats = new Double[Evaluator.Stats.values().length];
                 for (Evaluator.Stats kind : cfg.evalStatsList()) {
-                    EvalResult e = evaluator.evaluate(kind, st.step);
+                    EvalResult e;
+                    try {
+                        e = evaluator.evaluate(kind, st.step);
+                    } catch (NonFiniteInputException ex) {
+                        throw Diagnostics.nonFiniteInput("by step " + st.step + " (in the evaluation)", ex, pm,
+                                batch.images(), batch.size(), runDir);
+                    }
                     ev = ev == null ? e : ev; // the first kind is the headline
                     byStats[kind.ordinal()] = e.accuracy();
                 }

@@ -65,6 +65,15 @@ class CliTest {
     }
 
     @Test
+    void absurdBudgetsAndComponentCountsAreOneLineUsageErrors() {
+        String out = tmp.resolve("r").toString();
+        assertUsageError(run("train", "--epochs", "1e300", "--out", out), "--epochs: must be from 0 (unset) to 10000");
+        assertUsageError(run("train", "-K", "1000", "--norm", "mn", "--out", out), "--components: must be from 1 to 64");
+        assertUsageError(run("gan", "-K", "1000", "--norm", "mn", "--out", out), "--components: must be from 1 to 64");
+        assertFalse(Files.exists(tmp.resolve("r")), "no run folder is left behind");
+    }
+
+    @Test
     void aRunFolderAnotherProcessTrainsIntoIsRefused() throws IOException {
         Path data = SyntheticCifar.writeFolder(tmp.resolve("cifar"));
         Path out = tmp.resolve("busy");
@@ -104,6 +113,69 @@ class CliTest {
         Outcome rerun = run("train", "--config", out.resolve("config.json").toString(), "--quiet",
                 "--out", tmp.resolve("again").toString());
         assertEquals(0, rerun.code(), rerun.err());
+    }
+
+    /**
+     * The command that started a run, with --resume appended, continues it exactly: it was refused
+     * ("--batch-size cannot change when resuming" for an unchanged --batch-size 16). A crash after
+     * the step-3 checkpoint is simulated by deleting the newer one; the resumed run must end with
+     * the uninterrupted run's weights, optimizer buffers and metrics rows. A real change is refused
+     * naming the old and the new value.
+     */
+    @Test
+    void theSameCommandWithResumeAppendedContinuesTheRunExactly() throws IOException {
+        Path data = cifarFolder();
+        Path whole = tmp.resolve("whole");
+        Path crashed = tmp.resolve("crashed");
+        java.util.function.Function<String[], String[]> cmd = extra -> java.util.stream.Stream.concat(java.util.stream.Stream.of(
+                "train", "--data", data.toString(), "--steps", "6", "--eval-every", "3", "--batch-size", "16",
+                "--no-augment", "--norm", "mn", "--mn-layers", "conv2", "--deterministic", "--threads", "1", "--quiet"),
+                java.util.Arrays.stream(extra)).toArray(String[]::new);
+        assertEquals(0, run(cmd.apply(new String[] {"--out", whole.toString()})).code());
+        assertEquals(0, run(cmd.apply(new String[] {"--out", crashed.toString()})).code());
+        Files.delete(crashed.resolve("checkpoints/step-0000000006.ckpt"));
+        Outcome resumed = run(cmd.apply(new String[] {"--out", crashed.toString(), "--resume"}));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("resumed from step-0000000003.ckpt at step 3"), resumed.out());
+        CrashResumeTest.assertSameFinalState(whole, crashed, "after the same command + --resume", "--norm", "mn",
+                "--mn-layers", "conv2");
+        assertEquals(CrashResumeTest.metrics(whole, false), CrashResumeTest.metrics(crashed, false));
+        assertEquals("finished", CrashResumeTest.summary(crashed).get("status").getAsString());
+
+        Outcome changed = run(with(cmd.apply(new String[] {"--out", crashed.toString(), "--resume"}), "--batch-size", "8"));
+        assertUsageError(changed, "--batch-size (16 there, 8 now)");
+        Outcome sameConfig = run("train", "--config", crashed.resolve("config.json").toString(), "--quiet",
+                "--out", crashed.toString(), "--resume");
+        assertEquals(0, sameConfig.code(), sameConfig.err());
+        Outcome otherConfig = run("train", "--config", crashed.resolve("config.json").toString(), "--lr", "0.5",
+                "--out", crashed.toString(), "--resume");
+        assertUsageError(otherConfig, "--lr (0.001 there, 0.5 now)");
+    }
+
+    /** gan and reproduce continue with the same command; --resume appended is accepted there too. */
+    @Test
+    void ganAndReproduceAcceptResumeAppended() throws IOException {
+        Path data = cifarFolder();
+        Path out = tmp.resolve("gan");
+        String[] gan = {"gan", "--data", data.toString(), "--steps", "2", "--batch-size", "8", "--log-every", "1",
+            "--sample-every", "0", "--deterministic", "--threads", "1", "--quiet", "--out", out.toString()};
+        assertEquals(0, run(gan).code());
+        String[] more = with(java.util.Arrays.copyOf(gan, gan.length + 1), "--steps", "3");
+        more[more.length - 1] = "--resume";
+        Outcome o = run(more);
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("resumed " + out + " at step 2"), o.out());
+        assertUsageError(run("gan", "--resume", "--out", tmp.resolve("none").toString()), "holds no run");
+        assertUsageError(run("reproduce", "--study", "cnn5-cifar10", "--quick", "--resume", "--out",
+                tmp.resolve("nostudy").toString()), "holds no study");
+        assertFalse(Files.exists(tmp.resolve("none")) || Files.exists(tmp.resolve("nostudy")), "nothing created");
+    }
+
+    /** {@code args} with the value after {@code option} replaced. */
+    private static String[] with(String[] args, String option, String value) {
+        String[] a = args.clone();
+        a[java.util.Arrays.asList(a).indexOf(option) + 1] = value;
+        return a;
     }
 
     @Test

@@ -83,6 +83,35 @@ class GanTrainerTest {
         assertTrue(summary.contains("\"status\": \"diverged\""), summary);
     }
 
+    /**
+     * The generator's MixtureNorm refuses a NaN input (NonFiniteInputException): a divergence
+     * (exit 3) naming the step and the layer, summary.json "diverged"; it escaped as a stack trace.
+     */
+    @Test
+    void aGeneratorNormRefusingANonFiniteInputIsADivergence() throws IOException {
+        Path dir = tmp.resolve("diverged");
+        GanConfig c = tiny("mn");
+        c.scoreEvery = 0;
+        c.sampleEvery = 0;
+        c.checkpointEvery = 1;
+        GanTrainer t = new GanTrainer(c, DATA, dir, SILENT, true, null).beforeStep((step, nets) -> {
+            if (step == 3) { // the projection in front of g.norm1 turns NaN
+                ai.djl.ndarray.NDArray w = nets.generator().getParameters().get(0).getValue().getArray();
+                float[] nan = new float[Math.toIntExact(w.size())];
+                java.util.Arrays.fill(nan, Float.NaN);
+                w.set(nan);
+            }
+        });
+        io.mixnorm.lab.train.DivergedException e = assertThrows(io.mixnorm.lab.train.DivergedException.class, t::run);
+        assertEquals(3, e.exitCode());
+        assertTrue(e.getMessage().startsWith("GAN training diverged at step 3: generator layer g.norm1: MixtureNorm(K=3, "
+                + "C=512): input of shape"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("the last good checkpoint is " + dir.resolve("checkpoints/step-0000000002.ckpt")),
+                e.getMessage());
+        String summary = Files.readString(dir.resolve("summary.json"));
+        assertTrue(summary.contains("\"status\": \"diverged\""), summary);
+    }
+
     @Test
     void aStoppedRunContinuedEqualsAnUninterruptedOne() throws IOException {
         Path straight = tmp.resolve("straight");

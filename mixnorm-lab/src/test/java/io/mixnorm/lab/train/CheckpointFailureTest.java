@@ -34,6 +34,36 @@ class CheckpointFailureTest {
         return c;
     }
 
+    /**
+     * A damaged checkpoint is reported once per process, however often it is met: one command
+     * loads a run's newest checkpoint more than once (the run, then a study report's figures, or a
+     * GAN's score classifier), and the fallback warning came twice.
+     */
+    @Test
+    void aDamagedCheckpointIsWarnedAboutOnce() throws IOException {
+        Path dir = tmp.resolve("run");
+        new Trainer(tiny(2), DATA, dir, Progress.silent()).run(false);
+        Path newest = new CheckpointStore(dir, 3).list().get(0);
+        try (RandomAccessFile f = new RandomAccessFile(newest.toFile(), "rw")) {
+            f.setLength(f.length() / 2);
+        }
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            for (int i = 0; i < 2; i++) {
+                PreparedModel pm = PreparedModel.of(tiny(2), 4, m);
+                assertEquals(1, new CheckpointStore(dir, 3).loadLatest(m, pm.model().block()).state().step);
+            }
+        } finally {
+            System.setErr(old);
+        }
+        List<String> lines = err.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> l.startsWith("mixnorm: warning:")).toList();
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("skipping checkpoint " + newest + ": checksum mismatch"), lines.get(0));
+    }
+
     @Test
     void allCheckpointsDamagedIsAClearErrorOnResume() throws IOException {
         Path dir = tmp.resolve("run");

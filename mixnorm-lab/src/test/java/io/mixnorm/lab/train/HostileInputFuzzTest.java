@@ -298,7 +298,8 @@ class HostileInputFuzzTest {
     private static final String[] HOSTILE_VALUES = {"null", "[]", "{}", "\"\"", "\"x\"", "-1", "0", "1e400", "-1e400",
         "1.5", "9223372036854775808", "2147483648", "true", "\"NaN\"", "NaN", "-Infinity", "\"\\u0000\\n\"",
         "[" .repeat(5000) + "]".repeat(5000), "{\"a\":{\"b\":[1,2,{}]}}", "\"" + "a".repeat(100_000) + "\"",
-        "\"conv2\"", "3", "0.1", "\"adamw\"", "\"cifar100\""};
+        "\"conv2\"", "3", "0.1", "\"adamw\"", "\"cifar100\"", "18446744073709551619", "4294967304", "2.7", "1e19",
+        "1e999999999"};
 
     @Test
     void configFiles() throws IOException {
@@ -363,6 +364,85 @@ class HostileInputFuzzTest {
             }, outcomes);
         }
         report("configFiles", outcomes);
+        assertTrue(outcomes.contains("ok") && outcomes.contains("error"), outcomes.toString());
+    }
+
+    /**
+     * Integer fields of a config file set to hostile numbers: integers of up to 80 bits (beyond int
+     * and long), whole numbers written with exponents (1200e-2), fractions and huge exponents
+     * (1e999999999), in every integer field. The value of each is known by construction; a config
+     * must load exactly when the value is a whole number in the field's range (the field then holds
+     * it exactly, or validation refuses it naming the option), else fail naming the key. Gson's tree
+     * reader used to wrap and truncate such values silently.
+     */
+    @Test
+    void configIntegers() throws IOException {
+        Random rnd = new Random(SEED + 5);
+        List<java.lang.reflect.Field> fields = new ArrayList<>();
+        for (java.lang.reflect.Field f : TrainConfig.class.getFields()) {
+            if (!java.lang.reflect.Modifier.isStatic(f.getModifiers())
+                    && (f.getType() == int.class || f.getType() == long.class)) {
+                fields.add(f);
+            }
+        }
+        String base = new TrainConfig().toJson();
+        Path file = tmp.resolve("config.json");
+        List<String> outcomes = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            java.lang.reflect.Field field = fields.get(rnd.nextInt(fields.size()));
+            java.math.BigInteger m = new java.math.BigInteger(1 + rnd.nextInt(80), rnd);
+            m = rnd.nextBoolean() ? m : m.negate();
+            String text;
+            java.math.BigInteger exact; // null: not a whole number
+            switch (i % 5) {
+                case 0 -> {
+                    text = m.toString();
+                    exact = m;
+                }
+                case 1 -> {
+                    int e = rnd.nextInt(25);
+                    text = m + (rnd.nextBoolean() ? "e" : "E+") + e;
+                    exact = m.multiply(java.math.BigInteger.TEN.pow(e));
+                }
+                case 2 -> {
+                    int k = 1 + rnd.nextInt(5);
+                    text = m.multiply(java.math.BigInteger.TEN.pow(k)) + "e-" + k; // 1200e-2 = 12
+                    exact = m;
+                }
+                case 3 -> {
+                    text = m + "." + rnd.nextInt(10) + (1 + rnd.nextInt(9)); // a fraction: its last digit is not 0
+                    exact = null;
+                }
+                default -> {
+                    int e = 20 + rnd.nextInt(999_999_980);
+                    text = (m.signum() == 0 ? "1" : m.toString()) + "e" + (rnd.nextBoolean() ? e : -e);
+                    exact = null; // at least 10^20, or a fraction
+                }
+            }
+            long min = field.getType() == int.class ? Integer.MIN_VALUE : Long.MIN_VALUE;
+            long max = field.getType() == int.class ? Integer.MAX_VALUE : Long.MAX_VALUE;
+            boolean inRange = exact != null && exact.compareTo(java.math.BigInteger.valueOf(min)) >= 0
+                    && exact.compareTo(java.math.BigInteger.valueOf(max)) <= 0;
+            Files.writeString(file, replaceValue(base, field.getName(), text));
+            String w = "case " + i + ": " + field.getName() + " = " + text;
+            String outcome = outcome(w, file.toString(), () -> TrainConfig.load(file));
+            if (outcome.equals("ok")) {
+                assertTrue(inRange, w + ": loaded a value that is not a whole number in range");
+                try {
+                    assertEquals(exact.longValue(), ((Number) field.get(TrainConfig.load(file))).longValue(), w);
+                } catch (IllegalAccessException e) {
+                    throw new AssertionError(e);
+                }
+            } else {
+                String msg = org.junit.jupiter.api.Assertions.assertThrows(UserException.class,
+                        () -> TrainConfig.load(file)).getMessage();
+                assertTrue(inRange ? msg.startsWith("--config " + file + ": --")
+                        : msg.contains("key '" + field.getName() + "' must be a whole number from " + min + " to " + max),
+                        w + ": " + msg);
+            }
+            outcomes.add(outcome);
+        }
+        report("configIntegers", outcomes);
         assertTrue(outcomes.contains("ok") && outcomes.contains("error"), outcomes.toString());
     }
 

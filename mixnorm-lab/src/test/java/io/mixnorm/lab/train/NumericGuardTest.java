@@ -10,12 +10,19 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
 import io.mixnorm.lab.data.CifarSplits;
+import java.io.StringReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -92,6 +99,74 @@ class NumericGuardTest {
         });
         assertTrue(e.getMessage().contains("first non-finite output: layer 9"), e.getMessage());
         assertLastGoodCheckpointIsNewest(dir);
+    }
+
+    /**
+     * MixtureNorm and ModeNorm refuse a non-finite input with their own exception
+     * (NonFiniteInputException); that is a divergence like a NaN loss: exit code 3, the step and
+     * the layer named, summary.json "diverged" (it escaped with a stack trace and exit 1, leaving
+     * summary.json absent or "running"). lr 1e30: the first step is finite, the weights after it
+     * are not usable; with an evaluation after every step it is the evaluation that meets the NaN,
+     * with a checkpoint after every step (and no evaluation) the second training step.
+     */
+    @ParameterizedTest
+    @CsvSource({"mn, 1, 0", "modenorm, 1, 0", "mn, 100, 1", "modenorm, 100, 1"})
+    void aNormLayerRefusingANonFiniteInputIsADivergenceNamingTheStepAndLayer(String norm, long evalEvery,
+            int checkpointEvery) throws IOException {
+        TrainConfig c = tiny();
+        c.norm = norm;
+        c.lr = 1e30;
+        c.evalEvery = evalEvery;
+        c.checkpointEvery = checkpointEvery;
+        Path dir = tmp.resolve("run");
+        DivergedException e = assertThrows(DivergedException.class,
+                () -> new Trainer(c, DATA, dir, Progress.silent()).run(false));
+        assertEquals(3, e.exitCode());
+        String m = e.getMessage();
+        assertTrue(m.contains(evalEvery == 1 ? "by step 1 (in the evaluation)" : "at step 2"), m);
+        assertTrue(m.contains(norm.equals("mn") ? "MixtureNorm(K=3" : "ModeNorm(K=3"), m);
+        assertTrue(m.matches(".*first non-finite (parameter|output): .*layer \\d+ .*"), "names the layer: " + m);
+        JsonObject summary = strictJson(dir.resolve("summary.json"));
+        assertEquals("diverged", summary.get("status").getAsString());
+        if (checkpointEvery == 1) {
+            assertTrue(m.endsWith("the last good checkpoint is " + dir.resolve("checkpoints/step-0000000001.ckpt")), m);
+        } else {
+            assertTrue(m.endsWith("no checkpoint had been written yet"), m);
+            assertFalse(Files.exists(dir.resolve("checkpoints")), "no checkpoint folder to point at");
+        }
+    }
+
+    /**
+     * A run that diverges before its first evaluation has no accuracy: summary.json says null
+     * (it said NaN, which is not JSON), and the message does not point at a checkpoint folder that
+     * was never written.
+     */
+    @Test
+    void aDivergenceBeforeAnyEvaluationWritesValidJsonAndNamesNoMissingCheckpoint() throws IOException {
+        TrainConfig c = tiny();
+        c.optimizer = "sgd";
+        c.lr = 1e30;
+        c.evalEvery = 5;
+        Path dir = tmp.resolve("run");
+        DivergedException e = assertThrows(DivergedException.class,
+                () -> new Trainer(c, DATA, dir, Progress.silent()).run(false));
+        assertTrue(e.getMessage().contains("at step 2: the loss is not finite"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("no checkpoint had been written yet"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("checkpoints")));
+        JsonObject summary = strictJson(dir.resolve("summary.json"));
+        assertEquals("diverged", summary.get("status").getAsString());
+        for (String key : List.of("best_test_accuracy", "best_step", "final_test_accuracy", "final_test_loss",
+                "final_train_loss")) {
+            assertTrue(summary.has(key) && summary.get(key).isJsonNull(), key + " in " + summary);
+        }
+        assertEquals(1, summary.get("steps").getAsLong());
+    }
+
+    /** Parses a file as strict JSON (RFC 8259: no NaN, no comments), as other tools read it. */
+    static JsonObject strictJson(Path file) throws IOException {
+        JsonReader r = new JsonReader(new StringReader(Files.readString(file)));
+        r.setStrictness(Strictness.STRICT);
+        return JsonParser.parseReader(r).getAsJsonObject();
     }
 
     /** The weight of the model's {@code layer}-th child (1-based, as Diagnostics counts). */
