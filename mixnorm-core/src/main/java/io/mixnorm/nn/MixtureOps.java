@@ -188,15 +188,14 @@ final class MixtureOps {
     }
 
     /**
-     * Transposed log joint {@code log λ_k + log N(x_i | μ_k, σ²_k)} of every row, as two {@code
-     * (K×C)·(C×m)} products: {@code A·(X∘X)ᵀ + B·Xᵀ + b}. Inputs must be detached.
+     * The log joint as a quadratic form: {@code log λ_k + log N(x | μ_k, σ²_k) = Σ_c a_kc x_c² +
+     * b_kc x_c + b0_k} with {@code a = −½/σ²}, {@code b = μ/σ²}, {@code b0 = log λ − ½ Σ_c (μ²/σ² +
+     * log 2πσ²)}.
      *
-     * @param xd detached rows {@code (m, C)}
-     * @param sqd detached {@code X∘X}
-     * @param theta the mixture, in the same (shifted) coordinates as {@code xd}
-     * @return {@code (K, m)} log joint
+     * @param theta the mixture
+     * @return {@code {a (K×C), b (K×C), b0 (K)}}, row-major
      */
-    static NDArray positionLogJointT(NDArray xd, NDArray sqd, GaussianMixture theta) {
+    static double[][] logJointCoefficients(GaussianMixture theta) {
         int k = theta.components();
         int c = theta.dimension();
         double[] a = new double[k * c];
@@ -213,6 +212,25 @@ final class MixtureOps {
             }
             bias[j] = Math.log(theta.weight(j)) - 0.5 * s;
         }
+        return new double[][] {a, b, bias};
+    }
+
+    /**
+     * Transposed log joint {@code log λ_k + log N(x_i | μ_k, σ²_k)} of every row, as two {@code
+     * (K×C)·(C×m)} products: {@code A·(X∘X)ᵀ + B·Xᵀ + b}. Inputs must be detached.
+     *
+     * @param xd detached rows {@code (m, C)}
+     * @param sqd detached {@code X∘X}
+     * @param theta the mixture, in the same (shifted) coordinates as {@code xd}
+     * @return {@code (K, m)} log joint
+     */
+    static NDArray positionLogJointT(NDArray xd, NDArray sqd, GaussianMixture theta) {
+        int k = theta.components();
+        int c = theta.dimension();
+        double[][] coef = logJointCoefficients(theta);
+        double[] a = coef[0];
+        double[] b = coef[1];
+        double[] bias = coef[2];
         NDManager mgr = xd.getManager();
         DataType t = xd.getDataType();
         NDArray am = constant(mgr, a, new Shape(k, c), t);

@@ -55,23 +55,10 @@ final class RunningInference {
         NDManager mgr = x.getManager();
         DataType type = x.getDataType();
         // (1) as a 1×1 convolution: log λ_k + log N(x | μ_k, σ²_k) = Σ_c a_kc x_c² + b_kc x_c + b0_k
-        double[] a = new double[k * c];
-        double[] bw = new double[k * c];
-        double[] b0 = new double[k];
-        for (int j = 0; j < k; j++) {
-            double konst = Math.log(theta.weight(j));
-            for (int d = 0; d < c; d++) {
-                double v = theta.variance(j, d);
-                double mu = theta.mean(j, d);
-                a[j * c + d] = -0.5 / v;
-                bw[j * c + d] = mu / v;
-                konst -= 0.5 * (mu * mu / v + Math.log(2 * Math.PI * v));
-            }
-            b0[j] = konst;
-        }
-        NDArray wa = MixtureOps.constant(mgr, a, new Shape(k, c, 1, 1), type);
-        NDArray wb = MixtureOps.constant(mgr, bw, new Shape(k, c, 1, 1), type);
-        NDArray bias0 = MixtureOps.constant(mgr, b0, new Shape(k), type);
+        double[][] coef = MixtureOps.logJointCoefficients(theta);
+        NDArray wa = MixtureOps.constant(mgr, coef[0], new Shape(k, c, 1, 1), type);
+        NDArray wb = MixtureOps.constant(mgr, coef[1], new Shape(k, c, 1, 1), type);
+        NDArray bias0 = MixtureOps.constant(mgr, coef[2], new Shape(k), type);
         // (6)-(7) folded: P = γ/√(λ(V+ε)), Q = −E·P, with gradients to γ and β
         NDArray invSqrtLambda = lambda.stopGradient().maximum(lambdaFloor).sqrt().pow(-1);
         NDArray scale = var.stopGradient().add(eps).sqrt().pow(-1).mul(invSqrtLambda.expandDims(1));
