@@ -88,7 +88,7 @@ class TrainConfigTest {
             }
             checked++;
         }
-        assertEquals(11, checked, "every integer field of TrainConfig");
+        assertEquals(12, checked, "every integer field of TrainConfig");
     }
 
     /**
