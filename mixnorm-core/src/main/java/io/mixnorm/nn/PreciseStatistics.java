@@ -82,6 +82,8 @@ public final class PreciseStatistics {
      * @return the layers and the number of batches
      * @throws IllegalArgumentException for no batches, a block without norm layers, or a batch the
      *     block cannot take (the message names the batch)
+     * @throws NonFiniteInputException when a MixtureNorm or ModeNorm meets a non-finite input (a
+     *     diverged network); the statistics are restored as for any failure
      */
     public static Report recompute(Block block, ParameterStore parameterStore, Iterable<NDList> batches) {
         List<Norm> norms = normLayers(block);
@@ -287,6 +289,8 @@ public final class PreciseStatistics {
         try (NDManager scope = batch.head().getManager().newSubManager()) {
             batch.tempAttach(scope);
             block.forward(ps, batch, true);
+        } catch (NonFiniteInputException e) {
+            throw e; // a diverged network, not a bad batch: callers tell the two apart by type
         } catch (IllegalArgumentException | IllegalStateException | ai.djl.engine.EngineException e) {
             throw new IllegalArgumentException("PreciseStatistics: batch " + index + " of shape "
                     + batch.getShapes()[0] + ": " + e.getMessage(), e);

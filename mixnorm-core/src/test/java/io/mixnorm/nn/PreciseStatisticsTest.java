@@ -316,6 +316,13 @@ class PreciseStatisticsTest {
                 shape.getMessage());
         assertEquals(null, mn.population, "the pass is cleared after a failure");
 
+        float[] nan = new float[8 * 2 * 3 * 3];
+        java.util.Arrays.fill(nan, Float.NaN);
+        double[] mnBefore = param(mn, "runningMean");
+        assertThrows(NonFiniteInputException.class, () -> PreciseStatistics.recompute(mnNet, ps,
+                List.of(new NDList(manager.create(nan, in)))), "a diverged network keeps its exception type");
+        assertArrayEquals(mnBefore, param(mn, "runningMean"), 0.0);
+
         IllegalArgumentException noNorm = assertThrows(IllegalArgumentException.class,
                 () -> PreciseStatistics.recompute(new SequentialBlock().add(Activation.reluBlock()), ps,
                         batches(in.getShape(), 1, 2, 0)));
