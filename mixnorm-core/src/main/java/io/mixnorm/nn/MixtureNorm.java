@@ -91,6 +91,10 @@ import java.util.SplittableRandom;
  * docs/mixture-normalization.md}, "Implementation notes"). For a 4-D input the output is
  * returned as an {@code (N, C, H, W)} <i>view</i> with channels-last strides, which every DJL
  * operation accepts and which made the following ReLU/pool/convolution cheaper in measurements.
+ * Inference with the running mixture (4-D input, POSITION mode) instead runs as 1×1 convolutions
+ * with constants over cache-sized chunks and returns a contiguous NCHW array ({@code
+ * RunningInference}). {@link PreciseStatistics} re-estimates the running mixture from training
+ * batches with the weights frozen.
  * Like DJL's {@code BatchNorm}, the running averages are updated in place on the arrays the
  * {@link ParameterStore} hands out.
  *
