@@ -45,7 +45,7 @@ public final class ProbeStatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!StatsProbe.isRun(run)) {
+        if (!Trainer.hasRun(run)) {
             throw new UserException("--run " + run + ": not a run folder (no config.json)");
         }
         if (batches < 1 || testImages < 1) {

@@ -100,19 +100,24 @@ public final class Evaluator {
         }
         PreciseStatistics.Snapshot running = PreciseStatistics.snapshot(net);
         try (NDManager sub = root.newSubManager()) {
-            BatchStream stream = BatchStream.builder(precise.train(), std).batchSize(precise.batchSize())
-                    .seed(precise.seed() * 0x9E3779B97F4A7C15L + step).shuffle(true).augment(precise.augment())
-                    .dropLast(true).repeat(true).build();
-            List<NDList> batches = new ArrayList<>();
-            for (int i = 0; i < precise.batches(); i++) {
-                BatchStream.Batch b = stream.next();
-                batches.add(new NDList(sub.create(b.images(), new Shape(b.size(), 3, 32, 32))));
-            }
-            PreciseStatistics.recompute(net, ps, batches);
+            PreciseStatistics.recompute(net, ps, preciseBatches(precise, std, step, sub));
             return pass(false);
         } finally {
             running.restore();
         }
+    }
+
+    /** The training batches precise statistics are re-estimated from at {@code step}, in {@code manager}. */
+    static List<NDList> preciseBatches(PreciseSource source, Standardization std, long step, NDManager manager) {
+        BatchStream stream = BatchStream.builder(source.train(), std).batchSize(source.batchSize())
+                .seed(source.seed() * 0x9E3779B97F4A7C15L + step).shuffle(true).augment(source.augment())
+                .dropLast(true).repeat(true).build();
+        List<NDList> batches = new ArrayList<>();
+        for (int i = 0; i < source.batches(); i++) {
+            BatchStream.Batch b = stream.next();
+            batches.add(new NDList(manager.create(b.images(), new Shape(b.size(), 3, 32, 32))));
+        }
+        return batches;
     }
 
     private EvalResult pass(boolean batchStatistics) {

@@ -2,21 +2,18 @@ package io.mixnorm.lab.train;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.mixnorm.gmm.GaussianMixture;
 import io.mixnorm.lab.UserException;
-import io.mixnorm.lab.data.BatchStream;
 import io.mixnorm.lab.data.CifarDataset;
 import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.data.Standardization;
 import io.mixnorm.nn.MixtureNorm;
 import io.mixnorm.nn.ModeNorm;
 import io.mixnorm.nn.PreciseStatistics;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -94,7 +91,8 @@ public final class StatsProbe {
             List<MixtureNorm> mns = new ArrayList<>();
             collect(net, bns, mns);
             try (NDManager sub = root.newSubManager()) {
-                List<NDList> in = batches(sub, train, std, cfg, st.step);
+                List<NDList> in = Evaluator.preciseBatches(
+                        new Evaluator.PreciseSource(train, cfg.batchSize, cfg.augment, cfg.seed, batches), std, st.step, sub);
                 PreciseStatistics.Snapshot asTrained = PreciseStatistics.snapshot(net);
                 double running = eval.evaluate().accuracy();
                 double batch = eval.evaluate(Evaluator.Stats.BATCH, st.step).accuracy();
@@ -149,18 +147,6 @@ public final class StatsProbe {
                         switched, in.size());
             }
         }
-    }
-
-    private List<NDList> batches(NDManager sub, CifarDataset train, Standardization std, TrainConfig cfg, long step) {
-        BatchStream stream = BatchStream.builder(train, std).batchSize(cfg.batchSize)
-                .seed(cfg.seed * 0x9E3779B97F4A7C15L + step).shuffle(true).augment(cfg.augment).dropLast(true)
-                .build();
-        List<NDList> out = new ArrayList<>();
-        for (int i = 0; i < batches; i++) {
-            BatchStream.Batch b = stream.next();
-            out.add(new NDList(sub.create(b.images(), new Shape(b.size(), 3, 32, 32))));
-        }
-        return out;
     }
 
     private static void collect(Block b, List<Block> bns, List<MixtureNorm> mns) {
@@ -241,10 +227,5 @@ public final class StatsProbe {
                 used[i] = false;
             }
         }
-    }
-
-    /** @return whether {@code dir} holds a run this probe can read */
-    public static boolean isRun(Path dir) {
-        return Files.exists(dir.resolve(RunFiles.CONFIG));
     }
 }
