@@ -136,11 +136,7 @@ public final class PreciseStatistics {
             ok = true;
             return new Report(List.copyOf(layers), measured);
         } finally {
-            for (Norm n : norms) {
-                if (n.block instanceof MixtureNorm) {
-                    ((MixtureNorm) n.block).population = null;
-                }
-            }
+            clearPasses(norms);
             if (!ok) {
                 before.restore();
             }
@@ -169,11 +165,7 @@ public final class PreciseStatistics {
             }
             return block.forward(parameterStore, inputs, true);
         } finally {
-            for (Norm n : norms) {
-                if (n.block instanceof MixtureNorm) {
-                    ((MixtureNorm) n.block).population = null;
-                }
-            }
+            clearPasses(norms);
             before.restore();
         }
     }
@@ -240,6 +232,15 @@ public final class PreciseStatistics {
             }
         }
         return out;
+    }
+
+    /** Takes every MixtureNorm out of its population pass (always, also after a failure). */
+    private static void clearPasses(List<Norm> norms) {
+        for (Norm n : norms) {
+            if (n.block instanceof MixtureNorm) {
+                ((MixtureNorm) n.block).population = null;
+            }
+        }
     }
 
     private static void collect(Block b, String path, List<Norm> out) {
