@@ -25,21 +25,30 @@ final class ReportMarkdown {
             md.append("**Quick budget** on the embedded 5,000-image mini CIFAR-10: a demonstration of the pipeline, not a "
                     + "result. Differences of a few points are within seed-to-seed noise at this size.\n\n");
         }
-        md.append("## Headline: steps to reach BN's best test accuracy\n\n");
+        md.append("## Headline: the rescaling speed-up (whole curves)\n\n");
+        md.append("For each learning rate and seed, r is the fraction of steps the variant saves: its test-accuracy "
+                + "curve read at (1 − r)·t matches BN's at t, least squares over all of BN's evaluations (the variant's "
+                + "curve interpolated in log-steps; spec §8). r = 0.3 means every accuracy is reached in 30% fewer "
+                + "steps. Steps to thresholds are read off each run's isotonic (monotone least-squares) fit; the "
+                + "thresholds are 90%, 95% and 100% of the lowest final BN value of the setting, rounded down to half a "
+                + "point. Cells are means over seeds with the " + Stats.METHOD + " in brackets; every figure uses the "
+                + "headline test accuracy (" + headlineStats(spec) + ").\n\n");
+        md.append(rescalingTable(spec, aggs));
+        md.append("\n## The paper's metric: steps to reach BN's best test accuracy\n\n");
         md.append("For each learning rate and seed, the target is BN's maximum test accuracy over its whole run; a "
                 + "variant's cost is the step of its first evaluation at or above it. speed-up = 1 − steps_variant / "
                 + "steps_BN (the paper reports 31–47% for MN); the wall-clock speed-up uses training seconds "
                 + "(evaluations excluded) on this machine. Cells are means over seeds with the " + Stats.METHOD
                 + " in brackets; steps, seconds and speed-ups average the seeds that reached the target, and *reached* "
                 + "says how many did.\n\n");
-        md.append(headline(spec, aggs));
+        md.append(paperTable(spec, aggs));
         md.append("\n## Every run\n\n");
         md.append("| lr | variant | seed | status | steps | BN max | steps to BN max | speed-up (it.) | speed-up (wall) | "
                 + "max acc (step) | final acc | img/s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (StudyResults.Run r : runs) {
             StudyResults.Comparison c = comps.stream().filter(x -> x.run() == r).findFirst().orElse(null);
             long steps = r.rows().isEmpty() ? 0 : r.rows().get(r.rows().size() - 1).step();
-            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     num(r.key().lr()), r.key().variant(), r.key().seed(), r.status(), steps,
                     c == null ? "" : String.format(Locale.ROOT, "%.2f%%", 100 * c.bnMax()),
                     c == null ? "" : c.steps() == null ? "never" : Long.toString(c.steps()),
@@ -47,11 +56,14 @@ final class ReportMarkdown {
                     c == null || c.speedupWallclock() == null ? "" : String.format(Locale.ROOT, "%+.1f%%", 100 * c.speedupWallclock()),
                     c == null ? "" : String.format(Locale.ROOT, "%.2f%% (%d)", 100 * c.maxAccuracy(), c.maxStep()),
                     r.rows().isEmpty() ? "" : String.format(Locale.ROOT, "%.2f%%", 100 * r.rows().get(r.rows().size() - 1).testAccuracy()),
-                    r.rows().isEmpty() ? "" : String.format(Locale.ROOT, "%.0f", StudyReport.meanImagesPerSecond(r))));
+                    r.rows().isEmpty() ? "" : String.format(Locale.ROOT, "%.0f", StudyReport.meanImagesPerSecond(r)),
+                    c == null || c.speedupRescaling() == null || r.key().variant().equals(spec.baseline) ? ""
+                            : String.format(Locale.ROOT, "%+.1f%%", 100 * c.speedupRescaling())));
         }
         md.append("\n## Curves\n\nSolid lines are the first seed, dashed the second (then alternating); the grey dashed "
                 + "line is BN's maximum (mean over seeds). Panels: test accuracy vs steps, vs training seconds, test "
-                + "loss and training loss (mean over each evaluation interval) vs steps.\n\n");
+                + "loss and training loss (mean over each evaluation interval) vs steps, and the variants' curves drawn at "
+                + "step/(1 − r) with each seed's fitted r: where r describes the difference, they fall on BN's.\n\n");
         for (String p : plots) {
             md.append("### ").append(p).append("\n\n![").append(p).append("](plots/").append(p).append(".png)\n\n");
         }
@@ -81,15 +93,68 @@ final class ReportMarkdown {
         md.append("Re-running the same command continues an interrupted study (finished runs are skipped) and rebuilds "
                 + "this report; add `--report-only` to rebuild it without training.\n\n");
         md.append("## Machine\n\n").append(machine()).append('\n');
-        md.append("## Files\n\n`results.csv` (one row per run), `summary.json` (per setting: `bn_max_test_accuracy`, "
+        md.append("## Files\n\n`results.csv` (one row per run), `summary.json` (per setting: `speedup_rescaling`, "
+                + "`thresholds`, `steps_to_threshold`, `bn_max_test_accuracy`, "
                 + "`steps_to_bn_max`, `speedup_iterations`, `speedup_wallclock` per variant, as mean, ci95 and n), "
                 + "`plots/`, `figure1.png`, and per run `runs/<lr>/<variant>/seed-<n>/` with `config.json`, "
                 + "`metrics.csv`, `summary.json`, `curves.png` and checkpoints.\n");
         return md.toString();
     }
 
-    /** The paper-style table: one row per learning rate and variant. */
+    /** The headline tables: the rescaling speed-up and steps to thresholds, then the paper's metric. */
     static String headline(StudySpec spec, List<StudyResults.Aggregate> aggs) {
+        return rescalingTable(spec, aggs) + "\n" + paperTable(spec, aggs);
+    }
+
+    /** Which statistics the headline test accuracy uses, in words. */
+    static String headlineStats(StudySpec spec) {
+        String first = spec.config(spec.runs().get(0), "study").evalStatsList().get(0).name().toLowerCase(Locale.ROOT);
+        return switch (first) {
+            case "precise" -> "population statistics re-estimated from training batches at each evaluation";
+            case "batch" -> "each test batch's own statistics";
+            default -> "the running statistics";
+        };
+    }
+
+    /** r per learning rate and variant, then steps to each threshold and their speed-ups. */
+    static String rescalingTable(StudySpec spec, List<StudyResults.Aggregate> aggs) {
+        StringBuilder md = new StringBuilder();
+        md.append("| lr | variant | rescaling speed-up r | seeds |");
+        List<Double> ths = aggs.isEmpty() ? List.of() : aggs.get(0).thresholds().stream()
+                .map(StudyResults.ThresholdAggregate::threshold).toList();
+        for (double t : ths) {
+            md.append(String.format(Locale.ROOT, " steps to %.1f%% (speed-up) |", 100 * t));
+        }
+        md.append("\n|---|---|---|---|").append("---|".repeat(ths.size())).append('\n');
+        for (StudyResults.Aggregate a : aggs) {
+            boolean base = a.variant().equals(spec.baseline);
+            md.append("| ").append(num(a.lr())).append(" | ").append(a.variant()).append(" | ")
+                    .append(base ? "(baseline)" : pctSigned(a.speedupRescaling())).append(" | ")
+                    .append(a.speedupRescaling().n()).append(" |");
+            for (StudyResults.ThresholdAggregate t : a.thresholds()) {
+                if (t.steps().n() == 0) {
+                    md.append(" never ×").append(t.never());
+                } else {
+                    md.append(' ').append(plain(t.steps(), "%.0f"));
+                    if (!base && t.speedup().n() > 0) {
+                        md.append(" (").append(pctSigned(t.speedup())).append(')');
+                    }
+                    if (t.never() > 0) {
+                        md.append(", never ×").append(t.never());
+                    }
+                }
+                md.append(" |");
+            }
+            md.append('\n');
+        }
+        if (aggs.isEmpty()) {
+            md.append("| – | no finished BN/variant pair yet | | |\n");
+        }
+        return md.toString();
+    }
+
+    /** The paper-style table: one row per learning rate and variant. */
+    static String paperTable(StudySpec spec, List<StudyResults.Aggregate> aggs) {
         StringBuilder md = new StringBuilder();
         md.append("| lr | variant | BN max test acc | steps to BN max | speed-up (iterations) | train s to BN max | "
                 + "speed-up (wall-clock) | max test acc | final test acc | reached |\n");

@@ -15,13 +15,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
  * A study's report, rebuilt from its run folders: {@code results.csv} (one row per run),
- * {@code summary.json} (per learning rate: {@code bn_max_test_accuracy}, {@code steps_to_bn_max}
- * per variant, {@code speedup_iterations}, {@code speedup_wallclock}, each as mean and interval),
+ * {@code summary.json} (per learning rate: {@code speedup_rescaling}, {@code thresholds} and
+ * {@code steps_to_threshold}, {@code bn_max_test_accuracy}, {@code steps_to_bn_max} per variant,
+ * {@code speedup_iterations}, {@code speedup_wallclock}, each as mean and interval),
  * {@code plots/<setting>.png}, {@code figure1.png}, {@code report.md} and {@code report.html}.
  */
 public final class StudyReport {
@@ -63,7 +65,7 @@ public final class StudyReport {
     static String resultsCsv(List<StudyResults.Run> runs, List<StudyResults.Comparison> comps) {
         StringBuilder sb = new StringBuilder("setting,lr,variant,seed,status,steps,bn_max_test_accuracy,bn_steps_to_max,"
                 + "steps_to_bn_max,train_seconds_to_bn_max,speedup_iterations,speedup_wallclock,max_test_accuracy,max_step,"
-                + "final_test_accuracy,train_seconds,images_per_second,run_dir\n");
+                + "final_test_accuracy,train_seconds,images_per_second,run_dir,speedup_rescaling\n");
         for (StudyResults.Run r : runs) {
             StudyResults.Comparison c = comps.stream().filter(x -> x.run() == r).findFirst().orElse(null);
             MetricsRow last = r.rows().isEmpty() ? null : r.rows().get(r.rows().size() - 1);
@@ -76,7 +78,8 @@ public final class StudyReport {
                     c == null || c.speedupWallclock() == null ? "" : num(c.speedupWallclock()),
                     c == null ? "" : num(c.maxAccuracy()), c == null ? "" : Long.toString(c.maxStep()),
                     last == null ? "" : num(last.testAccuracy()), last == null ? "" : num(last.trainSeconds()),
-                    last == null ? "" : num(meanImagesPerSecond(r)), r.key().dir().toString().replace('\\', '/')))
+                    last == null ? "" : num(meanImagesPerSecond(r)), r.key().dir().toString().replace('\\', '/'),
+                    c == null || c.speedupRescaling() == null ? "" : num(c.speedupRescaling())))
                     .append('\n');
         }
         return sb.toString();
@@ -105,6 +108,20 @@ public final class StudyReport {
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("setting", StudySpec.settingName(lr));
             s.put("lr", lr);
+            s.put("speedup_rescaling", perVariant(as, a -> stats(a.speedupRescaling())));
+            s.put("thresholds", as.isEmpty() ? List.of() : as.get(0).thresholds().stream()
+                    .map(StudyResults.ThresholdAggregate::threshold).toList());
+            s.put("steps_to_threshold", perVariant(as, a -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (StudyResults.ThresholdAggregate t : a.thresholds()) {
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("steps", stats(t.steps()));
+                    e.put("speedup", stats(t.speedup()));
+                    e.put("never", t.never());
+                    m.put(num(t.threshold()), e);
+                }
+                return m;
+            }));
             s.put("bn_max_test_accuracy", as.isEmpty() ? null : stats(as.get(0).bnMax()));
             s.put("steps_to_bn_max", perVariant(as, a -> withNever(stats(a.steps()), a)));
             s.put("train_seconds_to_bn_max", perVariant(as, a -> withNever(stats(a.seconds()), a)));
@@ -154,6 +171,7 @@ public final class StudyReport {
         List<Plots.Series> accTime = new ArrayList<>();
         List<Plots.Series> testLoss = new ArrayList<>();
         List<Plots.Series> trainLoss = new ArrayList<>();
+        List<Plots.Series> rescaled = new ArrayList<>();
         long maxStep = 0;
         double maxTime = 0;
         for (StudyResults.Run r : runs) {
@@ -169,6 +187,18 @@ public final class StudyReport {
             accTime.add(new Plots.Series(label, secs, col(r.rows(), MetricsRow::testAccuracy), color, dashed));
             testLoss.add(new Plots.Series(label, steps, col(r.rows(), MetricsRow::testLoss), color, dashed));
             trainLoss.add(new Plots.Series(label, steps, col(r.rows(), MetricsRow::trainLoss), color, dashed));
+            Double rs = comps.stream().filter(c -> c.run() == r).map(StudyResults.Comparison::speedupRescaling)
+                    .filter(Objects::nonNull).findFirst().orElse(null);
+            if (r.key().variant().equals(spec.baseline)) {
+                rescaled.add(new Plots.Series(label, steps, col(r.rows(), MetricsRow::testAccuracy), color, dashed));
+            } else if (rs != null) {
+                double[] x = steps.clone();
+                for (int i = 0; i < x.length; i++) {
+                    x[i] /= 1 - rs;
+                }
+                rescaled.add(new Plots.Series(String.format(Locale.ROOT, "%s (r %+.1f%%)", label, 100 * rs), x,
+                        col(r.rows(), MetricsRow::testAccuracy), color, dashed));
+            }
             maxStep = Math.max(maxStep, (long) steps[steps.length - 1]);
             maxTime = Math.max(maxTime, secs[secs.length - 1]);
         }
@@ -181,11 +211,17 @@ public final class StudyReport {
             accTime.add(new Plots.Series(name, new double[] {0, maxTime}, new double[] {m, m}, Color.GRAY, true));
         }
         String t = spec.name + ", " + StudySpec.settingName(lr);
-        Plots.write(png, List.of(
+        List<Plots.Panel> panels = new ArrayList<>(List.of(
                 new Plots.Panel("Test accuracy vs steps — " + t, "steps", "test accuracy", acc),
                 new Plots.Panel("Test accuracy vs training time — " + t, "training seconds", "test accuracy", accTime),
                 new Plots.Panel("Test loss — " + t, "steps", "cross-entropy", testLoss),
                 new Plots.Panel("Training loss — " + t, "steps", "cross-entropy", trainLoss)));
+        if (rescaled.stream().anyMatch(x -> x.name().contains("(r "))) {
+            // The rescaling speed-up's picture: if r describes the difference, the curves fall on BN's.
+            panels.add(new Plots.Panel("Variants at step/(1 − r), r fitted per seed — " + t, "BN-equivalent steps",
+                    "test accuracy", rescaled));
+        }
+        Plots.write(png, panels);
     }
 
     static double[] col(List<MetricsRow> rows, ToDoubleFunction<MetricsRow> f) {

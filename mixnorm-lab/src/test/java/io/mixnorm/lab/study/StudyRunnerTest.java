@@ -133,6 +133,7 @@ class StudyRunnerTest {
     @Test
     void theReportHasTheTableTheFilesAndTheKeys() throws IOException {
         StudySpec s = spec();
+        s.train.addProperty("evalEvery", 2); // three evaluations: the fewest a rescaling fit accepts
         Path out = tmp.resolve("r");
         runAll(s, out);
         StudyReport.Written w = StudyReport.write(s, out, List.of("./mixnorm reproduce --config x.json"), LOADER);
@@ -163,11 +164,29 @@ class StudyRunnerTest {
         double expected = MetricsRow.readCsv(out.resolve(s.runs().get(0).dir()).resolve("metrics.csv")).stream()
                 .mapToDouble(MetricsRow::testAccuracy).max().orElseThrow();
         assertEquals(expected, bnMax, 1e-12);
+        // The whole-curve views of issue 16, read from the same metrics.csv files.
+        assertTrue(md.contains("| lr | variant | rescaling speed-up r | seeds |"), md);
+        assertTrue(csv.get(0).endsWith(",run_dir,speedup_rescaling"), csv.get(0));
+        JsonObject rescaling = setting.getAsJsonObject("speedup_rescaling").getAsJsonObject("mn");
+        assertTrue(rescaling.has("mean") && rescaling.has("ci95") && rescaling.has("n"), rescaling.toString());
+        double[][] bnCurve = curve(out.resolve(s.runs().get(0).dir()).resolve("metrics.csv"));
+        double[][] mnCurve = curve(out.resolve(s.runs().get(1).dir()).resolve("metrics.csv"));
+        assertEquals(Rescaling.fit(bnCurve[0], bnCurve[1], mnCurve[0], mnCurve[1]).getAsDouble(),
+                rescaling.get("mean").getAsDouble(), 1e-12);
+        assertTrue(setting.getAsJsonArray("thresholds").size() >= 1, setting.toString());
+        assertTrue(setting.getAsJsonObject("steps_to_threshold").has("mn"), setting.toString());
 
         for (String png : List.of("plots/lr-0.001.png", "figure1.png")) {
             byte[] b = Files.readAllBytes(out.resolve(png));
             assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
         }
+    }
+
+    /** Steps and headline test accuracies of a metrics.csv. */
+    static double[][] curve(Path csv) throws IOException {
+        List<MetricsRow> rows = MetricsRow.readCsv(csv);
+        return new double[][] {rows.stream().mapToDouble(MetricsRow::step).toArray(),
+            rows.stream().mapToDouble(MetricsRow::testAccuracy).toArray()};
     }
 
     @Test
