@@ -1,6 +1,18 @@
 package io.mixnorm.lab.metrics;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import org.apache.commons.math3.exception.MathIllegalStateException;
+import org.apache.commons.math3.optim.MaxIter;
+import org.apache.commons.math3.optim.linear.LinearConstraint;
+import org.apache.commons.math3.optim.linear.LinearConstraintSet;
+import org.apache.commons.math3.optim.linear.LinearObjectiveFunction;
+import org.apache.commons.math3.optim.linear.NonNegativeConstraint;
+import org.apache.commons.math3.optim.linear.PivotSelectionRule;
+import org.apache.commons.math3.optim.linear.Relationship;
+import org.apache.commons.math3.optim.linear.SimplexSolver;
+import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
 
 /**
  * Exact solver for small discrete optimal-transport (transportation) problems:
@@ -9,12 +21,19 @@ import java.util.Arrays;
  *   min_π Σ_kl π_kl C_kl   subject to   Σ_l π_kl = a_k,   Σ_k π_kl = b_l,   π ≥ 0
  * </pre>
  *
- * <p>solved as a linear program by the two-phase dense-tableau simplex method with Bland's
+ * <p>solved as a linear program by commons-math3's two-phase {@link SimplexSolver} with Bland's
  * anti-cycling rule (so it terminates on the degenerate problems transport produces). Meant for
  * the {@code K₁×K₂} problems between mixture components ({@code K} up to a few dozen); the tableau
  * has {@code K₁+K₂−1} rows and {@code K₁K₂ + K₁+K₂−1} columns.
  */
 public final class Transport {
+    /** Pivot tolerance; the masses are probabilities, so entries below it are rounding noise. */
+    private static final double EPSILON = 1e-12;
+    private static final int MAX_ULPS = 10;
+    /** Tableau entries smaller than this are set to 0 (keeps degenerate pivots exact). */
+    private static final double CUT_OFF = 1e-15;
+    private static final int MAX_ITERATIONS = 100_000;
+
     private Transport() {}
 
     /** An optimal coupling and its cost. */
@@ -59,7 +78,6 @@ public final class Transport {
         for (int j = 0; j < k2; j++) {
             bb[j] = b[j] * (sa / sb);
         }
-        double cmax = 0;
         for (int i = 0; i < k1; i++) {
             if (cost[i].length != k2) {
                 throw new IllegalArgumentException("cost row " + i + " has " + cost[i].length + " entries, expected " + k2);
@@ -68,30 +86,36 @@ public final class Transport {
                 if (!Double.isFinite(cost[i][j])) {
                     throw new IllegalArgumentException("cost (" + i + ", " + j + ") is not finite");
                 }
-                cmax = Math.max(cmax, Math.abs(cost[i][j]));
             }
         }
         // constraints: k1 row sums, then k2-1 column sums (the last is implied by the totals)
-        int m = k1 + k2 - 1;
         int n = k1 * k2;
-        double[][] lhs = new double[m][n];
-        double[] rhs = new double[m];
         double[] c = new double[n];
+        List<LinearConstraint> constraints = new ArrayList<>();
         for (int i = 0; i < k1; i++) {
+            double[] row = new double[n];
             for (int j = 0; j < k2; j++) {
-                int v = i * k2 + j;
-                lhs[i][v] = 1;
-                if (j < k2 - 1) {
-                    lhs[k1 + j][v] = 1;
-                }
-                c[v] = cost[i][j];
+                row[i * k2 + j] = 1;
+                c[i * k2 + j] = cost[i][j];
             }
-            rhs[i] = a[i];
+            constraints.add(new LinearConstraint(row, Relationship.EQ, a[i]));
         }
         for (int j = 0; j < k2 - 1; j++) {
-            rhs[k1 + j] = bb[j];
+            double[] col = new double[n];
+            for (int i = 0; i < k1; i++) {
+                col[i * k2 + j] = 1;
+            }
+            constraints.add(new LinearConstraint(col, Relationship.EQ, bb[j]));
         }
-        double[] x = simplex(lhs, rhs, c, cmax);
+        double[] x;
+        try {
+            // Bland's rule: transport problems are degenerate, and Dantzig's rule can cycle on them.
+            x = new SimplexSolver(EPSILON, MAX_ULPS, CUT_OFF).optimize(new MaxIter(MAX_ITERATIONS),
+                    new LinearObjectiveFunction(c, 0), new LinearConstraintSet(constraints), GoalType.MINIMIZE,
+                    new NonNegativeConstraint(true), PivotSelectionRule.BLAND).getPoint();
+        } catch (MathIllegalStateException e) {
+            throw new IllegalStateException("transport: the simplex method failed (" + e.getMessage() + ")", e);
+        }
         double[][] pi = new double[k1][k2];
         double total = 0;
         for (int i = 0; i < k1; i++) {
@@ -102,138 +126,5 @@ public final class Transport {
             }
         }
         return new Plan(pi, total);
-    }
-
-    /** min cᵀx s.t. A x = b (b ≥ 0), x ≥ 0; two-phase tableau simplex, Bland's rule. */
-    static double[] simplex(double[][] lhs, double[] rhs, double[] c, double cmax) {
-        int m = lhs.length;
-        int n = c.length;
-        int cols = n + m + 1; // variables, artificials, right-hand side
-        double[][] t = new double[m + 1][cols];
-        int[] basis = new int[m];
-        for (int i = 0; i < m; i++) {
-            System.arraycopy(lhs[i], 0, t[i], 0, n);
-            t[i][n + i] = 1;
-            t[i][cols - 1] = rhs[i];
-            basis[i] = n + i;
-        }
-        double pivotEps = 1e-12;
-        // phase 1: minimise the sum of the artificials; objective row holds reduced costs
-        double[] obj = t[m];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                obj[j] -= t[i][j];
-            }
-            obj[cols - 1] -= t[i][cols - 1];
-        }
-        run(t, basis, n + m, 1e-12, pivotEps);
-        double scale = 0;
-        for (double v : rhs) {
-            scale = Math.max(scale, v);
-        }
-        if (-t[m][cols - 1] > 1e-9 * Math.max(1, scale)) {
-            throw new IllegalStateException("transport problem is infeasible");
-        }
-        // drive artificials out of the basis (degenerate rows), or retire redundant rows
-        boolean[] dead = new boolean[m];
-        for (int i = 0; i < m; i++) {
-            if (basis[i] >= n) {
-                int enter = -1;
-                for (int j = 0; j < n; j++) {
-                    if (Math.abs(t[i][j]) > pivotEps) {
-                        enter = j;
-                        break;
-                    }
-                }
-                if (enter < 0) {
-                    dead[i] = true;
-                    Arrays.fill(t[i], 0);
-                } else {
-                    pivot(t, basis, i, enter);
-                }
-            }
-        }
-        // phase 2: reduced costs of the original objective
-        Arrays.fill(t[m], 0);
-        System.arraycopy(c, 0, t[m], 0, n);
-        for (int i = 0; i < m; i++) {
-            if (!dead[i] && basis[i] < n) {
-                double cb = c[basis[i]];
-                if (cb != 0) {
-                    for (int j = 0; j < cols; j++) {
-                        t[m][j] -= cb * t[i][j];
-                    }
-                }
-            }
-        }
-        run(t, basis, n, 1e-12 * Math.max(1, cmax), pivotEps);
-        double[] x = new double[n];
-        for (int i = 0; i < m; i++) {
-            if (!dead[i] && basis[i] < n) {
-                x[basis[i]] = t[i][cols - 1];
-            }
-        }
-        return x;
-    }
-
-    /** Simplex iterations with Bland's rule; only columns {@code < enterable} may enter. */
-    private static void run(double[][] t, int[] basis, int enterable, double costEps, double pivotEps) {
-        int m = basis.length;
-        int rhs = t[0].length - 1;
-        double[] obj = t[m];
-        for (int iter = 0; ; iter++) {
-            if (iter > 100_000) {
-                throw new IllegalStateException("simplex did not terminate");
-            }
-            int enter = -1;
-            for (int j = 0; j < enterable; j++) {
-                if (obj[j] < -costEps) {
-                    enter = j;
-                    break;
-                }
-            }
-            if (enter < 0) {
-                return;
-            }
-            int leave = -1;
-            double best = Double.POSITIVE_INFINITY;
-            for (int i = 0; i < m; i++) {
-                double p = t[i][enter];
-                if (p > pivotEps) {
-                    double ratio = t[i][rhs] / p;
-                    if (ratio < best - 1e-15 || (Math.abs(ratio - best) <= 1e-15 && leave >= 0 && basis[i] < basis[leave])) {
-                        best = ratio;
-                        leave = i;
-                    }
-                }
-            }
-            if (leave < 0) {
-                throw new IllegalStateException("transport LP is unbounded (cannot happen with finite costs)");
-            }
-            pivot(t, basis, leave, enter);
-        }
-    }
-
-    private static void pivot(double[][] t, int[] basis, int row, int col) {
-        double[] pr = t[row];
-        double inv = 1.0 / pr[col];
-        for (int j = 0; j < pr.length; j++) {
-            pr[j] *= inv;
-        }
-        pr[col] = 1;
-        for (int i = 0; i < t.length; i++) {
-            if (i == row) {
-                continue;
-            }
-            double[] r = t[i];
-            double f = r[col];
-            if (f != 0) {
-                for (int j = 0; j < r.length; j++) {
-                    r[j] -= f * pr[j];
-                }
-                r[col] = 0;
-            }
-        }
-        basis[row] = col;
     }
 }
