@@ -17,8 +17,9 @@ import java.nio.file.Path;
  * (the newest, which must be the run's last step), and the {@code ./mixnorm train} command with
  * every setting of its {@code config.json} ({@link TrainCommandLine}). A score is only comparable
  * against the same classifier, so a features model that cannot be described this way is refused:
- * no {@code config.json}, no {@code summary.json} saying the run finished, or a newest checkpoint
- * that is not the finished run's.
+ * no {@code config.json}, no {@code summary.json} saying the run finished, a run continued to
+ * another budget than its {@code config.json} names, or a newest checkpoint that is not the
+ * finished run's.
  *
  * <p>A GAN study pins the description in {@link #FILE} in its folder, lists the command in its
  * {@code commands.txt} and report, and refuses to continue if the folder at the same path later
@@ -57,6 +58,11 @@ public record FeaturesModel(String path, long step, boolean deterministic, Strin
             throw new UserException(where + ": the run is " + rec.status() + " at step " + rec.steps() + " of "
                     + rec.totalSteps() + ", not finished, so its newest checkpoint is not what its config trains; finish it "
                     + "with './mixnorm train --out " + dir + " --resume'");
+        }
+        if (cfg.epochs == 0 && cfg.steps != rec.totalSteps()) {
+            throw new UserException(where + ": its config.json says --steps " + cfg.steps + " but the run finished at step "
+                    + rec.totalSteps() + " (continued with another --steps), so no single command trains it; train one "
+                    + "with a single './mixnorm train' command");
         }
         var checkpoints = new CheckpointStore(dir, cfg.keepCheckpoints).list();
         if (checkpoints.isEmpty()) {

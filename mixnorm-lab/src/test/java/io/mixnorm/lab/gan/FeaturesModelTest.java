@@ -103,6 +103,12 @@ class FeaturesModelTest {
         }
         refused(older, "its newest checkpoint is step 1 but summary.json says it finished at step 2");
 
+        // a run of 1 step continued with --steps 2 --resume: config.json still says 1
+        Path extended = copy("extended");
+        Path extConfig = extended.resolve("config.json");
+        Files.writeString(extConfig, Files.readString(extConfig).replace("\"steps\": 2,", "\"steps\": 1,"));
+        refused(extended, "its config.json says --steps 1 but the run finished at step 2");
+
         Path badConfig = copy("bad-config");
         Files.writeString(badConfig.resolve("config.json"), "{\"lr\": -1}");
         refused(badConfig, "its config.json does not describe a run");
