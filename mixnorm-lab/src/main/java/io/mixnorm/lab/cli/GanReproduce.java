@@ -1,5 +1,6 @@
 package io.mixnorm.lab.cli;
 
+import io.mixnorm.lab.gan.FeaturesModel;
 import io.mixnorm.lab.study.GanStudyReport;
 import io.mixnorm.lab.study.GanStudyRunner;
 import io.mixnorm.lab.study.GanStudySpec;
@@ -18,6 +19,11 @@ final class GanReproduce {
         GanStudyRunner runner = new GanStudyRunner(spec, dir, DataLoading::load, System.out, quiet, threads);
         Threads.configure(threads);
         runner.prepare(!reportOnly);
+        // The score's classifier first: the command that trains it comes before the study's in commands.txt.
+        FeaturesModel classifier = FeaturesModel.pinned(dir);
+        if (classifier != null) {
+            StudyRunner.recordCommand(dir, classifier.commandsLine(), !reportOnly);
+        }
         List<String> commands = StudyRunner.recordCommand(dir, command, !reportOnly);
         // The report is part of the work a SIGINT/SIGTERM waits for: an interrupted study still gets one.
         return Interruptible.run(() -> {

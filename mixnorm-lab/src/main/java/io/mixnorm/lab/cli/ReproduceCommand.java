@@ -7,6 +7,7 @@ import io.mixnorm.lab.study.StudyReport;
 import io.mixnorm.lab.study.StudyRunner;
 import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.study.Studies;
+import io.mixnorm.lab.train.TrainCommandLine;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -188,7 +189,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (args.isEmpty() || !args.get(0).equals("reproduce")) {
             args.add(0, "reproduce"); // parsed as a subcommand alone (the demo)
         }
-        return "./mixnorm " + String.join(" ", args.stream().map(ReproduceCommand::shellQuote).toList());
+        return "./mixnorm " + String.join(" ", args.stream().map(TrainCommandLine::shellQuote).toList());
     }
 
     /** The GAN study the options ask for: a built-in or a study file, with the overrides applied and checked. */
@@ -251,9 +252,5 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (!ok) {
             throw new UserException(message);
         }
-    }
-
-    static String shellQuote(String arg) {
-        return arg.matches("[A-Za-z0-9_./:=,+@%-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'";
     }
 }

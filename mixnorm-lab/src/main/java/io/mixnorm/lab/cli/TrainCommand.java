@@ -61,7 +61,8 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private TrainConfig resolveConfig() {
+    /** The config the options describe (the file given, the run resumed, or the options alone), validated. */
+    TrainConfig resolveConfig() {
         TrainConfig cfg;
         if (resume) {
             if (out == null) {

@@ -106,7 +106,10 @@ public final class TrainOptions {
             + "from (default: ${DEFAULT-VALUE}).")
     int preciseBatches = D.preciseBatches;
 
-    @Option(names = "--augment", negatable = true, description = "Random crop (pad 4) and flip (default: ${DEFAULT-VALUE}).")
+    // A negatable option that is true by default needs its default and fallback spelled out: with
+    // only the field's initial value, picocli 4.7 read --no-augment as true and --augment as false.
+    @Option(names = "--augment", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Random crop (pad 4) and flip (default: ${DEFAULT-VALUE}).")
     boolean augment = D.augment;
 
     @Option(names = "--device", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")

@@ -15,7 +15,6 @@ import io.mixnorm.lab.metrics.FeatureMatrix;
 import io.mixnorm.lab.models.ModelZoo;
 import io.mixnorm.lab.train.CheckpointStore;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.Trainer;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -46,13 +45,12 @@ public final class ClassifierFeatures implements FeatureExtractor {
         this.dim = features(new float[2 * 3072], 2, "probe").cols();
     }
 
-    /** The config of the train run in {@code dir}, or a one-line error saying how to make one. */
+    /**
+     * The config of the finished train run in {@code dir}, or a one-line error saying why it cannot
+     * be described ({@link FeaturesModel#describe}) and how to make one.
+     */
     public static TrainConfig runConfig(Path dir) {
-        if (!Trainer.hasRun(dir)) {
-            throw new UserException("--features-model " + dir + ": not a 'mixnorm train' run folder (no config.json); "
-                    + "train a classifier with './mixnorm train --out " + dir + "' first");
-        }
-        return Trainer.savedConfig(dir);
+        return FeaturesModel.describe(dir).config();
     }
 
     /**
@@ -61,7 +59,8 @@ public final class ClassifierFeatures implements FeatureExtractor {
      * @param std the standardization of the classifier's training set
      */
     public static ClassifierFeatures load(Path dir, Standardization std, NDManager parent) {
-        TrainConfig cfg = runConfig(dir);
+        FeaturesModel described = FeaturesModel.describe(dir);
+        TrainConfig cfg = described.config();
         int classes = CifarVariant.parse(cfg.dataset, cfg.labels).numClasses();
         ModelZoo.BuiltModel model = ModelZoo.build(cfg.model, cfg.normSpec(), classes);
         NDManager manager = parent.newSubManager();
@@ -73,6 +72,12 @@ public final class ClassifierFeatures implements FeatureExtractor {
                     + "'./mixnorm train' reach its first evaluation");
         }
         loaded.optimizerState().forEach(NDArray::close);
+        if (loaded.state().step != described.step()) {
+            manager.close();
+            throw new UserException("--features-model " + dir + ": its step-" + described.step() + " checkpoint is damaged "
+                    + "and step " + loaded.state().step + " is not the model its config names; train it again with `"
+                    + described.command() + "`");
+        }
         if (!(model.block() instanceof SequentialBlock seq)) {
             manager.close();
             throw new UserException("--features-model " + dir + ": model " + cfg.model + " has no penultimate layer to read");

@@ -3,6 +3,7 @@ package io.mixnorm.lab.study;
 import static io.mixnorm.lab.study.ReportMarkdown.pctSigned;
 import static io.mixnorm.lab.study.ReportMarkdown.plain;
 
+import io.mixnorm.lab.gan.FeaturesModel;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanMetricsRow;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.Locale;
 final class GanReportMarkdown {
     private GanReportMarkdown() {}
 
-    static String render(GanStudySpec spec, List<String> commands, List<GanStudyResults.Run> runs,
+    /** @param classifier the score's classifier as the study pinned it, or null (Inception features, an older study) */
+    static String render(GanStudySpec spec, List<String> commands, FeaturesModel classifier, List<GanStudyResults.Run> runs,
             List<GanStudyResults.Comparison> comps, List<GanStudyResults.Aggregate> aggs, boolean plotted) {
         GanConfig first = spec.config(spec.runs().get(0), "study");
         String label = spec.scoreLabel();
@@ -30,7 +32,7 @@ final class GanReportMarkdown {
                 + "%d seed%s per variant; scored every %d iterations and at the end. **Score**: %s between %d generated "
                 + "images (always the same latent vectors) and the first %d real test images%s. Lower is better. %s%n%n",
                 first.steps, first.batchSize, spec.seeds.size(), spec.seeds.size() == 1 ? "" : "s", first.scoreEvery,
-                label, first.scoreSamples, first.scoreSamples, features(first), caveat(first)));
+                label, first.scoreSamples, first.scoreSamples, features(first, classifier), caveat(first)));
         md.append("## Headline: iterations to reach the BN generator's best score\n\n");
         md.append("For each seed, the target is the BN generator's best (lowest) score over its whole run; a variant's "
                 + "cost is the first scored iteration at which its score is at least as good, or *never*. speed-up = "
@@ -145,9 +147,18 @@ final class GanReportMarkdown {
         return md.append('\n').toString();
     }
 
-    private static String features(GanConfig c) {
-        return c.features.equals(GanConfig.INCEPTION) ? ", on the Inception-v3 pool3 features of `" + c.inception + "`"
-                : ", on the penultimate features of the classifier in `" + c.featuresModel + "` (its newest checkpoint)";
+    private static String features(GanConfig c, FeaturesModel classifier) {
+        if (c.features.equals(GanConfig.INCEPTION)) {
+            return ", on the Inception-v3 pool3 features of `" + c.inception + "`";
+        }
+        if (classifier == null) {
+            return ", on the penultimate features of the classifier in `" + c.featuresModel + "` (its newest checkpoint; "
+                    + "how it was trained is not recorded in this study folder)";
+        }
+        return ", on the penultimate features of the classifier in `" + c.featuresModel + "` (its step-" + classifier.step()
+                + " checkpoint), trained by `" + classifier.command() + "`"
+                + (classifier.deterministic() ? "" : " (without --deterministic: a retrain follows the same recipe, seed "
+                        + "and data order but is not bit-identical, so its scores differ a little)");
     }
 
     private static String caveat(GanConfig c) {

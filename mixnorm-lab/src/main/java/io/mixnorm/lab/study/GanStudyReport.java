@@ -1,5 +1,6 @@
 package io.mixnorm.lab.study;
 
+import io.mixnorm.lab.gan.FeaturesModel;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanMetricsRow;
 import io.mixnorm.lab.report.Plots;
@@ -32,12 +33,22 @@ public final class GanStudyReport {
         List<GanStudyResults.Comparison> comps = GanStudyResults.compare(runs, spec.baseline);
         List<GanStudyResults.Aggregate> aggs = GanStudyResults.aggregate(spec, comps);
         AtomicFiles.writeString(out.resolve("results.csv"), resultsCsv(runs, comps));
-        AtomicFiles.writeString(out.resolve("summary.json"), WITH_NULLS.toJson(summaryJson(spec, runs, aggs)) + "\n");
+        FeaturesModel features = FeaturesModel.pinned(out);
+        Map<String, Object> summary = summaryJson(spec, runs, aggs);
+        if (features != null) {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("path", features.path());
+            f.put("step", features.step());
+            f.put("deterministic", features.deterministic());
+            f.put("command", features.command());
+            summary.put("features_model", f);
+        }
+        AtomicFiles.writeString(out.resolve("summary.json"), WITH_NULLS.toJson(summary) + "\n");
         boolean plotted = runs.stream().anyMatch(r -> !r.scored().isEmpty());
         if (plotted) {
             writePlot(out.resolve(PLOT), spec, runs, comps);
         }
-        String md = GanReportMarkdown.render(spec, commands, runs, comps, aggs, plotted);
+        String md = GanReportMarkdown.render(spec, commands, features, runs, comps, aggs, plotted);
         Path report = out.resolve("report.md");
         AtomicFiles.writeString(report, md);
         AtomicFiles.writeString(out.resolve("report.html"), ReportMarkdown.html(spec.name, md));

@@ -5,6 +5,7 @@ import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.gan.ClassifierFeatures;
 import io.mixnorm.lab.gan.FeatureExtractor;
+import io.mixnorm.lab.gan.FeaturesModel;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanRunFiles;
 import io.mixnorm.lab.gan.GanScore;
@@ -52,9 +53,10 @@ public final class GanStudyRunner {
     /**
      * Claims the study folder: empty, or holding this same study whose run folders match their configs.
      *
-     * @param training also check the score before study.json pins it: the classifier run loads and
-     *     the sample count suits its feature width and the test set (a mistake found after the first
-     *     run started would leave a folder only that mistake can continue)
+     * @param training also check the score before study.json pins it: the classifier run is
+     *     described ({@link FeaturesModel}) and loads, and the sample count suits its feature width and
+     *     the test set (a mistake found after the first run started would leave a folder only that
+     *     mistake can continue); then pin the classifier's description in the folder
      */
     public void prepare(boolean training) {
         if (training) {
@@ -74,6 +76,11 @@ public final class GanStudyRunner {
             });
         }
         StudyFolder.claim(out, spec, GanStudySpec::load, runs);
+        GanConfig shared = config(spec.runs().get(0));
+        if (training && shared.features.equals(GanConfig.CLASSIFIER)) {
+            // after the claim: the folder is this study's, so a different pinned classifier is a real change
+            FeaturesModel.describe(Path.of(shared.featuresModel)).pin(out);
+        }
     }
 
     /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */

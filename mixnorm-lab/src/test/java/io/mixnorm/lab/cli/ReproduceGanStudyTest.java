@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.mixnorm.lab.data.CifarFixtures;
 import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.gan.FeaturesModel;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanMetricsRow;
 import io.mixnorm.lab.gan.GanTrainer;
@@ -138,7 +139,9 @@ class ReproduceGanStudyTest {
         assertTrue(o.out().contains("[1/2] bn seed 1: finished, skipped") && o.out().contains("[2/2] mn seed 1: finished, "
                 + "skipped"), o.out());
         assertEquals(before, Files.getLastModifiedTime(mnDir.resolve("metrics.csv")).toMillis());
-        assertEquals(1, Files.readAllLines(out.resolve("commands.txt")).size());
+        List<String> commands = Files.readAllLines(out.resolve("commands.txt"));
+        assertEquals(2, commands.size(), "the classifier's command, then the study's, each once: " + commands);
+        assertClassifierNamed(out, commands.get(0), md, summary);
 
         // another grid, another kind of study, or the built-in study into this folder are refused
         assertUsageError(run(study(out, "--score-every", "1")), "different grid");
@@ -146,6 +149,55 @@ class ReproduceGanStudyTest {
                 "it is a gan study, not a classification one");
         assertUsageError(run("reproduce", "--study", "dcgan-cifar10", "--quick", "--features-model", clf.toString(),
                 "--report-only", "--out", out.toString()), "different grid");
+    }
+
+    /**
+     * The study names its classifier by the command that trains it (commands.txt, report, summary),
+     * and that command, run again into another folder, trains the same config.
+     */
+    private static void assertClassifierNamed(Path out, String firstCommand, String md, JsonObject summary)
+            throws IOException {
+        FeaturesModel described = FeaturesModel.describe(clf);
+        assertEquals(described.commandsLine(), firstCommand);
+        assertTrue(firstCommand.startsWith("./mixnorm train --model cnn5 ") && firstCommand.contains(" --out " + clf + " "),
+                firstCommand);
+        assertTrue(md.contains("trained by `" + described.command() + "`"), md);
+        assertEquals(described.command(), summary.getAsJsonObject("features_model").get("command").getAsString());
+        assertEquals(described.step(), summary.getAsJsonObject("features_model").get("step").getAsLong());
+        assertEquals(described.config().toJson(), FeaturesModel.pinned(out).config().toJson());
+
+        Path again = out.resolveSibling("clf-again");
+        List<String> args = TrainCommandLineTest.shellSplit(described.command().replace(" --out " + clf, " --out " + again));
+        CliTest.Outcome o = run(args.subList(1, args.size()).toArray(String[]::new));
+        assertEquals(0, o.code(), o.err() + o.out());
+        assertEquals(Files.readString(clf.resolve("config.json")), Files.readString(again.resolve("config.json")));
+        assertEquals(described.step(), FeaturesModel.describe(again).step());
+    }
+
+    @Test
+    void aClassifierThatCannotBeDescribedIsRefusedBeforeAnythingIsWritten(@TempDir Path tmp) throws IOException {
+        // its checkpoints without the config.json that says how they were trained
+        Path bare = tmp.resolve("checkpoints-only");
+        Files.createDirectories(bare.resolve("checkpoints"));
+        try (var ckpts = Files.list(clf.resolve("checkpoints"))) {
+            for (Path p : ckpts.toList()) {
+                Files.copy(p, bare.resolve("checkpoints").resolve(p.getFileName()));
+            }
+        }
+        Path out = tmp.resolve("o");
+        assertUsageError(run("reproduce", "--config", studyFile.toString(), "--data", data.toString(), "--features-model",
+                bare.toString(), "--out", out.toString(), "--quiet"), "no config.json");
+        // a run that never finished: its newest checkpoint is not what its config trains
+        Path unfinished = tmp.resolve("unfinished");
+        Files.createDirectories(unfinished);
+        for (String f : List.of("config.json", "metrics.csv")) {
+            Files.copy(clf.resolve(f), unfinished.resolve(f));
+        }
+        Files.writeString(unfinished.resolve("summary.json"), Files.readString(clf.resolve("summary.json"))
+                .replace("\"finished\"", "\"stopped\""));
+        assertUsageError(run("reproduce", "--config", studyFile.toString(), "--data", data.toString(), "--features-model",
+                unfinished.toString(), "--out", out.toString(), "--quiet"), "not finished");
+        assertFalse(Files.exists(out), "a refused classifier leaves no study folder");
     }
 
     @Test
@@ -156,7 +208,7 @@ class ReproduceGanStudyTest {
         assertUsageError(run("reproduce", "--study", "dcgan-cifar10", "--features-model", clf.toString(), "--out", o),
                 "--data PATH");
         assertUsageError(run("reproduce", "--study", "dcgan-cifar10", "--quick", "--features-model",
-                tmp.resolve("nope").toString(), "--out", o), "not a 'mixnorm train' run folder");
+                tmp.resolve("nope").toString(), "--out", o), "not a 'mixnorm train' run folder (no config.json)");
         assertUsageError(run(study(out, "--score-samples", "256")), "at least 257");
         assertUsageError(run(study(out, "--score-every", "0")), "--score-every");
         assertUsageError(run(study(out, "--lrs", "0.1")), "--lrs");

@@ -129,6 +129,21 @@ class GanTrainerTest {
     }
 
     @Test
+    void aRunContinuedWithALargerBudgetSaysSoInItsConfig() {
+        Path dir = tmp.resolve("extended");
+        GanConfig c = tiny("bn");
+        c.steps = 2;
+        c.scoreEvery = 0;
+        c.sampleEvery = 0;
+        new GanTrainer(c, DATA, dir, SILENT, true, null).run();
+        assertEquals(2, GanConfig.load(dir.resolve("config.json")).steps);
+        GanConfig longer = c.copy();
+        longer.steps = 3;
+        assertEquals(3, new GanTrainer(longer, DATA, dir, SILENT, true, null).run().step());
+        assertEquals(longer.toJson(), GanConfig.load(dir.resolve("config.json")).toJson(), "the budget it was continued to");
+    }
+
+    @Test
     void continuingWithADifferentConfigIsRefused() {
         Path dir = tmp.resolve("run");
         GanConfig c = tiny("bn");
