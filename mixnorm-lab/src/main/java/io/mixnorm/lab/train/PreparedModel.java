@@ -16,7 +16,7 @@ public record PreparedModel(ModelZoo.BuiltModel model, List<Parameter> trainable
         ParameterStore parameterStore, TrainStep step) {
 
     public static PreparedModel of(TrainConfig cfg, int numClasses, NDManager root) {
-        NativeMemory.tune(); // also for a BN-only model (MixtureNorm would do it) and in-process callers (tests)
+        NativeMemory.tune(); // also for a BN-only model and in-process callers (tests)
         Engine.getInstance().setRandomSeed((int) cfg.seed);
         ModelZoo.BuiltModel model = ModelZoo.build(cfg.model, cfg.normSpec(), numClasses);
         model.block().initialize(root, DataType.FLOAT32, model.inputShape());

@@ -43,7 +43,7 @@ public final class Progress {
         out.flush();
     }
 
-    /** The evaluation's log line; {@code evalImagesPerSecond} (the test pass's speed) is printed when finite. */
+    /** The evaluation's log line, with the test pass's speed when {@code evalImagesPerSecond} is finite. */
     public void evaluation(MetricsRow r, long total, double evalImagesPerSecond) {
         if (bar) {
             out.print("\r" + " ".repeat(100) + "\r");
