@@ -10,6 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.nn.MixtureNorm;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -58,6 +59,7 @@ public class NormLayerBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        NativeMemory.tune(); // every arm the same allocator, bn included (MixtureNorm would do it)
         manager = NDManager.newBaseManager();
         Engine.getInstance().setRandomSeed(1);
         switch (norm) {

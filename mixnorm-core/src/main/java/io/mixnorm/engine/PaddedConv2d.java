@@ -53,6 +53,7 @@ public final class PaddedConv2d extends AbstractBlock {
         if (filters < 1 || kernel < 1 || stride < 1 || padding < 0) {
             throw new IllegalArgumentException("need filters, kernel, stride >= 1 and padding >= 0");
         }
+        NativeMemory.tune(); // before the model's tensors exist
         this.filters = filters;
         this.kernel = kernel;
         this.stride = stride;

@@ -14,6 +14,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
+import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.gmm.GaussianMixture;
 import io.mixnorm.gmm.GmmFitter;
 import java.io.DataInputStream;
@@ -1176,9 +1177,11 @@ public class MixtureNorm extends AbstractBlock {
 
         /**
          * @return the block
-         * @throws IllegalArgumentException on an invalid setting
+         * @throws IllegalArgumentException on an invalid setting, or a bad value of
+         *     {@code MIXNORM_MALLOC_TUNING} ({@link NativeMemory#tune()})
          */
         public MixtureNorm build() {
+            NativeMemory.tune(); // before the model's tensors exist: see NativeMemory
             if (components < 1) {
                 throw new IllegalArgumentException(
                         "MixtureNorm needs K >= 1 components, got " + components);

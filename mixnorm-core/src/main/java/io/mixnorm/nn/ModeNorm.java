@@ -13,6 +13,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.gmm.GaussianMixture;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -388,9 +389,11 @@ public class ModeNorm extends AbstractBlock {
 
         /**
          * @return the block
-         * @throws IllegalArgumentException on an invalid setting
+         * @throws IllegalArgumentException on an invalid setting, or a bad value of
+         *     {@code MIXNORM_MALLOC_TUNING} ({@link NativeMemory#tune()})
          */
         public ModeNorm build() {
+            NativeMemory.tune(); // before the model's tensors exist: see NativeMemory
             if (components < 1) {
                 throw new IllegalArgumentException(
                         "ModeNorm needs K >= 1 modes, got " + components);

@@ -1,6 +1,7 @@
 package io.mixnorm.lab.cli;
 
 import ai.djl.ndarray.NDManager;
+import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.lab.train.Devices;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.bench.StepBenchmark;
@@ -77,13 +78,14 @@ public final class BenchCommand implements Callable<Integer> {
                 out.put("peak_gflops", peak);
                 out.put("peak_source", peakGflops > 0 ? "--peak-gflops" : "measured sgemm 4096x4096");
                 out.put("threads", base.threads);
+                out.put("malloc_tuning", NativeMemory.tuning());
                 out.put("variants", rows);
                 System.out.println(Json.GSON.toJson(out));
                 return 0;
             }
-            System.out.printf(Locale.ROOT, "%s, batch %d, %s threads, FP32 peak %.0f GFLOP/s (%s)%n", base.model,
-                    base.batchSize, base.threads == 0 ? "all" : Integer.toString(base.threads), peak,
-                    peakGflops > 0 ? "given" : "measured sgemm 4096x4096");
+            System.out.printf(Locale.ROOT, "%s, batch %d, %s threads, FP32 peak %.0f GFLOP/s (%s), malloc %s%n",
+                    base.model, base.batchSize, base.threads == 0 ? "all" : Integer.toString(base.threads), peak,
+                    peakGflops > 0 ? "given" : "measured sgemm 4096x4096", NativeMemory.tuning());
             System.out.printf(Locale.ROOT, "%-20s %10s %10s %10s %9s %9s %9s%n", "variant", "step ms", "p90 ms",
                     "img/s", "GFLOP/s", "of peak", "vs first");
             for (Map<String, Object> r : rows) {

@@ -1,5 +1,6 @@
 package io.mixnorm.lab.cli;
 
+import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.lab.UserException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -22,6 +23,12 @@ public final class Main implements Runnable {
     /** Runs the CLI in this JVM and returns its exit code (tests call this directly). */
     public static int run(String... args) {
         configureJvm();
+        try {
+            NativeMemory.tune(); // glibc's allocator for tensors, before the engine allocates anything
+        } catch (IllegalArgumentException e) { // a bad MIXNORM_MALLOC_TUNING
+            System.err.println("mixnorm: error: " + e.getMessage());
+            return 2;
+        }
         return commandLine().execute(args);
     }
 

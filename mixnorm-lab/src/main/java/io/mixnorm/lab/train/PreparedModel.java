@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.engine.OneDnnWorkaround;
 import io.mixnorm.lab.models.ModelZoo;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ public record PreparedModel(ModelZoo.BuiltModel model, List<Parameter> trainable
         ParameterStore parameterStore, TrainStep step) {
 
     public static PreparedModel of(TrainConfig cfg, int numClasses, NDManager root) {
+        NativeMemory.tune(); // also for a BN-only model and in-process callers (tests)
         Engine.getInstance().setRandomSeed((int) cfg.seed);
         ModelZoo.BuiltModel model = ModelZoo.build(cfg.model, cfg.normSpec(), numClasses);
         model.block().initialize(root, DataType.FLOAT32, model.inputShape());

@@ -43,13 +43,16 @@ public final class Progress {
         out.flush();
     }
 
-    public void evaluation(MetricsRow r, long total) {
+    /** The evaluation's log line, with the test pass's speed when {@code evalImagesPerSecond} is finite. */
+    public void evaluation(MetricsRow r, long total, double evalImagesPerSecond) {
         if (bar) {
             out.print("\r" + " ".repeat(100) + "\r");
         }
         out.printf(Locale.ROOT, "%s step %d/%d  epoch %.2f  lr %.3g  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%"
-                + "  %.0f img/s  %.0fs%n", label, r.step(), total, r.epoch(), r.lr(), r.trainLoss(), 100 * r.trainAccuracy(),
-                r.testLoss(), 100 * r.testAccuracy(), r.imagesPerSecond(), r.elapsedSeconds());
+                + "  %.0f img/s%s  %.0fs%n", label, r.step(), total, r.epoch(), r.lr(), r.trainLoss(), 100 * r.trainAccuracy(),
+                r.testLoss(), 100 * r.testAccuracy(), r.imagesPerSecond(), Double.isFinite(evalImagesPerSecond)
+                        ? String.format(Locale.ROOT, " (eval %.0f img/s)", evalImagesPerSecond) : "",
+                r.elapsedSeconds());
         if (r.testAccuracyPrecise() != null || r.testAccuracyBatch() != null) {
             out.printf(Locale.ROOT, "%s   test acc by norm statistics:%s%s%s%n", label,
                     part("running", r.testAccuracyRunning()), part("precise", r.testAccuracyPrecise()),

@@ -76,7 +76,8 @@ final class RunFiles {
                 best == null ? Double.NaN : best.testAccuracy(), best == null ? 0 : best.step(),
                 last == null ? Double.NaN : last.testAccuracy(), last == null ? Double.NaN : last.testLoss(),
                 last == null ? Double.NaN : last.trainLoss(),
-                st.trainSeconds > 0 ? st.imagesSeen / st.trainSeconds : 0, st.trainSeconds, st.elapsedSeconds, params,
+                st.trainSeconds > 0 ? st.imagesSeen / st.trainSeconds : 0,
+                st.evalSeconds > 0 ? st.evalImages / st.evalSeconds : Double.NaN, st.trainSeconds, st.elapsedSeconds, params,
                 cfg.seed);
     }
 

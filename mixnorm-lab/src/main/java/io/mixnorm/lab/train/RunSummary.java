@@ -9,14 +9,15 @@ import java.util.Map;
 /**
  * The outcome of a run, written as {@code summary.json}. Key names are a stable contract:
  * {@code best_test_accuracy}, {@code final_test_accuracy}, {@code steps}, {@code images_per_second}
- * and the rest below. A value that does not exist yet (the accuracies and losses of a run stopped
+ * (training images per training second), {@code eval_images_per_second} (test images scored per
+ * second of evaluation) and the rest below. A value that does not exist yet (the accuracies and losses of a run stopped
  * before its first evaluation) is {@code null}: JSON has no NaN (RFC 8259), and strict parsers
  * (JavaScript's {@code JSON.parse}, jq, Gson's strict mode) refuse the file.
  */
 public record RunSummary(String status, String model, String norm, List<String> mnLayers, long steps, long totalSteps,
         double epochs, double bestTestAccuracy, long bestStep, double finalTestAccuracy, double finalTestLoss,
-        double finalTrainLoss, double imagesPerSecond, double trainSeconds, double elapsedSeconds, long parameters,
-        long seed) {
+        double finalTrainLoss, double imagesPerSecond, double evalImagesPerSecond, double trainSeconds,
+        double elapsedSeconds, long parameters, long seed) {
 
     private static final Gson WITH_NULLS = Json.GSON.newBuilder().serializeNulls().create();
 
@@ -45,6 +46,7 @@ public record RunSummary(String status, String model, String norm, List<String> 
         m.put("final_test_loss", orNull(finalTestLoss));
         m.put("final_train_loss", orNull(finalTrainLoss));
         m.put("images_per_second", orNull(imagesPerSecond));
+        m.put("eval_images_per_second", orNull(evalImagesPerSecond));
         m.put("train_seconds", orNull(trainSeconds));
         m.put("elapsed_seconds", orNull(elapsedSeconds));
         m.put("parameters", parameters);

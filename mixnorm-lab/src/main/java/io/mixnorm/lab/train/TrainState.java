@@ -15,6 +15,12 @@ public final class TrainState {
     public double elapsedSeconds;
     public long imagesSeen;
     /**
+     * Seconds spent in evaluations (the test passes, precise statistics included; not the
+     * checkpoint and run files) and the test images they scored, summed over resumed segments.
+     */
+    public double evalSeconds;
+    public long evalImages;
+    /**
      * Training loss sum, correct predictions and images since the last evaluation: non-zero only in
      * a checkpoint written by a stop between evaluations, so that the next metrics row after a
      * resume averages over the same steps as in an uninterrupted run.

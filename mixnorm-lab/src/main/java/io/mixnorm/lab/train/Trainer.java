@@ -194,6 +194,7 @@ public final class Trainer {
                 st.trainSeconds += trainNanos / 1e9;
                 EvalResult ev = null;
                 Double[] byStats = new Double[Evaluator.Stats.values().length];
+                long evalStart = System.nanoTime();
                 for (Evaluator.Stats kind : cfg.evalStatsList()) {
                     EvalResult e;
                     try {
@@ -206,6 +207,10 @@ public final class Trainer {
                     byStats[kind.ordinal()] = e.accuracy();
                 }
                 long now = System.nanoTime();
+                double passSeconds = (now - evalStart) / 1e9;
+                long scored = (long) data.test().size() * cfg.evalStatsList().size();
+                st.evalSeconds += passSeconds;
+                st.evalImages += scored;
                 st.elapsedSeconds += (now - segmentStart) / 1e9;
                 segmentStart = now;
                 double epoch = st.imagesSeen / (double) data.train().size();
@@ -218,7 +223,7 @@ public final class Trainer {
                 persist(st, pm, checkpoints, files, total,
                         st.step >= total ? "finished" : stop ? "interrupted" : "running");
                 NativeMemory.trim(); // the test pass's temporaries are the largest burst of the run
-                progress.evaluation(row, total);
+                progress.evaluation(row, total, scored / passSeconds);
                 lossSum = 0;
                 correct = 0;
                 seen = 0;

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +28,11 @@ final class ChildJvm {
 
     /** Starts {@code mixnorm ARGS} with {@code workDir} as working directory (created). */
     static ChildJvm start(Path workDir, String... args) {
+        return start(workDir, Map.of(), args);
+    }
+
+    /** {@link #start(Path, String...)} with {@code env} added to the child's environment. */
+    static ChildJvm start(Path workDir, Map<String, String> env, String... args) {
         try {
             Files.createDirectories(workDir);
             List<String> cmd = new ArrayList<>();
@@ -45,6 +51,7 @@ final class ChildJvm {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().put("OPT_OUT_TRACKING", "true");
+            pb.environment().putAll(env);
             return new ChildJvm(pb.start(), workDir, out, err);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

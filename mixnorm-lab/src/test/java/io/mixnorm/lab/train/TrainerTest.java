@@ -58,6 +58,8 @@ class TrainerTest {
         for (String key : List.of("best_test_accuracy", "final_test_accuracy", "\"steps\"", "images_per_second")) {
             assertTrue(summary.contains(key), key);
         }
+        assertTrue(s.evalImagesPerSecond() > 0, "the test passes' speed is reported: " + s.evalImagesPerSecond());
+        assertTrue(summary.contains("\"eval_images_per_second\": "), summary);
         assertEquals(3, new CheckpointStore(dir, 3).list().size(), "keeps the last 3 checkpoints");
     }
 
