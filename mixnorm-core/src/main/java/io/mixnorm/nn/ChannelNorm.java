@@ -241,6 +241,18 @@ public abstract class ChannelNorm extends AbstractBlock {
     // ------------------------------------------------------------------ array helpers
 
     /**
+     * One step of a running average, in place: {@code r ← (1 − momentum)·r + momentum·batch}
+     * (PyTorch's convention; the momentum is the weight of the new batch).
+     *
+     * @param r the running array the parameter store handed out
+     * @param batch the batch's value, detached
+     * @param momentum weight of the new batch
+     */
+    static void movingAverage(NDArray r, NDArray batch, float momentum) {
+        r.muli(1f - momentum).addi(batch.mul(momentum));
+    }
+
+    /**
      * Writes values into an existing array (in place, whatever its float type). Not through
      * {@code NDArray.set(Buffer)}: DJL's native torchSet opens PyTorch's deprecated
      * AutoNonVariableTypeMode guard, which prints "AutoNonVariableTypeMode is deprecated" on stderr

@@ -102,8 +102,8 @@ public class ModeNorm extends ChannelNorm {
             checkFinite(x, r.mean, r.var);
             NDArray mean = r.mean.stopGradient();
             NDArray sqMean = r.var.stopGradient().add(mean.square());
-            rm.muli(1f - momentum).addi(mean.mul(momentum));
-            rs.muli(1f - momentum).addi(sqMean.mul(momentum));
+            movingAverage(rm, mean, momentum);
+            movingAverage(rs, sqMean, momentum);
             return new NDList(r.y);
         }
         double t = toDoubles(x.stopGradient().sum())[0];

@@ -142,10 +142,9 @@ final class RunningMixture {
             corr = corr.expandDims(1);
         }
         NDArray newVar = r.var.stopGradient().mul(corr);
-        float mo = momentum;
-        p.weights().muli(1f - mo).addi(r.lambda.mul(mo));
-        p.means().muli(1f - mo).addi(newMean.mul(mo));
-        p.variances().muli(1f - mo).addi(newVar.mul(mo));
+        ChannelNorm.movingAverage(p.weights(), r.lambda, momentum);
+        ChannelNorm.movingAverage(p.means(), newMean, momentum);
+        ChannelNorm.movingAverage(p.variances(), newVar, momentum);
         initialised = true;
         calls++;
         updates++;
