@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.mixnorm.gmm.GaussianMixture;
+import java.util.Arrays;
 
 /**
  * The tensor formulation of Mixture Normalization (specification §6), shared by the training and
@@ -166,6 +167,116 @@ final class MixtureOps {
         return GaussianMixture.of(g.weights(), mu, g.variances());
     }
 
+    /**
+     * Every mixture of {@code g} shifted by {@code -shift}, each over its own channels: group
+     * {@code i} of dimension {@code d} covers channels {@code i·d .. i·d + d − 1}.
+     *
+     * @param g one mixture per group of channels
+     * @param shift per-channel shift; null means none (the mixtures are still copied)
+     * @return the shifted mixtures
+     */
+    static GaussianMixture[] shifted(GaussianMixture[] g, double[] shift) {
+        GaussianMixture[] out = new GaussianMixture[g.length];
+        for (int i = 0; i < g.length; i++) {
+            int d = g[i].dimension();
+            out[i] = shifted(g[i], shift == null ? new double[d]
+                    : Arrays.copyOfRange(shift, i * d, i * d + d));
+        }
+        return out;
+    }
+
+    /**
+     * The inverse of {@link #shifted(GaussianMixture[], double[])}: back to input coordinates.
+     *
+     * @param g mixtures in shifted coordinates
+     * @param shift the shift, or null
+     * @return the mixtures in input coordinates
+     */
+    static GaussianMixture[] unshifted(GaussianMixture[] g, double[] shift) {
+        GaussianMixture[] out = new GaussianMixture[g.length];
+        for (int i = 0; i < g.length; i++) {
+            int d = g[i].dimension();
+            double[] neg = new double[d];
+            for (int j = 0; j < d; j++) {
+                neg[j] = shift == null ? -0.0 : -shift[i * d + j];
+            }
+            out[i] = shifted(g[i], neg);
+        }
+        return out;
+    }
+
+    /**
+     * The per-channel shift applied before the one-pass statistics, or {@code null} when the
+     * data are centred enough to skip it ({@code mean² ≤ 16·variance} in every channel, judged
+     * from the running mixture): then float32 cancellation in {@code E[x²] − E[x]²} costs at
+     * most ~17× machine precision and the layer saves a full-size pass.
+     *
+     * @param run the running mixture, one mixture per group of channels
+     * @param channels C
+     * @return the shift (the mixture's mean) or null
+     */
+    static double[] shiftFor(GaussianMixture[] run, int channels) {
+        double[] mean = new double[channels];
+        double[] second = new double[channels];
+        for (int i = 0; i < run.length; i++) {
+            GaussianMixture g = run[i];
+            int dim = g.dimension();
+            for (int d = 0; d < dim; d++) {
+                int ch = i * dim + d;
+                for (int j = 0; j < g.components(); j++) {
+                    double w = g.weight(j);
+                    double mu = g.mean(j, d);
+                    double v = g.variance(j, d);
+                    mean[ch] += w * mu;
+                    second[ch] += w * (v + mu * mu);
+                }
+            }
+        }
+        return needsShift(mean, second) ? mean : null;
+    }
+
+    /**
+     * The shift decision of the first call (or after a reset), from the batch itself: two
+     * reduction passes, once.
+     *
+     * @param x the input
+     * @param layer the layer, for the error on a non-finite input
+     * @return the batch's per-channel mean, or null when the data are centred enough
+     */
+    static double[] shiftFromBatch(NDArray x, ChannelNorm layer) {
+        Shape s = x.getShape();
+        int[] axes = s.dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
+        double count = (double) s.size() / s.get(1);
+        NDArray xd = x.stopGradient();
+        double[] sum = ChannelNorm.toDoubles(xd.sum(axes));
+        double[] sumSq = ChannelNorm.toDoubles(xd.square().sum(axes));
+        double[] mean = new double[sum.length];
+        double[] second = new double[sum.length];
+        for (int d = 0; d < sum.length; d++) {
+            if (!Double.isFinite(sum[d]) || !Double.isFinite(sumSq[d])) {
+                throw layer.nonFinite(x);
+            }
+            mean[d] = sum[d] / count;
+            second[d] = sumSq[d] / count;
+        }
+        return needsShift(mean, second) ? mean : null;
+    }
+
+    /**
+     * @param mean per-channel mean
+     * @param second per-channel second moment
+     * @return whether some channel has {@code mean² > 16·variance}
+     */
+    static boolean needsShift(double[] mean, double[] second) {
+        for (int d = 0; d < mean.length; d++) {
+            double var = Math.max(second[d] - mean[d] * mean[d], 0);
+            if (mean[d] * mean[d] > 16 * var) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ------------------------------------------------------------------ POSITION mode
     //
     // The log joint is computed transposed, (K, m), as (K×C)·(C×m) products so that the softmax
@@ -245,20 +356,9 @@ final class MixtureOps {
      * @param x rows {@code (m, C)} (shifted), carrying gradient
      * @param sq {@code x∘x}, carrying gradient
      * @param tau posteriors {@code (m, K)}; treated as constant
-     * @param gamma {@code (C)}
-     * @param beta {@code (C)}
-     * @param eps ε
-     * @param lambdaFloor floor of λ_k inside {@code 1/√λ_k}
      * @return statistics
      */
-    static Result positionTransform(
-            NDArray x,
-            NDArray sq,
-            NDArray tau,
-            NDArray gamma,
-            NDArray beta,
-            float eps,
-            double lambdaFloor) {
+    static Result positionTransform(NDArray x, NDArray sq, NDArray tau) {
         tau = tau.stopGradient();
         NDArray tauT = tau.transpose(); // (K,m) view
         long m = x.getShape().get(0);
@@ -319,90 +419,53 @@ final class MixtureOps {
         return x.mul(p).addi(q);
     }
 
-    // ------------------------------------------------------------------ CHANNEL mode
+    // ------------------------------------------------------------------ with a given τ or θ
 
     /**
-     * Per-channel log joint for {@code sampleMode = CHANNEL}: a {@code (K, m, C)} tensor (this
-     * mode materialises K full-size tensors by construction).
+     * Equations (1)–(7) (POSITION mode) with a given mixture instead of one fitted by EM, the
+     * rows shifted by the batch mean: the code path of a training forward after the fit.
      *
-     * @param xd detached rows {@code (m, C)}
-     * @param mixtures one 1-D mixture per channel, shifted coordinates
-     * @return {@code (K, m, C)} log joint
-     */
-    static NDArray channelLogJoint(NDArray xd, GaussianMixture[] mixtures) {
-        int c = mixtures.length;
-        int k = mixtures[0].components();
-        NDManager mgr = xd.getManager();
-        DataType t = xd.getDataType();
-        NDList parts = new NDList(k);
-        for (int j = 0; j < k; j++) {
-            double[] mu = new double[c];
-            double[] h = new double[c];
-            double[] b = new double[c];
-            for (int d = 0; d < c; d++) {
-                double v = mixtures[d].variance(j, 0);
-                mu[d] = mixtures[d].mean(j, 0);
-                h[d] = -0.5 / v;
-                b[d] = Math.log(mixtures[d].weight(j)) - 0.5 * (Math.log(v) + LOG_2PI);
-            }
-            Shape sc = new Shape(c);
-            parts.add(xd.sub(constant(mgr, mu, sc, t)).square().muli(constant(mgr, h, sc, t))
-                    .addi(constant(mgr, b, sc, t)));
-        }
-        return NDArrays.stack(parts, 0);
-    }
-
-    /**
-     * Equations (2)–(5) with a posterior per (sample, component, channel); (6)–(7) are {@link
-     * #channelApply}.
-     *
-     * @param x rows {@code (m, C)} (shifted), carrying gradient
-     * @param sq {@code x∘x}
-     * @param tau {@code (K, m, C)}; treated as constant
+     * @param x input {@code (N, C, H, W)} or {@code (N, C)}
+     * @param theta the mixture over {@code R^C}, in input coordinates
      * @param gamma {@code (C)}
      * @param beta {@code (C)}
      * @param eps ε
-     * @param lambdaFloor floor of λ inside {@code 1/√λ}
-     * @return statistics ({@code lambda} is {@code (K, C)})
+     * @param lambdaFloor floor of λ
+     * @return {@code y}, same shape as {@code x}
      */
-    static Result channelTransform(
-            NDArray x,
-            NDArray sq,
-            NDArray tau,
-            NDArray gamma,
-            NDArray beta,
-            float eps,
-            double lambdaFloor) {
-        tau = tau.stopGradient();
-        long m = x.getShape().get(0);
-        NDArray n = tau.sum(new int[] {1}); // (K,C)
-        NDArray nSafe = n.maximum(1e-30f);
-        NDArray mean = tau.mul(x).sum(new int[] {1}).div(nSafe);
-        NDArray var = maximum(tau.mul(sq).sum(new int[] {1}).div(nSafe).sub(mean.square()), 0);
-        Result r = new Result();
-        r.lambda = n.div(m);
-        r.mean = mean;
-        r.var = var;
-        r.sumV2 = tau.square().sum(new int[] {1}).div(nSafe.square());
-        return r;
+    static NDArray transformWithMixture(NDArray x, GaussianMixture theta, NDArray gamma,
+            NDArray beta, float eps, double lambdaFloor) {
+        Shape shape = x.getShape();
+        long c = shape.get(1);
+        long m = shape.size() / c;
+        int[] axes = shape.dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
+        double[] shift = ChannelNorm.toDoubles(x.stopGradient().sum(axes).div(m));
+        NDArray rows = centredRows(x, shift);
+        NDArray sq = rows.square();
+        NDArray tau = posteriorsFromLogJointT(positionLogJointT(
+                rows.stopGradient(), sq.stopGradient(), shifted(theta, shift)));
+        Result r = positionTransform(rows, sq, tau);
+        return fromRows(apply(rows, tau, r.lambda, r.mean, r.var, gamma, beta, eps, lambdaFloor),
+                shape);
     }
 
-    static NDArray channelApply(
-            NDArray x,
-            NDArray tau,
-            NDArray lambda,
-            NDArray mean,
-            NDArray var,
-            NDArray gamma,
-            NDArray beta,
-            float eps,
-            double lambdaFloor) {
-        NDArray a = lambda.stopGradient().maximum(lambdaFloor).sqrt().pow(-1); // (K,C)
-        NDArray s = pow(var.add(eps).sqrt(), -1).mul(gamma); // (K,C)
-        NDArray coefP = a.mul(s).expandDims(1); // (K,1,C)
-        NDArray coefQ = a.mul(mean).mul(s).expandDims(1);
-        NDArray p = tau.mul(coefP).sum(new int[] {0}); // (m,C)
-        NDArray q = tau.mul(coefQ).sum(new int[] {0});
-        return x.mul(p).sub(q).add(beta);
+    /**
+     * Equations (2)–(7) with fixed posteriors (POSITION mode).
+     *
+     * @param x input {@code (N, C, H, W)} or {@code (N, C)}
+     * @param tau posteriors {@code (m, K)}, rows in {@code (n, h, w)} order
+     * @param gamma {@code (C)}
+     * @param beta {@code (C)}
+     * @param eps ε
+     * @param lambdaFloor floor of λ
+     * @return {@code y}, same shape as {@code x}
+     */
+    static NDArray transformWithPosteriors(NDArray x, NDArray tau, NDArray gamma, NDArray beta,
+            float eps, double lambdaFloor) {
+        NDArray rows = toRows(x);
+        NDArray sq = rows.square();
+        Result r = positionTransform(rows, sq, tau);
+        return fromRows(apply(rows, tau, r.lambda, r.mean, r.var, gamma, beta, eps, lambdaFloor),
+                x.getShape());
     }
 }

@@ -1,13 +1,11 @@
 package io.mixnorm.nn;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
@@ -15,9 +13,6 @@ import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.gmm.GaussianMixture;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.SplittableRandom;
 
 /**
@@ -47,51 +42,28 @@ import java.util.SplittableRandom;
  * <p>Parameters, in order: {@code gamma} (α, C), {@code beta} (C), {@code gateWeight} (K, C),
  * {@code gateBias} (K), {@code runningMean} (K, C), {@code runningSqMean} (K, C). The gate weight
  * has type {@link Parameter.Type#OTHER} so that a network-wide {@code setInitializer(...,
- * Parameter.Type.WEIGHT)} does not replace its specific initialisation.
+ * Parameter.Type.WEIGHT)} does not replace its specific initialisation. γ, β, the input checks
+ * and the versioned save/load are the shared {@link ChannelNorm}.
  */
-public class ModeNorm extends AbstractBlock {
+public class ModeNorm extends ChannelNorm {
 
     private static final byte VERSION = 1;
 
-    private final int components;
-    private final float epsilon;
-    private final float momentum;
     private final long seed;
-    private long channels = -1;
 
-    private final Parameter gamma;
-    private final Parameter beta;
     private final Parameter gateWeight;
     private final Parameter gateBias;
     private final Parameter runningMean;
     private final Parameter runningSqMean;
 
     ModeNorm(Builder b) {
-        super(VERSION);
-        components = b.components;
-        epsilon = b.epsilon;
-        momentum = b.momentum;
+        super(VERSION, VERSION, b.components, b.epsilon, b.momentum, true, true);
         seed = b.seed;
-        gamma = addParameter(Parameter.builder().setName("gamma").setType(Parameter.Type.GAMMA)
-                .optRequiresGrad(true).build());
-        beta = addParameter(Parameter.builder().setName("beta").setType(Parameter.Type.BETA)
-                .optRequiresGrad(true).build());
-        gateWeight = addParameter(Parameter.builder().setName("gateWeight")
-                .setType(Parameter.Type.OTHER)
-                .optInitializer(new GateInitializer(components, seed))
-                .optRequiresGrad(true).build());
-        gateBias = addParameter(Parameter.builder().setName("gateBias")
-                .setType(Parameter.Type.BIAS)
-                .optInitializer(new ConstantInitializer(0f))
-                .optRequiresGrad(true).build());
-        runningMean = addParameter(Parameter.builder().setName("runningMean")
-                .setType(Parameter.Type.RUNNING_MEAN)
-                .optInitializer(new ConstantInitializer(0f))
-                .optRequiresGrad(false).build());
-        runningSqMean = addParameter(Parameter.builder().setName("runningSqMean")
-                .setType(Parameter.Type.RUNNING_VAR)
-                .optInitializer(new ConstantInitializer(1f))
-                .optRequiresGrad(false).build());
+        gateWeight = addParameter("gateWeight", Parameter.Type.OTHER,
+                new GateInitializer(components, seed), true);
+        gateBias = addParameter("gateBias", Parameter.Type.BIAS, new ConstantInitializer(0f), true);
+        runningMean = addRunning("runningMean", Parameter.Type.RUNNING_MEAN, 0f);
+        runningSqMean = addRunning("runningSqMean", Parameter.Type.RUNNING_VAR, 1f);
     }
 
     /** @return a new builder with the defaults */
@@ -99,61 +71,13 @@ public class ModeNorm extends AbstractBlock {
         return new Builder();
     }
 
-    /** {@inheritDoc} */
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        super.beforeInitialize(inputShapes);
-        Shape s = inputShapes[0];
-        checkRank(s);
-        if (channels >= 0 && channels != s.get(1)) {
-            throw new IllegalArgumentException(wrongChannels(s));
-        }
-        channels = s.get(1);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void prepare(Shape[] inputShapes) {
-        Shape c = new Shape(channels);
+    void prepareParameters() {
         Shape kc = new Shape(components, channels);
-        gamma.setShape(c);
-        beta.setShape(c);
         gateWeight.setShape(kc);
         gateBias.setShape(new Shape(components));
         runningMean.setShape(kc);
         runningSqMean.setShape(kc);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        os.writeLong(channels);
-        os.writeInt(components);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException("ModeNorm: unsupported parameter encoding version "
-                    + loadVersion + " (this build reads version " + VERSION + ")");
-        }
-        readInputShapes(is);
-        long c = is.readLong();
-        int k = is.readInt();
-        if (k != components || (channels >= 0 && channels != c)) {
-            throw new MalformedModelException("ModeNorm: saved parameters are for K=" + k + ", C="
-                    + c + " but this block has K=" + components + ", C=" + channels);
-        }
-        channels = c;
     }
 
     /** {@inheritDoc} */
@@ -165,33 +89,30 @@ public class ModeNorm extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         Shape shape = x.getShape();
-        checkRank(shape);
-        if (shape.get(1) != channels) {
-            throw new IllegalArgumentException(wrongChannels(shape));
-        }
+        checkInput(shape);
         NDManager mgr = x.getManager();
         Device dev = x.getDevice();
-        NDArray a = MixtureNorm.local(parameterStore.getValue(gamma, dev, training), mgr);
-        NDArray b = MixtureNorm.local(parameterStore.getValue(beta, dev, training), mgr);
-        NDArray w = MixtureNorm.local(parameterStore.getValue(gateWeight, dev, training), mgr);
-        NDArray wb = MixtureNorm.local(parameterStore.getValue(gateBias, dev, training), mgr);
+        NDArray a = local(parameterStore.getValue(gamma, dev, training), mgr);
+        NDArray b = local(parameterStore.getValue(beta, dev, training), mgr);
+        NDArray w = local(parameterStore.getValue(gateWeight, dev, training), mgr);
+        NDArray wb = local(parameterStore.getValue(gateBias, dev, training), mgr);
         NDArray rm = parameterStore.getValue(runningMean, dev, training);
         NDArray rs = parameterStore.getValue(runningSqMean, dev, training);
         if (training) {
             Result r = transform(x, w, wb, a, b, epsilon);
-            checkFinite(r, x);
+            checkFinite(x, r.mean, r.var);
             NDArray mean = r.mean.stopGradient();
             NDArray sqMean = r.var.stopGradient().add(mean.square());
-            rm.muli(1f - momentum).addi(mean.mul(momentum));
-            rs.muli(1f - momentum).addi(sqMean.mul(momentum));
+            movingAverage(rm, mean, momentum);
+            movingAverage(rs, sqMean, momentum);
             return new NDList(r.y);
         }
-        double t = MixtureNorm.toDoubles(x.stopGradient().sum())[0];
+        double t = toDoubles(x.stopGradient().sum())[0];
         if (!Double.isFinite(t)) {
             throw nonFinite(x);
         }
-        NDArray mu = MixtureNorm.local(rm, mgr);
-        NDArray var = MixtureOps.maximum(MixtureNorm.local(rs, mgr).sub(mu.square()), 0);
+        NDArray mu = local(rm, mgr);
+        NDArray var = MixtureOps.maximum(local(rs, mgr).sub(mu.square()), 0);
         NDArray x3 = as3d(x);
         NDArray gates = gates(MixtureOps.div(x3.sum(new int[] {2}), x3.getShape().get(2)), w, wb);
         return new NDList(output(x3, gates, mu, var, a, b, epsilon).reshape(shape));
@@ -266,59 +187,9 @@ public class ModeNorm extends AbstractBlock {
         return x3.mul(p).subi(q);
     }
 
-    /** @return K */
-    public int getComponents() {
-        return components;
-    }
-
-    /** @return ε */
-    public float getEpsilon() {
-        return epsilon;
-    }
-
-    /** @return the momentum (weight of the new batch) */
-    public float getMomentum() {
-        return momentum;
-    }
-
     /** @return the seed of the gate initialisation */
     public long getSeed() {
         return seed;
-    }
-
-    private void checkFinite(Result r, NDArray x) {
-        for (double v : MixtureNorm.toDoubles(r.mean.stopGradient())) {
-            if (!Double.isFinite(v)) {
-                throw nonFinite(x);
-            }
-        }
-        for (double v : MixtureNorm.toDoubles(r.var.stopGradient())) {
-            if (!Double.isFinite(v)) {
-                throw nonFinite(x);
-            }
-        }
-    }
-
-    private NonFiniteInputException nonFinite(NDArray x) {
-        boolean nan = x.isNaN().any().getBoolean();
-        return new NonFiniteInputException("ModeNorm(K=" + components + ", C=" + channels
-                + "): input of shape " + x.getShape()
-                + (nan ? " contains NaN" : " contains ±Inf or overflows float arithmetic"));
-    }
-
-    private static void checkRank(Shape s) {
-        if (s.dimension() != 4 && s.dimension() != 2) {
-            throw new IllegalArgumentException(
-                    "ModeNorm expects input of shape (N, C, H, W) or (N, C), got " + s);
-        }
-        if (s.size() == 0) {
-            throw new IllegalArgumentException("ModeNorm got an empty input " + s);
-        }
-    }
-
-    private String wrongChannels(Shape s) {
-        return "ModeNorm was initialised for C=" + channels + " channels, i.e. input of shape (N, "
-                + channels + ", H, W) or (N, " + channels + "), got " + s;
     }
 
     /** {@code 1/K + 0.01·N(0,1)}, from the block's seed (independent of the engine's RNG). */
@@ -342,48 +213,15 @@ public class ModeNorm extends AbstractBlock {
         }
     }
 
-    /** The builder of {@link ModeNorm}. */
-    public static final class Builder {
-        private int components = 2;
-        private float epsilon = 1e-5f;
-        private float momentum = 0.1f;
-        private long seed = 0L;
+    /** The builder of {@link ModeNorm}: K = 2 modes by default, ε = 1e-5, momentum 0.1, seed 0. */
+    public static final class Builder extends BaseBuilder<Builder> {
 
-        Builder() {}
-
-        /**
-         * @param k number of modes K ≥ 1 (default 2)
-         * @return this
-         */
-        public Builder optComponents(int k) {
-            components = k;
-            return this;
+        Builder() {
+            super(2);
         }
 
-        /**
-         * @param eps ε &gt; 0 (default 1e-5)
-         * @return this
-         */
-        public Builder optEpsilon(float eps) {
-            epsilon = eps;
-            return this;
-        }
-
-        /**
-         * @param m weight of the new batch in the running averages, in [0, 1] (default 0.1)
-         * @return this
-         */
-        public Builder optMomentum(float m) {
-            momentum = m;
-            return this;
-        }
-
-        /**
-         * @param s seed of the gate-weight initialisation (default 0)
-         * @return this
-         */
-        public Builder optSeed(long s) {
-            seed = s;
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -394,17 +232,7 @@ public class ModeNorm extends AbstractBlock {
          */
         public ModeNorm build() {
             NativeMemory.tune(); // before the model's tensors exist: see NativeMemory
-            if (components < 1) {
-                throw new IllegalArgumentException(
-                        "ModeNorm needs K >= 1 modes, got " + components);
-            }
-            if (!(epsilon > 0) || Float.isInfinite(epsilon)) {
-                throw new IllegalArgumentException("epsilon must be > 0, got " + epsilon);
-            }
-            if (!(momentum >= 0 && momentum <= 1)) {
-                throw new IllegalArgumentException(
-                        "momentum (weight of the new batch) must be in [0, 1], got " + momentum);
-            }
+            validate("ModeNorm", "modes");
             return new ModeNorm(this);
         }
     }

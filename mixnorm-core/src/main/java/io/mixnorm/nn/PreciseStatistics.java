@@ -186,19 +186,37 @@ public final class PreciseStatistics {
                 saved.add(new Pair<>(a, a.toByteArray()));
             }
         }
-        return new Snapshot(saved);
+        List<Pair<RunningMixture, long[]>> counters = new ArrayList<>();
+        collectCounters(block, counters);
+        return new Snapshot(saved, counters);
     }
 
-    /** Copies of a block's non-trained parameters; see {@link #snapshot}. */
+    private static void collectCounters(Block b, List<Pair<RunningMixture, long[]>> out) {
+        if (b instanceof MixtureNorm) {
+            RunningMixture r = ((MixtureNorm) b).running;
+            out.add(new Pair<>(r, r.counters()));
+        }
+        for (Block child : b.getChildren().values()) {
+            collectCounters(child, out);
+        }
+    }
+
+    /** Copies of a block's non-trained parameters and counters; see {@link #snapshot}. */
     public static final class Snapshot {
         private final List<Pair<NDArray, byte[]>> saved;
+        private final List<Pair<RunningMixture, long[]>> counters;
 
-        private Snapshot(List<Pair<NDArray, byte[]>> saved) {
+        private Snapshot(List<Pair<NDArray, byte[]>> saved,
+                List<Pair<RunningMixture, long[]>> counters) {
             this.saved = saved;
+            this.counters = counters;
         }
 
-        /** Writes the copied values back into the same arrays. */
+        /** Writes the copied values back into the same arrays, and the counters. */
         public void restore() {
+            for (Pair<RunningMixture, long[]> c : counters) {
+                c.getKey().restoreCounters(c.getValue());
+            }
             for (Pair<NDArray, byte[]> p : saved) {
                 NDArray a = p.getKey();
                 // an indexed copy: NDArray.set(Buffer) makes PyTorch print a deprecation warning

@@ -10,8 +10,10 @@ import ai.djl.nn.convolutional.Conv2d;
 import io.mixnorm.gmm.GaussianMixture;
 
 /**
- * MixtureNorm's inference with the running mixture (POSITION mode, 4-D input) in the matrix-product
- * form with constants: the mixture is fixed, so equation (1) is a {@code 1×1} convolution of
+ * MixtureNorm's inference with the running mixture: posteriors from {@code μ = Ē}, {@code σ² =
+ * V̄}, and (6)–(7) with {@code λ̄, Ē, V̄}. In POSITION mode with a 4-D input it runs in the
+ * matrix-product form with constants: the mixture is fixed, so equation (1) is a {@code 1×1}
+ * convolution of
  * {@code [x∘x, x]} with {@code K} filters, and (6)–(7) fold into
  *
  * <pre>
@@ -30,6 +32,52 @@ final class RunningInference {
     static final long CHUNK_BYTES = 1L << 20;
 
     private RunningInference() {}
+
+    /**
+     * The inference forward of {@code mn} with its running mixture (nothing changes).
+     *
+     * @param mn the layer
+     * @param x input {@code (N, C, H, W)} or {@code (N, C)}
+     * @param gamma γ {@code (C)}, owned by the batch's manager
+     * @param beta β {@code (C)}, owned by the batch's manager
+     * @param run the running arrays the parameter store handed out
+     * @return {@code y}, same shape as {@code x}
+     */
+    static NDArray forward(MixtureNorm mn, NDArray x, NDArray gamma, NDArray beta,
+            RunningMixture.Values run) {
+        Shape shape = x.getShape();
+        NDManager mgr = x.getManager();
+        DataType type = x.getDataType();
+        GaussianMixture[] theta = mn.running.mixtures(run, false);
+        double[] shift = MixtureOps.shiftFor(theta, (int) mn.channels);
+        NDArray mean = ChannelNorm.local(run.means(), mgr);
+        if (shift != null) {
+            mean = mean.sub(MixtureOps.constant(mgr, shift, new Shape(mn.channels), type));
+        }
+        if (mn.isPositionMode() && shape.dimension() == 4) {
+            NDList sums = new NDList();
+            NDArray y = forward(x, shift == null ? theta[0] : MixtureOps.shifted(theta[0], shift),
+                    shift, ChannelNorm.local(run.weights(), mgr), mean,
+                    ChannelNorm.local(run.variances(), mgr), gamma, beta, mn.getEpsilon(),
+                    MixtureNorm.LAMBDA_FLOOR, sums);
+            // a non-finite input makes the log joint non-finite: one small reduction checks it
+            NDArray total = sums.size() == 1 ? sums.head() : NDArrays.stack(sums).sum();
+            if (!Double.isFinite(ChannelNorm.toDoubles(total)[0])) {
+                throw mn.nonFinite(x);
+            }
+            return y;
+        }
+        if (!Double.isFinite(ChannelNorm.toDoubles(x.stopGradient().sum())[0])) {
+            throw mn.nonFinite(x);
+        }
+        Samples samples = mn.samples();
+        NDArray rows = MixtureOps.centredRows(x, shift);
+        NDArray tau = samples.posteriors(rows.stopGradient(), null,
+                samples.needsMixture(mn.getComponents()) ? MixtureOps.shifted(theta, shift) : null);
+        NDArray y = samples.normalize(rows, tau, ChannelNorm.local(run.weights(), mgr), mean,
+                ChannelNorm.local(run.variances(), mgr), gamma, beta, mn.getEpsilon());
+        return MixtureOps.fromRows(y, shape);
+    }
 
     /**
      * @param x input {@code (N, C, H, W)}, in input coordinates
