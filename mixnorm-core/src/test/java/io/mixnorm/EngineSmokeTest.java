@@ -1,11 +1,11 @@
 package io.mixnorm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class EngineSmokeTest {
     @Test

@@ -10,14 +10,15 @@ import io.mixnorm.engine.OneDnnWorkaround;
 import io.mixnorm.engine.PaddedConv2d;
 
 /**
- * Checks this machine's PyTorch for the oneDNN convolution defect ({@link OneDnnWorkaround}):
- * each convolution, with the gradients of Σ y·r, is computed with oneDNN and with ATen's own
- * kernels on the same inputs, and the largest differences are printed relative to the largest
- * value. ATen's path is the one {@code OneDnnWorkaroundTest} checks against float64. The last
- * column is {@link PaddedConv2d}'s path (oneDNN on, channels padded where the shape needs it)
- * against ATen: the largest of its three differences.
+ * Checks this machine's PyTorch for the oneDNN convolution defect ({@link OneDnnWorkaround}): each
+ * convolution, with the gradients of Σ y·r, is computed with oneDNN and with ATen's own kernels on
+ * the same inputs, and the largest differences are printed relative to the largest value. ATen's
+ * path is the one {@code OneDnnWorkaroundTest} checks against float64. The last column is {@link
+ * PaddedConv2d}'s path (oneDNN on, channels padded where the shape needs it) against ATen: the
+ * largest of its three differences.
  *
- * <pre>bench/conv-check.sh                        # the built-in shapes (DenseNet, DCGAN, cnn5, Inception-like)
+ * <pre>
+ * bench/conv-check.sh                        # the built-in shapes (DenseNet, DCGAN, cnn5, Inception-like)
  * bench/conv-check.sh N C HW F K PAD [STRIDE]  # one shape of your own</pre>
  */
 public final class ConvCheck {
@@ -30,7 +31,9 @@ public final class ConvCheck {
         {64, 16, 32, 12, 3, 1, 1}, // filters not a multiple of 16 (DenseNet-40 block 1, layer 1)
         {64, 160, 32, 160, 1, 0, 1}, // DenseNet 1x1 transition
         {64, 100, 1, 512, 4, 3, 1}, // DCGAN generator's first layer (as a padded convolution)
-        {64, 128, 17, 3, 2, 1, 1}, // DCGAN generator's last layer (one phase of the transposed convolution)
+        {
+            64, 128, 17, 3, 2, 1, 1
+        }, // DCGAN generator's last layer (one phase of the transposed convolution)
         {64, 256, 4, 1, 4, 0, 1}, // DCGAN discriminator's last layer
         {64, 48, 8, 16, 3, 1, 2}, // strided, input channels a multiple of 16 but not of 32
         {128, 3, 32, 64, 3, 1, 1}, // cnn5 conv1
@@ -52,11 +55,13 @@ public final class ConvCheck {
         boolean paddedWrong = false;
         try (NDManager m = NDManager.newBaseManager()) {
             if (!OneDnnWorkaround.setOneDnn(true)) {
-                System.out.println("cannot reach PyTorch's oneDNN switch: not DJL's PyTorch 2.x engine?");
+                System.out.println(
+                        "cannot reach PyTorch's oneDNN switch: not DJL's PyTorch 2.x engine?");
                 return;
             }
-            System.out.printf("%-34s %12s %12s %12s %12s%n", "N C HW -> F, KxK pad/stride", "output", "input grad", "weight grad",
-                    "padded");
+            System.out.printf(
+                    "%-34s %12s %12s %12s %12s%n",
+                    "N C HW -> F, KxK pad/stride", "output", "input grad", "weight grad", "padded");
             for (int[] s : shapes) {
                 try (NDManager sm = m.newSubManager()) {
                     Engine.getInstance().setRandomSeed(1);
@@ -65,8 +70,13 @@ public final class ConvCheck {
                     NDArray[] on = convolve(x, w, s[5], s[6], true, false);
                     NDArray[] off = convolve(x, w, s[5], s[6], false, false);
                     NDArray[] padded = convolve(x, w, s[5], s[6], true, true);
-                    StringBuilder line = new StringBuilder(String.format("%-34s", s[0] + " " + s[1] + " " + s[2] + " -> "
-                            + s[3] + ", " + s[4] + "x" + s[4] + " pad " + s[5] + "/" + s[6]));
+                    StringBuilder line =
+                            new StringBuilder(
+                                    String.format(
+                                            "%-34s",
+                                            s[0] + " " + s[1] + " " + s[2] + " -> " + s[3] + ", "
+                                                    + s[4] + "x" + s[4] + " pad " + s[5] + "/"
+                                                    + s[6]));
                     boolean wrong = false;
                     double paddedRel = 0;
                     for (int k = 0; k < 3; k++) {
@@ -74,29 +84,44 @@ public final class ConvCheck {
                         wrong |= !(rel < 1e-4);
                         line.append(String.format(" %12.2e", rel));
                         double p = relDiff(padded[k], off[k]);
-                        paddedRel = Double.isNaN(p) || Double.isNaN(paddedRel) ? Double.NaN : Math.max(paddedRel, p);
+                        paddedRel =
+                                Double.isNaN(p) || Double.isNaN(paddedRel)
+                                        ? Double.NaN
+                                        : Math.max(paddedRel, p);
                     }
                     line.append(String.format(" %12.2e", paddedRel));
                     wrongAnywhere |= wrong;
                     paddedWrong |= !(paddedRel < 1e-4);
-                    System.out.println(line + (wrong ? "   WRONG with oneDNN" : "") + (paddedRel < 1e-4 ? "" : "   PADDED WRONG"));
+                    System.out.println(
+                            line
+                                    + (wrong ? "   WRONG with oneDNN" : "")
+                                    + (paddedRel < 1e-4 ? "" : "   PADDED WRONG"));
                 }
             }
         } finally {
             OneDnnWorkaround.setOneDnn(true);
         }
-        System.out.println(wrongAnywhere ? "oneDNN disagrees with ATen on this machine: keep OneDnnWorkaround and PaddedConv2d."
-                : "oneDNN agrees with ATen on every shape checked.");
-        System.out.println(paddedWrong ? "PaddedConv2d disagrees with ATen on some shape: switch oneDNN off (OneDnnWorkaround.apply())."
-                : "PaddedConv2d agrees with ATen on every shape checked.");
+        System.out.println(
+                wrongAnywhere
+                        ? "oneDNN disagrees with ATen on this machine: keep OneDnnWorkaround and"
+                                + " PaddedConv2d."
+                        : "oneDNN agrees with ATen on every shape checked.");
+        System.out.println(
+                paddedWrong
+                        ? "PaddedConv2d disagrees with ATen on some shape: switch oneDNN off"
+                                + " (OneDnnWorkaround.apply())."
+                        : "PaddedConv2d agrees with ATen on every shape checked.");
     }
 
     private static double relDiff(NDArray a, NDArray ref) {
         return a.sub(ref).abs().max().getFloat() / (double) ref.abs().max().getFloat();
     }
 
-    /** y = conv(x, w) and the gradients of Σ y·r (r fixed), with oneDNN on or off, plain or padded. */
-    private static NDArray[] convolve(NDArray x0, NDArray w0, int pad, int stride, boolean oneDnn, boolean padded) {
+    /**
+     * y = conv(x, w) and the gradients of Σ y·r (r fixed), with oneDNN on or off, plain or padded.
+     */
+    private static NDArray[] convolve(
+            NDArray x0, NDArray w0, int pad, int stride, boolean oneDnn, boolean padded) {
         OneDnnWorkaround.setOneDnn(oneDnn);
         NDArray x = x0.duplicate();
         NDArray w = w0.duplicate();
@@ -104,11 +129,22 @@ public final class ConvCheck {
         w.setRequiresGradient(true);
         NDArray y;
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            y = padded ? PaddedConv2d.conv2d(x, w, stride, pad)
-                    : Conv2d.conv2d(x, w, null, new Shape(stride, stride), new Shape(pad, pad)).singletonOrThrow();
-            NDArray r = y.getManager().arange((float) y.size()).reshape(y.getShape()).mul(0.37f).sin();
+            y =
+                    padded
+                            ? PaddedConv2d.conv2d(x, w, stride, pad)
+                            : Conv2d.conv2d(
+                                            x,
+                                            w,
+                                            null,
+                                            new Shape(stride, stride),
+                                            new Shape(pad, pad))
+                                    .singletonOrThrow();
+            NDArray r =
+                    y.getManager().arange((float) y.size()).reshape(y.getShape()).mul(0.37f).sin();
             gc.backward(y.mul(r).sum());
         }
-        return new NDArray[] {y.stopGradient(), x.getGradient().duplicate(), w.getGradient().duplicate()};
+        return new NDArray[] {
+            y.stopGradient(), x.getGradient().duplicate(), w.getGradient().duplicate()
+        };
     }
 }

@@ -16,9 +16,9 @@ import java.util.SplittableRandom;
 
 /**
  * MixtureNorm's training-mode equations (1)–(7) written the obvious way, broadcasting every
- * component against the whole input as (K, N, C, H, W) tensors. Same mixture fit as the real
- * layer (a 4096-row subsample, warm-started EM). For benchmarks only: it shows what spec §6's
- * matrix formulation saves. Inference reuses the training transform.
+ * component against the whole input as (K, N, C, H, W) tensors. Same mixture fit as the real layer
+ * (a 4096-row subsample, warm-started EM). For benchmarks only: it shows what spec §6's matrix
+ * formulation saves. Inference reuses the training transform.
  */
 final class NaiveMixtureNorm extends AbstractBlock {
     private final int k;
@@ -31,10 +31,20 @@ final class NaiveMixtureNorm extends AbstractBlock {
     NaiveMixtureNorm(int k, long seed) {
         this.k = k;
         this.rng = new SplittableRandom(seed);
-        gamma = addParameter(Parameter.builder().setName("gamma").setType(Parameter.Type.GAMMA)
-                .optInitializer(Initializer.ONES).build());
-        beta = addParameter(Parameter.builder().setName("beta").setType(Parameter.Type.BETA)
-                .optInitializer(Initializer.ZEROS).build());
+        gamma =
+                addParameter(
+                        Parameter.builder()
+                                .setName("gamma")
+                                .setType(Parameter.Type.GAMMA)
+                                .optInitializer(Initializer.ONES)
+                                .build());
+        beta =
+                addParameter(
+                        Parameter.builder()
+                                .setName("beta")
+                                .setType(Parameter.Type.BETA)
+                                .optInitializer(Initializer.ZEROS)
+                                .build());
     }
 
     @Override
@@ -50,7 +60,8 @@ final class NaiveMixtureNorm extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         Shape s = x.getShape();
         int n = (int) s.get(0);
@@ -65,7 +76,12 @@ final class NaiveMixtureNorm extends AbstractBlock {
         NDArray logW = mgr.create(toFloat(theta.weights()), new Shape(k, 1, 1, 1, 1)).log();
         NDArray x5 = x.expandDims(0); // (1, N, C, H, W)
         NDArray dev = x5.sub(mu); // (K, N, C, H, W)
-        NDArray logN = dev.square().div(var).add(var.mul(2 * Math.PI).log()).sum(new int[] {2}, true).mul(-0.5);
+        NDArray logN =
+                dev.square()
+                        .div(var)
+                        .add(var.mul(2 * Math.PI).log())
+                        .sum(new int[] {2}, true)
+                        .mul(-0.5);
         NDArray tau = logN.add(logW).softmax(0).stopGradient(); // (K, N, 1, H, W)
         NDArray mass = tau.sum(new int[] {1, 3, 4}, true); // (K, 1, 1, 1, 1)
         NDArray lambda = mass.div(m);
@@ -73,7 +89,11 @@ final class NaiveMixtureNorm extends AbstractBlock {
         NDArray mean = v.mul(x5).sum(new int[] {1, 3, 4}, true); // (K, 1, C, 1, 1)
         NDArray centred = x5.sub(mean);
         NDArray variance = v.mul(centred.square()).sum(new int[] {1, 3, 4}, true);
-        NDArray xhat = tau.div(lambda.sqrt()).mul(centred).div(variance.add(1e-5f).sqrt()).sum(new int[] {0});
+        NDArray xhat =
+                tau.div(lambda.sqrt())
+                        .mul(centred)
+                        .div(variance.add(1e-5f).sqrt())
+                        .sum(new int[] {0});
         NDArray g = ps.getValue(gamma, x.getDevice(), training).reshape(1, c, 1, 1);
         NDArray b = ps.getValue(beta, x.getDevice(), training).reshape(1, c, 1, 1);
         return new NDList(xhat.mul(g).add(b));
@@ -88,7 +108,8 @@ final class NaiveMixtureNorm extends AbstractBlock {
             idx[i] = rng.nextInt(m);
         }
         float[] sub;
-        try (NDArray index = x.getManager().create(idx); NDArray picked = flat.get(index)) {
+        try (NDArray index = x.getManager().create(idx);
+                NDArray picked = flat.get(index)) {
             sub = picked.toType(DataType.FLOAT32, false).toFloatArray();
         }
         double[] data = new double[sub.length];

@@ -30,15 +30,17 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One normalization layer at cnn5's conv2 shape (N=128, C=128, 16×16): forward + backward in
  * training mode, and forward in inference mode. {@code bn} is DJL's BatchNorm, {@code mn} our
- * MixtureNorm (K=3), {@code naive} the 5-D broadcast formulation of the same equations that spec
- * §6 warns against, kept here only for contrast.
+ * MixtureNorm (K=3), {@code naive} the 5-D broadcast formulation of the same equations that spec §6
+ * warns against, kept here only for contrast.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx4g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx4g"})
 public class NormLayerBenchmark {
     @Param({"bn", "mn", "naive"})
     public String norm;
@@ -71,7 +73,9 @@ public class NormLayerBenchmark {
         Shape shape = new Shape(batch, channels, side, side);
         block.initialize(manager, DataType.FLOAT32, shape);
         ps = new ParameterStore(manager, false);
-        x = manager.randomNormal(shape).maximum(0f); // post-ReLU-like: skewed, multi-modal with the zeros
+        x =
+                manager.randomNormal(shape)
+                        .maximum(0f); // post-ReLU-like: skewed, multi-modal with the zeros
         for (int i = 0; i < 3; i++) {
             trainingStep(); // a running mixture exists before inference is timed
         }

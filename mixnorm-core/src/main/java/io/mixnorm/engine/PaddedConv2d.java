@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
@@ -15,23 +14,23 @@ import ai.djl.util.PairList;
 
 /**
  * A bias-free 2-D convolution (NCHW, square kernel) that stays correct <em>and</em> fast under
- * PyTorch 2.7.1's oneDNN: where the weight's shape is one oneDNN miscomputes
- * ({@link OneDnnWorkaround#misfit(Shape, int)}: input channels or filters not a multiple of 16, or
- * with a stride above 1 input channels not a multiple of 32), it appends zero input channels to the
- * input and the weight, and zero filters to the weight, up to those multiples, convolves, and
- * drops the extra output channels.
+ * PyTorch 2.7.1's oneDNN: where the weight's shape is one oneDNN miscomputes ({@link
+ * OneDnnWorkaround#misfit(Shape, int)}: input channels or filters not a multiple of 16, or with a
+ * stride above 1 input channels not a multiple of 32), it appends zero input channels to the input
+ * and the weight, and zero filters to the weight, up to those multiples, convolves, and drops the
+ * extra output channels.
  *
  * <p>The result is the same convolution: the zero channels add exact zeros to every sum, and the
  * extra filters' outputs are discarded, so no gradient reaches them and the weight's gradient is
  * the true one (autograd passes only through the concatenations and the slice). The learned weight
- * keeps its true shape, so parameter counts, initialization and checkpoints do not change. The price
- * is the padded channels' arithmetic (DenseNet-40's 12 filters become 16) plus two copies, far less
- * than giving up oneDNN, which is 5.5× faster than ATen's own convolution on DenseNet-40
+ * keeps its true shape, so parameter counts, initialization and checkpoints do not change. The
+ * price is the padded channels' arithmetic (DenseNet-40's 12 filters become 16) plus two copies,
+ * far less than giving up oneDNN, which is 5.5× faster than ATen's own convolution on DenseNet-40
  * ({@code docs/engine-workarounds.md}).
  *
  * <p>When oneDNN is off ({@link OneDnnWorkaround#apply()}) or the shape is fine, it is a plain
- * {@link Conv2d#conv2d} call. Models built from this block need no process-wide switch:
- * {@link OneDnnWorkaround#applyFor} ignores it.
+ * {@link Conv2d#conv2d} call. Models built from this block need no process-wide switch: {@link
+ * OneDnnWorkaround#applyFor} ignores it.
  */
 public final class PaddedConv2d extends AbstractBlock {
     private static final byte VERSION = 1;
@@ -51,18 +50,25 @@ public final class PaddedConv2d extends AbstractBlock {
     public PaddedConv2d(int filters, int kernel, int stride, int padding) {
         super(VERSION);
         if (filters < 1 || kernel < 1 || stride < 1 || padding < 0) {
-            throw new IllegalArgumentException("need filters, kernel, stride >= 1 and padding >= 0");
+            throw new IllegalArgumentException(
+                    "need filters, kernel, stride >= 1 and padding >= 0");
         }
         NativeMemory.tune(); // before the model's tensors exist
         this.filters = filters;
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
-        this.weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.WEIGHT).build());
+        this.weight =
+                addParameter(
+                        Parameter.builder()
+                                .setName("weight")
+                                .setType(Parameter.Type.WEIGHT)
+                                .build());
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         return new NDList(conv2d(x, w, stride, padding));
@@ -90,13 +96,44 @@ public final class PaddedConv2d extends AbstractBlock {
         NDArray wp = w;
         if (c2 > c) {
             Shape xs = x.getShape();
-            xp = NDArrays.concat(new NDList(x, m.zeros(new Shape(xs.get(0), c2 - c, xs.get(2), xs.get(3)), x.getDataType())), 1);
-            wp = ownedBy(m, NDArrays.concat(new NDList(wp, m.zeros(new Shape(f, c2 - c, w.getShape().get(2),
-                    w.getShape().get(3)), w.getDataType())), 1));
+            xp =
+                    NDArrays.concat(
+                            new NDList(
+                                    x,
+                                    m.zeros(
+                                            new Shape(xs.get(0), c2 - c, xs.get(2), xs.get(3)),
+                                            x.getDataType())),
+                            1);
+            wp =
+                    ownedBy(
+                            m,
+                            NDArrays.concat(
+                                    new NDList(
+                                            wp,
+                                            m.zeros(
+                                                    new Shape(
+                                                            f,
+                                                            c2 - c,
+                                                            w.getShape().get(2),
+                                                            w.getShape().get(3)),
+                                                    w.getDataType())),
+                                    1));
         }
         if (f2 > f) {
-            wp = ownedBy(m, NDArrays.concat(new NDList(wp, m.zeros(new Shape(f2 - f, c2, w.getShape().get(2),
-                    w.getShape().get(3)), w.getDataType())), 0));
+            wp =
+                    ownedBy(
+                            m,
+                            NDArrays.concat(
+                                    new NDList(
+                                            wp,
+                                            m.zeros(
+                                                    new Shape(
+                                                            f2 - f,
+                                                            c2,
+                                                            w.getShape().get(2),
+                                                            w.getShape().get(3)),
+                                                    w.getDataType())),
+                                    0));
         }
         NDArray y = Conv2d.conv2d(xp, wp, null, s, p).singletonOrThrow();
         return f2 > f ? y.get(new NDIndex().addAllDim().addSliceDim(0, f)) : y;
@@ -105,7 +142,8 @@ public final class PaddedConv2d extends AbstractBlock {
     /**
      * An op's result belongs to its receiver's manager; with a weight as receiver that is the
      * model's long-lived one, where a copy made every forward would pile up until the model is
-     * closed. Moving it to the batch's manager frees it with the batch (autograd keeps what it needs).
+     * closed. Moving it to the batch's manager frees it with the batch (autograd keeps what it
+     * needs).
      */
     public static NDArray ownedBy(NDManager batch, NDArray derived) {
         derived.attach(batch);
@@ -133,6 +171,16 @@ public final class PaddedConv2d extends AbstractBlock {
 
     @Override
     public String toString() {
-        return "PaddedConv2d(" + filters + ", " + kernel + "x" + kernel + ", stride " + stride + ", padding " + padding + ")";
+        return "PaddedConv2d("
+                + filters
+                + ", "
+                + kernel
+                + "x"
+                + kernel
+                + ", stride "
+                + stride
+                + ", padding "
+                + padding
+                + ")";
     }
 }

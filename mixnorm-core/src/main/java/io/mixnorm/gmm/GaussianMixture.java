@@ -100,35 +100,50 @@ public final class GaussianMixture {
         double[] out = new double[rows.length * c];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != c) {
-                throw new IllegalArgumentException("ragged rows: row " + i + " has length "
-                        + rows[i].length + ", expected " + c);
+                throw new IllegalArgumentException(
+                        "ragged rows: row "
+                                + i
+                                + " has length "
+                                + rows[i].length
+                                + ", expected "
+                                + c);
             }
             System.arraycopy(rows[i], 0, out, i * c, c);
         }
         return out;
     }
 
-    /** @return the number of components {@code K} */
+    /**
+     * @return the number of components {@code K}
+     */
     public int components() {
         return k;
     }
 
-    /** @return the dimension {@code C} */
+    /**
+     * @return the dimension {@code C}
+     */
     public int dimension() {
         return c;
     }
 
-    /** @return a copy of the {@code K} weights */
+    /**
+     * @return a copy of the {@code K} weights
+     */
     public double[] weights() {
         return weights.clone();
     }
 
-    /** @return a copy of the {@code K×C} means, row-major */
+    /**
+     * @return a copy of the {@code K×C} means, row-major
+     */
     public double[] means() {
         return means.clone();
     }
 
-    /** @return a copy of the {@code K×C} variances, row-major */
+    /**
+     * @return a copy of the {@code K×C} variances, row-major
+     */
     public double[] variances() {
         return variances.clone();
     }
@@ -160,8 +175,8 @@ public final class GaussianMixture {
     }
 
     /**
-     * The log joint {@code log λ_k + log N(x | μ_k, σ²_k)} of row {@code row} of a row-major
-     * sample matrix, for every component.
+     * The log joint {@code log λ_k + log N(x | μ_k, σ²_k)} of row {@code row} of a row-major sample
+     * matrix, for every component.
      *
      * @param data row-major {@code m×C} samples
      * @param row the row
@@ -187,8 +202,8 @@ public final class GaussianMixture {
      */
     public double logDensity(double[] x) {
         if (x.length != c) {
-            throw new IllegalArgumentException("expected a point of dimension " + c + ", got "
-                    + x.length);
+            throw new IllegalArgumentException(
+                    "expected a point of dimension " + c + ", got " + x.length);
         }
         double[] lj = new double[k];
         logJoint(x, 0, lj);
@@ -252,8 +267,7 @@ public final class GaussianMixture {
                 acc += weights[j];
             }
             for (int d = 0; d < c; d++) {
-                out[i * c + d] =
-                        means[j * c + d] + Math.sqrt(variances[j * c + d]) * gaussian(rng);
+                out[i * c + d] = means[j * c + d] + Math.sqrt(variances[j * c + d]) * gaussian(rng);
             }
         }
         return out;
@@ -300,8 +314,8 @@ public final class GaussianMixture {
      */
     public GaussianMixture permute(int[] order) {
         if (order.length != k) {
-            throw new IllegalArgumentException("permutation of length " + order.length
-                    + " for K=" + k);
+            throw new IllegalArgumentException(
+                    "permutation of length " + order.length + " for K=" + k);
         }
         double[] w = new double[k];
         double[] mu = new double[k * c];
@@ -317,7 +331,11 @@ public final class GaussianMixture {
     private void checkData(double[] data, int m) {
         if (m < 1 || (long) m * c != data.length) {
             throw new IllegalArgumentException(
-                    "expected a row-major m×C = " + m + "×" + c + " matrix, got length "
+                    "expected a row-major m×C = "
+                            + m
+                            + "×"
+                            + c
+                            + " matrix, got length "
                             + data.length);
         }
     }
@@ -347,11 +365,18 @@ public final class GaussianMixture {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("GaussianMixture[K=").append(k).append(", C=")
-                .append(c).append(", weights=").append(Arrays.toString(weights));
+        StringBuilder sb =
+                new StringBuilder("GaussianMixture[K=")
+                        .append(k)
+                        .append(", C=")
+                        .append(c)
+                        .append(", weights=")
+                        .append(Arrays.toString(weights));
         if (c <= 4) {
-            sb.append(", means=").append(Arrays.toString(means))
-                    .append(", variances=").append(Arrays.toString(variances));
+            sb.append(", means=")
+                    .append(Arrays.toString(means))
+                    .append(", variances=")
+                    .append(Arrays.toString(variances));
         }
         return sb.append(']').toString();
     }

@@ -9,10 +9,10 @@ import java.util.SplittableRandom;
  * <p>Procedure (specification §3):
  *
  * <ol>
- *   <li>Without a warm start: k-means++ seeding, then {@code lloydIterations} Lloyd steps, both
- *       on channel-standardised data (so that no channel dominates the distance), and a mixture
- *       built from the final clusters (weights = cluster fractions, within-cluster variances).
- *       With a warm start the given mixture is the starting point.
+ *   <li>Without a warm start: k-means++ seeding, then {@code lloydIterations} Lloyd steps, both on
+ *       channel-standardised data (so that no channel dominates the distance), and a mixture built
+ *       from the final clusters (weights = cluster fractions, within-cluster variances). With a
+ *       warm start the given mixture is the starting point.
  *   <li>{@code emIterations} EM steps; the E-step is done in log space (log-sum-exp).
  *   <li>Guards after every M-step: variance floor {@code σ²_kc ≥ max(varianceFloorAbs,
  *       varianceFloorRel × var_c)} where {@code var_c} is the variance of channel {@code c} over
@@ -22,11 +22,11 @@ import java.util.SplittableRandom;
  *       weightFloor}, then renormalisation.
  * </ol>
  *
- * <p>The mean log-likelihood per sample is recorded before the first EM step and after every
- * step ({@link FitResult#logLikelihoods()}); without guards that bind it never decreases.
+ * <p>The mean log-likelihood per sample is recorded before the first EM step and after every step
+ * ({@link FitResult#logLikelihoods()}); without guards that bind it never decreases.
  *
- * <p>All randomness comes from the {@link SplittableRandom} passed in. Instances are immutable
- * and thread-safe.
+ * <p>All randomness comes from the {@link SplittableRandom} passed in. Instances are immutable and
+ * thread-safe.
  */
 public final class GmmFitter {
 
@@ -50,17 +50,23 @@ public final class GmmFitter {
         trackFinalLogLikelihood = b.trackFinalLogLikelihood;
     }
 
-    /** @return a builder with the defaults of the specification */
+    /**
+     * @return a builder with the defaults of the specification
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the number of EM steps per fit */
+    /**
+     * @return the number of EM steps per fit
+     */
     public int getEmIterations() {
         return emIterations;
     }
 
-    /** @return the weight floor */
+    /**
+     * @return the weight floor
+     */
     public double getWeightFloor() {
         return weightFloor;
     }
@@ -85,19 +91,23 @@ public final class GmmFitter {
         if (k < 1) {
             throw new IllegalArgumentException("K must be >= 1, got " + k);
         }
-        if (warmStart != null
-                && (warmStart.components() != k || warmStart.dimension() != dim)) {
+        if (warmStart != null && (warmStart.components() != k || warmStart.dimension() != dim)) {
             throw new IllegalArgumentException(
-                    "warm start has K=" + warmStart.components() + ", C="
-                            + warmStart.dimension() + "; expected K=" + k + ", C=" + dim);
+                    "warm start has K="
+                            + warmStart.components()
+                            + ", C="
+                            + warmStart.dimension()
+                            + "; expected K="
+                            + k
+                            + ", C="
+                            + dim);
         }
         double[] chanMean = new double[dim];
         double[] chanVar = new double[dim];
         channelMoments(data, m, dim, chanMean, chanVar);
         double[] floors = varianceFloors(chanVar);
         double[] z = centred(data, m, dim, chanMean);
-        GaussianMixture start =
-                warmStart == null ? seed(data, m, dim, k, rng) : warmStart;
+        GaussianMixture start = warmStart == null ? seed(data, m, dim, k, rng) : warmStart;
         State s = new State(start, chanMean);
         s.floor(floors, weightFloor);
         double[] ll = new double[emIterations + 1];
@@ -196,7 +206,9 @@ public final class GmmFitter {
         for (int j = 1; j < k; j++) {
             double total = 0;
             for (int i = 0; i < m; i++) {
-                d2[i] = Math.min(d2[i], dist2(data, i * dim, centers, (j - 1) * dim, dim, invScale));
+                d2[i] =
+                        Math.min(
+                                d2[i], dist2(data, i * dim, centers, (j - 1) * dim, dim, invScale));
                 total += d2[i];
             }
             int pick;
@@ -268,7 +280,8 @@ public final class GmmFitter {
         }
         for (int j = 0; j < k; j++) {
             for (int d = 0; d < dim; d++) {
-                mu[j * dim + d] = count[j] > 0 ? sums[j * dim + d] / count[j] : centers[j * dim + d];
+                mu[j * dim + d] =
+                        count[j] > 0 ? sums[j * dim + d] / count[j] : centers[j * dim + d];
             }
         }
         double[] sq = new double[k * dim];
@@ -282,7 +295,8 @@ public final class GmmFitter {
         for (int j = 0; j < k; j++) {
             for (int d = 0; d < dim; d++) {
                 sig[j * dim + d] =
-                        count[j] >= 2 ? Math.max(sq[j * dim + d] / count[j], floors[d])
+                        count[j] >= 2
+                                ? Math.max(sq[j * dim + d] / count[j], floors[d])
                                 : Math.max(var[d], floors[d]);
             }
         }
@@ -405,13 +419,7 @@ public final class GmmFitter {
 
     /** Fused one-pass M-step on centred data, then the guards; returns the number of re-seeds. */
     private int mStep(
-            double[] z,
-            int m,
-            int dim,
-            State s,
-            Workspace ws,
-            double[] floors,
-            double[] chanVar) {
+            double[] z, int m, int dim, State s, Workspace ws, double[] floors, double[] chanVar) {
         int k = s.k;
         double[] tau = ws.tau;
         double[] n = new double[k];
@@ -566,13 +574,18 @@ public final class GmmFitter {
     private static void checkData(double[] data, int m, int dim) {
         if (m < 1 || dim < 1 || (long) m * dim != data.length) {
             throw new IllegalArgumentException(
-                    "expected a row-major m×C = " + m + "×" + dim + " matrix (m, C >= 1), got "
-                            + data.length + " values");
+                    "expected a row-major m×C = "
+                            + m
+                            + "×"
+                            + dim
+                            + " matrix (m, C >= 1), got "
+                            + data.length
+                            + " values");
         }
         for (double v : data) {
             if (!Double.isFinite(v)) {
-                throw new IllegalArgumentException("sample matrix contains a non-finite value: "
-                        + v);
+                throw new IllegalArgumentException(
+                        "sample matrix contains a non-finite value: " + v);
             }
         }
     }
@@ -591,7 +604,9 @@ public final class GmmFitter {
             this.seeded = seeded;
         }
 
-        /** @return the fitted mixture */
+        /**
+         * @return the fitted mixture
+         */
         public GaussianMixture mixture() {
             return mixture;
         }
@@ -604,12 +619,16 @@ public final class GmmFitter {
             return logLikelihoods.clone();
         }
 
-        /** @return how many components were re-seeded during the EM steps */
+        /**
+         * @return how many components were re-seeded during the EM steps
+         */
         public int reseeds() {
             return reseeds;
         }
 
-        /** @return whether this fit started from k-means++ (no warm start) */
+        /**
+         * @return whether this fit started from k-means++ (no warm start)
+         */
         public boolean seeded() {
             return seeded;
         }
@@ -703,7 +722,9 @@ public final class GmmFitter {
             return this;
         }
 
-        /** @return the fitter */
+        /**
+         * @return the fitter
+         */
         public GmmFitter build() {
             return new GmmFitter(this);
         }

@@ -22,8 +22,8 @@ import java.io.IOException;
  * gamma} and {@code beta}, sets their shapes in {@link #prepareParameters} and implements {@code
  * forwardInternal}.
  *
- * <p>Metadata, in this order: the input shapes, {@code C} (long), {@code K} (int), then what
- * {@link #saveExtraMetadata} writes. A stream of an older supported version is read by {@link
+ * <p>Metadata, in this order: the input shapes, {@code C} (long), {@code K} (int), then what {@link
+ * #saveExtraMetadata} writes. A stream of an older supported version is read by {@link
  * #loadExtraMetadata} and {@link #loadLegacyParameters}.
  */
 public abstract class ChannelNorm extends AbstractBlock {
@@ -36,15 +36,19 @@ public abstract class ChannelNorm extends AbstractBlock {
 
     /** K. */
     protected final int components;
+
     /** ε. */
     protected final float epsilon;
+
     /** Weight of the new batch in the running averages. */
     protected final float momentum;
+
     /** C, or -1 before initialisation. */
     protected long channels = -1;
 
     /** γ (C). */
     protected final Parameter gamma;
+
     /** β (C). */
     protected final Parameter beta;
 
@@ -57,18 +61,34 @@ public abstract class ChannelNorm extends AbstractBlock {
      * @param scale whether γ is trained
      * @param center whether β is trained
      */
-    ChannelNorm(byte version, byte oldestVersion, int components, float epsilon, float momentum,
-            boolean scale, boolean center) {
+    ChannelNorm(
+            byte version,
+            byte oldestVersion,
+            int components,
+            float epsilon,
+            float momentum,
+            boolean scale,
+            boolean center) {
         super(version);
         this.encodingVersion = version;
         this.oldestVersion = oldestVersion;
         this.components = components;
         this.epsilon = epsilon;
         this.momentum = momentum;
-        gamma = addParameter(Parameter.builder().setName("gamma").setType(Parameter.Type.GAMMA)
-                .optRequiresGrad(scale).build());
-        beta = addParameter(Parameter.builder().setName("beta").setType(Parameter.Type.BETA)
-                .optRequiresGrad(center).build());
+        gamma =
+                addParameter(
+                        Parameter.builder()
+                                .setName("gamma")
+                                .setType(Parameter.Type.GAMMA)
+                                .optRequiresGrad(scale)
+                                .build());
+        beta =
+                addParameter(
+                        Parameter.builder()
+                                .setName("beta")
+                                .setType(Parameter.Type.BETA)
+                                .optRequiresGrad(center)
+                                .build());
     }
 
     /** A non-trained parameter: a running average with a constant initial value. */
@@ -77,10 +97,15 @@ public abstract class ChannelNorm extends AbstractBlock {
     }
 
     /** A parameter of this block. */
-    final Parameter addParameter(String name, Parameter.Type type, Initializer init,
-            boolean requiresGrad) {
-        return addParameter(Parameter.builder().setName(name).setType(type)
-                .optInitializer(init).optRequiresGrad(requiresGrad).build());
+    final Parameter addParameter(
+            String name, Parameter.Type type, Initializer init, boolean requiresGrad) {
+        return addParameter(
+                Parameter.builder()
+                        .setName(name)
+                        .setType(type)
+                        .optInitializer(init)
+                        .optRequiresGrad(requiresGrad)
+                        .build());
     }
 
     /** Sets the shapes of the subclass's parameters; {@link #channels} is known. */
@@ -138,21 +163,38 @@ public abstract class ChannelNorm extends AbstractBlock {
     public void loadMetadata(byte loadVersion, DataInputStream is)
             throws IOException, MalformedModelException {
         if (loadVersion < oldestVersion || loadVersion > encodingVersion) {
-            throw new MalformedModelException(name() + ": unsupported parameter encoding version "
-                    + loadVersion + " (this build reads version" + (oldestVersion == encodingVersion
-                            ? " " + encodingVersion : "s " + oldestVersion + "–" + encodingVersion)
-                    + ")");
+            throw new MalformedModelException(
+                    name()
+                            + ": unsupported parameter encoding version "
+                            + loadVersion
+                            + " (this build reads version"
+                            + (oldestVersion == encodingVersion
+                                    ? " " + encodingVersion
+                                    : "s " + oldestVersion + "–" + encodingVersion)
+                            + ")");
         }
         readInputShapes(is);
         long c = is.readLong();
         int k = is.readInt();
         if (k != components) {
-            throw new MalformedModelException(name() + ": saved parameters are for K=" + k
-                    + ", C=" + c + " but this block has K=" + components + ", C=" + channels);
+            throw new MalformedModelException(
+                    name()
+                            + ": saved parameters are for K="
+                            + k
+                            + ", C="
+                            + c
+                            + " but this block has K="
+                            + components
+                            + ", C="
+                            + channels);
         }
         if (channels >= 0 && channels != c) {
-            throw new MalformedModelException(name() + ": saved parameters have C=" + c
-                    + " but this block was initialised with C=" + channels);
+            throw new MalformedModelException(
+                    name()
+                            + ": saved parameters have C="
+                            + c
+                            + " but this block was initialised with C="
+                            + channels);
         }
         loadExtraMetadata(loadVersion, is);
         channels = c;
@@ -170,17 +212,23 @@ public abstract class ChannelNorm extends AbstractBlock {
         loadLegacyParameters(loadVersion, manager, is);
     }
 
-    /** @return K */
+    /**
+     * @return K
+     */
     public int getComponents() {
         return components;
     }
 
-    /** @return ε */
+    /**
+     * @return ε
+     */
     public float getEpsilon() {
         return epsilon;
     }
 
-    /** @return the momentum (weight of the new batch) */
+    /**
+     * @return the momentum (weight of the new batch)
+     */
     public float getMomentum() {
         return momentum;
     }
@@ -211,17 +259,30 @@ public abstract class ChannelNorm extends AbstractBlock {
     }
 
     private String wrongChannels(Shape s) {
-        return name() + " was initialised for C=" + channels + " channels, i.e. input of shape "
-                + "(N, " + channels + ", H, W) or (N, " + channels + "), got " + s;
+        return name()
+                + " was initialised for C="
+                + channels
+                + " channels, i.e. input of shape "
+                + "(N, "
+                + channels
+                + ", H, W) or (N, "
+                + channels
+                + "), got "
+                + s;
     }
 
     /** The exception for a non-finite {@code x}, naming NaN or ±Inf/overflow. */
     final NonFiniteInputException nonFinite(NDArray x) {
         boolean nan = x.isNaN().any().getBoolean();
         return new NonFiniteInputException(
-                name() + "(K=" + components + ", C=" + channels + "): input of shape "
-                        + x.getShape() + (nan ? " contains NaN"
-                                : " contains ±Inf or overflows float arithmetic"));
+                name()
+                        + "(K="
+                        + components
+                        + ", C="
+                        + channels
+                        + "): input of shape "
+                        + x.getShape()
+                        + (nan ? " contains NaN" : " contains ±Inf or overflows float arithmetic"));
     }
 
     /**
@@ -253,8 +314,8 @@ public abstract class ChannelNorm extends AbstractBlock {
     }
 
     /**
-     * Writes values into an existing array (in place, whatever its float type). Not through
-     * {@code NDArray.set(Buffer)}: DJL's native torchSet opens PyTorch's deprecated
+     * Writes values into an existing array (in place, whatever its float type). Not through {@code
+     * NDArray.set(Buffer)}: DJL's native torchSet opens PyTorch's deprecated
      * AutoNonVariableTypeMode guard, which prints "AutoNonVariableTypeMode is deprecated" on stderr
      * once per process; an indexed copy of the whole array writes the same values without it.
      */
@@ -295,8 +356,8 @@ public abstract class ChannelNorm extends AbstractBlock {
     }
 
     /**
-     * A differentiable copy of a parameter value owned by the batch's manager, so that ops with
-     * it as receiver do not leak arrays into the parameter's long-lived manager.
+     * A differentiable copy of a parameter value owned by the batch's manager, so that ops with it
+     * as receiver do not leak arrays into the parameter's long-lived manager.
      */
     static NDArray local(NDArray p, NDManager mgr) {
         return mgr.zeros(p.getShape(), p.getDataType()).add(p);

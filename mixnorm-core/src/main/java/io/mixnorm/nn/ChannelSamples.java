@@ -11,10 +11,10 @@ import io.mixnorm.gmm.GmmFitter;
 import java.util.SplittableRandom;
 
 /**
- * {@link MixtureNorm.SampleMode#CHANNEL}, the alternative reading of the paper: an independent
- * 1-D mixture per channel, so {@code τ}, {@code λ} carry a channel index. This mode materialises
- * the posteriors as K full-size tensors {@code (K, m, C)} by construction; it exists to compare
- * the two readings, not for speed.
+ * {@link MixtureNorm.SampleMode#CHANNEL}, the alternative reading of the paper: an independent 1-D
+ * mixture per channel, so {@code τ}, {@code λ} carry a channel index. This mode materialises the
+ * posteriors as K full-size tensors {@code (K, m, C)} by construction; it exists to compare the two
+ * readings, not for speed.
  */
 final class ChannelSamples implements Samples {
 
@@ -28,8 +28,14 @@ final class ChannelSamples implements Samples {
     }
 
     @Override
-    public GaussianMixture[] fit(GmmFitter fitter, double[] sample, int rows, int c, int k,
-            GaussianMixture[] warm, SplittableRandom rng) {
+    public GaussianMixture[] fit(
+            GmmFitter fitter,
+            double[] sample,
+            int rows,
+            int c,
+            int k,
+            GaussianMixture[] warm,
+            SplittableRandom rng) {
         return fitter.fitPerChannel(sample, rows, c, k, warm, rng);
     }
 
@@ -63,9 +69,11 @@ final class ChannelSamples implements Samples {
                 b[d] = Math.log(mixtures[d].weight(j)) - 0.5 * (Math.log(v) + MixtureOps.LOG_2PI);
             }
             Shape sc = new Shape(c);
-            parts.add(xd.sub(MixtureOps.constant(mgr, mu, sc, t)).square()
-                    .muli(MixtureOps.constant(mgr, h, sc, t))
-                    .addi(MixtureOps.constant(mgr, b, sc, t)));
+            parts.add(
+                    xd.sub(MixtureOps.constant(mgr, mu, sc, t))
+                            .square()
+                            .muli(MixtureOps.constant(mgr, h, sc, t))
+                            .addi(MixtureOps.constant(mgr, b, sc, t)));
         }
         return NDArrays.stack(parts, 0);
     }
@@ -81,8 +89,8 @@ final class ChannelSamples implements Samples {
         NDArray n = tau.sum(new int[] {1}); // (K,C)
         NDArray nSafe = n.maximum(1e-30f);
         NDArray mean = tau.mul(x).sum(new int[] {1}).div(nSafe);
-        NDArray var = MixtureOps.maximum(
-                tau.mul(sq).sum(new int[] {1}).div(nSafe).sub(mean.square()), 0);
+        NDArray var =
+                MixtureOps.maximum(tau.mul(sq).sum(new int[] {1}).div(nSafe).sub(mean.square()), 0);
         MixtureOps.Result r = new MixtureOps.Result();
         r.lambda = n.div(m);
         r.mean = mean;
@@ -93,8 +101,15 @@ final class ChannelSamples implements Samples {
 
     /** Equations (6)–(7) per channel, summed over the K posteriors. */
     @Override
-    public NDArray normalize(NDArray x, NDArray tau, NDArray lambda, NDArray mean, NDArray var,
-            NDArray gamma, NDArray beta, float eps) {
+    public NDArray normalize(
+            NDArray x,
+            NDArray tau,
+            NDArray lambda,
+            NDArray mean,
+            NDArray var,
+            NDArray gamma,
+            NDArray beta,
+            float eps) {
         NDArray a = lambda.stopGradient().maximum(MixtureNorm.LAMBDA_FLOOR).sqrt().pow(-1);
         NDArray s = MixtureOps.pow(var.add(eps).sqrt(), -1).mul(gamma); // (K,C)
         NDArray coefP = a.mul(s).expandDims(1); // (K,1,C)

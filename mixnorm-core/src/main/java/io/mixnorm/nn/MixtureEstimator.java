@@ -19,8 +19,7 @@ final class MixtureEstimator {
     private final long seed;
     private final GmmFitter fitter;
 
-    MixtureEstimator(Samples samples, int components, int emIterations, int fitSamples,
-            long seed) {
+    MixtureEstimator(Samples samples, int components, int emIterations, int fitSamples, long seed) {
         this.samples = samples;
         this.components = components;
         this.fitSamples = fitSamples;
@@ -38,8 +37,8 @@ final class MixtureEstimator {
     }
 
     /**
-     * The random stream of a batch-mode forward: a function of the seed and the number of
-     * training calls so far; {@link MixtureNorm.InferenceMode#BATCH} inference has its own.
+     * The random stream of a batch-mode forward: a function of the seed and the number of training
+     * calls so far; {@link MixtureNorm.InferenceMode#BATCH} inference has its own.
      */
     SplittableRandom rng(long calls, boolean training) {
         long s = seed * 0x9E3779B97F4A7C15L + calls;

@@ -26,11 +26,11 @@ import java.util.SplittableRandom;
  * <h2>Forward transform (training)</h2>
  *
  * Input {@code X} of shape {@code (N, C, H, W)} or {@code (N, C)}. In the default {@link
- * SampleMode#POSITION} mode every spatial position is a sample {@code x_i ∈ R^C}, {@code i =
- * 1..m}, {@code m = N·H·W}, and a diagonal-covariance GMM {@code θ = {λ_k, μ_k, σ²_k}} is fitted
- * on the mini-batch (k-means++ on the first call, then warm-started from the running mixture;
- * {@code emIterations} EM steps on at most {@code fitSamples} random rows, float64, outside
- * autograd). Then, on all {@code m} samples:
+ * SampleMode#POSITION} mode every spatial position is a sample {@code x_i ∈ R^C}, {@code i = 1..m},
+ * {@code m = N·H·W}, and a diagonal-covariance GMM {@code θ = {λ_k, μ_k, σ²_k}} is fitted on the
+ * mini-batch (k-means++ on the first call, then warm-started from the running mixture; {@code
+ * emIterations} EM steps on at most {@code fitSamples} random rows, float64, outside autograd).
+ * Then, on all {@code m} samples:
  *
  * <pre>
  * (1) τ_ik = λ_k N(x_i | μ_k, σ²_k) / Σ_j λ_j N(x_i | μ_j, σ²_j)     (log space)
@@ -43,9 +43,9 @@ import java.util.SplittableRandom;
  * </pre>
  *
  * With {@code K = 1} this is exactly batch normalization. Inside {@code 1/√λ_k} the weight is
- * floored at {@code 1e-3}. In {@link SampleMode#CHANNEL} mode each channel has its own 1-D
- * mixture, so {@code τ}, {@code λ} carry a channel index (this mode forms {@code K} full-size
- * tensors and is slower; it exists to compare the two readings of the paper).
+ * floored at {@code 1e-3}. In {@link SampleMode#CHANNEL} mode each channel has its own 1-D mixture,
+ * so {@code τ}, {@code λ} carry a channel index (this mode forms {@code K} full-size tensors and is
+ * slower; it exists to compare the two readings of the paper).
  *
  * <h2>Gradients</h2>
  *
@@ -55,41 +55,39 @@ import java.util.SplittableRandom;
  *
  * <h2>Running mixture and inference</h2>
  *
- * Every training forward updates exponential moving averages of {@code λ_k}, {@code E_k} and
- * {@code V_k} with {@code momentum} = the weight of the <b>new</b> batch (PyTorch's convention:
- * {@code r ← (1 − momentum)·r + momentum·batch}; DJL's own {@code BatchNorm} uses the opposite
- * convention, so {@code MixtureNorm(momentum = 0.1)} corresponds to {@code
- * BatchNorm.optMomentum(0.9f)}). As in PyTorch's BN the running variance receives the unbiased
- * variance: {@code V_k / (1 − Σ_i v_ik²)} (reliability weights; {@code m/(m−1)} when {@code K =
- * 1}). Initial values: {@code λ̄ = 1/K}, {@code Ē = 0}, {@code V̄ = 1}. At inference ({@link
- * InferenceMode#RUNNING}) posteriors come from the running mixture ({@code μ = Ē}, {@code σ² =
- * V̄}) and (6)–(7) use {@code λ̄, Ē, V̄}, so a sample's output does not depend on the rest of its
- * batch. {@link InferenceMode#BATCH} runs the training transform on the evaluation batch instead
- * (without touching the running mixture).
+ * Every training forward updates exponential moving averages of {@code λ_k}, {@code E_k} and {@code
+ * V_k} with {@code momentum} = the weight of the <b>new</b> batch (PyTorch's convention: {@code r ←
+ * (1 − momentum)·r + momentum·batch}; DJL's own {@code BatchNorm} uses the opposite convention, so
+ * {@code MixtureNorm(momentum = 0.1)} corresponds to {@code BatchNorm.optMomentum(0.9f)}). As in
+ * PyTorch's BN the running variance receives the unbiased variance: {@code V_k / (1 − Σ_i v_ik²)}
+ * (reliability weights; {@code m/(m−1)} when {@code K = 1}). Initial values: {@code λ̄ = 1/K},
+ * {@code Ē = 0}, {@code V̄ = 1}. At inference ({@link InferenceMode#RUNNING}) posteriors come from
+ * the running mixture ({@code μ = Ē}, {@code σ² = V̄}) and (6)–(7) use {@code λ̄, Ē, V̄}, so a
+ * sample's output does not depend on the rest of its batch. {@link InferenceMode#BATCH} runs the
+ * training transform on the evaluation batch instead (without touching the running mixture).
  *
  * <h2>State and reproducibility</h2>
  *
  * All randomness (row subsample, k-means++) is a deterministic function of {@code seed} and the
  * number of training forward calls so far. That counter, the number of running-average updates
- * since the last reset and an "initialised" flag are integers of the {@link RunningMixture},
- * saved in the block's metadata, so {@link #saveParameters}/{@link #loadParameters} (and a DJL
- * model save/load) restore a run exactly. Parameters, in order: {@code gamma}, {@code beta} (C),
- * {@code runningWeights} (K, or (K, C) in CHANNEL mode), {@code runningMean} (K, C), {@code
- * runningVar} (K, C). Encoding version 2; version 1 (counters in a fifth float32 parameter
- * {@code mixtureState}) is still read.
+ * since the last reset and an "initialised" flag are integers of the {@link RunningMixture}, saved
+ * in the block's metadata, so {@link #saveParameters}/{@link #loadParameters} (and a DJL model
+ * save/load) restore a run exactly. Parameters, in order: {@code gamma}, {@code beta} (C), {@code
+ * runningWeights} (K, or (K, C) in CHANNEL mode), {@code runningMean} (K, C), {@code runningVar}
+ * (K, C). Encoding version 2; version 1 (counters in a fifth float32 parameter {@code
+ * mixtureState}) is still read.
  *
  * <h2>Layout and cost</h2>
  *
  * The transform works on a channels-last {@code (m, C)} copy of the input with {@code (m×C)·(C×K)}
  * and {@code (K×m)·(m×C)} products (no {@code (K, N, C, H, W)} tensor; see {@code
- * docs/mixture-normalization.md}, "Implementation notes"). For a 4-D input the output is
- * returned as an {@code (N, C, H, W)} <i>view</i> with channels-last strides, which every DJL
- * operation accepts and which made the following ReLU/pool/convolution cheaper in measurements.
- * Inference with the running mixture (4-D input, POSITION mode) instead runs as 1×1 convolutions
- * with constants over cache-sized chunks and returns a contiguous NCHW array ({@code
- * RunningInference}). {@link PreciseStatistics} re-estimates the running mixture from training
- * batches with the weights frozen.
- * Like DJL's {@code BatchNorm}, the running averages are updated in place on the arrays the
+ * docs/mixture-normalization.md}, "Implementation notes"). For a 4-D input the output is returned
+ * as an {@code (N, C, H, W)} <i>view</i> with channels-last strides, which every DJL operation
+ * accepts and which made the following ReLU/pool/convolution cheaper in measurements. Inference
+ * with the running mixture (4-D input, POSITION mode) instead runs as 1×1 convolutions with
+ * constants over cache-sized chunks and returns a contiguous NCHW array ({@code RunningInference}).
+ * {@link PreciseStatistics} re-estimates the running mixture from training batches with the weights
+ * frozen. Like DJL's {@code BatchNorm}, the running averages are updated in place on the arrays the
  * {@link ParameterStore} hands out.
  *
  * <p>A non-finite input (NaN, ±Inf or float overflow) raises {@link NonFiniteInputException}.
@@ -98,17 +96,18 @@ import java.util.SplittableRandom;
  *
  * {@code batchForward} is equations (1)–(7) top to bottom. The plain float64 version that reads
  * like the paper, and against which the tests check this one, is the test class {@code
- * io.mixnorm.nn.Reference} ({@code mixnorm-core/src/test/java/io/mixnorm/nn/Reference.java}).
- * What depends on the sample mode is in {@code PositionSamples} and {@code ChannelSamples}, the
- * tensor formulation in {@code MixtureOps}, the running averages and counters in {@code
- * RunningMixture}, inference with them in {@code RunningInference}, and the passes of {@link
- * PreciseStatistics} in {@code Population}. γ, β, input checks and versioned save/load are the
- * shared {@link ChannelNorm}.
+ * io.mixnorm.nn.Reference} ({@code mixnorm-core/src/test/java/io/mixnorm/nn/Reference.java}). What
+ * depends on the sample mode is in {@code PositionSamples} and {@code ChannelSamples}, the tensor
+ * formulation in {@code MixtureOps}, the running averages and counters in {@code RunningMixture},
+ * inference with them in {@code RunningInference}, and the passes of {@link PreciseStatistics} in
+ * {@code Population}. γ, β, input checks and versioned save/load are the shared {@link
+ * ChannelNorm}.
  */
 public class MixtureNorm extends ChannelNorm {
 
     /** Encoding version of {@link #saveParameters}: 2 keeps the counters as integers. */
     private static final byte VERSION = 2;
+
     /** Counters in the float32 parameter {@code mixtureState}, radix 2^20; still read. */
     private static final byte VERSION_FLOAT_COUNTERS = 1;
 
@@ -147,7 +146,13 @@ public class MixtureNorm extends ChannelNorm {
     volatile Population population;
 
     MixtureNorm(Builder b) {
-        super(VERSION, VERSION_FLOAT_COUNTERS, b.components, b.epsilon, b.momentum, b.scale,
+        super(
+                VERSION,
+                VERSION_FLOAT_COUNTERS,
+                b.components,
+                b.epsilon,
+                b.momentum,
+                b.scale,
                 b.center);
         sampleMode = b.sampleMode;
         samples = Samples.of(sampleMode);
@@ -162,7 +167,9 @@ public class MixtureNorm extends ChannelNorm {
         addParameter(running.variances);
     }
 
-    /** @return a new builder with the defaults of the specification */
+    /**
+     * @return a new builder with the defaults of the specification
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -185,9 +192,15 @@ public class MixtureNorm extends ChannelNorm {
             throws IOException, MalformedModelException {
         int mode = is.readByte();
         if (mode != sampleMode.ordinal()) {
-            throw new MalformedModelException("MixtureNorm: saved parameters are for K="
-                    + components + ", sampleMode=" + SampleMode.values()[mode]
-                    + " but this block has K=" + components + ", sampleMode=" + sampleMode);
+            throw new MalformedModelException(
+                    "MixtureNorm: saved parameters are for K="
+                            + components
+                            + ", sampleMode="
+                            + SampleMode.values()[mode]
+                            + " but this block has K="
+                            + components
+                            + ", sampleMode="
+                            + sampleMode);
         }
         if (version >= VERSION) {
             running.load(is);
@@ -198,8 +211,12 @@ public class MixtureNorm extends ChannelNorm {
     void loadLegacyParameters(byte version, NDManager manager, DataInputStream is)
             throws IOException, MalformedModelException {
         if (version == VERSION_FLOAT_COUNTERS) {
-            Parameter state = Parameter.builder().setName("mixtureState")
-                    .setType(Parameter.Type.OTHER).optRequiresGrad(false).build();
+            Parameter state =
+                    Parameter.builder()
+                            .setName("mixtureState")
+                            .setType(Parameter.Type.OTHER)
+                            .optRequiresGrad(false)
+                            .build();
             state.load(manager, is);
             running.readLegacyState(state.getArray());
             state.close();
@@ -221,10 +238,11 @@ public class MixtureNorm extends ChannelNorm {
         NDManager mgr = x.getManager();
         NDArray g = local(parameterStore.getValue(gamma, device, training), mgr);
         NDArray b = local(parameterStore.getValue(beta, device, training), mgr);
-        RunningMixture.Values run = new RunningMixture.Values(
-                parameterStore.getValue(running.weights, device, training),
-                parameterStore.getValue(running.means, device, training),
-                parameterStore.getValue(running.variances, device, training));
+        RunningMixture.Values run =
+                new RunningMixture.Values(
+                        parameterStore.getValue(running.weights, device, training),
+                        parameterStore.getValue(running.means, device, training),
+                        parameterStore.getValue(running.variances, device, training));
         Population pop = population;
         NDArray y;
         if (training && pop != null) {
@@ -242,13 +260,15 @@ public class MixtureNorm extends ChannelNorm {
      * training = false} the {@link InferenceMode#BATCH} transform, which leaves the running
      * mixture, the counters and the training random stream alone.
      */
-    NDArray batchForward(NDArray x, NDArray g, NDArray b, RunningMixture.Values run,
-            boolean training) {
+    NDArray batchForward(
+            NDArray x, NDArray g, NDArray b, RunningMixture.Values run, boolean training) {
         // the running mixture, de-biased, warm-starts EM and decides the shift (below); on the
         // first call (or after a reset) the batch itself decides it and k-means++ seeds EM
         GaussianMixture[] warm = running.isInitialised() ? running.mixtures(run, true) : null;
-        double[] shift = warm != null ? MixtureOps.shiftFor(warm, (int) channels)
-                : MixtureOps.shiftFromBatch(x, this);
+        double[] shift =
+                warm != null
+                        ? MixtureOps.shiftFor(warm, (int) channels)
+                        : MixtureOps.shiftFromBatch(x, this);
         // samples x_i, i = 1..m, as rows (m, C) minus a constant per-channel shift (the transform
         // is shift invariant; the shift keeps one-pass statistics free of cancellation)
         NDArray rows = MixtureOps.centredRows(x, shift);
@@ -258,7 +278,8 @@ public class MixtureNorm extends ChannelNorm {
         // randomness f(seed, calls), a separate stream for BATCH inference
         SplittableRandom rng = estimator.rng(running.calls(), training);
         GaussianMixture[] theta = fitMixture(x, rowsD, warm, shift, rng);
-        // (1) τ_ik = λ_k N(x_i | μ_k, σ²_k) / Σ_j λ_j N(x_i | μ_j, σ²_j)      constant (no gradient)
+        // (1) τ_ik = λ_k N(x_i | μ_k, σ²_k) / Σ_j λ_j N(x_i | μ_j, σ²_j)      constant (no
+        // gradient)
         NDArray tau = samples.posteriors(rowsD, sq.stopGradient(), theta);
         // (2) λ_k = (1/m) Σ_i τ_ik                (3) v_ik = τ_ik / Σ_i' τ_i'k
         // (4) E_k = Σ_i v_ik x_i                  (5) V_k = Σ_i v_ik (x_i − E_k)²
@@ -277,8 +298,12 @@ public class MixtureNorm extends ChannelNorm {
      * θ fitted by EM on a random subsample of the detached rows (shifted coordinates), warm-started
      * from the running mixture; null when τ ≡ 1 (POSITION, K = 1). Also sets {@link #lastFits}.
      */
-    private GaussianMixture[] fitMixture(NDArray x, NDArray rowsD, GaussianMixture[] warm,
-            double[] shift, SplittableRandom rng) {
+    private GaussianMixture[] fitMixture(
+            NDArray x,
+            NDArray rowsD,
+            GaussianMixture[] warm,
+            double[] shift,
+            SplittableRandom rng) {
         if (!samples.needsMixture(components)) {
             return null;
         }
@@ -323,8 +348,8 @@ public class MixtureNorm extends ChannelNorm {
     }
 
     /**
-     * Equations (2)–(7) with fixed posteriors {@code (m, K)} (POSITION mode), for gradient
-     * checks; see {@link MixtureOps#transformWithPosteriors}.
+     * Equations (2)–(7) with fixed posteriors {@code (m, K)} (POSITION mode), for gradient checks;
+     * see {@link MixtureOps#transformWithPosteriors}.
      */
     static NDArray transformWithPosteriors(
             NDArray x, NDArray tau, NDArray gammaArr, NDArray betaArr, float eps) {
@@ -340,8 +365,9 @@ public class MixtureNorm extends ChannelNorm {
      */
     public GaussianMixture getRunningMixture() {
         if (sampleMode != SampleMode.POSITION) {
-            throw new IllegalStateException("getRunningMixture() is for sampleMode=POSITION; use"
-                    + " getRunningChannelMixtures()");
+            throw new IllegalStateException(
+                    "getRunningMixture() is for sampleMode=POSITION; use"
+                            + " getRunningChannelMixtures()");
         }
         requireInitialised();
         return running.mixtures(running.arrays(), false)[0];
@@ -354,7 +380,8 @@ public class MixtureNorm extends ChannelNorm {
      */
     public GaussianMixture[] getRunningChannelMixtures() {
         if (sampleMode != SampleMode.CHANNEL) {
-            throw new IllegalStateException("getRunningChannelMixtures() is for sampleMode=CHANNEL");
+            throw new IllegalStateException(
+                    "getRunningChannelMixtures() is for sampleMode=CHANNEL");
         }
         requireInitialised();
         return running.mixtures(running.arrays(), false);
@@ -370,7 +397,9 @@ public class MixtureNorm extends ChannelNorm {
         return f == null || sampleMode != SampleMode.POSITION ? null : f[0];
     }
 
-    /** @return the per-channel mixtures of the last batch-mode forward (CHANNEL mode) or null */
+    /**
+     * @return the per-channel mixtures of the last batch-mode forward (CHANNEL mode) or null
+     */
     public GaussianMixture[] getLastChannelFits() {
         GaussianMixture[] f = lastFits;
         return f == null || sampleMode != SampleMode.CHANNEL ? null : f.clone();
@@ -385,8 +414,8 @@ public class MixtureNorm extends ChannelNorm {
     }
 
     /**
-     * Resets the running mixture to its initial values and makes the next training forward seed
-     * a new mixture with k-means++. The call counter (and hence the random stream) continues.
+     * Resets the running mixture to its initial values and makes the next training forward seed a
+     * new mixture with k-means++. The call counter (and hence the random stream) continues.
      */
     public void resetMixture() {
         requireInitialised();
@@ -394,27 +423,37 @@ public class MixtureNorm extends ChannelNorm {
         lastFits = null;
     }
 
-    /** @return the sample mode */
+    /**
+     * @return the sample mode
+     */
     public SampleMode getSampleMode() {
         return sampleMode;
     }
 
-    /** @return the inference mode */
+    /**
+     * @return the inference mode
+     */
     public InferenceMode getInferenceMode() {
         return inference;
     }
 
-    /** @return EM steps per training forward */
+    /**
+     * @return EM steps per training forward
+     */
     public int getEmIterations() {
         return emIterations;
     }
 
-    /** @return the maximum number of rows the GMM is fitted on */
+    /**
+     * @return the maximum number of rows the GMM is fitted on
+     */
     public int getFitSamples() {
         return fitSamples;
     }
 
-    /** @return the seed */
+    /**
+     * @return the seed
+     */
     public long getSeed() {
         return seed;
     }
@@ -502,15 +541,15 @@ public class MixtureNorm extends ChannelNorm {
 
         /**
          * @return the block
-         * @throws IllegalArgumentException on an invalid setting, or a bad value of
-         *     {@code MIXNORM_MALLOC_TUNING} ({@link NativeMemory#tune()})
+         * @throws IllegalArgumentException on an invalid setting, or a bad value of {@code
+         *     MIXNORM_MALLOC_TUNING} ({@link NativeMemory#tune()})
          */
         public MixtureNorm build() {
             NativeMemory.tune(); // before the model's tensors exist: see NativeMemory
             validate("MixtureNorm", "components");
             if (emIterations < 0) {
-                throw new IllegalArgumentException("emIterations must be >= 0, got "
-                        + emIterations);
+                throw new IllegalArgumentException(
+                        "emIterations must be >= 0, got " + emIterations);
             }
             if (fitSamples < 1) {
                 throw new IllegalArgumentException("fitSamples must be >= 1, got " + fitSamples);

@@ -13,14 +13,14 @@ import java.util.Arrays;
  * The tensor formulation of Mixture Normalization (specification §6), shared by the training and
  * inference paths of {@link MixtureNorm} and used directly by the tests.
  *
- * <p>Layout: the input is brought once into a row matrix {@code X} of shape {@code (m, C)},
- * {@code m = N·H·W}, rows in {@code (n, h, w)} order (a channels-last copy of a 4-D input, the
- * input itself for a 2-D one), and shifted by a constant per-channel vector {@code c} (the
- * detached batch mean in training, the running mixture's mean at inference). The transform is
- * shift invariant; the shift only keeps the one-pass variance and the expanded quadratic form of
- * the log-density free of cancellation. Everything else is {@code (m×C)·(C×K)}, {@code
- * (K×m)·(m×C)} and {@code (m×K)·(K×C)} products plus a few elementwise passes; no {@code
- * (K, m, C)} tensor is formed in {@code POSITION} mode.
+ * <p>Layout: the input is brought once into a row matrix {@code X} of shape {@code (m, C)}, {@code
+ * m = N·H·W}, rows in {@code (n, h, w)} order (a channels-last copy of a 4-D input, the input
+ * itself for a 2-D one), and shifted by a constant per-channel vector {@code c} (the detached batch
+ * mean in training, the running mixture's mean at inference). The transform is shift invariant; the
+ * shift only keeps the one-pass variance and the expanded quadratic form of the log-density free of
+ * cancellation. Everything else is {@code (m×C)·(C×K)}, {@code (K×m)·(m×C)} and {@code (m×K)·(K×C)}
+ * products plus a few elementwise passes; no {@code (K, m, C)} tensor is formed in {@code POSITION}
+ * mode.
  */
 final class MixtureOps {
 
@@ -32,10 +32,13 @@ final class MixtureOps {
     static final class Result {
         /** λ_k, {@code (K)} (POSITION) or {@code (K, C)} (CHANNEL); constant (no gradient). */
         NDArray lambda;
+
         /** E_k in shifted coordinates, {@code (K, C)}; carries gradient. */
         NDArray mean;
+
         /** V_k (biased), {@code (K, C)}; carries gradient. */
         NDArray var;
+
         /** Σ_i v_ik², same shape as {@code lambda}; for the unbiased running variance. */
         NDArray sumV2;
     }
@@ -179,8 +182,12 @@ final class MixtureOps {
         GaussianMixture[] out = new GaussianMixture[g.length];
         for (int i = 0; i < g.length; i++) {
             int d = g[i].dimension();
-            out[i] = shifted(g[i], shift == null ? new double[d]
-                    : Arrays.copyOfRange(shift, i * d, i * d + d));
+            out[i] =
+                    shifted(
+                            g[i],
+                            shift == null
+                                    ? new double[d]
+                                    : Arrays.copyOfRange(shift, i * d, i * d + d));
         }
         return out;
     }
@@ -206,10 +213,10 @@ final class MixtureOps {
     }
 
     /**
-     * The per-channel shift applied before the one-pass statistics, or {@code null} when the
-     * data are centred enough to skip it ({@code mean² ≤ 16·variance} in every channel, judged
-     * from the running mixture): then float32 cancellation in {@code E[x²] − E[x]²} costs at
-     * most ~17× machine precision and the layer saves a full-size pass.
+     * The per-channel shift applied before the one-pass statistics, or {@code null} when the data
+     * are centred enough to skip it ({@code mean² ≤ 16·variance} in every channel, judged from the
+     * running mixture): then float32 cancellation in {@code E[x²] − E[x]²} costs at most ~17×
+     * machine precision and the layer saves a full-size pass.
      *
      * @param run the running mixture, one mixture per group of channels
      * @param channels C
@@ -236,8 +243,8 @@ final class MixtureOps {
     }
 
     /**
-     * The shift decision of the first call (or after a reset), from the batch itself: two
-     * reduction passes, once.
+     * The shift decision of the first call (or after a reset), from the batch itself: two reduction
+     * passes, once.
      *
      * @param x the input
      * @param layer the layer, for the error on a non-finite input
@@ -375,8 +382,8 @@ final class MixtureOps {
     }
 
     /**
-     * Equations (6)–(7): {@code y = X ∘ (A′·(S∘γ)) + [A′, 1]·[−E∘S∘γ; β]} with {@code A′ =
-     * τ/√λ} ({@code m×K}, constant), {@code S = 1/√(V+ε)}: two {@code (m×K)·(K×C)} products, one
+     * Equations (6)–(7): {@code y = X ∘ (A′·(S∘γ)) + [A′, 1]·[−E∘S∘γ; β]} with {@code A′ = τ/√λ}
+     * ({@code m×K}, constant), {@code S = 1/√(V+ε)}: two {@code (m×K)·(K×C)} products, one
      * multiplication and one in-place addition over the full tensor. All array arguments must be
      * owned by the batch's manager (receivers of ops create arrays in their own manager).
      *
@@ -422,8 +429,8 @@ final class MixtureOps {
     // ------------------------------------------------------------------ with a given τ or θ
 
     /**
-     * Equations (1)–(7) (POSITION mode) with a given mixture instead of one fitted by EM, the
-     * rows shifted by the batch mean: the code path of a training forward after the fit.
+     * Equations (1)–(7) (POSITION mode) with a given mixture instead of one fitted by EM, the rows
+     * shifted by the batch mean: the code path of a training forward after the fit.
      *
      * @param x input {@code (N, C, H, W)} or {@code (N, C)}
      * @param theta the mixture over {@code R^C}, in input coordinates
@@ -433,8 +440,13 @@ final class MixtureOps {
      * @param lambdaFloor floor of λ
      * @return {@code y}, same shape as {@code x}
      */
-    static NDArray transformWithMixture(NDArray x, GaussianMixture theta, NDArray gamma,
-            NDArray beta, float eps, double lambdaFloor) {
+    static NDArray transformWithMixture(
+            NDArray x,
+            GaussianMixture theta,
+            NDArray gamma,
+            NDArray beta,
+            float eps,
+            double lambdaFloor) {
         Shape shape = x.getShape();
         long c = shape.get(1);
         long m = shape.size() / c;
@@ -442,11 +454,13 @@ final class MixtureOps {
         double[] shift = ChannelNorm.toDoubles(x.stopGradient().sum(axes).div(m));
         NDArray rows = centredRows(x, shift);
         NDArray sq = rows.square();
-        NDArray tau = posteriorsFromLogJointT(positionLogJointT(
-                rows.stopGradient(), sq.stopGradient(), shifted(theta, shift)));
+        NDArray tau =
+                posteriorsFromLogJointT(
+                        positionLogJointT(
+                                rows.stopGradient(), sq.stopGradient(), shifted(theta, shift)));
         Result r = positionTransform(rows, sq, tau);
-        return fromRows(apply(rows, tau, r.lambda, r.mean, r.var, gamma, beta, eps, lambdaFloor),
-                shape);
+        return fromRows(
+                apply(rows, tau, r.lambda, r.mean, r.var, gamma, beta, eps, lambdaFloor), shape);
     }
 
     /**
@@ -460,12 +474,13 @@ final class MixtureOps {
      * @param lambdaFloor floor of λ
      * @return {@code y}, same shape as {@code x}
      */
-    static NDArray transformWithPosteriors(NDArray x, NDArray tau, NDArray gamma, NDArray beta,
-            float eps, double lambdaFloor) {
+    static NDArray transformWithPosteriors(
+            NDArray x, NDArray tau, NDArray gamma, NDArray beta, float eps, double lambdaFloor) {
         NDArray rows = toRows(x);
         NDArray sq = rows.square();
         Result r = positionTransform(rows, sq, tau);
-        return fromRows(apply(rows, tau, r.lambda, r.mean, r.var, gamma, beta, eps, lambdaFloor),
+        return fromRows(
+                apply(rows, tau, r.lambda, r.mean, r.var, gamma, beta, eps, lambdaFloor),
                 x.getShape());
     }
 }

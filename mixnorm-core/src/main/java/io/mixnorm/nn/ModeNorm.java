@@ -29,10 +29,10 @@ import java.util.SplittableRandom;
  * y_n   = α ⊙ Σ_k g_nk (x_n − μ_k) / √(σ²_k + ε) + β
  * </pre>
  *
- * with {@code W ∈ R^{K×C}} initialised {@code 1/K + 0.01·N(0,1)} (seeded), {@code b = 0},
- * {@code α = 1}, {@code β = 0}, ε = 1e-5, K = 2 by default. Gradients flow through the gates (to
- * {@code W}, {@code b} and {@code x}) and through {@code μ_k, σ²_k}; there is no {@code 1/√λ}
- * factor (unlike {@link MixtureNorm}).
+ * with {@code W ∈ R^{K×C}} initialised {@code 1/K + 0.01·N(0,1)} (seeded), {@code b = 0}, {@code α
+ * = 1}, {@code β = 0}, ε = 1e-5, K = 2 by default. Gradients flow through the gates (to {@code W},
+ * {@code b} and {@code x}) and through {@code μ_k, σ²_k}; there is no {@code 1/√λ} factor (unlike
+ * {@link MixtureNorm}).
  *
  * <p>Running averages of {@code E[x]} and {@code E[x²]} per mode (gates detached) are kept with
  * {@code momentum} = weight of the new batch (PyTorch convention, default 0.1), initialised to 0
@@ -42,8 +42,8 @@ import java.util.SplittableRandom;
  * <p>Parameters, in order: {@code gamma} (α, C), {@code beta} (C), {@code gateWeight} (K, C),
  * {@code gateBias} (K), {@code runningMean} (K, C), {@code runningSqMean} (K, C). The gate weight
  * has type {@link Parameter.Type#OTHER} so that a network-wide {@code setInitializer(...,
- * Parameter.Type.WEIGHT)} does not replace its specific initialisation. γ, β, the input checks
- * and the versioned save/load are the shared {@link ChannelNorm}.
+ * Parameter.Type.WEIGHT)} does not replace its specific initialisation. γ, β, the input checks and
+ * the versioned save/load are the shared {@link ChannelNorm}.
  */
 public class ModeNorm extends ChannelNorm {
 
@@ -59,14 +59,20 @@ public class ModeNorm extends ChannelNorm {
     ModeNorm(Builder b) {
         super(VERSION, VERSION, b.components, b.epsilon, b.momentum, true, true);
         seed = b.seed;
-        gateWeight = addParameter("gateWeight", Parameter.Type.OTHER,
-                new GateInitializer(components, seed), true);
+        gateWeight =
+                addParameter(
+                        "gateWeight",
+                        Parameter.Type.OTHER,
+                        new GateInitializer(components, seed),
+                        true);
         gateBias = addParameter("gateBias", Parameter.Type.BIAS, new ConstantInitializer(0f), true);
         runningMean = addRunning("runningMean", Parameter.Type.RUNNING_MEAN, 0f);
         runningSqMean = addRunning("runningSqMean", Parameter.Type.RUNNING_VAR, 1f);
     }
 
-    /** @return a new builder with the defaults */
+    /**
+     * @return a new builder with the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -122,8 +128,10 @@ public class ModeNorm extends ChannelNorm {
     static final class Result {
         NDArray y;
         NDArray gates;
+
         /** μ_k in input coordinates, (K, C). */
         NDArray mean;
+
         /** σ²_k, (K, C). */
         NDArray var;
     }
@@ -151,11 +159,13 @@ public class ModeNorm extends ChannelNorm {
         NDArray d = x3.sub(shift);
         NDArray s1 = d.sum(new int[] {2}); // (N,C)
         NDArray s2 = d.square().sum(new int[] {2}); // (N,C)
-        NDArray phi = MixtureOps.div(s1, l).add(shift.reshape(c)); // spatial mean of x, with gradient
+        NDArray phi =
+                MixtureOps.div(s1, l).add(shift.reshape(c)); // spatial mean of x, with gradient
         NDArray g = gates(phi, w, wb); // (N,K)
         NDArray gT = g.transpose(); // (K,N)
-        NDArray nk = MixtureOps.maximum(MixtureOps.mul(g.sum(new int[] {0}), l), 1e-30)
-                .expandDims(1); // (K,1)
+        NDArray nk =
+                MixtureOps.maximum(MixtureOps.mul(g.sum(new int[] {0}), l), 1e-30)
+                        .expandDims(1); // (K,1)
         NDArray mu = gT.matMul(s1).div(nk); // (K,C) shifted
         NDArray var = MixtureOps.maximum(gT.matMul(s2).div(nk).sub(mu.square()), 0);
         Result r = new Result();
@@ -179,7 +189,12 @@ public class ModeNorm extends ChannelNorm {
 
     /** {@code y = α ⊙ Σ_k g_nk (x − μ_k)/√(σ²_k+ε) + β = x∘P − Q + β} with (N, C) P and Q. */
     private static NDArray output(
-            NDArray x3, NDArray g, NDArray mu, NDArray var, NDArray alpha, NDArray beta,
+            NDArray x3,
+            NDArray g,
+            NDArray mu,
+            NDArray var,
+            NDArray alpha,
+            NDArray beta,
             float eps) {
         NDArray s = MixtureOps.pow(var.add(eps).sqrt(), -1).mul(alpha); // (K,C)
         NDArray p = g.matMul(s).expandDims(2); // (N,C,1)
@@ -187,7 +202,9 @@ public class ModeNorm extends ChannelNorm {
         return x3.mul(p).subi(q);
     }
 
-    /** @return the seed of the gate initialisation */
+    /**
+     * @return the seed of the gate initialisation
+     */
     public long getSeed() {
         return seed;
     }
@@ -227,8 +244,8 @@ public class ModeNorm extends ChannelNorm {
 
         /**
          * @return the block
-         * @throws IllegalArgumentException on an invalid setting, or a bad value of
-         *     {@code MIXNORM_MALLOC_TUNING} ({@link NativeMemory#tune()})
+         * @throws IllegalArgumentException on an invalid setting, or a bad value of {@code
+         *     MIXNORM_MALLOC_TUNING} ({@link NativeMemory#tune()})
          */
         public ModeNorm build() {
             NativeMemory.tune(); // before the model's tensors exist: see NativeMemory

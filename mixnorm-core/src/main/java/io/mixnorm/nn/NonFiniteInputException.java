@@ -1,8 +1,8 @@
 package io.mixnorm.nn;
 
 /**
- * Thrown by a normalization block of this package when its input contains NaN or ±Inf (or values
- * so large that float arithmetic overflows), instead of silently propagating non-finite values.
+ * Thrown by a normalization block of this package when its input contains NaN or ±Inf (or values so
+ * large that float arithmetic overflows), instead of silently propagating non-finite values.
  */
 public class NonFiniteInputException extends IllegalStateException {
 

@@ -9,9 +9,9 @@ import java.util.SplittableRandom;
 
 /**
  * The state of one {@link MixtureNorm} while {@link PreciseStatistics} runs training-mode forwards
- * through the network: what the layer does in that forward instead of a training step, and what
- * it has gathered, and the code of those forwards. The layer's running mixture, counters and
- * random stream are never touched while a pass is set; only {@link #write} writes the result.
+ * through the network: what the layer does in that forward instead of a training step, and what it
+ * has gathered, and the code of those forwards. The layer's running mixture, counters and random
+ * stream are never touched while a pass is set; only {@link #write} writes the result.
  */
 final class Population {
 
@@ -19,7 +19,8 @@ final class Population {
     enum Phase {
         /**
          * Pass 1: keep up to {@code fitSamples} random rows of the batch (float64, input
-         * coordinates) and return the transductive output ({@link MixtureNorm.InferenceMode#BATCH}).
+         * coordinates) and return the transductive output ({@link
+         * MixtureNorm.InferenceMode#BATCH}).
          */
         COLLECT,
         /**
@@ -32,6 +33,7 @@ final class Population {
     }
 
     Phase phase;
+
     /** MEASURE: whether this batch's statistics count (false for calibration forwards). */
     boolean record = true;
 
@@ -124,9 +126,16 @@ final class Population {
         RunningMixture running = mn.running;
         GaussianMixture[] warm =
                 running.isInitialised() ? running.mixtures(running.arrays(), false) : null;
-        theta = mn.samples().fit(MixtureEstimator.fitter(emIterations), pooled(), rows,
-                (int) mn.channels, mn.getComponents(), warm, new SplittableRandom(
-                        mn.getSeed() ^ SALT));
+        theta =
+                mn.samples()
+                        .fit(
+                                MixtureEstimator.fitter(emIterations),
+                                pooled(),
+                                rows,
+                                (int) mn.channels,
+                                mn.getComponents(),
+                                warm,
+                                new SplittableRandom(mn.getSeed() ^ SALT));
     }
 
     /** Equations (1)–(7) on the batch with posteriors from the population mixture. */
@@ -139,8 +148,11 @@ final class Population {
         NDArray rows = MixtureOps.centredRows(x, shift);
         NDArray sq = rows.square();
         Samples s = mn.samples();
-        NDArray tau = s.posteriors(rows.stopGradient(), sq.stopGradient(),
-                theta == null ? null : MixtureOps.shifted(theta, shift));
+        NDArray tau =
+                s.posteriors(
+                        rows.stopGradient(),
+                        sq.stopGradient(),
+                        theta == null ? null : MixtureOps.shifted(theta, shift));
         MixtureOps.Result r = s.statistics(rows, sq, tau);
         mn.checkFinite(x, r.mean, r.var);
         NDArray out = s.normalize(rows, tau, r.lambda, r.mean, r.var, g, b, mn.getEpsilon());

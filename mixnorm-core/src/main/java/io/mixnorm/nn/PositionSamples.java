@@ -23,8 +23,14 @@ final class PositionSamples implements Samples {
     }
 
     @Override
-    public GaussianMixture[] fit(GmmFitter fitter, double[] sample, int rows, int c, int k,
-            GaussianMixture[] warm, SplittableRandom rng) {
+    public GaussianMixture[] fit(
+            GmmFitter fitter,
+            double[] sample,
+            int rows,
+            int c,
+            int k,
+            GaussianMixture[] warm,
+            SplittableRandom rng) {
         GaussianMixture w = warm == null ? null : warm[0];
         return new GaussianMixture[] {fitter.fit(sample, rows, c, k, w, rng).mixture()};
     }
@@ -32,8 +38,8 @@ final class PositionSamples implements Samples {
     @Override
     public NDArray posteriors(NDArray rowsD, NDArray sqD, GaussianMixture[] theta) {
         if (theta == null) {
-            return rowsD.getManager().ones(new Shape(rowsD.getShape().get(0), 1),
-                    rowsD.getDataType());
+            return rowsD.getManager()
+                    .ones(new Shape(rowsD.getShape().get(0), 1), rowsD.getDataType());
         }
         NDArray sq = sqD == null ? rowsD.square() : sqD;
         return MixtureOps.posteriorsFromLogJointT(
@@ -46,9 +52,16 @@ final class PositionSamples implements Samples {
     }
 
     @Override
-    public NDArray normalize(NDArray rows, NDArray tau, NDArray lambda, NDArray mean,
-            NDArray var, NDArray gamma, NDArray beta, float eps) {
-        return MixtureOps.apply(rows, tau, lambda, mean, var, gamma, beta, eps,
-                MixtureNorm.LAMBDA_FLOOR);
+    public NDArray normalize(
+            NDArray rows,
+            NDArray tau,
+            NDArray lambda,
+            NDArray mean,
+            NDArray var,
+            NDArray gamma,
+            NDArray beta,
+            float eps) {
+        return MixtureOps.apply(
+                rows, tau, lambda, mean, var, gamma, beta, eps, MixtureNorm.LAMBDA_FLOOR);
     }
 }

@@ -15,23 +15,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Population ("precise") statistics for the normalization layers of any DJL block: with the
- * weights frozen, each {@link BatchNorm}, {@link MixtureNorm} and {@link ModeNorm} gets inference
+ * Population ("precise") statistics for the normalization layers of any DJL block: with the weights
+ * frozen, each {@link BatchNorm}, {@link MixtureNorm} and {@link ModeNorm} gets inference
  * statistics re-estimated from {@code P} training batches instead of the exponential moving
  * averages kept during training, which lag a network whose weights change fast (Wu &amp; Johnson,
  * "Rethinking 'Batch' in BatchNorm", 2021; fvcore's {@code update_bn_stats}).
  *
  * <h2>What is computed</h2>
  *
- * The block runs in training mode over the batches (all layers at once, as fvcore does; a
- * {@code Dropout} placed before a norm layer is active in these forwards), so that every layer
- * sees the inputs it saw in training. Then:
+ * The block runs in training mode over the batches (all layers at once, as fvcore does; a {@code
+ * Dropout} placed before a norm layer is active in these forwards), so that every layer sees the
+ * inputs it saw in training. Then:
  *
  * <ul>
  *   <li>{@link BatchNorm}: running mean and variance = the equal-weight averages of the batches'
- *       means and unbiased variances (what PyTorch writes into its running buffers), recovered
- *       from DJL's in-place running update (momentum calibrated on the first batch, so any DJL
- *       momentum works).
+ *       means and unbiased variances (what PyTorch writes into its running buffers), recovered from
+ *       DJL's in-place running update (momentum calibrated on the first batch, so any DJL momentum
+ *       works).
  *   <li>{@link ModeNorm}: its running {@code E[x]} and {@code E[x²]} per mode = equal-weight
  *       averages of the batches' values.
  *   <li>{@link MixtureNorm}: first a mixture {@code θ} is fitted on the rows of all batches
@@ -43,8 +43,8 @@ import java.util.Map;
  * </ul>
  *
  * Only those statistics change: weights, optimizer state, MixtureNorm's call counter and random
- * stream stay as they were. The batches are iterated once (BN and ModeNorm only) or twice (with
- * a MixtureNorm), plus one calibration forward of the first batch when there is a BatchNorm; the
+ * stream stay as they were. The batches are iterated once (BN and ModeNorm only) or twice (with a
+ * MixtureNorm), plus one calibration forward of the first batch when there is a BatchNorm; the
  * iterable must yield the same batches each time (a {@code List} does). If anything fails the
  * statistics are restored to what they were before the call.
  *
@@ -85,7 +85,8 @@ public final class PreciseStatistics {
      * @throws NonFiniteInputException when a MixtureNorm or ModeNorm meets a non-finite input (a
      *     diverged network); the statistics are restored as for any failure
      */
-    public static Report recompute(Block block, ParameterStore parameterStore, Iterable<NDList> batches) {
+    public static Report recompute(
+            Block block, ParameterStore parameterStore, Iterable<NDList> batches) {
         List<Norm> norms = normLayers(block);
         List<Layer> layers = new ArrayList<>();
         for (Norm n : norms) {
@@ -115,17 +116,28 @@ public final class PreciseStatistics {
             List<Recorder> recorders = new ArrayList<>();
             for (Norm n : norms) {
                 if (n.block instanceof BatchNorm) {
-                    recorders.add(new Recorder(n, parameterStore, "runningMean", "runningVar", Double.NaN));
+                    recorders.add(
+                            new Recorder(
+                                    n, parameterStore, "runningMean", "runningVar", Double.NaN));
                 } else if (n.block instanceof ModeNorm) {
-                    recorders.add(new Recorder(n, parameterStore, "runningMean", "runningSqMean",
-                            ((ModeNorm) n.block).getMomentum()));
+                    recorders.add(
+                            new Recorder(
+                                    n,
+                                    parameterStore,
+                                    "runningMean",
+                                    "runningSqMean",
+                                    ((ModeNorm) n.block).getMomentum()));
                 }
             }
             calibrate(block, parameterStore, batches, pops, recorders);
             int measured = forEachBatch(block, parameterStore, batches, pops, recorders);
             if (count >= 0 && measured != count) {
-                throw new IllegalArgumentException("PreciseStatistics: the batches changed between passes ("
-                        + count + " then " + measured + "); pass a List");
+                throw new IllegalArgumentException(
+                        "PreciseStatistics: the batches changed between passes ("
+                                + count
+                                + " then "
+                                + measured
+                                + "); pass a List");
             }
             for (Recorder r : recorders) {
                 r.write(measured);
@@ -144,23 +156,25 @@ public final class PreciseStatistics {
     }
 
     /**
-     * The forward of {@code inputs} with every norm layer normalizing by the batch's own
-     * statistics (BatchNorm and ModeNorm in training mode, MixtureNorm as {@link
-     * MixtureNorm.InferenceMode#BATCH}), leaving every running statistic, counter and random
-     * stream as it was. The block runs in training mode, so Dropout is active.
+     * The forward of {@code inputs} with every norm layer normalizing by the batch's own statistics
+     * (BatchNorm and ModeNorm in training mode, MixtureNorm as {@link
+     * MixtureNorm.InferenceMode#BATCH}), leaving every running statistic, counter and random stream
+     * as it was. The block runs in training mode, so Dropout is active.
      *
      * @param block an initialised block
      * @param parameterStore its parameter store
      * @param inputs the batch
      * @return the block's output, in the inputs' manager
      */
-    public static NDList batchStatisticsForward(Block block, ParameterStore parameterStore, NDList inputs) {
+    public static NDList batchStatisticsForward(
+            Block block, ParameterStore parameterStore, NDList inputs) {
         List<Norm> norms = normLayers(block);
         Snapshot before = snapshot(block);
         try {
             for (Norm n : norms) {
                 if (n.block instanceof MixtureNorm) {
-                    ((MixtureNorm) n.block).population = new Population(Population.Phase.TRANSDUCTIVE);
+                    ((MixtureNorm) n.block).population =
+                            new Population(Population.Phase.TRANSDUCTIVE);
                 }
             }
             return block.forward(parameterStore, inputs, true);
@@ -206,8 +220,8 @@ public final class PreciseStatistics {
         private final List<Pair<NDArray, byte[]>> saved;
         private final List<Pair<RunningMixture, long[]>> counters;
 
-        private Snapshot(List<Pair<NDArray, byte[]>> saved,
-                List<Pair<RunningMixture, long[]>> counters) {
+        private Snapshot(
+                List<Pair<NDArray, byte[]>> saved, List<Pair<RunningMixture, long[]>> counters) {
             this.saved = saved;
             this.counters = counters;
         }
@@ -221,8 +235,11 @@ public final class PreciseStatistics {
                 NDArray a = p.getKey();
                 // an indexed copy: NDArray.set(Buffer) makes PyTorch print a deprecation warning
                 try (NDManager tmp = a.getManager().newSubManager()) {
-                    ByteBuffer bytes = ByteBuffer.wrap(p.getValue()).order(java.nio.ByteOrder.nativeOrder());
-                    a.set(new ai.djl.ndarray.index.NDIndex("..."), tmp.create(bytes, a.getShape(), a.getDataType()));
+                    ByteBuffer bytes =
+                            ByteBuffer.wrap(p.getValue()).order(java.nio.ByteOrder.nativeOrder());
+                    a.set(
+                            new ai.djl.ndarray.index.NDIndex("..."),
+                            tmp.create(bytes, a.getShape(), a.getDataType()));
                 }
             }
         }
@@ -238,14 +255,18 @@ public final class PreciseStatistics {
         List<Norm> out = new ArrayList<>();
         collect(block, "", out);
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("PreciseStatistics: " + block.getClass().getSimpleName()
-                    + " has no BatchNorm, MixtureNorm or ModeNorm layer");
+            throw new IllegalArgumentException(
+                    "PreciseStatistics: "
+                            + block.getClass().getSimpleName()
+                            + " has no BatchNorm, MixtureNorm or ModeNorm layer");
         }
         for (Norm n : out) {
             for (Pair<String, Parameter> p : n.block.getParameters()) {
                 if (!p.getValue().isInitialized()) {
-                    throw new IllegalArgumentException("PreciseStatistics: the block is not initialised ("
-                            + n.path + " has no parameter values yet)");
+                    throw new IllegalArgumentException(
+                            "PreciseStatistics: the block is not initialised ("
+                                    + n.path
+                                    + " has no parameter values yet)");
                 }
             }
         }
@@ -281,8 +302,12 @@ public final class PreciseStatistics {
     }
 
     /** Runs every batch forward in training mode; returns how many there were. */
-    private static int forEachBatch(Block block, ParameterStore ps, Iterable<NDList> batches,
-            Map<MixtureNorm, Population> pops, List<Recorder> recorders) {
+    private static int forEachBatch(
+            Block block,
+            ParameterStore ps,
+            Iterable<NDList> batches,
+            Map<MixtureNorm, Population> pops,
+            List<Recorder> recorders) {
         pops.forEach((mn, pop) -> mn.population = pop);
         int i = 0;
         for (NDList batch : batches) {
@@ -310,9 +335,17 @@ public final class PreciseStatistics {
             block.forward(ps, batch, true);
         } catch (NonFiniteInputException e) {
             throw e; // a diverged network, not a bad batch: callers tell the two apart by type
-        } catch (IllegalArgumentException | IllegalStateException | ai.djl.engine.EngineException e) {
-            throw new IllegalArgumentException("PreciseStatistics: batch " + index + " of shape "
-                    + batch.getShapes()[0] + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException
+                | IllegalStateException
+                | ai.djl.engine.EngineException e) {
+            throw new IllegalArgumentException(
+                    "PreciseStatistics: batch "
+                            + index
+                            + " of shape "
+                            + batch.getShapes()[0]
+                            + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -322,8 +355,12 @@ public final class PreciseStatistics {
      * in every channel. DJL does not expose BatchNorm's momentum, and this way any engine's
      * convention is measured rather than assumed.
      */
-    private static void calibrate(Block block, ParameterStore ps, Iterable<NDList> batches,
-            Map<MixtureNorm, Population> pops, List<Recorder> recorders) {
+    private static void calibrate(
+            Block block,
+            ParameterStore ps,
+            Iterable<NDList> batches,
+            Map<MixtureNorm, Population> pops,
+            List<Recorder> recorders) {
         List<Recorder> bns = recorders.stream().filter(r -> Double.isNaN(r.newWeight)).toList();
         if (bns.isEmpty()) {
             return;
@@ -333,10 +370,11 @@ public final class PreciseStatistics {
             throw new IllegalArgumentException("PreciseStatistics: no batches (need at least one)");
         }
         NDList first = it.next();
-        pops.forEach((mn, pop) -> {
-            mn.population = pop;
-            pop.record = false;
-        });
+        pops.forEach(
+                (mn, pop) -> {
+                    mn.population = pop;
+                    pop.record = false;
+                });
         bns.forEach(r -> r.fill(0));
         forward(block, ps, first, 1);
         List<double[][]> atZero = new ArrayList<>();
@@ -355,8 +393,11 @@ public final class PreciseStatistics {
             }
             double w = 1 - keep / n;
             if (!(w > 1e-6)) {
-                throw new IllegalArgumentException("PreciseStatistics: " + bns.get(j).norm.path
-                        + " does not update its running statistics in training mode (momentum 1?)");
+                throw new IllegalArgumentException(
+                        "PreciseStatistics: "
+                                + bns.get(j).norm.path
+                                + " does not update its running statistics in training mode"
+                                + " (momentum 1?)");
             }
             bns.get(j).newWeight = w;
         }
@@ -364,9 +405,9 @@ public final class PreciseStatistics {
     }
 
     /**
-     * Recovers a layer's per-batch statistics from its in-place running update {@code r ← (1−w)·r
-     * + w·batch}: the running arrays are zeroed before each batch and read after it ({@code
-     * batch = r / w}).
+     * Recovers a layer's per-batch statistics from its in-place running update {@code r ← (1−w)·r +
+     * w·batch}: the running arrays are zeroed before each batch and read after it ({@code batch = r
+     * / w}).
      */
     private static final class Recorder {
         final Norm norm;
@@ -378,7 +419,12 @@ public final class PreciseStatistics {
         final double[] sumFirst;
         final double[] sumSecond;
 
-        Recorder(Norm norm, ParameterStore ps, String firstName, String secondName, double newWeight) {
+        Recorder(
+                Norm norm,
+                ParameterStore ps,
+                String firstName,
+                String secondName,
+                double newWeight) {
             this.norm = norm;
             Parameter p1 = parameter(norm.block, firstName);
             Parameter p2 = parameter(norm.block, secondName);
@@ -389,8 +435,10 @@ public final class PreciseStatistics {
             storeSecond = ps.getValue(p2, second.getDevice(), true);
             this.newWeight = newWeight;
             if (newWeight == 0) {
-                throw new IllegalArgumentException("PreciseStatistics: " + norm.path
-                        + " has momentum 0 and never updates its running statistics");
+                throw new IllegalArgumentException(
+                        "PreciseStatistics: "
+                                + norm.path
+                                + " has momentum 0 and never updates its running statistics");
             }
             sumFirst = new double[(int) first.size()];
             sumSecond = new double[(int) second.size()];
@@ -410,7 +458,9 @@ public final class PreciseStatistics {
         }
 
         double[][] read() {
-            return new double[][] {MixtureNorm.toDoubles(storeFirst), MixtureNorm.toDoubles(storeSecond)};
+            return new double[][] {
+                MixtureNorm.toDoubles(storeFirst), MixtureNorm.toDoubles(storeSecond)
+            };
         }
 
         void add() {
@@ -446,7 +496,8 @@ public final class PreciseStatistics {
                     return p.getValue();
                 }
             }
-            throw new IllegalStateException(b.getClass().getSimpleName() + " has no parameter " + name);
+            throw new IllegalStateException(
+                    b.getClass().getSimpleName() + " has no parameter " + name);
         }
     }
 }

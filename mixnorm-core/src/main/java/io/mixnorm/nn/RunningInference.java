@@ -10,11 +10,10 @@ import ai.djl.nn.convolutional.Conv2d;
 import io.mixnorm.gmm.GaussianMixture;
 
 /**
- * MixtureNorm's inference with the running mixture: posteriors from {@code μ = Ē}, {@code σ² =
- * V̄}, and (6)–(7) with {@code λ̄, Ē, V̄}. In POSITION mode with a 4-D input it runs in the
+ * MixtureNorm's inference with the running mixture: posteriors from {@code μ = Ē}, {@code σ² = V̄},
+ * and (6)–(7) with {@code λ̄, Ē, V̄}. In POSITION mode with a 4-D input it runs in the
  * matrix-product form with constants: the mixture is fixed, so equation (1) is a {@code 1×1}
- * convolution of
- * {@code [x∘x, x]} with {@code K} filters, and (6)–(7) fold into
+ * convolution of {@code [x∘x, x]} with {@code K} filters, and (6)–(7) fold into
  *
  * <pre>
  * y = x ∘ (τ·P) + τ·Q + β,    P_kc = γ_c / √(λ̄_k (V̄_kc + ε)),    Q_kc = −Ē_kc · P_kc
@@ -22,9 +21,9 @@ import io.mixnorm.gmm.GaussianMixture;
  *
  * two {@code 1×1} convolutions of the posteriors {@code τ} (K channels) back to C channels. Nothing
  * is transposed (input and output stay NCHW), and the batch is processed in chunks of about 1 MiB
- * so that {@code x∘x}, the posteriors and {@code τ·P}, {@code τ·Q} are still in cache when the
- * next operation reads them: the layer then costs about one read of {@code x} and one write of
- * {@code y} from memory, plus the work. Measured in docs/benchmarks.md ("Inference").
+ * so that {@code x∘x}, the posteriors and {@code τ·P}, {@code τ·Q} are still in cache when the next
+ * operation reads them: the layer then costs about one read of {@code x} and one write of {@code y}
+ * from memory, plus the work. Measured in docs/benchmarks.md ("Inference").
  */
 final class RunningInference {
 
@@ -43,8 +42,8 @@ final class RunningInference {
      * @param run the running arrays the parameter store handed out
      * @return {@code y}, same shape as {@code x}
      */
-    static NDArray forward(MixtureNorm mn, NDArray x, NDArray gamma, NDArray beta,
-            RunningMixture.Values run) {
+    static NDArray forward(
+            MixtureNorm mn, NDArray x, NDArray gamma, NDArray beta, RunningMixture.Values run) {
         Shape shape = x.getShape();
         NDManager mgr = x.getManager();
         DataType type = x.getDataType();
@@ -56,10 +55,19 @@ final class RunningInference {
         }
         if (mn.isPositionMode() && shape.dimension() == 4) {
             NDList sums = new NDList();
-            NDArray y = forward(x, shift == null ? theta[0] : MixtureOps.shifted(theta[0], shift),
-                    shift, ChannelNorm.local(run.weights(), mgr), mean,
-                    ChannelNorm.local(run.variances(), mgr), gamma, beta, mn.getEpsilon(),
-                    MixtureNorm.LAMBDA_FLOOR, sums);
+            NDArray y =
+                    forward(
+                            x,
+                            shift == null ? theta[0] : MixtureOps.shifted(theta[0], shift),
+                            shift,
+                            ChannelNorm.local(run.weights(), mgr),
+                            mean,
+                            ChannelNorm.local(run.variances(), mgr),
+                            gamma,
+                            beta,
+                            mn.getEpsilon(),
+                            MixtureNorm.LAMBDA_FLOOR,
+                            sums);
             // a non-finite input makes the log joint non-finite: one small reduction checks it
             NDArray total = sums.size() == 1 ? sums.head() : NDArrays.stack(sums).sum();
             if (!Double.isFinite(ChannelNorm.toDoubles(total)[0])) {
@@ -72,10 +80,23 @@ final class RunningInference {
         }
         Samples samples = mn.samples();
         NDArray rows = MixtureOps.centredRows(x, shift);
-        NDArray tau = samples.posteriors(rows.stopGradient(), null,
-                samples.needsMixture(mn.getComponents()) ? MixtureOps.shifted(theta, shift) : null);
-        NDArray y = samples.normalize(rows, tau, ChannelNorm.local(run.weights(), mgr), mean,
-                ChannelNorm.local(run.variances(), mgr), gamma, beta, mn.getEpsilon());
+        NDArray tau =
+                samples.posteriors(
+                        rows.stopGradient(),
+                        null,
+                        samples.needsMixture(mn.getComponents())
+                                ? MixtureOps.shifted(theta, shift)
+                                : null);
+        NDArray y =
+                samples.normalize(
+                        rows,
+                        tau,
+                        ChannelNorm.local(run.weights(), mgr),
+                        mean,
+                        ChannelNorm.local(run.variances(), mgr),
+                        gamma,
+                        beta,
+                        mn.getEpsilon());
         return MixtureOps.fromRows(y, shape);
     }
 
@@ -93,8 +114,17 @@ final class RunningInference {
      * @param logitSums receives the sum of each chunk's log joint (a finiteness check for free)
      * @return {@code y}, {@code (N, C, H, W)}, contiguous
      */
-    static NDArray forward(NDArray x, GaussianMixture theta, double[] shift, NDArray lambda,
-            NDArray mean, NDArray var, NDArray gamma, NDArray beta, float eps, double lambdaFloor,
+    static NDArray forward(
+            NDArray x,
+            GaussianMixture theta,
+            double[] shift,
+            NDArray lambda,
+            NDArray mean,
+            NDArray var,
+            NDArray gamma,
+            NDArray beta,
+            float eps,
+            double lambdaFloor,
             NDList logitSums) {
         Shape s = x.getShape();
         long n = s.get(0);
@@ -102,7 +132,8 @@ final class RunningInference {
         int k = theta.components();
         NDManager mgr = x.getManager();
         DataType type = x.getDataType();
-        // (1) as a 1×1 convolution: log λ_k + log N(x | μ_k, σ²_k) = Σ_c a_kc x_c² + b_kc x_c + b0_k
+        // (1) as a 1×1 convolution: log λ_k + log N(x | μ_k, σ²_k) = Σ_c a_kc x_c² + b_kc x_c +
+        // b0_k
         double[][] coef = MixtureOps.logJointCoefficients(theta);
         NDArray wa = MixtureOps.constant(mgr, coef[0], new Shape(k, c, 1, 1), type);
         NDArray wb = MixtureOps.constant(mgr, coef[1], new Shape(k, c, 1, 1), type);
@@ -114,8 +145,8 @@ final class RunningInference {
         NDArray q = p.mul(mean.stopGradient()).neg();
         NDArray wp = p.transpose().reshape(c, k, 1, 1);
         NDArray wq = q.transpose().reshape(c, k, 1, 1);
-        NDArray shiftArr = shift == null ? null
-                : MixtureOps.constant(mgr, shift, new Shape(c, 1, 1), type);
+        NDArray shiftArr =
+                shift == null ? null : MixtureOps.constant(mgr, shift, new Shape(c, 1, 1), type);
         long perImage = s.size() / n * type.getNumOfBytes();
         long chunk = Math.max(1, Math.min(n, CHUNK_BYTES / Math.max(1, perImage)));
         NDList out = new NDList();
@@ -129,7 +160,8 @@ final class RunningInference {
             logitSums.add(logJoint.sum());
             NDArray tau = logJoint.softmax(1);
             NDArray u = conv(tau, wp, null);
-            // in place unless autograd records (mul's backward needs u); add's backward needs neither
+            // in place unless autograd records (mul's backward needs u); add's backward needs
+            // neither
             NDArray y = u.hasGradient() ? u.mul(xc) : u.muli(xc);
             out.add(y.addi(conv(tau, wq, beta)));
         }

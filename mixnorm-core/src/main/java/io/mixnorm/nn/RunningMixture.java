@@ -13,9 +13,9 @@ import java.util.Arrays;
 /**
  * The running mixture of a {@link MixtureNorm}: exponential moving averages of {@code λ_k}, {@code
  * E_k} and {@code V_k} (the parameters {@code runningWeights}, {@code runningMean}, {@code
- * runningVar}), their de-biasing for the initial values, and three counters: whether a mixture
- * has been seeded since the last reset, the number of training forward calls (it drives the
- * layer's randomness) and the number of running-average updates since the last reset.
+ * runningVar}), their de-biasing for the initial values, and three counters: whether a mixture has
+ * been seeded since the last reset, the number of training forward calls (it drives the layer's
+ * randomness) and the number of running-average updates since the last reset.
  *
  * <p>The counters are plain Java integers, saved in the block's metadata (encoding version 2).
  * Version 1 kept them in a float32 parameter {@code mixtureState} of 5 values, each counter split
@@ -55,12 +55,17 @@ final class RunningMixture {
     }
 
     private static Parameter running(String name, Parameter.Type type, float initial) {
-        return Parameter.builder().setName(name).setType(type)
+        return Parameter.builder()
+                .setName(name)
+                .setType(type)
                 .optInitializer(new ConstantInitializer(initial))
-                .optRequiresGrad(false).build();
+                .optRequiresGrad(false)
+                .build();
     }
 
-    /** Sets the shapes: weights {@code (K)} or {@code (K, C)}, means and variances {@code (K, C)}. */
+    /**
+     * Sets the shapes: weights {@code (K)} or {@code (K, C)}, means and variances {@code (K, C)}.
+     */
     void prepare(long channels) {
         Shape kc = new Shape(components, channels);
         weights.setShape(perChannel ? kc : new Shape(components));
@@ -70,22 +75,30 @@ final class RunningMixture {
 
     // ------------------------------------------------------------------ counters
 
-    /** @return whether a mixture has been seeded since the last reset */
+    /**
+     * @return whether a mixture has been seeded since the last reset
+     */
     boolean isInitialised() {
         return initialised;
     }
 
-    /** @return the number of training forward calls so far */
+    /**
+     * @return the number of training forward calls so far
+     */
     long calls() {
         return calls;
     }
 
-    /** @return the number of running-average updates since the last reset */
+    /**
+     * @return the number of running-average updates since the last reset
+     */
     long updates() {
         return updates;
     }
 
-    /** @return {initialised (0/1), calls, updates}, for a snapshot */
+    /**
+     * @return {initialised (0/1), calls, updates}, for a snapshot
+     */
     long[] counters() {
         return new long[] {initialised ? 1 : 0, calls, updates};
     }
@@ -110,8 +123,8 @@ final class RunningMixture {
     }
 
     /**
-     * Reads the counters of encoding version 1: {@code mixtureState = (initialised, calls mod
-     * 2^20, calls div 2^20, updates mod 2^20, updates div 2^20)} in float32.
+     * Reads the counters of encoding version 1: {@code mixtureState = (initialised, calls mod 2^20,
+     * calls div 2^20, updates mod 2^20, updates div 2^20)} in float32.
      */
     void readLegacyState(NDArray mixtureState) {
         double[] s = ChannelNorm.toDoubles(mixtureState);
@@ -134,8 +147,13 @@ final class RunningMixture {
     void update(Values p, MixtureOps.Result r, double[] shift) {
         NDArray newMean = r.mean.stopGradient();
         if (shift != null) {
-            newMean = newMean.add(MixtureOps.constant(newMean.getManager(), shift,
-                    new Shape(shift.length), newMean.getDataType()));
+            newMean =
+                    newMean.add(
+                            MixtureOps.constant(
+                                    newMean.getManager(),
+                                    shift,
+                                    new Shape(shift.length),
+                                    newMean.getDataType()));
         }
         NDArray corr = r.sumV2.neg().add(1f).maximum(0.5f).pow(-1);
         if (!perChannel) {
@@ -158,8 +176,12 @@ final class RunningMixture {
         ChannelNorm.setValues(weights.getArray(), w);
         ChannelNorm.setValues(means.getArray(), mu);
         ChannelNorm.setValues(variances.getArray(), var);
-        long saturated = momentum <= 0 ? updates
-                : momentum >= 1 ? 1 : (long) Math.ceil(Math.log(1e-12) / Math.log(1 - momentum));
+        long saturated =
+                momentum <= 0
+                        ? updates
+                        : momentum >= 1
+                                ? 1
+                                : (long) Math.ceil(Math.log(1e-12) / Math.log(1 - momentum));
         initialised = true;
         updates = Math.max(updates, saturated);
     }
@@ -182,7 +204,9 @@ final class RunningMixture {
     /** The three running arrays as one forward sees them (from the parameter store). */
     record Values(NDArray weights, NDArray means, NDArray variances) {}
 
-    /** @return the arrays held by the parameters themselves */
+    /**
+     * @return the arrays held by the parameters themselves
+     */
     Values arrays() {
         return new Values(weights.getArray(), means.getArray(), variances.getArray());
     }
@@ -191,12 +215,12 @@ final class RunningMixture {
 
     /**
      * The running mixture in Java, one {@link GaussianMixture} per group of channels that share
-     * posteriors: one over {@code R^C} (POSITION) or C one-dimensional ones (CHANNEL). With
-     * {@code debiased} and updates since the reset, the averages are de-biased for their initial
-     * values ({@code r_t = (1−α)^t r_0 + (1 − (1−α)^t)·avg}), which makes the warm start of the
-     * first few steps the recent batches' mixture rather than one shrunk towards the initial
-     * values; otherwise the raw running values. Weights are floored at the λ floor and
-     * renormalised, variances floored at 1e-12, non-finite values replaced.
+     * posteriors: one over {@code R^C} (POSITION) or C one-dimensional ones (CHANNEL). With {@code
+     * debiased} and updates since the reset, the averages are de-biased for their initial values
+     * ({@code r_t = (1−α)^t r_0 + (1 − (1−α)^t)·avg}), which makes the warm start of the first few
+     * steps the recent batches' mixture rather than one shrunk towards the initial values;
+     * otherwise the raw running values. Weights are floored at the λ floor and renormalised,
+     * variances floored at 1e-12, non-finite values replaced.
      */
     GaussianMixture[] mixtures(Values p, boolean debiased) {
         double[] w = ChannelNorm.toDoubles(p.weights());
@@ -242,8 +266,10 @@ final class RunningMixture {
     private static GaussianMixture validMixture(double[] w, double[] mu, double[] var) {
         double s = 0;
         for (int j = 0; j < w.length; j++) {
-            w[j] = Double.isFinite(w[j])
-                    ? Math.max(w[j], MixtureNorm.LAMBDA_FLOOR) : MixtureNorm.LAMBDA_FLOOR;
+            w[j] =
+                    Double.isFinite(w[j])
+                            ? Math.max(w[j], MixtureNorm.LAMBDA_FLOOR)
+                            : MixtureNorm.LAMBDA_FLOOR;
             s += w[j];
         }
         for (int j = 0; j < w.length; j++) {

@@ -13,20 +13,25 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link NativeMemory#trim()} against the situation it exists for: freed C-heap chunks that glibc
- * keeps resident because live chunks sit between them (so its own trimming of the heap's top
- * cannot return them), with the allocator tuned by {@link NativeMemory#tune()} as it is whenever
- * mixnorm's layers are in use (its trim threshold alone would never return them).
+ * keeps resident because live chunks sit between them (so its own trimming of the heap's top cannot
+ * return them), with the allocator tuned by {@link NativeMemory#tune()} as it is whenever mixnorm's
+ * layers are in use (its trim threshold alone would never return them).
  */
 class NativeMemoryTest {
-    private static final int CHUNK = 64 * 1024; // below glibc's initial 128 KiB mmap threshold: from the heap
+    private static final int CHUNK =
+            64 * 1024; // below glibc's initial 128 KiB mmap threshold: from the heap
     private static final int CHUNKS = 2048; // 128 MiB in all
 
     @Test
     void trimReturnsFreedPagesBetweenLiveChunksToTheOs() {
         assumeTrue(rssAnonKb() > 0, "Linux only: reads /proc/self/status");
-        assumeTrue(System.getenv("MIXNORM_MALLOC_TRIM") == null, "the switch is set in this environment");
+        assumeTrue(
+                System.getenv("MIXNORM_MALLOC_TRIM") == null,
+                "the switch is set in this environment");
         assertTrue(NativeMemory.enabled(), "glibc's malloc_trim is reachable");
-        NativeMemory.tune(); // as whenever a model exists: the trim must work with glibc told to keep memory
+        NativeMemory
+                .tune(); // as whenever a model exists: the trim must work with glibc told to keep
+        // memory
         List<Memory> kept = new ArrayList<>();
         List<Memory> freed = new ArrayList<>();
         for (int i = 0; i < CHUNKS; i++) {
@@ -40,8 +45,13 @@ class NativeMemoryTest {
         assertTrue(NativeMemory.trim(), "malloc_trim reports that it released memory");
         long after = rssAnonKb();
         long freedKb = (long) CHUNK * freed.size() / 1024;
-        assertTrue(before - after > freedKb / 2, "resident memory fell by " + (before - after) + " KiB of the "
-                + freedKb + " KiB freed");
+        assertTrue(
+                before - after > freedKb / 2,
+                "resident memory fell by "
+                        + (before - after)
+                        + " KiB of the "
+                        + freedKb
+                        + " KiB freed");
         kept.forEach(Memory::close);
     }
 

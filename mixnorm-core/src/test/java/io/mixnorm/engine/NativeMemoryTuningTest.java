@@ -50,8 +50,11 @@ class NativeMemoryTuningTest {
     void badSwitchValueIsOneLineNamingTheVariable() throws Exception {
         assumeGlibc();
         List<String> out = probe(Map.of(NativeMemory.TUNING_SWITCH, "yes"));
-        assertEquals(List.of("error=MIXNORM_MALLOC_TUNING must be 0 (glibc's defaults) or 1 "
-                + "(tuned allocator, the default), not 'yes'"), out);
+        assertEquals(
+                List.of(
+                        "error=MIXNORM_MALLOC_TUNING must be 0 (glibc's defaults) or 1 "
+                                + "(tuned allocator, the default), not 'yes'"),
+                out);
     }
 
     @Test
@@ -59,36 +62,59 @@ class NativeMemoryTuningTest {
         assertEquals(Optional.empty(), NativeMemory.decide(Map.of()));
         assertEquals(Optional.empty(), NativeMemory.decide(Map.of("MIXNORM_MALLOC_TUNING", "1")));
         assertEquals(Optional.empty(), NativeMemory.decide(Map.of("MIXNORM_MALLOC_TUNING", "")));
-        assertEquals(Optional.of("off (MIXNORM_MALLOC_TUNING=0)"),
+        assertEquals(
+                Optional.of("off (MIXNORM_MALLOC_TUNING=0)"),
                 NativeMemory.decide(Map.of("MIXNORM_MALLOC_TUNING", "0", "MALLOC_TOP_PAD_", "1")));
-        assertEquals(Optional.of("environment (MALLOC_MMAP_THRESHOLD_)"),
+        assertEquals(
+                Optional.of("environment (MALLOC_MMAP_THRESHOLD_)"),
                 NativeMemory.decide(Map.of("MALLOC_MMAP_THRESHOLD_", "4000000000")));
-        assertEquals(Optional.of("environment (GLIBC_TUNABLES glibc.malloc.trim_threshold)"),
+        assertEquals(
+                Optional.of("environment (GLIBC_TUNABLES glibc.malloc.trim_threshold)"),
                 NativeMemory.decide(Map.of("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1")));
-        assertEquals(Optional.of("environment (LD_PRELOAD jemalloc)"), NativeMemory.decide(
-                Map.of("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2")));
+        assertEquals(
+                Optional.of("environment (LD_PRELOAD jemalloc)"),
+                NativeMemory.decide(
+                        Map.of("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2")));
         // other tunables are not allocator settings tune() would make
-        assertEquals(Optional.empty(),
+        assertEquals(
+                Optional.empty(),
                 NativeMemory.decide(Map.of("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> NativeMemory.decide(Map.of("MIXNORM_MALLOC_TUNING", "off")));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> NativeMemory.decide(Map.of("MIXNORM_MALLOC_TUNING", "off")));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
         assertTrue(e.getMessage().contains("'off'"), e.getMessage());
     }
 
     private static void assumeGlibc() {
-        assumeTrue(System.getProperty("os.name").startsWith("Linux")
-                && Files.exists(Path.of("/proc/self/status")), "Linux with glibc only");
+        assumeTrue(
+                System.getProperty("os.name").startsWith("Linux")
+                        && Files.exists(Path.of("/proc/self/status")),
+                "Linux with glibc only");
     }
 
-    /** Runs {@link TuningProbe} in a child JVM with the given additions to a cleaned environment. */
-    private static List<String> probe(Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                TuningProbe.class.getName()).redirectErrorStream(true);
+    /**
+     * Runs {@link TuningProbe} in a child JVM with the given additions to a cleaned environment.
+     */
+    private static List<String> probe(Map<String, String> env)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-Xmx64m",
+                                "-XX:+UseSerialGC",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                TuningProbe.class.getName())
+                        .redirectErrorStream(true);
         Map<String, String> childEnv = pb.environment();
-        childEnv.keySet().removeIf(k -> k.startsWith("MALLOC_") || k.equals("GLIBC_TUNABLES")
-                || k.equals(NativeMemory.TUNING_SWITCH));
+        childEnv.keySet()
+                .removeIf(
+                        k ->
+                                k.startsWith("MALLOC_")
+                                        || k.equals("GLIBC_TUNABLES")
+                                        || k.equals(NativeMemory.TUNING_SWITCH));
         childEnv.putAll(env);
         Process p = pb.start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -97,7 +123,12 @@ class NativeMemoryTuningTest {
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
-        return out.lines().filter(l -> l.startsWith("tuning=") || l.startsWith("chunk=")
-                || l.startsWith("error=")).toList();
+        return out.lines()
+                .filter(
+                        l ->
+                                l.startsWith("tuning=")
+                                        || l.startsWith("chunk=")
+                                        || l.startsWith("error="))
+                .toList();
     }
 }

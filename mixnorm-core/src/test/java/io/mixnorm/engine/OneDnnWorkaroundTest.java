@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Convolutions whose channel counts are not multiples of 16, against a plain float64 convolution
- * and its two gradients: wrong with PyTorch 2.7.1's oneDNN, right once {@link OneDnnWorkaround}
- * has switched it off. c10's junk fill (a NaN pattern in every new tensor buffer) is on while the
+ * and its two gradients: wrong with PyTorch 2.7.1's oneDNN, right once {@link OneDnnWorkaround} has
+ * switched it off. c10's junk fill (a NaN pattern in every new tensor buffer) is on while the
  * checked path runs, so a read of never-written memory cannot go unnoticed.
  */
 class OneDnnWorkaroundTest {
@@ -39,13 +39,22 @@ class OneDnnWorkaroundTest {
     private static final Conv DENSENET_LIKE = new Conv(2, 40, 8, 12, 3, 1);
     private static final Conv FILTERS_NOT_16 = new Conv(2, 16, 8, 12, 3, 1);
     private static final Conv GAN_FIRST_LAYER = new Conv(2, 100, 1, 16, 4, 3);
+
     /** Shapes PaddedConv2d must get right with oneDNN on: the models' misfits and a strided one. */
-    private static final Conv[] PADDED = {DENSENET_LIKE, FILTERS_NOT_16, GAN_FIRST_LAYER,
-        new Conv(2, 128, 8, 3, 2, 1), // DCGAN generator's last layer, one phase of its transposed convolution
+    private static final Conv[] PADDED = {
+        DENSENET_LIKE,
+        FILTERS_NOT_16,
+        GAN_FIRST_LAYER,
+        new Conv(
+                2, 128, 8, 3, 2,
+                1), // DCGAN generator's last layer, one phase of its transposed convolution
         new Conv(2, 256, 4, 1, 4, 0), // DCGAN discriminator's last layer
         new Conv(2, 40, 9, 12, 3, 1, 2), // strided, odd side
-        new Conv(2, 48, 8, 16, 3, 1, 2), // strided: 48 channels (a multiple of 16, not 32) had a wrong input gradient
-        new Conv(3, 3, 8, 12, 3, 1)}; // an image's 3 channels into 12 filters
+        new Conv(
+                2, 48, 8, 16, 3, 1,
+                2), // strided: 48 channels (a multiple of 16, not 32) had a wrong input gradient
+        new Conv(3, 3, 8, 12, 3, 1)
+    }; // an image's 3 channels into 12 filters
 
     @AfterEach
     void restore() {
@@ -55,7 +64,9 @@ class OneDnnWorkaroundTest {
 
     @Test
     void applySwitchesOneDnnOffAndTheSwitchWorksBothWays() {
-        assertTrue(OneDnnWorkaround.apply(), "libtorch_cpu.so exports at::Context::setUserEnabledMkldnn");
+        assertTrue(
+                OneDnnWorkaround.apply(),
+                "libtorch_cpu.so exports at::Context::setUserEnabledMkldnn");
         assertFalse(OneDnnWorkaround.isOneDnnOn());
         assertTrue(OneDnnWorkaround.setOneDnn(true));
         assertTrue(OneDnnWorkaround.isOneDnnOn());
@@ -66,17 +77,27 @@ class OneDnnWorkaroundTest {
     @Test
     void misfitMarksTheShapesMeasuredWrong() {
         assertTrue(OneDnnWorkaround.misfit(new Shape(12, 40, 3, 3)), "DenseNet growth layer");
-        assertTrue(OneDnnWorkaround.misfit(new Shape(12, 16, 3, 3)), "filters not a multiple of 16: the data gradient");
-        assertTrue(OneDnnWorkaround.misfit(new Shape(512, 100, 4, 4)), "DCGAN generator's first layer");
-        assertTrue(OneDnnWorkaround.misfit(new Shape(12, 3, 3, 3)), "3 input channels but 12 filters");
+        assertTrue(
+                OneDnnWorkaround.misfit(new Shape(12, 16, 3, 3)),
+                "filters not a multiple of 16: the data gradient");
+        assertTrue(
+                OneDnnWorkaround.misfit(new Shape(512, 100, 4, 4)),
+                "DCGAN generator's first layer");
+        assertTrue(
+                OneDnnWorkaround.misfit(new Shape(12, 3, 3, 3)), "3 input channels but 12 filters");
         assertFalse(OneDnnWorkaround.misfit(new Shape(64, 3, 3, 3)), "cnn5 conv1");
         assertFalse(OneDnnWorkaround.misfit(new Shape(128, 64, 3, 3)), "cnn5 conv2");
-        assertFalse(OneDnnWorkaround.misfit(new Shape(48, 40, 1, 1)), "1x1 convolutions were right");
+        assertFalse(
+                OneDnnWorkaround.misfit(new Shape(48, 40, 1, 1)), "1x1 convolutions were right");
         assertFalse(OneDnnWorkaround.misfit(new Shape(10, 256)), "not a convolution");
-        assertTrue(OneDnnWorkaround.misfit(new Shape(16, 48, 3, 3), 2), "stride 2: 48 input channels, a wrong input gradient");
+        assertTrue(
+                OneDnnWorkaround.misfit(new Shape(16, 48, 3, 3), 2),
+                "stride 2: 48 input channels, a wrong input gradient");
         assertFalse(OneDnnWorkaround.misfit(new Shape(16, 48, 3, 3), 1));
         assertFalse(OneDnnWorkaround.misfit(new Shape(16, 64, 3, 3), 2));
-        assertFalse(OneDnnWorkaround.misfit(new Shape(64, 3, 4, 4), 2), "DCGAN discriminator's first layer");
+        assertFalse(
+                OneDnnWorkaround.misfit(new Shape(64, 3, 4, 4), 2),
+                "DCGAN discriminator's first layer");
     }
 
     @Test
@@ -87,32 +108,42 @@ class OneDnnWorkaroundTest {
             fine.initialize(m, DataType.FLOAT32, new Shape(1, 3, 8, 8));
             assertTrue(OneDnnWorkaround.applyFor(fine).isEmpty());
             assertTrue(OneDnnWorkaround.isOneDnnOn(), "a cnn5-like layer keeps oneDNN");
-            Block misfit = new SequentialBlock().add(fine)
-                    .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(12).build());
+            Block misfit =
+                    new SequentialBlock()
+                            .add(fine)
+                            .add(
+                                    Conv2d.builder()
+                                            .setKernelShape(new Shape(3, 3))
+                                            .setFilters(12)
+                                            .build());
             misfit.initialize(m, DataType.FLOAT32, new Shape(1, 3, 8, 8));
-            assertEquals("02Conv2d_weight (12, 64, 3, 3)", OneDnnWorkaround.applyFor(misfit).orElseThrow());
+            assertEquals(
+                    "02Conv2d_weight (12, 64, 3, 3)",
+                    OneDnnWorkaround.applyFor(misfit).orElseThrow());
             assertFalse(OneDnnWorkaround.isOneDnnOn());
         }
     }
 
     /**
      * A characterisation of the engine, not of our code. oneDNN picks its kernels by the CPU's
-     * instruction set, and the defect is in some of them only: it was seen on the AVX-512 EPYC hosts
-     * of earlier sessions (docs/engine-workarounds.md), while on the 2026-12-06 host (an AMD EPYC
-     * whose flags include {@code avx512_bf16}, {@code avx512_vnni}, {@code avx512_vbmi}) the same
-     * convolution came out right (max diff 1.9e-5). So
-     * the test is skipped, not failed, where oneDNN gets it right, and says so; the workaround
-     * stays (it costs little and keeps results identical across machines). If it is skipped
-     * everywhere after an engine upgrade, check the other shapes with bench/conv-check.sh before
-     * dropping the workaround.
+     * instruction set, and the defect is in some of them only: it was seen on the AVX-512 EPYC
+     * hosts of earlier sessions (docs/engine-workarounds.md), while on the 2026-12-06 host (an AMD
+     * EPYC whose flags include {@code avx512_bf16}, {@code avx512_vnni}, {@code avx512_vbmi}) the
+     * same convolution came out right (max diff 1.9e-5). So the test is skipped, not failed, where
+     * oneDNN gets it right, and says so; the workaround stays (it costs little and keeps results
+     * identical across machines). If it is skipped everywhere after an engine upgrade, check the
+     * other shapes with bench/conv-check.sh before dropping the workaround.
      */
     @Test
     void oneDnnMiscomputesADenseNetSizedConvolution() {
         assertTrue(OneDnnWorkaround.setOneDnn(true));
         Result r = run(DENSENET_LIKE, false);
         double err = maxAbsDiff(r.y, reference(DENSENET_LIKE, r.in).y);
-        org.junit.jupiter.api.Assumptions.assumeTrue(err > 0.1 || Double.isNaN(err),
-                "oneDNN computes this convolution right on this CPU (max diff " + err + "): the defect is ISA-dependent");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                err > 0.1 || Double.isNaN(err),
+                "oneDNN computes this convolution right on this CPU (max diff "
+                        + err
+                        + "): the defect is ISA-dependent");
     }
 
     @Test
@@ -131,7 +162,9 @@ class OneDnnWorkaroundTest {
         }
     }
 
-    /** Output and both gradients against float64, with c10's junk fill on while DJL computes them. */
+    /**
+     * Output and both gradients against float64, with c10's junk fill on while DJL computes them.
+     */
     private static void matchesFloat64WithJunkFill(Conv conv, boolean padded) {
         assertTrue(OneDnnWorkaround.setJunkFill(true));
         Result got = run(conv, padded);
@@ -146,10 +179,17 @@ class OneDnnWorkaroundTest {
     void paddedConvBlockKeepsTheTrueWeightShapeAndOneDnnOn() {
         try (NDManager m = NDManager.newBaseManager()) {
             assertTrue(OneDnnWorkaround.setOneDnn(true));
-            Block net = new SequentialBlock().add(new PaddedConv2d(12, 3, 2, 1)).add(new PaddedConv2d(3, 3, 1, 1));
+            Block net =
+                    new SequentialBlock()
+                            .add(new PaddedConv2d(12, 3, 2, 1))
+                            .add(new PaddedConv2d(3, 3, 1, 1));
             net.initialize(m, DataType.FLOAT32, new Shape(2, 40, 9, 9));
-            assertEquals(new Shape(12, 40, 3, 3), net.getParameters().get("01PaddedConv2d_weight").getArray().getShape());
-            assertEquals(new Shape(2, 3, 5, 5), net.getOutputShapes(new Shape[] {new Shape(2, 40, 9, 9)})[0]);
+            assertEquals(
+                    new Shape(12, 40, 3, 3),
+                    net.getParameters().get("01PaddedConv2d_weight").getArray().getShape());
+            assertEquals(
+                    new Shape(2, 3, 5, 5),
+                    net.getOutputShapes(new Shape[] {new Shape(2, 40, 9, 9)})[0]);
             assertTrue(OneDnnWorkaround.applyFor(net).isEmpty(), "PaddedConv2d needs no switch");
             assertTrue(OneDnnWorkaround.isOneDnnOn());
         }
@@ -183,16 +223,30 @@ class OneDnnWorkaroundTest {
             w.setRequiresGradient(true);
             NDArray y;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                y = padded ? PaddedConv2d.conv2d(x, w, s.stride, s.pad)
-                        : Conv2d.conv2d(x, w, null, new Shape(s.stride, s.stride), new Shape(s.pad, s.pad)).singletonOrThrow();
+                y =
+                        padded
+                                ? PaddedConv2d.conv2d(x, w, s.stride, s.pad)
+                                : Conv2d.conv2d(
+                                                x,
+                                                w,
+                                                null,
+                                                new Shape(s.stride, s.stride),
+                                                new Shape(s.pad, s.pad))
+                                        .singletonOrThrow();
                 gc.backward(y.mul(r).sum());
             }
-            return new Result(in, toDouble(y.toFloatArray()), toDouble(x.getGradient().toFloatArray()),
+            return new Result(
+                    in,
+                    toDouble(y.toFloatArray()),
+                    toDouble(x.getGradient().toFloatArray()),
                     toDouble(w.getGradient().toFloatArray()));
         }
     }
 
-    /** The same in float64: y[n,f,i,j] = Σ_{c,a,b} x[n,c,s·i+a−p,s·j+b−p]·w[f,c,a,b], zero outside x. */
+    /**
+     * The same in float64: y[n,f,i,j] = Σ_{c,a,b} x[n,c,s·i+a−p,s·j+b−p]·w[f,c,a,b], zero outside
+     * x.
+     */
     private static Result reference(Conv s, Inputs in) {
         int o = s.out();
         double[] y = new double[s.n * s.f * o * o];

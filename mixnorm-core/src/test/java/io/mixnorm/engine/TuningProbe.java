@@ -7,17 +7,27 @@ import com.sun.jna.Structure;
 
 /**
  * Run in a child JVM by {@link NativeMemoryTuningTest}: calls {@link NativeMemory#tune()}, then
- * asks glibc whether a 48 MiB {@code malloc} was served by its own {@code mmap} (glibc's
- * {@code mallinfo2} counts those in {@code hblks}). Prints {@code tuning=<outcome>} and
- * {@code chunk=mmap|heap}, or {@code error=<message>} for a bad switch value.
+ * asks glibc whether a 48 MiB {@code malloc} was served by its own {@code mmap} (glibc's {@code
+ * mallinfo2} counts those in {@code hblks}). Prints {@code tuning=<outcome>} and {@code
+ * chunk=mmap|heap}, or {@code error=<message>} for a bad switch value.
  */
 public final class TuningProbe {
     /** Above glibc's largest dynamic mmap threshold (32 MiB): mmapped unless tuned. */
     static final int CHUNK = 48 << 20;
 
     /** glibc's {@code struct mallinfo2} (glibc 2.33 and later), every field a {@code size_t}. */
-    @Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
-            "uordblks", "fordblks", "keepcost"})
+    @Structure.FieldOrder({
+        "arena",
+        "ordblks",
+        "smblks",
+        "hblks",
+        "hblkhd",
+        "usmblks",
+        "fsmblks",
+        "uordblks",
+        "fordblks",
+        "keepcost"
+    })
     public static final class MallInfo2 extends Structure implements Structure.ByValue {
         public long arena;
         public long ordblks;

@@ -59,7 +59,9 @@ class GmmFitterTest {
             for (int c = 0; c < 3; c++) {
                 assertEquals(truth.mean(j, c), p.mean(j, c), 0.1, "mean " + j + "," + c);
                 assertEquals(
-                        truth.variance(j, c), p.variance(j, c), 0.12 * truth.variance(j, c),
+                        truth.variance(j, c),
+                        p.variance(j, c),
+                        0.12 * truth.variance(j, c),
                         "variance " + j + "," + c);
             }
         }
@@ -68,9 +70,11 @@ class GmmFitterTest {
     @Test
     void logLikelihoodNeverDecreases() {
         // overlapping components: EM needs many steps, so monotonicity is actually exercised
-        GaussianMixture truth = GaussianMixture.of(
-                new double[] {0.4, 0.6}, new double[][] {{0, 0}, {1, 0.5}},
-                new double[][] {{1, 1}, {0.5, 2}});
+        GaussianMixture truth =
+                GaussianMixture.of(
+                        new double[] {0.4, 0.6},
+                        new double[][] {{0, 0}, {1, 0.5}},
+                        new double[][] {{1, 1}, {0.5, 2}});
         int m = 2000;
         double[] x = truth.sample(new SplittableRandom(3), m);
         GmmFitter fitter = GmmFitter.builder().optEmIterations(50).build();
@@ -79,8 +83,9 @@ class GmmFitterTest {
             double[] ll = r.logLikelihoods();
             assertEquals(51, ll.length);
             for (int t = 0; t + 1 < ll.length; t++) {
-                assertTrue(ll[t + 1] >= ll[t] - 1e-10, "LL decreased at step " + t + ": "
-                        + ll[t] + " -> " + ll[t + 1]);
+                assertTrue(
+                        ll[t + 1] >= ll[t] - 1e-10,
+                        "LL decreased at step " + t + ": " + ll[t] + " -> " + ll[t + 1]);
             }
             assertTrue(ll[50] > ll[0] + 1e-3, "EM made no progress");
             assertEquals(r.mixture().meanLogLikelihood(x, m), ll[50], 1e-12);
@@ -137,9 +142,11 @@ class GmmFitterTest {
     void emStepEqualsPlainReference() {
         double[] x = {0.1, 1.0, -0.3, 0.8, 2.0, -1.0, 2.4, -0.5, 1.9, -1.4, 0.2, 0.4, 1.1, 0.0};
         int m = 7;
-        GaussianMixture g = GaussianMixture.of(
-                new double[] {0.6, 0.4}, new double[][] {{0, 0.5}, {2, -1}},
-                new double[][] {{0.5, 0.4}, {0.3, 0.6}});
+        GaussianMixture g =
+                GaussianMixture.of(
+                        new double[] {0.6, 0.4},
+                        new double[][] {{0, 0.5}, {2, -1}},
+                        new double[][] {{0.5, 0.4}, {0.3, 0.6}});
         GaussianMixture next = GmmFitter.builder().build().emStep(x, m, g);
         double[][] ref = referenceEmStep(x, m, 2, g);
         assertArrayEquals(ref[0], next.weights(), 1e-12);
@@ -175,9 +182,11 @@ class GmmFitterTest {
             x[i * 2 + 1] = GaussianMixture.gaussian(rng);
         }
         // a warm start with a component far from all data: it gets no mass and must be re-seeded
-        GaussianMixture warm = GaussianMixture.of(
-                new double[] {0.5, 0.5}, new double[][] {{7, 0}, {1e4, 1e4}},
-                new double[][] {{1, 1}, {1, 1}});
+        GaussianMixture warm =
+                GaussianMixture.of(
+                        new double[] {0.5, 0.5},
+                        new double[][] {{7, 0}, {1e4, 1e4}},
+                        new double[][] {{1, 1}, {1, 1}});
         GmmFitter f = GmmFitter.builder().optEmIterations(3).build();
         GmmFitter.FitResult r = f.fit(x, m, 2, 2, warm, new SplittableRandom(0));
         assertTrue(r.reseeds() >= 1, "far component was not re-seeded");
@@ -196,12 +205,12 @@ class GmmFitterTest {
     void degenerateInputsGiveFiniteMixtures() {
         GmmFitter f = GmmFitter.builder().build();
         // one sample, three components
-        GmmFitter.FitResult one = f.fit(new double[] {1, 2, 3}, 1, 3, 3, null,
-                new SplittableRandom(0));
+        GmmFitter.FitResult one =
+                f.fit(new double[] {1, 2, 3}, 1, 3, 3, null, new SplittableRandom(0));
         assertFinite(one.mixture());
         // all zeros
-        GmmFitter.FitResult zeros = f.fit(new double[50 * 4], 50, 4, 3, null,
-                new SplittableRandom(0));
+        GmmFitter.FitResult zeros =
+                f.fit(new double[50 * 4], 50, 4, 3, null, new SplittableRandom(0));
         assertFinite(zeros.mixture());
         // huge and tiny scales
         SplittableRandom rng = new SplittableRandom(1);
@@ -253,16 +262,24 @@ class GmmFitterTest {
     @Test
     void badArgumentsAreRejectedWithHelpfulMessages() {
         GmmFitter f = GmmFitter.builder().build();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> f.fit(new double[5], 2, 3, 2, null, new SplittableRandom(0)));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> f.fit(new double[5], 2, 3, 2, null, new SplittableRandom(0)));
         assertTrue(e.getMessage().contains("2×3"), e.getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> f.fit(new double[6], 2, 3, 0, null, new SplittableRandom(0)));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> f.fit(new double[] {1, Double.NaN}, 1, 2, 1, null, new SplittableRandom(0)));
-        assertThrows(IllegalArgumentException.class,
-                () -> GaussianMixture.of(new double[] {0.5, 0.6}, new double[2], new double[] {1, 1}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        GaussianMixture.of(
+                                new double[] {0.5, 0.6}, new double[2], new double[] {1, 1}));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> GaussianMixture.of(new double[] {1}, new double[] {0}, new double[] {0}));
         assertThrows(IllegalArgumentException.class, () -> GmmFitter.builder().optEmIterations(-1));
     }

@@ -38,20 +38,27 @@ class LayerSelectionTest {
     @Test
     void badFirstIsRejectedWhenParsed() {
         for (String bad : List.of("first:0", "first:-1", "first:x", "first:")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> LayerSelection.parse("conv1," + bad));
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> LayerSelection.parse("conv1," + bad));
             assertEquals("'" + bad + "' must be first:N with N >= 1", e.getMessage());
         }
     }
 
     @Test
     void unusedNamesAndIndicesAreListedWithTheValidOnes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LayerSelection.parse("conv2,conv9,5,first:9,all").requireAllUsed(NAMES,
-                        "layer"));
-        assertEquals("no layer conv9, 5 in this model; valid: conv1,conv2,conv3,conv4, indices"
-                + " 1..4, first:N or all", e.getMessage());
-        assertDoesNotThrow(() -> LayerSelection.parse("4,conv1,first:9,all")
-                .requireAllUsed(NAMES, "layer"));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                LayerSelection.parse("conv2,conv9,5,first:9,all")
+                                        .requireAllUsed(NAMES, "layer"));
+        assertEquals(
+                "no layer conv9, 5 in this model; valid: conv1,conv2,conv3,conv4, indices"
+                        + " 1..4, first:N or all",
+                e.getMessage());
+        assertDoesNotThrow(
+                () -> LayerSelection.parse("4,conv1,first:9,all").requireAllUsed(NAMES, "layer"));
     }
 }

@@ -105,19 +105,25 @@ class MixtureNormTest {
                 NDArray x = array(bimodal(shape, rng), shape, DataType.FLOAT32);
                 double[] yb = values(fwd(bn, ps, x, true));
                 double[] ym = values(fwd(mn, ps, x, true));
-                assertTrue(Reference.maxAbsDiff(yb, ym) < 2e-5,
+                assertTrue(
+                        Reference.maxAbsDiff(yb, ym) < 2e-5,
                         "training step " + step + " " + s + ": " + Reference.maxAbsDiff(yb, ym));
             }
             NDArray x = array(bimodal(shape, rng), shape, DataType.FLOAT32);
             double[] yb = values(fwd(bn, ps, x, false));
             double[] ym = values(fwd(mn, ps, x, false));
-            assertTrue(Reference.maxAbsDiff(yb, ym) < 2e-5,
+            assertTrue(
+                    Reference.maxAbsDiff(yb, ym) < 2e-5,
                     "inference " + s + ": " + Reference.maxAbsDiff(yb, ym));
             // running statistics themselves (PyTorch convention incl. unbiased variance)
-            assertArrayEquals(values(bn.getParameters().get("runningMean").getArray()),
-                    values(mn.getParameters().get("runningMean").getArray()), 1e-5);
-            assertArrayEquals(values(bn.getParameters().get("runningVar").getArray()),
-                    values(mn.getParameters().get("runningVar").getArray()), 1e-5);
+            assertArrayEquals(
+                    values(bn.getParameters().get("runningMean").getArray()),
+                    values(mn.getParameters().get("runningMean").getArray()),
+                    1e-5);
+            assertArrayEquals(
+                    values(bn.getParameters().get("runningVar").getArray()),
+                    values(mn.getParameters().get("runningVar").getArray()),
+                    1e-5);
         }
     }
 
@@ -125,26 +131,32 @@ class MixtureNormTest {
     void singleComponentChannelModeAlsoEqualsBatchNorm() {
         long[] shape = {5, 3, 4, 4};
         SplittableRandom rng = new SplittableRandom(3);
-        MixtureNorm mn = MixtureNorm.builder().optComponents(1)
-                .optSampleMode(MixtureNorm.SampleMode.CHANNEL).build();
+        MixtureNorm mn =
+                MixtureNorm.builder()
+                        .optComponents(1)
+                        .optSampleMode(MixtureNorm.SampleMode.CHANNEL)
+                        .build();
         BatchNorm bn = BatchNorm.builder().optMomentum(0.9f).build();
         mn.initialize(manager, DataType.FLOAT32, new Shape(shape));
         bn.initialize(manager, DataType.FLOAT32, new Shape(shape));
         ParameterStore ps = new ParameterStore(manager, false);
         for (int step = 0; step < 3; step++) {
             NDArray x = array(bimodal(shape, rng), shape, DataType.FLOAT32);
-            assertTrue(Reference.maxAbsDiff(values(fwd(bn, ps, x, true)),
-                    values(fwd(mn, ps, x, true))) < 2e-5);
+            assertTrue(
+                    Reference.maxAbsDiff(values(fwd(bn, ps, x, true)), values(fwd(mn, ps, x, true)))
+                            < 2e-5);
         }
         NDArray x = array(bimodal(shape, rng), shape, DataType.FLOAT32);
-        assertTrue(Reference.maxAbsDiff(values(fwd(bn, ps, x, false)),
-                values(fwd(mn, ps, x, false))) < 2e-5);
+        assertTrue(
+                Reference.maxAbsDiff(values(fwd(bn, ps, x, false)), values(fwd(mn, ps, x, false)))
+                        < 2e-5);
     }
 
     // ------------------------------------------------------------------ forward vs reference
 
     private static GaussianMixture someMixture() {
-        return GaussianMixture.of(new double[] {0.5, 0.3, 0.2},
+        return GaussianMixture.of(
+                new double[] {0.5, 0.3, 0.2},
                 new double[][] {{-1, 0.5, 1}, {2, 1.5, 3}, {0, 3, -1}},
                 new double[][] {{1, 0.5, 2}, {0.7, 1, 1.5}, {2, 0.8, 0.6}});
     }
@@ -161,11 +173,16 @@ class MixtureNormTest {
         GaussianMixture theta = someMixture();
         double[] rows = Reference.rows(x, shape);
         double[] tau = Reference.posteriors(rows, m, c, theta);
-        double[] expected = Reference.unrows(
-                Reference.transform(rows, m, c, tau, 3, gamma, beta, 1e-5), shape);
+        double[] expected =
+                Reference.unrows(Reference.transform(rows, m, c, tau, 3, gamma, beta, 1e-5), shape);
         for (DataType t : new DataType[] {DataType.FLOAT64, DataType.FLOAT32}) {
-            NDArray y = MixtureNorm.transformWithMixture(array(x, shape, t), theta,
-                    array(gamma, new long[] {c}, t), array(beta, new long[] {c}, t), 1e-5f);
+            NDArray y =
+                    MixtureNorm.transformWithMixture(
+                            array(x, shape, t),
+                            theta,
+                            array(gamma, new long[] {c}, t),
+                            array(beta, new long[] {c}, t),
+                            1e-5f);
             assertEquals(new Shape(shape), y.getShape());
             double tol = t == DataType.FLOAT64 ? 1e-10 : 2e-4;
             double diff = Reference.maxAbsDiff(expected, values(y));
@@ -174,11 +191,16 @@ class MixtureNormTest {
         // 2-D input
         long[] shape2 = {30, 3};
         double[] x2 = bimodal(shape2, rng);
-        double[] exp2 = Reference.transform(x2, 30, 3, Reference.posteriors(x2, 30, 3, theta), 3,
-                gamma, beta, 1e-5);
-        NDArray y2 = MixtureNorm.transformWithMixture(array(x2, shape2, DataType.FLOAT64), theta,
-                array(gamma, new long[] {c}, DataType.FLOAT64),
-                array(beta, new long[] {c}, DataType.FLOAT64), 1e-5f);
+        double[] exp2 =
+                Reference.transform(
+                        x2, 30, 3, Reference.posteriors(x2, 30, 3, theta), 3, gamma, beta, 1e-5);
+        NDArray y2 =
+                MixtureNorm.transformWithMixture(
+                        array(x2, shape2, DataType.FLOAT64),
+                        theta,
+                        array(gamma, new long[] {c}, DataType.FLOAT64),
+                        array(beta, new long[] {c}, DataType.FLOAT64),
+                        1e-5f);
         assertTrue(Reference.maxAbsDiff(exp2, values(y2)) < 1e-10);
     }
 
@@ -195,8 +217,13 @@ class MixtureNormTest {
             int m = 216;
             int c = 3;
             SplittableRandom rng = new SplittableRandom(8);
-            MixtureNorm mn = MixtureNorm.builder().optComponents(2).optSampleMode(mode)
-                    .optFitSamples(100).optSeed(3).build();
+            MixtureNorm mn =
+                    MixtureNorm.builder()
+                            .optComponents(2)
+                            .optSampleMode(mode)
+                            .optFitSamples(100)
+                            .optSeed(3)
+                            .build();
             mn.initialize(manager, DataType.FLOAT64, new Shape(shape));
             double[] gamma = {1.5, 0.5, 1};
             double[] beta = {0, 1, -1};
@@ -224,9 +251,16 @@ class MixtureNormTest {
                         for (int i = 0; i < m; i++) {
                             col[i] = rows[i * c + d];
                         }
-                        double[] yc = Reference.transform(col, m, 1,
-                                Reference.posteriors(col, m, 1, fits[d]), 2,
-                                new double[] {gamma[d]}, new double[] {beta[d]}, 1e-5);
+                        double[] yc =
+                                Reference.transform(
+                                        col,
+                                        m,
+                                        1,
+                                        Reference.posteriors(col, m, 1, fits[d]),
+                                        2,
+                                        new double[] {gamma[d]},
+                                        new double[] {beta[d]},
+                                        1e-5);
                         for (int i = 0; i < m; i++) {
                             expected[i * c + d] = yc[i];
                         }
@@ -281,8 +315,9 @@ class MixtureNormTest {
             p[i] += h;
             double[] q = x.clone();
             q[i] -= h;
-            fx[i] = (loss(p, shape, ta, gamma, beta, r) - loss(q, shape, ta, gamma, beta, r))
-                    / (2 * h);
+            fx[i] =
+                    (loss(p, shape, ta, gamma, beta, r) - loss(q, shape, ta, gamma, beta, r))
+                            / (2 * h);
         }
         double[] fg = new double[c];
         double[] fb = new double[c];
@@ -299,25 +334,36 @@ class MixtureNormTest {
             fb[d] = (loss(x, shape, ta, gamma, p, r) - loss(x, shape, ta, gamma, q, r)) / (2 * h);
         }
         double scale = Math.max(1, Reference.maxAbs(fx));
-        assertTrue(Reference.maxAbsDiff(gx, fx) < 1e-6 * scale,
+        assertTrue(
+                Reference.maxAbsDiff(gx, fx) < 1e-6 * scale,
                 "dL/dx autograd vs FD: " + Reference.maxAbsDiff(gx, fx));
         assertArrayEquals(fg, gg, 1e-6);
         assertArrayEquals(fb, gb, 1e-6);
         // closed form of specification §4
-        double[][] cf = Reference.closedFormGradient(Reference.rows(x, shape), m, c, tau, k,
-                gamma, Reference.rows(r, shape), 1e-5);
-        assertTrue(Reference.maxAbsDiff(Reference.unrows(cf[0], shape), gx) < 1e-8 * scale,
+        double[][] cf =
+                Reference.closedFormGradient(
+                        Reference.rows(x, shape),
+                        m,
+                        c,
+                        tau,
+                        k,
+                        gamma,
+                        Reference.rows(r, shape),
+                        1e-5);
+        assertTrue(
+                Reference.maxAbsDiff(Reference.unrows(cf[0], shape), gx) < 1e-8 * scale,
                 "dL/dx autograd vs closed form");
         assertArrayEquals(cf[1], gg, 1e-8);
         assertArrayEquals(cf[2], gb, 1e-8);
     }
 
-    private double loss(double[] x, long[] shape, NDArray tau, double[] gamma, double[] beta,
-            double[] r) {
+    private double loss(
+            double[] x, long[] shape, NDArray tau, double[] gamma, double[] beta, double[] r) {
         try (NDManager sub = manager.newSubManager()) {
             NDArray xa = sub.create(x, new Shape(shape));
-            NDArray y = MixtureNorm.transformWithPosteriors(xa, tau, sub.create(gamma),
-                    sub.create(beta), 1e-5f);
+            NDArray y =
+                    MixtureNorm.transformWithPosteriors(
+                            xa, tau, sub.create(gamma), sub.create(beta), 1e-5f);
             double[] yv = y.toDoubleArray();
             double s = 0;
             for (int i = 0; i < yv.length; i++) {
@@ -351,8 +397,8 @@ class MixtureNormTest {
     // ------------------------------------------------------------------ running / state
 
     private MixtureNorm trained(long seed, long[] shape, int steps, DataType type) {
-        MixtureNorm mn = MixtureNorm.builder().optComponents(3).optSeed(seed).optFitSamples(150)
-                .build();
+        MixtureNorm mn =
+                MixtureNorm.builder().optComponents(3).optSeed(seed).optFitSamples(150).build();
         mn.initialize(manager, type, new Shape(shape));
         ParameterStore ps = new ParameterStore(manager, false);
         SplittableRandom rng = new SplittableRandom(99);
@@ -413,14 +459,18 @@ class MixtureNormTest {
                     for (int d = 0; d < c; d++) {
                         double v = 0;
                         for (int j = 0; j < k; j++) {
-                            v += tau[i * k + j] / Math.sqrt(w[j]) * (xr[i * c + d] - mu[j * c + d])
-                                    / Math.sqrt(var[j * c + d] + 1e-5);
+                            v +=
+                                    tau[i * k + j]
+                                            / Math.sqrt(w[j])
+                                            * (xr[i * c + d] - mu[j * c + d])
+                                            / Math.sqrt(var[j * c + d] + 1e-5);
                         }
                         expected[i * c + d] = gamma[d] * v + beta[d];
                     }
                 }
                 double diff = Reference.maxAbsDiff(Reference.unrows(expected, shape), y);
-                assertTrue(diff < 2e-3 * Math.max(1, Reference.maxAbs(expected)),
+                assertTrue(
+                        diff < 2e-3 * Math.max(1, Reference.maxAbs(expected)),
                         "K=" + k + " offset " + offset + ": max |diff| " + diff);
             }
         }
@@ -438,17 +488,27 @@ class MixtureNormTest {
         System.arraycopy(a, 0, b, 0, per); // same first image, different others
         double[] ya = values(fwd(mn, ps, array(a, shape, DataType.FLOAT32), false));
         double[] yb = values(fwd(mn, ps, array(b, shape, DataType.FLOAT32), false));
-        double[] single = values(fwd(mn, ps,
-                array(java.util.Arrays.copyOf(a, per), new long[] {1, 3, 4, 4}, DataType.FLOAT32),
-                false));
+        double[] single =
+                values(
+                        fwd(
+                                mn,
+                                ps,
+                                array(
+                                        java.util.Arrays.copyOf(a, per),
+                                        new long[] {1, 3, 4, 4},
+                                        DataType.FLOAT32),
+                                false));
         for (int i = 0; i < per; i++) {
             assertEquals(ya[i], yb[i], 1e-5, "element " + i);
             assertEquals(ya[i], single[i], 1e-5, "element " + i + " alone");
         }
         assertTrue(Reference.maxAbsDiff(ya, yb) > 1e-3, "other images should differ");
         // BATCH inference, by contrast, is transductive
-        MixtureNorm batchMode = MixtureNorm.builder().optInference(
-                MixtureNorm.InferenceMode.BATCH).optSeed(1).build();
+        MixtureNorm batchMode =
+                MixtureNorm.builder()
+                        .optInference(MixtureNorm.InferenceMode.BATCH)
+                        .optSeed(1)
+                        .build();
         batchMode.initialize(manager, DataType.FLOAT32, new Shape(shape));
         double[] ba = values(fwd(batchMode, ps, array(a, shape, DataType.FLOAT32), false));
         double[] bb = values(fwd(batchMode, ps, array(b, shape, DataType.FLOAT32), false));
@@ -476,14 +536,14 @@ class MixtureNormTest {
     }
 
     @Test
-    void saveLoadRestoresOutputsAndResumesTrainingExactly() throws IOException,
-            MalformedModelException {
+    void saveLoadRestoresOutputsAndResumesTrainingExactly()
+            throws IOException, MalformedModelException {
         long[] shape = {6, 3, 4, 4};
         MixtureNorm a = trained(7, shape, 4, DataType.FLOAT32);
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         a.saveParameters(new DataOutputStream(bos));
-        MixtureNorm b = MixtureNorm.builder().optComponents(3).optSeed(7).optFitSamples(150)
-                .build();
+        MixtureNorm b =
+                MixtureNorm.builder().optComponents(3).optSeed(7).optFitSamples(150).build();
         b.initialize(manager, DataType.FLOAT32, new Shape(shape));
         b.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bos.toByteArray())));
         assertEquals(4, b.getTrainingCalls());
@@ -491,18 +551,27 @@ class MixtureNormTest {
         ParameterStore psa = new ParameterStore(manager, false);
         ParameterStore psb = new ParameterStore(manager, false);
         double[] x = bimodal(shape, new SplittableRandom(12));
-        assertArrayEquals(values(fwd(a, psa, array(x, shape, DataType.FLOAT32), false)),
-                values(fwd(b, psb, array(x, shape, DataType.FLOAT32), false)), 0.0);
+        assertArrayEquals(
+                values(fwd(a, psa, array(x, shape, DataType.FLOAT32), false)),
+                values(fwd(b, psb, array(x, shape, DataType.FLOAT32), false)),
+                0.0);
         // resumed training: same subsample, same warm start, same output
-        assertArrayEquals(values(fwd(a, psa, array(x, shape, DataType.FLOAT32), true)),
-                values(fwd(b, psb, array(x, shape, DataType.FLOAT32), true)), 0.0);
+        assertArrayEquals(
+                values(fwd(a, psa, array(x, shape, DataType.FLOAT32), true)),
+                values(fwd(b, psb, array(x, shape, DataType.FLOAT32), true)),
+                0.0);
         assertEquals(a.getLastFit(), b.getLastFit());
         // an incompatible block refuses the parameters
         MixtureNorm wrongK = MixtureNorm.builder().optComponents(2).build();
         wrongK.initialize(manager, DataType.FLOAT32, new Shape(shape));
-        MalformedModelException e = assertThrows(MalformedModelException.class,
-                () -> wrongK.loadParameters(manager,
-                        new DataInputStream(new ByteArrayInputStream(bos.toByteArray()))));
+        MalformedModelException e =
+                assertThrows(
+                        MalformedModelException.class,
+                        () ->
+                                wrongK.loadParameters(
+                                        manager,
+                                        new DataInputStream(
+                                                new ByteArrayInputStream(bos.toByteArray()))));
         assertTrue(e.getMessage().contains("K=3"), e.getMessage());
     }
 
@@ -554,28 +623,41 @@ class MixtureNormTest {
         double[][] cases = {constant, zeros, tiny, huge, mixedConst, outlier};
         for (MixtureNorm.SampleMode mode : MixtureNorm.SampleMode.values()) {
             for (int k : new int[] {1, 3}) {
-                MixtureNorm mn = MixtureNorm.builder().optComponents(k).optSampleMode(mode)
-                        .build();
+                MixtureNorm mn = MixtureNorm.builder().optComponents(k).optSampleMode(mode).build();
                 mn.initialize(manager, DataType.FLOAT32, new Shape(shape));
                 ParameterStore ps = new ParameterStore(manager, false);
                 for (int ci = 0; ci < cases.length; ci++) {
                     for (boolean training : new boolean[] {true, true, false}) {
-                        double[] y = values(fwd(mn, ps, array(cases[ci], shape, DataType.FLOAT32),
-                                training));
+                        double[] y =
+                                values(
+                                        fwd(
+                                                mn,
+                                                ps,
+                                                array(cases[ci], shape, DataType.FLOAT32),
+                                                training));
                         for (double v : y) {
-                            assertTrue(Double.isFinite(v), mode + " K=" + k + " case " + ci
-                                    + " training=" + training);
+                            assertTrue(
+                                    Double.isFinite(v),
+                                    mode + " K=" + k + " case " + ci + " training=" + training);
                         }
                     }
                 }
                 // single sample / single position
                 for (long[] one : new long[][] {{1, 3}, {1, 3, 1, 1}}) {
-                    MixtureNorm m1 = MixtureNorm.builder().optComponents(k).optSampleMode(mode)
-                            .build();
+                    MixtureNorm m1 =
+                            MixtureNorm.builder().optComponents(k).optSampleMode(mode).build();
                     m1.initialize(manager, DataType.FLOAT32, new Shape(one));
                     for (boolean training : new boolean[] {true, true, false}) {
-                        double[] y = values(fwd(m1, ps, array(new double[] {1, -2, 3}, one,
-                                DataType.FLOAT32), training));
+                        double[] y =
+                                values(
+                                        fwd(
+                                                m1,
+                                                ps,
+                                                array(
+                                                        new double[] {1, -2, 3},
+                                                        one,
+                                                        DataType.FLOAT32),
+                                                training));
                         for (double v : y) {
                             assertTrue(Double.isFinite(v), "single sample " + mode + " K=" + k);
                         }
@@ -594,40 +676,57 @@ class MixtureNormTest {
         double[] x = new double[24];
         x[5] = Double.NaN;
         for (boolean training : new boolean[] {true, false}) {
-            NonFiniteInputException e = assertThrows(NonFiniteInputException.class,
-                    () -> fwd(mn, ps, array(x, shape, DataType.FLOAT32), training));
-            assertTrue(e.getMessage().contains("MixtureNorm") && e.getMessage().contains("NaN")
-                    && e.getMessage().contains("(2, 3, 2, 2)"), e.getMessage());
+            NonFiniteInputException e =
+                    assertThrows(
+                            NonFiniteInputException.class,
+                            () -> fwd(mn, ps, array(x, shape, DataType.FLOAT32), training));
+            assertTrue(
+                    e.getMessage().contains("MixtureNorm")
+                            && e.getMessage().contains("NaN")
+                            && e.getMessage().contains("(2, 3, 2, 2)"),
+                    e.getMessage());
         }
         double[] inf = new double[24];
         inf[3] = Double.POSITIVE_INFINITY;
-        assertThrows(NonFiniteInputException.class,
+        assertThrows(
+                NonFiniteInputException.class,
                 () -> fwd(mn, ps, array(inf, shape, DataType.FLOAT32), true));
     }
 
     @Test
     void badArgumentsAreRejectedWithHelpfulMessages() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MixtureNorm.builder().optComponents(0).build());
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> MixtureNorm.builder().optComponents(0).build());
         assertTrue(e.getMessage().contains("K >= 1"), e.getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> MixtureNorm.builder().optMomentum(1.5f).build());
-        assertThrows(IllegalArgumentException.class,
-                () -> MixtureNorm.builder().optEpsilon(0f).build());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class, () -> MixtureNorm.builder().optEpsilon(0f).build());
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> MixtureNorm.builder().optFitSamples(0).build());
         MixtureNorm mn = MixtureNorm.builder().build();
-        e = assertThrows(IllegalArgumentException.class,
-                () -> mn.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 4)));
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> mn.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 4)));
         assertTrue(e.getMessage().contains("(N, C, H, W)"), e.getMessage());
         mn.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 4, 4));
         ParameterStore ps = new ParameterStore(manager, false);
-        e = assertThrows(IllegalArgumentException.class,
-                () -> fwd(mn, ps, manager.ones(new Shape(2, 5, 4, 4)), true));
-        assertTrue(e.getMessage().contains("C=3") && e.getMessage().contains("(2, 5, 4, 4)"),
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> fwd(mn, ps, manager.ones(new Shape(2, 5, 4, 4)), true));
+        assertTrue(
+                e.getMessage().contains("C=3") && e.getMessage().contains("(2, 5, 4, 4)"),
                 e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> fwd(mn, ps, manager.ones(new Shape(2, 3, 4)), true));
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> fwd(mn, ps, manager.ones(new Shape(2, 3, 4)), true));
         assertTrue(e.getMessage().contains("(N, C, H, W)"), e.getMessage());
     }
 }

@@ -34,9 +34,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *     [-Dmixnorm.timing.reps=10] [-Dai.djl.pytorch.num_threads=1]
  * </pre>
  *
- * It reports wall time and the CPU time of the calling thread; with one intra-op thread the
- * latter is robust to other processes on a shared machine (PyTorch then runs forward and backward
- * on the calling thread).
+ * It reports wall time and the CPU time of the calling thread; with one intra-op thread the latter
+ * is robust to other processes on a shared machine (PyTorch then runs forward and backward on the
+ * calling thread).
  */
 @EnabledIfSystemProperty(named = "mixnorm.timing", matches = "true")
 class MixtureNormTimingTest {
@@ -46,8 +46,9 @@ class MixtureNormTimingTest {
     @Test
     void printTimings() {
         int reps = Integer.getInteger("mixnorm.timing.reps", 10);
-        System.out.println("intra-op threads: " + System.getProperty("ai.djl.pytorch.num_threads",
-                "engine default"));
+        System.out.println(
+                "intra-op threads: "
+                        + System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
         for (int round = 0; round < 2; round++) {
             report("layer BN (128,128,16,16)", layer(BatchNorm.builder().build(), reps));
             report("layer MN K=3", layer(MixtureNorm.builder().optSeed(1).build(), reps));
@@ -56,13 +57,15 @@ class MixtureNormTimingTest {
         }
         for (int round = 0; round < 3; round++) {
             report("CNN step, BN everywhere", cnnStep(() -> BatchNorm.builder().build(), reps));
-            report("CNN step, MN K=3 at conv2",
+            report(
+                    "CNN step, MN K=3 at conv2",
                     cnnStep(() -> MixtureNorm.builder().optSeed(1).build(), reps));
         }
     }
 
     private static void report(String name, double[][] t) {
-        System.out.printf("%-30s wall median %7.1f ms (min %7.1f) | cpu median %7.1f ms (min %7.1f)%n",
+        System.out.printf(
+                "%-30s wall median %7.1f ms (min %7.1f) | cpu median %7.1f ms (min %7.1f)%n",
                 name, t[0][t[0].length / 2], t[0][0], t[1][t[1].length / 2], t[1][0]);
     }
 
@@ -79,8 +82,11 @@ class MixtureNormTimingTest {
         net.add(conv(64)).add(BatchNorm.builder().build()).add(Activation::relu).add(pool());
         net.add(conv(128)).add(norm2.get()).add(Activation::relu).add(pool());
         net.add(conv(128)).add(BatchNorm.builder().build()).add(Activation::relu).add(pool());
-        net.add(conv(256)).add(BatchNorm.builder().build()).add(Activation::relu)
-                .add(Pool.globalAvgPool2dBlock()).add(Linear.builder().setUnits(10).build());
+        net.add(conv(256))
+                .add(BatchNorm.builder().build())
+                .add(Activation::relu)
+                .add(Pool.globalAvgPool2dBlock())
+                .add(Linear.builder().setUnits(10).build());
         try (NDManager root = NDManager.newBaseManager()) {
             net.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
             net.initialize(root, DataType.FLOAT32, new Shape(128, 3, 32, 32));
@@ -118,8 +124,11 @@ class MixtureNormTimingTest {
     }
 
     private static Block conv(int filters) {
-        return Conv2d.builder().setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2))
-                .setFilters(filters).build();
+        return Conv2d.builder()
+                .setKernelShape(new Shape(5, 5))
+                .optPadding(new Shape(2, 2))
+                .setFilters(filters)
+                .build();
     }
 
     private static Block pool() {

@@ -49,9 +49,9 @@ class MixtureNormVersionTest {
     }
 
     /**
-     * The inputs the fixtures were made with (main at 9434fde): five training forwards of
-     * {@code input(s)}, s = 0..4, then saved; the expected file holds the number of calls and the
-     * outputs of {@code input(99)} at inference and in one more training forward.
+     * The inputs the fixtures were made with (main at 9434fde): five training forwards of {@code
+     * input(s)}, s = 0..4, then saved; the expected file holds the number of calls and the outputs
+     * of {@code input(99)} at inference and in one more training forward.
      */
     private NDArray input(long s) {
         SplittableRandom r = new SplittableRandom(s);
@@ -64,15 +64,21 @@ class MixtureNormVersionTest {
 
     private MixtureNorm block(MixtureNorm.SampleMode mode) {
         int k = mode == MixtureNorm.SampleMode.POSITION ? 3 : 2;
-        MixtureNorm mn = MixtureNorm.builder().optComponents(k).optSampleMode(mode).optSeed(11)
-                .optFitSamples(12).build();
+        MixtureNorm mn =
+                MixtureNorm.builder()
+                        .optComponents(k)
+                        .optSampleMode(mode)
+                        .optSeed(11)
+                        .optFitSamples(12)
+                        .build();
         mn.initialize(manager, DataType.FLOAT32, new Shape(SHAPE));
         return mn;
     }
 
     private float[] fwd(MixtureNorm mn, NDArray x, boolean training) {
         return mn.forward(new ParameterStore(manager, false), new NDList(x), training)
-                .singletonOrThrow().toFloatArray();
+                .singletonOrThrow()
+                .toFloatArray();
     }
 
     private static byte[] save(MixtureNorm mn) throws IOException {
@@ -97,8 +103,8 @@ class MixtureNormVersionTest {
     }
 
     private static void assertSameState(MixtureNorm a, MixtureNorm b) {
-        for (String p : new String[] {"gamma", "beta", "runningWeights", "runningMean",
-                "runningVar"}) {
+        for (String p :
+                new String[] {"gamma", "beta", "runningWeights", "runningMean", "runningVar"}) {
             assertArrayEquals(running(a, p), running(b, p), 0f, p);
         }
         assertEquals(a.getTrainingCalls(), b.getTrainingCalls());
@@ -211,8 +217,10 @@ class MixtureNormVersionTest {
         for (byte v : new byte[] {0, 3}) {
             byte[] bytes = save(mn);
             bytes[0] = v;
-            MalformedModelException e = assertThrows(MalformedModelException.class,
-                    () -> load(block(MixtureNorm.SampleMode.POSITION), bytes));
+            MalformedModelException e =
+                    assertThrows(
+                            MalformedModelException.class,
+                            () -> load(block(MixtureNorm.SampleMode.POSITION), bytes));
             assertTrue(e.getMessage().contains("version " + v), e.getMessage());
         }
     }

@@ -74,8 +74,16 @@ class ModeNormTest {
     }
 
     /** Specification §7 written directly, float64, two-pass variances. */
-    private static double[] reference(double[] x, long[] shape, double[] w, double[] wb,
-            double[] alpha, double[] beta, double eps, double[] runMean, double[] runVar) {
+    private static double[] reference(
+            double[] x,
+            long[] shape,
+            double[] w,
+            double[] wb,
+            double[] alpha,
+            double[] beta,
+            double eps,
+            double[] runMean,
+            double[] runVar) {
         int n = (int) shape[0];
         int c = (int) shape[1];
         int hw = shape.length == 4 ? (int) (shape[2] * shape[3]) : 1;
@@ -188,8 +196,8 @@ class ModeNormTest {
                     runSq[i] = 0.75 * runSq[i] + 0.25 * stats[runMean.length + i];
                 }
             }
-            assertArrayEquals(runMean,
-                    values(mo.getParameters().get("runningMean").getArray()), 1e-9);
+            assertArrayEquals(
+                    runMean, values(mo.getParameters().get("runningMean").getArray()), 1e-9);
             double[] x = twoDomains(shape, rng);
             double[] runVar = new double[runMean.length];
             for (int i = 0; i < runVar.length; i++) {
@@ -258,8 +266,9 @@ class ModeNormTest {
         bn.initialize(manager, DataType.FLOAT32, new Shape(shape));
         ParameterStore ps = new ParameterStore(manager, false);
         NDArray x = array(twoDomains(shape, new SplittableRandom(1)), shape, DataType.FLOAT32);
-        assertTrue(Reference.maxAbsDiff(values(fwd(bn, ps, x, true)),
-                values(fwd(mo, ps, x, true))) < 2e-5);
+        assertTrue(
+                Reference.maxAbsDiff(values(fwd(bn, ps, x, true)), values(fwd(mo, ps, x, true)))
+                        < 2e-5);
     }
 
     @Test
@@ -289,8 +298,9 @@ class ModeNormTest {
             for (NDArray a : arrays) {
                 a.setRequiresGradient(true);
             }
-            NDArray y = ModeNorm.transform(arrays[0], arrays[1], arrays[2], arrays[3], arrays[4],
-                    1e-5f).y;
+            NDArray y =
+                    ModeNorm.transform(arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], 1e-5f)
+                            .y;
             gc.backward(y.mul(ra).sum());
             for (int i = 0; i < 5; i++) {
                 grads[i] = values(arrays[i].getGradient());
@@ -310,8 +320,12 @@ class ModeNormTest {
                 fd[i] = (loss(plus, shapes, r) - loss(minus, shapes, r)) / (2 * h);
             }
             double scale = Math.max(1, Reference.maxAbs(fd));
-            assertTrue(Reference.maxAbsDiff(fd, grads[which]) < 1e-6 * scale,
-                    names[which] + ": autograd " + Arrays.toString(grads[which]) + " vs FD "
+            assertTrue(
+                    Reference.maxAbsDiff(fd, grads[which]) < 1e-6 * scale,
+                    names[which]
+                            + ": autograd "
+                            + Arrays.toString(grads[which])
+                            + " vs FD "
                             + Arrays.toString(fd));
         }
         assertTrue(Reference.maxAbs(grads[1]) > 1e-6, "the gates must receive gradient");
@@ -323,8 +337,7 @@ class ModeNormTest {
             for (int i = 0; i < 5; i++) {
                 a[i] = sub.create(p[i], new Shape(shapes[i]));
             }
-            double[] y = ModeNorm.transform(a[0], a[1], a[2], a[3], a[4], 1e-5f).y
-                    .toDoubleArray();
+            double[] y = ModeNorm.transform(a[0], a[1], a[2], a[3], a[4], 1e-5f).y.toDoubleArray();
             double s = 0;
             for (int i = 0; i < y.length; i++) {
                 s += y[i] * r[i];
@@ -373,14 +386,25 @@ class ModeNormTest {
         mo.saveParameters(new DataOutputStream(bos));
         ModeNorm copy = ModeNorm.builder().optSeed(99).build();
         copy.initialize(manager, DataType.FLOAT32, new Shape(shape));
-        copy.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(
-                bos.toByteArray())));
-        assertArrayEquals(ya, values(fwd(copy, new ParameterStore(manager, false),
-                array(a, shape, DataType.FLOAT32), false)), 0);
+        copy.loadParameters(
+                manager, new DataInputStream(new ByteArrayInputStream(bos.toByteArray())));
+        assertArrayEquals(
+                ya,
+                values(
+                        fwd(
+                                copy,
+                                new ParameterStore(manager, false),
+                                array(a, shape, DataType.FLOAT32),
+                                false)),
+                0);
         ModeNorm wrong = ModeNorm.builder().optComponents(3).build();
         wrong.initialize(manager, DataType.FLOAT32, new Shape(shape));
-        assertThrows(MalformedModelException.class, () -> wrong.loadParameters(manager,
-                new DataInputStream(new ByteArrayInputStream(bos.toByteArray()))));
+        assertThrows(
+                MalformedModelException.class,
+                () ->
+                        wrong.loadParameters(
+                                manager,
+                                new DataInputStream(new ByteArrayInputStream(bos.toByteArray()))));
     }
 
     @Test
@@ -404,34 +428,52 @@ class ModeNormTest {
         }
         ModeNorm one = ModeNorm.builder().build();
         one.initialize(manager, DataType.FLOAT32, new Shape(1, 2));
-        for (double v : values(fwd(one, ps, array(new double[] {1, 2}, new long[] {1, 2},
-                DataType.FLOAT32), true))) {
+        for (double v :
+                values(
+                        fwd(
+                                one,
+                                ps,
+                                array(new double[] {1, 2}, new long[] {1, 2}, DataType.FLOAT32),
+                                true))) {
             assertTrue(Double.isFinite(v));
         }
         double[] nan = new double[24];
         nan[7] = Double.NaN;
         for (boolean training : new boolean[] {true, false}) {
-            NonFiniteInputException e = assertThrows(NonFiniteInputException.class,
-                    () -> fwd(mo, ps, array(nan, shape, DataType.FLOAT32), training));
+            NonFiniteInputException e =
+                    assertThrows(
+                            NonFiniteInputException.class,
+                            () -> fwd(mo, ps, array(nan, shape, DataType.FLOAT32), training));
             assertTrue(e.getMessage().contains("ModeNorm") && e.getMessage().contains("NaN"));
         }
     }
 
     @Test
     void badArgumentsAreRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModeNorm.builder().optComponents(0).build());
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ModeNorm.builder().optComponents(0).build());
         assertTrue(e.getMessage().contains("K >= 1"), e.getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> ModeNorm.builder().optMomentum(-0.1f).build());
         ModeNorm mo = ModeNorm.builder().build();
-        e = assertThrows(IllegalArgumentException.class,
-                () -> mo.initialize(manager, DataType.FLOAT32, new Shape(4, 3, 2)));
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> mo.initialize(manager, DataType.FLOAT32, new Shape(4, 3, 2)));
         assertTrue(e.getMessage().contains("(N, C, H, W)"), e.getMessage());
         mo.initialize(manager, DataType.FLOAT32, new Shape(4, 3, 2, 2));
-        e = assertThrows(IllegalArgumentException.class,
-                () -> fwd(mo, new ParameterStore(manager, false),
-                        manager.ones(new Shape(4, 2, 2, 2)), true));
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                fwd(
+                                        mo,
+                                        new ParameterStore(manager, false),
+                                        manager.ones(new Shape(4, 2, 2, 2)),
+                                        true));
         assertTrue(e.getMessage().contains("C=3"), e.getMessage());
     }
 }

@@ -24,10 +24,13 @@ class ModelSaveLoadTest {
 
     private static SequentialBlock net() {
         return new SequentialBlock()
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
-                        .setFilters(6).build())
-                .add(MixtureNorm.builder().optComponents(3).optSeed(42L).optFitSamples(64)
-                        .build())
+                .add(
+                        Conv2d.builder()
+                                .setKernelShape(new Shape(3, 3))
+                                .optPadding(new Shape(1, 1))
+                                .setFilters(6)
+                                .build())
+                .add(MixtureNorm.builder().optComponents(3).optSeed(42L).optFitSamples(64).build())
                 .add(Activation::relu)
                 .add(ModeNorm.builder().optComponents(2).optSeed(42L).build());
     }

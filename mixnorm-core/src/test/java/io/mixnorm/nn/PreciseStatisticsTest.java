@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link PreciseStatistics} against float64 Java references: the statistics it writes must be the
- * equal-weight averages of the batches' own statistics, computed here independently of the
- * layers' running updates.
+ * equal-weight averages of the batches' own statistics, computed here independently of the layers'
+ * running updates.
  */
 class PreciseStatisticsTest {
 
@@ -106,7 +106,8 @@ class PreciseStatisticsTest {
         for (float momentum : new float[] {0.9f, 0.5f, 0.99f}) {
             Conv2d conv = Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).build();
             BatchNorm bn = BatchNorm.builder().optMomentum(momentum).build();
-            SequentialBlock net = new SequentialBlock().add(conv).add(bn).add(Activation.reluBlock());
+            SequentialBlock net =
+                    new SequentialBlock().add(conv).add(bn).add(Activation.reluBlock());
             Shape in = new Shape(5, 3, 6, 6);
             net.setInitializer(new NormalInitializer(0.5f), ai.djl.nn.Parameter.Type.WEIGHT);
             net.initialize(manager, DataType.FLOAT32, in);
@@ -129,9 +130,11 @@ class PreciseStatisticsTest {
                     var[d] += s[1][d] / data.size();
                 }
             }
-            assertTrue(maxRelDiff(param(bn, "runningMean"), mean) < 1e-5,
+            assertTrue(
+                    maxRelDiff(param(bn, "runningMean"), mean) < 1e-5,
                     "momentum " + momentum + ": " + maxRelDiff(param(bn, "runningMean"), mean));
-            assertTrue(maxRelDiff(param(bn, "runningVar"), var) < 1e-5,
+            assertTrue(
+                    maxRelDiff(param(bn, "runningVar"), var) < 1e-5,
                     "momentum " + momentum + ": " + maxRelDiff(param(bn, "runningVar"), var));
             assertArrayEquals(gamma, param(bn, "gamma"), 0.0);
             assertEquals(4, report.batches());
@@ -158,7 +161,9 @@ class PreciseStatisticsTest {
             for (int i = 0; i < 400; i++) {
                 boolean second = rng.nextDouble() < 0.3;
                 for (int d = 0; d < c; d++) {
-                    v[i * c + d] = (second ? 4.0 + d : -1.0) + (second ? 0.5 : 1.0) * GaussianMixture.gaussian(rng);
+                    v[i * c + d] =
+                            (second ? 4.0 + d : -1.0)
+                                    + (second ? 0.5 : 1.0) * GaussianMixture.gaussian(rng);
                 }
             }
             rows.add(v);
@@ -214,8 +219,11 @@ class PreciseStatisticsTest {
             }
         }
         assertTrue(maxRelDiff(param(mn, "runningWeights"), lambda) < 1e-4);
-        assertTrue(maxRelDiff(param(mn, "runningMean"), mean) < 1e-4,
-                java.util.Arrays.toString(param(mn, "runningMean")) + " vs " + java.util.Arrays.toString(mean));
+        assertTrue(
+                maxRelDiff(param(mn, "runningMean"), mean) < 1e-4,
+                java.util.Arrays.toString(param(mn, "runningMean"))
+                        + " vs "
+                        + java.util.Arrays.toString(mean));
         assertTrue(maxRelDiff(param(mn, "runningVar"), var) < 1e-4);
         assertEquals(calls, mn.getTrainingCalls(), "the random stream's counter must not move");
     }
@@ -252,7 +260,8 @@ class PreciseStatisticsTest {
     void batchStatisticsForwardNormalizesWithTheBatchAndChangesNoState() {
         BatchNorm bn = BatchNorm.builder().build();
         MixtureNorm mn = MixtureNorm.builder().optComponents(2).build();
-        SequentialBlock net = new SequentialBlock().add(bn).add(Linear.builder().setUnits(3).build()).add(mn);
+        SequentialBlock net =
+                new SequentialBlock().add(bn).add(Linear.builder().setUnits(3).build()).add(mn);
         Shape in = new Shape(64, 3);
         net.initialize(manager, DataType.FLOAT32, in);
         ParameterStore ps = new ParameterStore(manager, false);
@@ -301,8 +310,10 @@ class PreciseStatisticsTest {
         ParameterStore ps = new ParameterStore(manager, false);
         double[] before = param(bn, "runningMean");
 
-        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
-                () -> PreciseStatistics.recompute(net, ps, List.of()));
+        IllegalArgumentException none =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> PreciseStatistics.recompute(net, ps, List.of()));
         assertTrue(none.getMessage().contains("no batches"), none.getMessage());
 
         MixtureNorm mn = MixtureNorm.builder().optComponents(2).build();
@@ -310,23 +321,38 @@ class PreciseStatisticsTest {
         mnNet.initialize(manager, DataType.FLOAT32, in);
         List<NDList> wrong = new ArrayList<>(batches(in.getShape(), 1, 2, 0));
         wrong.addAll(batches(new long[] {8, 5, 3, 3}, 1, 2, 0));
-        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
-                () -> PreciseStatistics.recompute(mnNet, ps, wrong));
-        assertTrue(shape.getMessage().contains("batch 2") && shape.getMessage().contains("(8, 5, 3, 3)"),
+        IllegalArgumentException shape =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> PreciseStatistics.recompute(mnNet, ps, wrong));
+        assertTrue(
+                shape.getMessage().contains("batch 2")
+                        && shape.getMessage().contains("(8, 5, 3, 3)"),
                 shape.getMessage());
         assertEquals(null, mn.population, "the pass is cleared after a failure");
 
         float[] nan = new float[8 * 2 * 3 * 3];
         java.util.Arrays.fill(nan, Float.NaN);
         double[] mnBefore = param(mn, "runningMean");
-        assertThrows(NonFiniteInputException.class, () -> PreciseStatistics.recompute(mnNet, ps,
-                List.of(new NDList(manager.create(nan, in)))), "a diverged network keeps its exception type");
+        assertThrows(
+                NonFiniteInputException.class,
+                () ->
+                        PreciseStatistics.recompute(
+                                mnNet, ps, List.of(new NDList(manager.create(nan, in)))),
+                "a diverged network keeps its exception type");
         assertArrayEquals(mnBefore, param(mn, "runningMean"), 0.0);
 
-        IllegalArgumentException noNorm = assertThrows(IllegalArgumentException.class,
-                () -> PreciseStatistics.recompute(new SequentialBlock().add(Activation.reluBlock()), ps,
-                        batches(in.getShape(), 1, 2, 0)));
-        assertTrue(noNorm.getMessage().contains("no BatchNorm, MixtureNorm or ModeNorm"), noNorm.getMessage());
+        IllegalArgumentException noNorm =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                PreciseStatistics.recompute(
+                                        new SequentialBlock().add(Activation.reluBlock()),
+                                        ps,
+                                        batches(in.getShape(), 1, 2, 0)));
+        assertTrue(
+                noNorm.getMessage().contains("no BatchNorm, MixtureNorm or ModeNorm"),
+                noNorm.getMessage());
         assertArrayEquals(before, param(bn, "runningMean"), 0.0);
     }
 }

@@ -4,8 +4,8 @@ import io.mixnorm.gmm.GaussianMixture;
 import java.util.SplittableRandom;
 
 /**
- * Plain-Java float64 implementations of the transforms, written directly from the equations of
- * the specification (no shared code with the layers apart from the mixture value type).
+ * Plain-Java float64 implementations of the transforms, written directly from the equations of the
+ * specification (no shared code with the layers apart from the mixture value type).
  */
 final class Reference {
 
@@ -73,7 +73,13 @@ final class Reference {
 
     /** Equations (2)–(7) given posteriors τ (m×K); returns the output rows. */
     static double[] transform(
-            double[] rows, int m, int c, double[] tau, int k, double[] gamma, double[] beta,
+            double[] rows,
+            int m,
+            int c,
+            double[] tau,
+            int k,
+            double[] gamma,
+            double[] beta,
             double eps) {
         double[] lambda = new double[k];
         double[] mean = new double[k * c];
@@ -104,9 +110,11 @@ final class Reference {
                 double xh = 0;
                 for (int j = 0; j < k; j++) {
                     double lam = Math.max(lambda[j], MixtureNorm.LAMBDA_FLOOR);
-                    xh += tau[i * k + j] / Math.sqrt(lam)
-                            * (rows[i * c + d] - mean[j * c + d])
-                            / Math.sqrt(var[j * c + d] + eps);
+                    xh +=
+                            tau[i * k + j]
+                                    / Math.sqrt(lam)
+                                    * (rows[i * c + d] - mean[j * c + d])
+                                    / Math.sqrt(var[j * c + d] + eps);
                 }
                 y[i * c + d] = gamma[d] * xh + beta[d];
             }
@@ -115,11 +123,17 @@ final class Reference {
     }
 
     /**
-     * The closed-form gradient of specification §4 for L = Σ δ∘y with τ fixed: returns
-     * {dL/dx rows, dL/dγ, dL/dβ}.
+     * The closed-form gradient of specification §4 for L = Σ δ∘y with τ fixed: returns {dL/dx rows,
+     * dL/dγ, dL/dβ}.
      */
     static double[][] closedFormGradient(
-            double[] rows, int m, int c, double[] tau, int k, double[] gamma, double[] delta,
+            double[] rows,
+            int m,
+            int c,
+            double[] tau,
+            int k,
+            double[] gamma,
+            double[] delta,
             double eps) {
         double[] dx = new double[m * c];
         double[] dgamma = new double[c];

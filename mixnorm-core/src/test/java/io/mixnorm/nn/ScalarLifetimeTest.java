@@ -12,13 +12,13 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
- * Regression: NaN gradients in the lab's Cnn5 with MixtureNorm at every norm position. DJL's
- * {@code pow/maximum/mul/div(Number)} wrap the number in a temporary NDArray over a Java direct
- * buffer and close it at once, while autograd keeps that tensor for the backward pass; when
- * the buffer had been freed and its memory reused before {@code backward} (GC between forward and
- * backward, more likely the deeper the stack), {@code (V+ε)^-1/2}'s gradient read garbage.
- * These tests free and overwrite many such buffers between forward and backward and require
- * the gradient to be finite and equal to the one of an immediate backward.
+ * Regression: NaN gradients in the lab's Cnn5 with MixtureNorm at every norm position. DJL's {@code
+ * pow/maximum/mul/div(Number)} wrap the number in a temporary NDArray over a Java direct buffer and
+ * close it at once, while autograd keeps that tensor for the backward pass; when the buffer had
+ * been freed and its memory reused before {@code backward} (GC between forward and backward, more
+ * likely the deeper the stack), {@code (V+ε)^-1/2}'s gradient read garbage. These tests free and
+ * overwrite many such buffers between forward and backward and require the gradient to be finite
+ * and equal to the one of an immediate backward.
  */
 class ScalarLifetimeTest {
 
@@ -73,15 +73,23 @@ class ScalarLifetimeTest {
     void mixtureNormGradientSurvivesFreedScalarBuffers() {
         try (NDManager mgr = NDManager.newBaseManager()) {
             // MN-like input statistics: second moment ≈ K, one component with tiny mass
-            NDArray x = mgr.randomNormal(0, 1.7f, new Shape(32, 16, 4, 4),
-                    ai.djl.ndarray.types.DataType.FLOAT32);
+            NDArray x =
+                    mgr.randomNormal(
+                            0,
+                            1.7f,
+                            new Shape(32, 16, 4, 4),
+                            ai.djl.ndarray.types.DataType.FLOAT32);
             long m = 32 * 4 * 4;
             NDArray logits = mgr.randomNormal(new Shape(m, 3)).mul(3f);
             NDArray tau = logits.softmax(1);
             NDArray gamma = mgr.ones(new Shape(16));
             NDArray beta = mgr.zeros(new Shape(16));
-            check(mgr, x, xx -> MixtureNorm.transformWithPosteriors(
-                    xx, tau.duplicate(), gamma, beta, 1e-5f));
+            check(
+                    mgr,
+                    x,
+                    xx ->
+                            MixtureNorm.transformWithPosteriors(
+                                    xx, tau.duplicate(), gamma, beta, 1e-5f));
         }
     }
 

@@ -2,8 +2,8 @@ package io.mixnorm.lab;
 
 /**
  * A failure the user can act on: a bad option, a missing or malformed file, a run that diverged.
- * The CLI prints its message as one line and exits with {@link #exitCode()} (2 for usage and
- * data errors), never with a stack trace.
+ * The CLI prints its message as one line and exits with {@link #exitCode()} (2 for usage and data
+ * errors), never with a stack trace.
  */
 public class UserException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -16,7 +16,10 @@ public class UserException extends RuntimeException {
         super(oneLine(message), cause);
     }
 
-    /** Line breaks become spaces and other control characters '?', so a message stays one printable line. */
+    /**
+     * Line breaks become spaces and other control characters '?', so a message stays one printable
+     * line.
+     */
     static String oneLine(String message) {
         if (message == null) {
             return null;
@@ -24,7 +27,10 @@ public class UserException extends RuntimeException {
         StringBuilder b = new StringBuilder(message.length());
         for (int i = 0; i < message.length(); i++) {
             char c = message.charAt(i);
-            b.append(c == '\n' || c == '\r' || c == '\t' ? ' ' : Character.isISOControl(c) ? '?' : c);
+            b.append(
+                    c == '\n' || c == '\r' || c == '\t'
+                            ? ' '
+                            : Character.isISOControl(c) ? '?' : c);
         }
         return b.toString();
     }

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A standalone master ({@code spark://HOST:PORT[,HOST2:PORT2]}) that answers no connection is
- * named at once: Spark itself would retry its registration for a minute and then only log that all
+ * A standalone master ({@code spark://HOST:PORT[,HOST2:PORT2]}) that answers no connection is named
+ * at once: Spark itself would retry its registration for a minute and then only log that all
  * masters are unresponsive. Other masters (local, yarn, k8s) are left to Spark.
  */
 final class Masters {
@@ -28,7 +28,8 @@ final class Masters {
             try {
                 port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1));
             } catch (NumberFormatException e) {
-                throw new UserException("--master " + master + ": '" + hostPort + "' is not HOST:PORT");
+                throw new UserException(
+                        "--master " + master + ": '" + hostPort + "' is not HOST:PORT");
             }
             String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
             try (Socket s = new Socket()) {
@@ -38,7 +39,11 @@ final class Masters {
                 errors.add(hostPort + ": " + e.getMessage());
             }
         }
-        throw new UserException("--master " + master + ": no Spark master answers (" + String.join("; ", errors)
-                + "); start the master, or use --master local[N] for the embedded Spark");
+        throw new UserException(
+                "--master "
+                        + master
+                        + ": no Spark master answers ("
+                        + String.join("; ", errors)
+                        + "); start the master, or use --master local[N] for the embedded Spark");
     }
 }

@@ -26,14 +26,19 @@ import org.apache.spark.api.java.function.Function;
 final class RunTask implements Function<Integer, String> {
     private static final long serialVersionUID = 1L;
 
-    /** Test seam: sees every log line of a run's attempt and may throw, failing the attempt there. */
+    /**
+     * Test seam: sees every log line of a run's attempt and may throw, failing the attempt there.
+     */
     interface LineHook {
         void line(int run, int attempt, String line);
     }
 
     static volatile LineHook hook;
 
-    /** Tasks of this JVM now training (or waiting to): a clean stop waits for them ({@link SparkStudyEngine}). */
+    /**
+     * Tasks of this JVM now training (or waiting to): a clean stop waits for them ({@link
+     * SparkStudyEngine}).
+     */
     static final AtomicInteger RUNNING = new AtomicInteger();
 
     private final StudyJob job;
@@ -57,8 +62,11 @@ final class RunTask implements Function<Integer, String> {
         }
         log.flush();
         if (outcome == StudyRunner.Outcome.SHARED) {
-            throw new UserException("the run folder " + job.runDir(run) + " is claimed by another process (another "
-                    + "reproduce, local or spark, trains it)");
+            throw new UserException(
+                    "the run folder "
+                            + job.runDir(run)
+                            + " is claimed by another process (another "
+                            + "reproduce, local or spark, trains it)");
         }
         return outcome.name();
     }
@@ -73,9 +81,15 @@ final class RunTask implements Function<Integer, String> {
             Path probe = Files.createTempFile(runDir, ".probe-", ".tmp");
             Files.delete(probe);
         } catch (IOException | RuntimeException e) {
-            throw new UserException("executor " + host() + " cannot write the run folder " + runDir + " (" + reason(e)
-                    + "); every executor must see the study folder at the same path, on storage it can write "
-                    + "(docs/distributed.md)");
+            throw new UserException(
+                    "executor "
+                            + host()
+                            + " cannot write the run folder "
+                            + runDir
+                            + " ("
+                            + reason(e)
+                            + "); every executor must see the study folder at the same path, on"
+                            + " storage it can write (docs/distributed.md)");
         }
     }
 
@@ -100,20 +114,23 @@ final class RunTask implements Function<Integer, String> {
 
     /** System.out, with each complete line shown to {@code h} first. */
     private static PrintStream tap(LineHook h, int run, int attempt) {
-        return new PrintStream(new OutputStream() {
-            private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        return new PrintStream(
+                new OutputStream() {
+                    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
-            @Override
-            public void write(int b) {
-                if (b == '\n') {
-                    String s = line.toString(StandardCharsets.UTF_8);
-                    line.reset();
-                    System.out.println(s);
-                    h.line(run, attempt, s);
-                } else {
-                    line.write(b);
-                }
-            }
-        }, true, StandardCharsets.UTF_8);
+                    @Override
+                    public void write(int b) {
+                        if (b == '\n') {
+                            String s = line.toString(StandardCharsets.UTF_8);
+                            line.reset();
+                            System.out.println(s);
+                            h.line(run, attempt, s);
+                        } else {
+                            line.write(b);
+                        }
+                    }
+                },
+                true,
+                StandardCharsets.UTF_8);
     }
 }

@@ -11,7 +11,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
 
-/** Which masters are checked before Spark starts, and how many threads a local master has (loopback only). */
+/**
+ * Which masters are checked before Spark starts, and how many threads a local master has (loopback
+ * only).
+ */
 class MastersTest {
     @Test
     void aStandaloneMasterMustAnswerOnOneOfItsAddresses() throws IOException {
@@ -19,17 +22,30 @@ class MastersTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        UserException e = assertThrows(UserException.class,
-                () -> Masters.checkReachable("spark://127.0.0.1:" + closedPort));
-        assertTrue(e.getMessage().startsWith("--master spark://127.0.0.1:" + closedPort + ": no Spark master answers"),
+        UserException e =
+                assertThrows(
+                        UserException.class,
+                        () -> Masters.checkReachable("spark://127.0.0.1:" + closedPort));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "--master spark://127.0.0.1:"
+                                        + closedPort
+                                        + ": no Spark master answers"),
                 e.getMessage());
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             // high availability: one answering master of the list is enough
-            assertDoesNotThrow(() -> Masters.checkReachable("spark://127.0.0.1:" + closedPort + ",127.0.0.1:"
-                    + s.getLocalPort()));
+            assertDoesNotThrow(
+                    () ->
+                            Masters.checkReachable(
+                                    "spark://127.0.0.1:"
+                                            + closedPort
+                                            + ",127.0.0.1:"
+                                            + s.getLocalPort()));
         }
         assertThrows(UserException.class, () -> Masters.checkReachable("spark://127.0.0.1:x"));
-        assertDoesNotThrow(() -> Masters.checkReachable("local[2]")); // local, yarn, k8s: left to Spark
+        assertDoesNotThrow(
+                () -> Masters.checkReachable("local[2]")); // local, yarn, k8s: left to Spark
     }
 
     @Test
@@ -37,7 +53,11 @@ class MastersTest {
         assertEquals(1, SparkStudyEngine.localCores("local"));
         assertEquals(3, SparkStudyEngine.localCores("local[3]"));
         assertEquals(2, SparkStudyEngine.localCores("local[2,4]"));
-        assertEquals(Runtime.getRuntime().availableProcessors(), SparkStudyEngine.localCores("local[*]"));
-        assertEquals(Runtime.getRuntime().availableProcessors(), SparkStudyEngine.localCores("local[*,3]"));
+        assertEquals(
+                Runtime.getRuntime().availableProcessors(),
+                SparkStudyEngine.localCores("local[*]"));
+        assertEquals(
+                Runtime.getRuntime().availableProcessors(),
+                SparkStudyEngine.localCores("local[*,3]"));
     }
 }

@@ -21,31 +21,50 @@ import picocli.CommandLine.Option;
  * synthetic CIFAR-shaped batches, img/s, FLOPs per image and the fraction of the measured FP32
  * matrix-multiply peak. {@code --variants} measures several norm choices side by side in one run.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Benchmark training-step throughput (synthetic data, same process, side by side).")
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Benchmark training-step throughput (synthetic data, same process, side by side).")
 public final class BenchCommand implements Callable<Integer> {
-    @Mixin
-    TrainOptions options;
+    @Mixin TrainOptions options;
 
-    @Option(names = "--variants", description = "Comma-separated norm variants measured side by side, each bn, "
-            + "mn, modenorm, optionally with layers after a colon: bn,mn:conv2,mn:all (default: just --norm).")
+    @Option(
+            names = "--variants",
+            description =
+                    "Comma-separated norm variants measured side by side, each bn, mn, modenorm,"
+                        + " optionally with layers after a colon: bn,mn:conv2,mn:all (default: just"
+                        + " --norm).")
     String variants;
 
-    @Option(names = "--warmup", description = "Untimed warm-up steps per variant (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            description = "Untimed warm-up steps per variant (default: ${DEFAULT-VALUE}).")
     int warmup = 5;
 
-    @Option(names = "--repeats", description = "Timed steps per variant (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--repeats",
+            description = "Timed steps per variant (default: ${DEFAULT-VALUE}).")
     int repeats = 20;
 
-    @Option(names = "--peak-gflops", description = "The machine's FP32 peak in GFLOP/s; default: measured with a "
-            + "4096² matrix multiply on the same threads.")
+    @Option(
+            names = "--peak-gflops",
+            description =
+                    "The machine's FP32 peak in GFLOP/s; default: measured with a "
+                            + "4096² matrix multiply on the same threads.")
     double peakGflops;
 
-    @Option(names = "--onednn-ab", description = "Time every variant with PyTorch's oneDNN convolutions off (ATen's "
-            + "own kernels) and on, alternating step by step (docs/engine-workarounds.md).")
+    @Option(
+            names = "--onednn-ab",
+            description =
+                    "Time every variant with PyTorch's oneDNN convolutions off (ATen's own kernels)"
+                            + " and on, alternating step by step (docs/engine-workarounds.md).")
     boolean oneDnnAb;
 
-    @Option(names = "--json", description = "Print JSON (images_per_second, step_ms_median, ... per variant).")
+    @Option(
+            names = "--json",
+            description = "Print JSON (images_per_second, step_ms_median, ... per variant).")
     boolean json;
 
     @Override
@@ -66,7 +85,8 @@ public final class BenchCommand implements Callable<Integer> {
         try (NDManager root = NDManager.newBaseManager(Devices.resolve(base.device))) {
             double peak = peakGflops > 0 ? peakGflops : StepBenchmark.measureMatmulGflops(root);
             List<Map<String, Object>> rows = new ArrayList<>();
-            for (StepBenchmark.Result r : StepBenchmark.run(configs, root, warmup, repeats, oneDnnAb)) {
+            for (StepBenchmark.Result r :
+                    StepBenchmark.run(configs, root, warmup, repeats, oneDnnAb)) {
                 rows.add(r.toJsonMap(peak));
             }
             double bnMs = (double) rows.get(0).get("step_ms_median");
@@ -76,22 +96,45 @@ public final class BenchCommand implements Callable<Integer> {
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>(rows.get(0));
                 out.put("peak_gflops", peak);
-                out.put("peak_source", peakGflops > 0 ? "--peak-gflops" : "measured sgemm 4096x4096");
+                out.put(
+                        "peak_source",
+                        peakGflops > 0 ? "--peak-gflops" : "measured sgemm 4096x4096");
                 out.put("threads", base.threads);
                 out.put("malloc_tuning", NativeMemory.tuning());
                 out.put("variants", rows);
                 System.out.println(Json.GSON.toJson(out));
                 return 0;
             }
-            System.out.printf(Locale.ROOT, "%s, batch %d, %s threads, FP32 peak %.0f GFLOP/s (%s), malloc %s%n",
-                    base.model, base.batchSize, base.threads == 0 ? "all" : Integer.toString(base.threads), peak,
-                    peakGflops > 0 ? "given" : "measured sgemm 4096x4096", NativeMemory.tuning());
-            System.out.printf(Locale.ROOT, "%-20s %10s %10s %10s %9s %9s %9s%n", "variant", "step ms", "p90 ms",
-                    "img/s", "GFLOP/s", "of peak", "vs first");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s, batch %d, %s threads, FP32 peak %.0f GFLOP/s (%s), malloc %s%n",
+                    base.model,
+                    base.batchSize,
+                    base.threads == 0 ? "all" : Integer.toString(base.threads),
+                    peak,
+                    peakGflops > 0 ? "given" : "measured sgemm 4096x4096",
+                    NativeMemory.tuning());
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-20s %10s %10s %10s %9s %9s %9s%n",
+                    "variant",
+                    "step ms",
+                    "p90 ms",
+                    "img/s",
+                    "GFLOP/s",
+                    "of peak",
+                    "vs first");
             for (Map<String, Object> r : rows) {
-                System.out.printf(Locale.ROOT, "%-20s %10.1f %10.1f %10.1f %9.1f %8.1f%% %9.3f%n", r.get("variant"),
-                        r.get("step_ms_median"), r.get("step_ms_p90"), r.get("images_per_second"), r.get("gflops"),
-                        100 * (double) r.get("fraction_of_peak"), r.get("step_time_ratio_vs_first"));
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-20s %10.1f %10.1f %10.1f %9.1f %8.1f%% %9.3f%n",
+                        r.get("variant"),
+                        r.get("step_ms_median"),
+                        r.get("step_ms_p90"),
+                        r.get("images_per_second"),
+                        r.get("gflops"),
+                        100 * (double) r.get("fraction_of_peak"),
+                        r.get("step_time_ratio_vs_first"));
             }
             return 0;
         }

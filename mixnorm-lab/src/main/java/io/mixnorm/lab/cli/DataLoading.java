@@ -9,7 +9,9 @@ import io.mixnorm.lab.train.TrainConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Finds the data a config asks for: --data, or the mini CIFAR-10 embedded in the mixnorm folder. */
+/**
+ * Finds the data a config asks for: --data, or the mini CIFAR-10 embedded in the mixnorm folder.
+ */
 final class DataLoading {
     static final String EMBEDDED = "data/cifar-10-mini-binary.tar.gz";
 
@@ -20,8 +22,11 @@ final class DataLoading {
         Path source;
         if (cfg.data == null || cfg.data.isBlank()) {
             if (variant != CifarVariant.CIFAR10) {
-                throw new UserException("--dataset " + cfg.dataset + " needs --data PATH: only a mini CIFAR-10 is "
-                        + "embedded; fetch the archive with './mixnorm download cifar100 --to DIR'");
+                throw new UserException(
+                        "--dataset "
+                                + cfg.dataset
+                                + " needs --data PATH: only a mini CIFAR-10 is embedded; fetch the"
+                                + " archive with './mixnorm download cifar100 --to DIR'");
             }
             source = embedded();
         } else {
@@ -30,7 +35,10 @@ final class DataLoading {
         return CifarReader.read(source, variant);
     }
 
-    /** The embedded mini set: under -Dmixnorm.home (set by the launcher), else the nearest ancestor folder holding it. */
+    /**
+     * The embedded mini set: under -Dmixnorm.home (set by the launcher), else the nearest ancestor
+     * folder holding it.
+     */
     static Path embedded() {
         String home = System.getProperty("mixnorm.home");
         if (home != null && Files.exists(Path.of(home, EMBEDDED))) {
@@ -41,8 +49,11 @@ final class DataLoading {
                 return d.resolve(EMBEDDED);
             }
         }
-        throw new DataException("the embedded mini CIFAR-10 (" + EMBEDDED + " in the mixnorm folder) is missing; "
-                + "pass --data PATH to a CIFAR-10 folder or archive, or fetch the full set with "
-                + "'./mixnorm download cifar10 --to DIR'");
+        throw new DataException(
+                "the embedded mini CIFAR-10 ("
+                        + EMBEDDED
+                        + " in the mixnorm folder) is missing; pass --data PATH to a CIFAR-10"
+                        + " folder or archive, or fetch the full set with './mixnorm download"
+                        + " cifar10 --to DIR'");
     }
 }

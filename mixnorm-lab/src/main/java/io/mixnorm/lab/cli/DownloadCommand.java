@@ -9,8 +9,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mixnorm download cifar10|cifar100 --to DIR}: the official archive, MD5-verified. */
-@Command(name = "download", mixinStandardHelpOptions = true,
-        description = "Download the official CIFAR-10 or CIFAR-100 binary archive and verify its MD5.")
+@Command(
+        name = "download",
+        mixinStandardHelpOptions = true,
+        description =
+                "Download the official CIFAR-10 or CIFAR-100 binary archive and verify its MD5.")
 public final class DownloadCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DATASET", description = "cifar10 or cifar100")
     String dataset;
@@ -21,7 +24,8 @@ public final class DownloadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!dataset.equals("cifar10") && !dataset.equals("cifar100")) {
-            throw new UserException("download: unknown dataset '" + dataset + "' (expected cifar10 or cifar100)");
+            throw new UserException(
+                    "download: unknown dataset '" + dataset + "' (expected cifar10 or cifar100)");
         }
         Path archive = CifarDownloader.download(dataset, to);
         System.out.println("saved and verified " + archive + "; train with --data " + archive);

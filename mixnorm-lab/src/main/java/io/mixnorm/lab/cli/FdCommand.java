@@ -15,39 +15,68 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mixnorm fd}: Fréchet distance or WaM between two feature sets stored as {@code .npy}. */
-@Command(name = "fd", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fréchet distance (or WaM) between two feature sets, each an (n, d) .npy array.",
-                "Both values are squared distances. Only features of the standard Inception-v3 pool3 "
-                        + "network give an 'FID'; see docs/metrics.md."})
+@Command(
+        name = "fd",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Fréchet distance (or WaM) between two feature sets, each an (n, d) .npy array.",
+            "Both values are squared distances. Only features of the standard Inception-v3 pool3 "
+                    + "network give an 'FID'; see docs/metrics.md."
+        })
 public final class FdCommand implements Callable<Integer> {
     /** The metrics. */
-    enum Metric { fd, wam }
+    enum Metric {
+        fd,
+        wam
+    }
 
-    @Option(names = "--a", required = true, paramLabel = "A.npy", description = "First feature set, shape (n_a, d).")
+    @Option(
+            names = "--a",
+            required = true,
+            paramLabel = "A.npy",
+            description = "First feature set, shape (n_a, d).")
     Path a;
 
-    @Option(names = "--b", required = true, paramLabel = "B.npy", description = "Second feature set, shape (n_b, d).")
+    @Option(
+            names = "--b",
+            required = true,
+            paramLabel = "B.npy",
+            description = "Second feature set, shape (n_b, d).")
     Path b;
 
-    @Option(names = "--metric", paramLabel = "fd|wam",
-            description = "fd: Fréchet distance of Gaussian fits; wam: mixture Wasserstein distance of diagonal "
-                    + "GMM fits (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--metric",
+            paramLabel = "fd|wam",
+            description =
+                    "fd: Fréchet distance of Gaussian fits; wam: mixture Wasserstein distance of"
+                            + " diagonal GMM fits (default: ${DEFAULT-VALUE}).")
     Metric metric = Metric.fd;
 
-    @Option(names = "--components", paramLabel = "K",
-            description = "wam: mixture components per set (default: " + Wam.DEFAULT_COMPONENTS + ").")
+    @Option(
+            names = "--components",
+            paramLabel = "K",
+            description =
+                    "wam: mixture components per set (default: " + Wam.DEFAULT_COMPONENTS + ").")
     Integer components;
 
-    @Option(names = "--seed", paramLabel = "S", description = "wam: seed of the mixture fits (default: 0).")
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
+            description = "wam: seed of the mixture fits (default: 0).")
     Long seed;
 
-    @Option(names = "--em-iterations", paramLabel = "N",
+    @Option(
+            names = "--em-iterations",
+            paramLabel = "N",
             description = "wam: EM steps per fit (default: " + Wam.DEFAULT_EM_ITERATIONS + ").")
     Integer emIterations;
 
-    @Option(names = "--allow-singular",
-            description = "fd: accept n <= d samples (singular covariance; the value is then biased and not "
-                    + "comparable with values from enough samples).")
+    @Option(
+            names = "--allow-singular",
+            description =
+                    "fd: accept n <= d samples (singular covariance; the value is then biased and"
+                            + " not comparable with values from enough samples).")
     boolean allowSingular;
 
     @Option(names = "--json", description = "Print JSON: {metric, value, n_a, n_b, dim, ...}.")
@@ -58,15 +87,21 @@ public final class FdCommand implements Callable<Integer> {
         try {
             return compute();
         } catch (OutOfMemoryError e) {
-            throw new UserException("out of memory (the features are held as float64: 8·n·d bytes per set, plus "
-                    + "a few 8·d² matrices); give the JVM more heap, e.g. MIXNORM_JAVA_OPTS=-Xmx16g");
+            throw new UserException(
+                    "out of memory (the features are held as float64: 8·n·d bytes per set, plus a"
+                            + " few 8·d² matrices); give the JVM more heap, e.g."
+                            + " MIXNORM_JAVA_OPTS=-Xmx16g");
         }
     }
 
     private Integer compute() {
         if (metric == Metric.fd) {
-            for (Object[] o : new Object[][] {{"--components", components}, {"--seed", seed},
-                    {"--em-iterations", emIterations}}) {
+            for (Object[] o :
+                    new Object[][] {
+                        {"--components", components},
+                        {"--seed", seed},
+                        {"--em-iterations", emIterations}
+                    }) {
                 if (o[1] != null) {
                     throw new UserException(o[0] + " applies only to --metric wam");
                 }
@@ -101,9 +136,17 @@ public final class FdCommand implements Callable<Integer> {
             out.forEach(ordered::putIfAbsent);
             System.out.println(Json.GSON.toJson(ordered));
         } else {
-            System.out.printf(Locale.ROOT, "%s = %.10g  (n_a=%d, n_b=%d, dim=%d%s)%n", metric.name(), value,
-                    fa.rows(), fb.rows(), fa.cols(),
-                    metric == Metric.wam ? ", K=" + out.get("components") + ", seed=" + out.get("seed") : "");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s = %.10g  (n_a=%d, n_b=%d, dim=%d%s)%n",
+                    metric.name(),
+                    value,
+                    fa.rows(),
+                    fb.rows(),
+                    fa.cols(),
+                    metric == Metric.wam
+                            ? ", K=" + out.get("components") + ", seed=" + out.get("seed")
+                            : "");
         }
         return 0;
     }

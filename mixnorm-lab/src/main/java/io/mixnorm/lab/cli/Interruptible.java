@@ -11,10 +11,13 @@ final class Interruptible {
     private Interruptible() {}
 
     static <T> T run(Supplier<T> work) {
-        Thread hook = new Thread(() -> {
-            StopSignal.request();
-            StopSignal.awaitStopped(120);
-        }, "mixnorm-stop");
+        Thread hook =
+                new Thread(
+                        () -> {
+                            StopSignal.request();
+                            StopSignal.awaitStopped(120);
+                        },
+                        "mixnorm-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             return work.get();

@@ -3,10 +3,10 @@ package io.mixnorm.lab.cli;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.study.GanStudies;
 import io.mixnorm.lab.study.GanStudySpec;
+import io.mixnorm.lab.study.Studies;
 import io.mixnorm.lab.study.StudyReport;
 import io.mixnorm.lab.study.StudyRunner;
 import io.mixnorm.lab.study.StudySpec;
-import io.mixnorm.lab.study.Studies;
 import io.mixnorm.lab.train.TrainCommandLine;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,123 +19,205 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code mixnorm reproduce}: a BN-vs-MN study (a grid of training runs) and its report. Re-running
- * the same command continues an interrupted study and rebuilds the report. A GAN study
- * ({@code --study dcgan-cifar10}, or a study file with {@code "kind": "gan"}) runs DCGANs instead
- * of classifiers and is handed to {@link GanReproduce}; it has no learning-rate grid and is scored,
- * not evaluated, so {@code --lrs}/{@code --eval-every} apply to classifier studies and
- * {@code --features-model}/{@code --score-every}/{@code --score-samples} to GAN studies.
+ * the same command continues an interrupted study and rebuilds the report. A GAN study ({@code
+ * --study dcgan-cifar10}, or a study file with {@code "kind": "gan"}) runs DCGANs instead of
+ * classifiers and is handed to {@link GanReproduce}; it has no learning-rate grid and is scored,
+ * not evaluated, so {@code --lrs}/{@code --eval-every} apply to classifier studies and {@code
+ * --features-model}/{@code --score-every}/{@code --score-samples} to GAN studies.
  */
-@Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run a study (learning rates x norm variants x seeds, or for dcgan-cifar10 generator variants x "
-                + "seeds) and write report.md/.html, results.csv, summary.json and plots into --out. Re-run the same "
-                + "command to continue an interrupted study.")
+@Command(
+        name = "reproduce",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Run a study (learning rates x norm variants x seeds, or for dcgan-cifar10"
+                    + " generator variants x seeds) and write report.md/.html, results.csv,"
+                    + " summary.json and plots into --out. Re-run the same command to continue an"
+                    + " interrupted study.")
 public final class ReproduceCommand implements Callable<Integer> {
-    @Option(names = "--study", description = "A built-in study: cnn5-cifar10, cnn5-cifar100, cnn5-cifar10-layers, "
-            + "cnn5-cifar10-k, cnn5-cifar10-options, densenet40-cifar10, densenet-bc100-cifar10, inception-v3-cifar10, "
-            + "dcgan-cifar10 (BN vs MixtureNorm DCGAN generators; needs --features-model).")
+    @Option(
+            names = "--study",
+            description =
+                    "A built-in study: cnn5-cifar10, cnn5-cifar100, cnn5-cifar10-layers,"
+                            + " cnn5-cifar10-k, cnn5-cifar10-options, densenet40-cifar10,"
+                            + " densenet-bc100-cifar10, inception-v3-cifar10, dcgan-cifar10 (BN vs"
+                            + " MixtureNorm DCGAN generators; needs --features-model).")
     String study;
 
-    @Option(names = "--config", description = "A study file (JSON, like the study.json a study folder holds).")
+    @Option(
+            names = "--config",
+            description = "A study file (JSON, like the study.json a study folder holds).")
     Path config;
 
     @Option(names = "--out", description = "Study folder (default: runs/<study>).")
     Path out;
 
-    @Option(names = "--quick", description = "The short budget on the embedded mini CIFAR-10 (a demonstration, minutes).")
+    @Option(
+            names = "--quick",
+            description =
+                    "The short budget on the embedded mini CIFAR-10 (a demonstration, minutes).")
     boolean quick;
 
     @Option(names = "--seeds", description = "Seeds 1..N (default: the study's).")
     Integer seeds;
 
-    @Option(names = "--data", description = "CIFAR folder or .tar.gz (required for full-size built-in studies).")
+    @Option(
+            names = "--data",
+            description = "CIFAR folder or .tar.gz (required for full-size built-in studies).")
     String data;
 
     @Option(names = "--steps", description = "Override the budget: steps per run.")
     Long steps;
 
-    @Option(names = "--eval-every", description = "Override: evaluate on the test set every N steps.")
+    @Option(
+            names = "--eval-every",
+            description = "Override: evaluate on the test set every N steps.")
     Long evalEvery;
 
-    @Option(names = "--lrs", split = ",", description = "Override the learning rates, comma-separated.")
+    @Option(
+            names = "--lrs",
+            split = ",",
+            description = "Override the learning rates, comma-separated.")
     List<Double> lrs;
 
-    @Option(names = "--features-model", description = "GAN studies: a 'mixnorm train' run folder whose classifier's "
-            + "features give the score 'FD (mixnorm CIFAR features)'.")
+    @Option(
+            names = "--features-model",
+            description =
+                    "GAN studies: a 'mixnorm train' run folder whose classifier's "
+                            + "features give the score 'FD (mixnorm CIFAR features)'.")
     String featuresModel;
 
-    @Option(names = "--score-every", description = "GAN studies: score every N iterations (default: the study's).")
+    @Option(
+            names = "--score-every",
+            description = "GAN studies: score every N iterations (default: the study's).")
     Long scoreEvery;
 
-    @Option(names = "--score-samples", description = "GAN studies: generated and real test images per score; must "
-            + "exceed the feature width (256 for a cnn5 classifier) (default: the study's).")
+    @Option(
+            names = "--score-samples",
+            description =
+                    "GAN studies: generated and real test images per score; must exceed the feature"
+                            + " width (256 for a cnn5 classifier) (default: the study's).")
     Integer scoreSamples;
 
-    @Option(names = "--threads", description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--threads",
+            description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--resume", description = "Continue the study in --out (the same command without it does too); "
-            + "an error when --out holds no study.")
+    @Option(
+            names = "--resume",
+            description =
+                    "Continue the study in --out (the same command without it does too); "
+                            + "an error when --out holds no study.")
     boolean resume;
 
-    @Option(names = "--report-only", description = "Rebuild the report from the runs already in --out; train nothing.")
+    @Option(
+            names = "--report-only",
+            description = "Rebuild the report from the runs already in --out; train nothing.")
     boolean reportOnly;
 
-    @Option(names = "--engine", paramLabel = "local|spark", defaultValue = "local", description = "What trains the runs: "
-            + "local (this process, one run at a time; default) or spark (one Spark task per run; with --threads N, "
-            + "spark.task.cpus = N is each run's PyTorch threads). The report is built here either way.")
+    @Option(
+            names = "--engine",
+            paramLabel = "local|spark",
+            defaultValue = "local",
+            description =
+                    "What trains the runs: local (this process, one run at a time; default) or"
+                        + " spark (one Spark task per run; with --threads N, spark.task.cpus = N is"
+                        + " each run's PyTorch threads). The report is built here either way.")
     String engine;
 
-    @Option(names = "--master", description = "--engine spark: the Spark master, e.g. local[2] (embedded, the default "
-            + "local[*]) or spark://HOST:7077; the study folder must be on storage every executor sees at the same path.")
+    @Option(
+            names = "--master",
+            description =
+                    "--engine spark: the Spark master, e.g. local[2] (embedded, the default"
+                            + " local[*]) or spark://HOST:7077; the study folder must be on storage"
+                            + " every executor sees at the same path.")
     String master;
 
     @Option(names = "--quiet", description = "Log lines instead of progress bars.")
     boolean quiet;
 
-    @Spec
-    CommandSpec commandSpec;
+    @Spec CommandSpec commandSpec;
 
     @Override
     public Integer call() {
-        if (resume && (out == null || !java.nio.file.Files.exists(out.resolve(StudyRunner.SPEC_FILE)))) {
-            throw new UserException("--resume: " + (out == null ? "needs --out DIR, the study folder to continue"
-                    : out + " holds no study (no study.json); start it without --resume"));
+        if (resume
+                && (out == null
+                        || !java.nio.file.Files.exists(out.resolve(StudyRunner.SPEC_FILE)))) {
+            throw new UserException(
+                    "--resume: "
+                            + (out == null
+                                    ? "needs --out DIR, the study folder to continue"
+                                    : out
+                                            + " holds no study (no study.json); start it without"
+                                            + " --resume"));
         }
         StudyEngine studyEngine = engine();
-        if (study != null ? GanStudies.isBuiltIn(study) : config != null && GanStudySpec.describes(config)) {
+        if (study != null
+                ? GanStudies.isBuiltIn(study)
+                : config != null && GanStudySpec.describes(config)) {
             GanStudySpec spec = resolveGan();
-            return GanReproduce.run(spec, out != null ? out : Path.of("runs", spec.name), commandLine(), threads, quiet,
-                    reportOnly, studyEngine, master);
+            return GanReproduce.run(
+                    spec,
+                    out != null ? out : Path.of("runs", spec.name),
+                    commandLine(),
+                    threads,
+                    quiet,
+                    reportOnly,
+                    studyEngine,
+                    master);
         }
         if (featuresModel != null || scoreEvery != null || scoreSamples != null) {
-            throw new UserException("--features-model, --score-every and --score-samples apply to GAN studies ("
-                    + String.join(", ", GanStudies.names()) + ") only");
+            throw new UserException(
+                    "--features-model, --score-every and --score-samples apply to GAN studies ("
+                            + String.join(", ", GanStudies.names())
+                            + ") only");
         }
         StudySpec spec = resolve();
         Path dir = out != null ? out : Path.of("runs", spec.name);
         String command = commandLine();
-        StudyRunner runner = new StudyRunner(spec, dir, DataLoading::load, System.out, quiet, threads);
+        StudyRunner runner =
+                new StudyRunner(spec, dir, DataLoading::load, System.out, quiet, threads);
         runner.prepare();
         List<String> commands = StudyRunner.recordCommand(dir, command, !reportOnly);
         Threads.configure(threads);
-        // The report is part of the work a SIGINT/SIGTERM waits for: an interrupted study still gets one.
-        return Interruptible.run(() -> {
-            StudyRunner.Outcome outcome = reportOnly ? StudyRunner.Outcome.FINISHED
-                    : studyEngine == null ? runner.run() : studyEngine.run(StudyJob.of(spec, dir), master, threads, System.out);
-            StudyReport.Written w = StudyReport.write(spec, dir, commands, DataLoading::load);
-            System.out.println();
-            System.out.print(w.headline());
-            System.out.println();
-            System.out.println(outcome.reportLine() + w.report() + " (and report.html, results.csv, summary.json, plots/)");
-            return 0;
-        });
+        // The report is part of the work a SIGINT/SIGTERM waits for: an interrupted study still
+        // gets one.
+        return Interruptible.run(
+                () -> {
+                    StudyRunner.Outcome outcome =
+                            reportOnly
+                                    ? StudyRunner.Outcome.FINISHED
+                                    : studyEngine == null
+                                            ? runner.run()
+                                            : studyEngine.run(
+                                                    StudyJob.of(spec, dir),
+                                                    master,
+                                                    threads,
+                                                    System.out);
+                    StudyReport.Written w =
+                            StudyReport.write(spec, dir, commands, DataLoading::load);
+                    System.out.println();
+                    System.out.print(w.headline());
+                    System.out.println();
+                    System.out.println(
+                            outcome.reportLine()
+                                    + w.report()
+                                    + " (and report.html, results.csv, summary.json, plots/)");
+                    return 0;
+                });
     }
 
-    /** The {@code --engine} other than local (null for local), found before anything is read or written. */
+    /**
+     * The {@code --engine} other than local (null for local), found before anything is read or
+     * written.
+     */
     private StudyEngine engine() {
         if ("local".equals(engine)) {
             if (master != null) {
-                throw new UserException("--master applies to --engine spark; --engine local trains in this process");
+                throw new UserException(
+                        "--master applies to --engine spark; --engine local trains in this"
+                                + " process");
             }
             return null;
         }
@@ -144,8 +226,12 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     private StudySpec resolve() {
         if ((study == null) == (config == null)) {
-            throw new UserException("reproduce needs exactly one of --study NAME or --config FILE (built in: "
-                    + String.join(", ", Studies.names()) + ", " + String.join(", ", GanStudies.names()) + ")");
+            throw new UserException(
+                    "reproduce needs exactly one of --study NAME or --config FILE (built in: "
+                            + String.join(", ", Studies.names())
+                            + ", "
+                            + String.join(", ", GanStudies.names())
+                            + ")");
         }
         StudySpec spec;
         if (study != null) {
@@ -158,7 +244,8 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         if (seeds != null) {
             if (seeds < 1) {
-                throw new UserException("--seeds: the seed list would be empty; give at least 1, got " + seeds);
+                throw new UserException(
+                        "--seeds: the seed list would be empty; give at least 1, got " + seeds);
             }
             spec.seeds = LongStream.rangeClosed(1, seeds).boxed().toList();
         }
@@ -176,33 +263,45 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         spec.validate("reproduce");
         if (!spec.quick && study != null && !spec.train.has("data")) {
-            throw new UserException("--study " + study + " trains on the full " + spec.train.get("dataset").getAsString()
-                    + ": pass --data PATH (a CIFAR archive or folder; './mixnorm download' fetches one), or add --quick "
-                    + "for the embedded mini set");
+            throw new UserException(
+                    "--study "
+                            + study
+                            + " trains on the full "
+                            + spec.train.get("dataset").getAsString()
+                            + ": pass --data PATH (a CIFAR archive or folder; './mixnorm download'"
+                            + " fetches one), or add --quick for the embedded mini set");
         }
         return spec;
     }
 
     /** This command as the user typed it, for commands.txt and the report. */
     private String commandLine() {
-        List<String> args = new java.util.ArrayList<>(commandSpec.commandLine().getParseResult().originalArgs());
+        List<String> args =
+                new java.util.ArrayList<>(
+                        commandSpec.commandLine().getParseResult().originalArgs());
         if (args.isEmpty() || !args.get(0).equals("reproduce")) {
             args.add(0, "reproduce"); // parsed as a subcommand alone (the demo)
         }
-        return "./mixnorm " + String.join(" ", args.stream().map(TrainCommandLine::shellQuote).toList());
+        return "./mixnorm "
+                + String.join(" ", args.stream().map(TrainCommandLine::shellQuote).toList());
     }
 
-    /** The GAN study the options ask for: a built-in or a study file, with the overrides applied and checked. */
+    /**
+     * The GAN study the options ask for: a built-in or a study file, with the overrides applied and
+     * checked.
+     */
     private GanStudySpec resolveGan() {
         if ((study == null) == (config == null)) {
             throw new UserException("reproduce needs exactly one of --study NAME or --config FILE");
         }
         if (lrs != null) {
-            throw new UserException("--lrs: a GAN study has one recipe (Adam, lr 2e-4), not a learning-rate grid; set 'lr' "
-                    + "in a study file's 'gan' block instead");
+            throw new UserException(
+                    "--lrs: a GAN study has one recipe (Adam, lr 2e-4), not a learning-rate grid;"
+                            + " set 'lr' in a study file's 'gan' block instead");
         }
         if (evalEvery != null) {
-            throw new UserException("--eval-every: a GAN study is scored, not evaluated; use --score-every N");
+            throw new UserException(
+                    "--eval-every: a GAN study is scored, not evaluated; use --score-every N");
         }
         GanStudySpec spec;
         if (study != null) {
@@ -215,7 +314,8 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         if (seeds != null) {
             if (seeds < 1) {
-                throw new UserException("--seeds: the seed list would be empty; give at least 1, got " + seeds);
+                throw new UserException(
+                        "--seeds: the seed list would be empty; give at least 1, got " + seeds);
             }
             spec.seeds = LongStream.rangeClosed(1, seeds).boxed().toList();
         }
@@ -224,26 +324,37 @@ public final class ReproduceCommand implements Callable<Integer> {
             spec.gan.addProperty("steps", steps);
         }
         if (scoreEvery != null) {
-            require(scoreEvery >= 1, "--score-every: a GAN study compares scores, so N must be at least 1, got " + scoreEvery);
+            require(
+                    scoreEvery >= 1,
+                    "--score-every: a GAN study compares scores, so N must be at least 1, got "
+                            + scoreEvery);
             spec.gan.addProperty("scoreEvery", scoreEvery);
         }
         if (scoreSamples != null) {
-            require(scoreSamples >= 2, "--score-samples: must be at least 2 (and above the feature width), got "
-                    + scoreSamples);
+            require(
+                    scoreSamples >= 2,
+                    "--score-samples: must be at least 2 (and above the feature width), got "
+                            + scoreSamples);
             spec.gan.addProperty("scoreSamples", scoreSamples);
         }
         if (data != null) {
             spec.gan.addProperty("data", data);
         }
         if (featuresModel != null) {
-            require(!featuresModel.isBlank(), "--features-model: empty path; pass a 'mixnorm train' run folder");
+            require(
+                    !featuresModel.isBlank(),
+                    "--features-model: empty path; pass a 'mixnorm train' run folder");
             spec.gan.addProperty("featuresModel", featuresModel);
         }
         spec.validate("reproduce");
         spec.checkScoring();
         if (!spec.quick && study != null && !spec.gan.has("data")) {
-            throw new UserException("--study " + study + " trains on the full CIFAR-10: pass --data PATH (a CIFAR-10 archive "
-                    + "or folder; './mixnorm download cifar10' fetches one), or add --quick for the embedded mini set");
+            throw new UserException(
+                    "--study "
+                            + study
+                            + " trains on the full CIFAR-10: pass --data PATH (a CIFAR-10 archive"
+                            + " or folder; './mixnorm download cifar10' fetches one), or add"
+                            + " --quick for the embedded mini set");
         }
         return spec;
     }

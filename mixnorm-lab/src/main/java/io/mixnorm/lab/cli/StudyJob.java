@@ -18,10 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A study's runs as an engine ({@link StudyEngine}) sees them: a serializable description (the
- * study's resolved spec as JSON, its folder, and each run's folder) that is shipped to the
- * workers, where {@link #runOne} trains one run with the same runner the local engine uses. So a
- * run trained by a worker and one trained by {@code --engine local} are made by the same code into
- * the same folder, and resume from their checkpoints the same way.
+ * study's resolved spec as JSON, its folder, and each run's folder) that is shipped to the workers,
+ * where {@link #runOne} trains one run with the same runner the local engine uses. So a run trained
+ * by a worker and one trained by {@code --engine local} are made by the same code into the same
+ * folder, and resume from their checkpoints the same way.
  */
 public final class StudyJob implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -53,15 +53,28 @@ public final class StudyJob implements Serializable {
         this.runDirs = List.copyOf(runDirs);
     }
 
-    /** A classification study whose folder {@code folder} is already claimed ({@link StudyRunner#prepare}). */
+    /**
+     * A classification study whose folder {@code folder} is already claimed ({@link
+     * StudyRunner#prepare}).
+     */
     public static StudyJob of(StudySpec spec, Path folder) {
-        return new StudyJob(false, spec.name, spec.toJson(), folder,
+        return new StudyJob(
+                false,
+                spec.name,
+                spec.toJson(),
+                folder,
                 spec.runs().stream().map(k -> k.dir().toString()).toList());
     }
 
-    /** A GAN study whose folder {@code folder} is already claimed ({@link GanStudyRunner#prepare}). */
+    /**
+     * A GAN study whose folder {@code folder} is already claimed ({@link GanStudyRunner#prepare}).
+     */
     public static StudyJob of(GanStudySpec spec, Path folder) {
-        return new StudyJob(true, spec.name, spec.toJson(), folder,
+        return new StudyJob(
+                true,
+                spec.name,
+                spec.toJson(),
+                folder,
                 spec.runs().stream().map(k -> k.dir().toString()).toList());
     }
 
@@ -80,7 +93,9 @@ public final class StudyJob implements Serializable {
         return runDirs.size();
     }
 
-    /** Run {@code i}'s folder relative to the study folder, e.g. {@code runs/lr-0.001/mn/seed-1}. */
+    /**
+     * Run {@code i}'s folder relative to the study folder, e.g. {@code runs/lr-0.001/mn/seed-1}.
+     */
     public String run(int i) {
         return runDirs.get(i);
     }
@@ -107,23 +122,26 @@ public final class StudyJob implements Serializable {
             prepareThread(threads);
             if (gan) {
                 GanStudySpec spec = Json.GSON.fromJson(specJson, GanStudySpec.class);
-                return new GanStudyRunner(spec, folder(), StudyJob::data, log, true, threads).run(j -> j == i);
+                return new GanStudyRunner(spec, folder(), StudyJob::data, log, true, threads)
+                        .run(j -> j == i);
             }
             StudySpec spec = Json.GSON.fromJson(specJson, StudySpec.class);
-            return new StudyRunner(spec, folder(), StudyJob::data, log, true, threads).run(j -> j == i);
+            return new StudyRunner(spec, folder(), StudyJob::data, log, true, threads)
+                    .run(j -> j == i);
         }
     }
 
     private static CifarSplits data(TrainConfig cfg) {
-        return DATA.computeIfAbsent(cfg.data + "|" + cfg.dataset + "|" + cfg.labels, k -> DataLoading.load(cfg));
+        return DATA.computeIfAbsent(
+                cfg.data + "|" + cfg.dataset + "|" + cfg.labels, k -> DataLoading.load(cfg));
     }
 
     /**
-     * An engine's task thread made ready to train. PyTorch's intra-op thread count is one setting per
-     * process: set before the engine starts, and on a running one, so that a deterministic run finds
-     * it already right. Grad mode is per thread in PyTorch: DJL turns it off on the thread that
-     * starts the engine and expects it off outside a gradient collector, but a new thread starts
-     * with it on (then the optimizer's in-place updates of the weights fail).
+     * An engine's task thread made ready to train. PyTorch's intra-op thread count is one setting
+     * per process: set before the engine starts, and on a running one, so that a deterministic run
+     * finds it already right. Grad mode is per thread in PyTorch: DJL turns it off on the thread
+     * that starts the engine and expects it off outside a gradient collector, but a new thread
+     * starts with it on (then the optimizer's in-place updates of the weights fail).
      */
     private static void prepareThread(int threads) {
         if (threads > 0) {

@@ -20,16 +20,22 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code mixnorm summary}: a model's layers, which norm each uses, and parameter counts. */
-@Command(name = "summary", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Print a model's layers, the norm at each norm position, and parameter counts.")
+@Command(
+        name = "summary",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Print a model's layers, the norm at each norm position, and parameter counts.")
 public final class SummaryCommand implements Callable<Integer> {
-    @Mixin
-    TrainOptions options;
+    @Mixin TrainOptions options;
 
     @Option(names = "--classes", description = "Output classes (default: ${DEFAULT-VALUE}).")
     int classes = 10;
 
-    @Option(names = "--json", description = "Print JSON: {model, parameters, layers: [{name, norm, channels}], blocks}.")
+    @Option(
+            names = "--json",
+            description =
+                    "Print JSON: {model, parameters, layers: [{name, norm, channels}], blocks}.")
     boolean json;
 
     @Override
@@ -77,15 +83,33 @@ public final class SummaryCommand implements Callable<Integer> {
                 System.out.println(Json.GSON.toJson(out));
                 return 0;
             }
-            System.out.printf(Locale.ROOT, "%s for %d classes, input (N, 3, 32, 32)%n%n", cfg.model, classes);
-            System.out.printf(Locale.ROOT, "%4s  %-20s %-22s %12s%n", "#", "block", "output (N=1)", "parameters");
+            System.out.printf(
+                    Locale.ROOT, "%s for %d classes, input (N, 3, 32, 32)%n%n", cfg.model, classes);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%4s  %-20s %-22s %12s%n",
+                    "#",
+                    "block",
+                    "output (N=1)",
+                    "parameters");
             for (Map<String, Object> m : blocks) {
-                System.out.printf(Locale.ROOT, "%4d  %-20s %-22s %,12d%n", m.get("index"), m.get("block"),
-                        m.get("output_shape"), (Long) m.get("parameters"));
+                System.out.printf(
+                        Locale.ROOT,
+                        "%4d  %-20s %-22s %,12d%n",
+                        m.get("index"),
+                        m.get("block"),
+                        m.get("output_shape"),
+                        (Long) m.get("parameters"));
             }
             System.out.printf(Locale.ROOT, "%nnorm layers:%n");
             for (LayerInfo l : pm.model().norms()) {
-                System.out.printf(Locale.ROOT, "  %d %-8s %-9s %d channels%n", l.index(), l.name(), l.norm(), l.channels());
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %d %-8s %-9s %d channels%n",
+                        l.index(),
+                        l.name(),
+                        l.norm(),
+                        l.channels());
             }
             System.out.printf(Locale.ROOT, "%ntrainable parameters: %,d%n", pm.parameterCount());
             return 0;

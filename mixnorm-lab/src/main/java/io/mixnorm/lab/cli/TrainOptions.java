@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The training options shared by {@code train}, {@code demo} and {@code bench}. Each option's
- * field has the name of the {@link TrainConfig} field it sets, so one reflective pass applies
- * them; the defaults shown in help are TrainConfig's own.
+ * The training options shared by {@code train}, {@code demo} and {@code bench}. Each option's field
+ * has the name of the {@link TrainConfig} field it sets, so one reflective pass applies them; the
+ * defaults shown in help are TrainConfig's own.
  */
 public final class TrainOptions {
     private static final TrainConfig D = new TrainConfig();
@@ -21,43 +21,67 @@ public final class TrainOptions {
     @Spec(Spec.Target.MIXEE)
     private CommandSpec mixee;
 
-    @Option(names = "--model", description = "Model: cnn5, densenet40, densenet-bc100 or inception-v3 "
-            + "(docs/models.md; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--model",
+            description =
+                    "Model: cnn5, densenet40, densenet-bc100 or inception-v3 "
+                            + "(docs/models.md; default: ${DEFAULT-VALUE}).")
     String model = D.model;
 
-    @Option(names = "--norm", description = "bn, mn (MixtureNorm) or modenorm at the --mn-layers; bn elsewhere "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--norm",
+            description =
+                    "bn, mn (MixtureNorm) or modenorm at the --mn-layers; bn elsewhere "
+                            + "(default: ${DEFAULT-VALUE}).")
     String norm = D.norm;
 
-    @Option(names = "--mn-layers", description = "Layers that get --norm: names (conv2), 1-based indices, first:N "
-            + "or all, comma-separated (default: the model's: conv2 for cnn5, the first norm layer for the deep models; "
-            + "'summary' lists the names).")
+    @Option(
+            names = "--mn-layers",
+            description =
+                    "Layers that get --norm: names (conv2), 1-based indices, first:N or all,"
+                        + " comma-separated (default: the model's: conv2 for cnn5, the first norm"
+                        + " layer for the deep models; 'summary' lists the names).")
     String mnLayers = D.mnLayers;
 
-    @Option(names = {"--components", "-K"}, description = "Mixture components / modes K (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = {"--components", "-K"},
+            description = "Mixture components / modes K (default: ${DEFAULT-VALUE}).")
     int components = D.components;
 
-    @Option(names = "--mn-sample-mode", description = "MixtureNorm samples: position (one C-dim sample per "
-            + "pixel) or channel (1-D mixture per channel) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--mn-sample-mode",
+            description =
+                    "MixtureNorm samples: position (one C-dim sample per pixel) or channel (1-D"
+                            + " mixture per channel) (default: ${DEFAULT-VALUE}).")
     String mnSampleMode = D.mnSampleMode;
 
-    @Option(names = "--mn-em-iterations", description = "EM iterations per mini-batch (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--mn-em-iterations",
+            description = "EM iterations per mini-batch (default: ${DEFAULT-VALUE}).")
     int mnEmIterations = D.mnEmIterations;
 
-    @Option(names = "--mn-fit-samples", description = "Rows subsampled for the mixture fit (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--mn-fit-samples",
+            description = "Rows subsampled for the mixture fit (default: ${DEFAULT-VALUE}).")
     int mnFitSamples = D.mnFitSamples;
 
-    @Option(names = "--mn-inference", description = "MixtureNorm at inference: running or batch "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--mn-inference",
+            description =
+                    "MixtureNorm at inference: running or batch " + "(default: ${DEFAULT-VALUE}).")
     String mnInference = D.mnInference;
 
-    @Option(names = "--data", description = "CIFAR folder or .tar.gz (default: the embedded mini CIFAR-10).")
+    @Option(
+            names = "--data",
+            description = "CIFAR folder or .tar.gz (default: the embedded mini CIFAR-10).")
     String data = D.data;
 
     @Option(names = "--dataset", description = "cifar10 or cifar100 (default: ${DEFAULT-VALUE}).")
     String dataset = D.dataset;
 
-    @Option(names = "--labels", description = "CIFAR-100 labels: fine or coarse (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--labels",
+            description = "CIFAR-100 labels: fine or coarse (default: ${DEFAULT-VALUE}).")
     String labels = D.labels;
 
     @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
@@ -66,7 +90,9 @@ public final class TrainOptions {
     @Option(names = "--epochs", description = "Epochs instead of --steps (default: unset).")
     double epochs = D.epochs;
 
-    @Option(names = {"--batch-size", "-b"}, description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = {"--batch-size", "-b"},
+            description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
     int batchSize = D.batchSize;
 
     @Option(names = "--optimizer", description = "sgd, adam or adamw (default: ${DEFAULT-VALUE}).")
@@ -81,52 +107,85 @@ public final class TrainOptions {
     @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum = D.momentum;
 
-    @Option(names = "--nesterov", negatable = true, description = "Nesterov momentum for SGD (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--nesterov",
+            negatable = true,
+            description = "Nesterov momentum for SGD (default: ${DEFAULT-VALUE}).")
     boolean nesterov = D.nesterov;
 
-    @Option(names = "--lr-schedule", description = "constant, cosine or step (÷10 at 50%% and 75%%) "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--lr-schedule",
+            description =
+                    "constant, cosine or step (÷10 at 50%% and 75%%) "
+                            + "(default: ${DEFAULT-VALUE}).")
     String lrSchedule = D.lrSchedule;
 
-    @Option(names = "--seed", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
     long seed = D.seed;
 
-    @Option(names = "--eval-every", description = "Evaluate, log and checkpoint every N steps (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--eval-every",
+            description = "Evaluate, log and checkpoint every N steps (default: ${DEFAULT-VALUE}).")
     long evalEvery = D.evalEvery;
 
-    @Option(names = "--eval-batch-size", description = "Evaluation batch size (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--eval-batch-size",
+            description = "Evaluation batch size (default: ${DEFAULT-VALUE}).")
     int evalBatchSize = D.evalBatchSize;
 
-    @Option(names = "--eval-stats", description = "Norm statistics each evaluation is scored with: running, "
-            + "precise (re-estimated from --precise-batches training batches) or batch, or a comma list; the "
-            + "first is the headline test accuracy (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--eval-stats",
+            description =
+                    "Norm statistics each evaluation is scored with: running, precise (re-estimated"
+                        + " from --precise-batches training batches) or batch, or a comma list; the"
+                        + " first is the headline test accuracy (default: ${DEFAULT-VALUE}).")
     String evalStats = D.evalStats;
 
-    @Option(names = "--precise-batches", description = "Training batches precise statistics are re-estimated "
-            + "from (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--precise-batches",
+            description =
+                    "Training batches precise statistics are re-estimated "
+                            + "from (default: ${DEFAULT-VALUE}).")
     int preciseBatches = D.preciseBatches;
 
     // A negatable option that is true by default needs its default and fallback spelled out: with
     // only the field's initial value, picocli 4.7 read --no-augment as true and --augment as false.
-    @Option(names = "--augment", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(
+            names = "--augment",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
             description = "Random crop (pad 4) and flip (default: ${DEFAULT-VALUE}).")
     boolean augment = D.augment;
 
     @Option(names = "--device", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device = D.device;
 
-    @Option(names = "--threads", description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--threads",
+            description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
     int threads = D.threads;
 
-    @Option(names = "--deterministic", negatable = true, description = "Bit-reproducible across processes "
-            + "(fixed PyTorch threads: --threads, or 1 when 0) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--deterministic",
+            negatable = true,
+            description =
+                    "Bit-reproducible across processes (fixed PyTorch threads: --threads, or 1 when"
+                            + " 0) (default: ${DEFAULT-VALUE}).")
     boolean deterministic = D.deterministic;
 
-    @Option(names = "--keep-checkpoints", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--keep-checkpoints",
+            description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints = D.keepCheckpoints;
 
-    @Option(names = "--checkpoint-every", description = "Also checkpoint every N steps between evaluations; "
-            + "0 = only at evaluations (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--checkpoint-every",
+            description =
+                    "Also checkpoint every N steps between evaluations; "
+                            + "0 = only at evaluations (default: ${DEFAULT-VALUE}).")
     int checkpointEvery = D.checkpointEvery;
 
     /**
@@ -139,7 +198,9 @@ public final class TrainOptions {
                 continue;
             }
             try {
-                TrainConfig.class.getField(name).set(cfg, TrainOptions.class.getDeclaredField(name).get(this));
+                TrainConfig.class
+                        .getField(name)
+                        .set(cfg, TrainOptions.class.getDeclaredField(name).get(this));
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("option field without config field: " + name, e);
             }

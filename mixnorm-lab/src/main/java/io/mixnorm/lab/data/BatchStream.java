@@ -16,22 +16,22 @@ import java.util.Objects;
  * <h2>State and exact resume</h2>
  *
  * The whole state of a stream is {@link State (epoch, position)}: {@code position} counts the
- * examples already delivered in the current epoch. The order of epoch {@code e} is
- * {@link #permutation(long, long, int) permutation(seed, e, n)} (identity without shuffling), a pure
+ * examples already delivered in the current epoch. The order of epoch {@code e} is {@link
+ * #permutation(long, long, int) permutation(seed, e, n)} (identity without shuffling), a pure
  * function of the seed and the epoch, and the augmentation of the example at position {@code p} of
  * epoch {@code e} is {@link #augmentation(long, long, int) augmentation(seed, e, p)}, a pure
- * function too. So a stream {@link #seek seeked} to another stream's {@link #state()} yields exactly
- * the same batches (same batch size and options assumed). Randomness comes from a SplitMix64
- * written out in this package, identical on every JDK.
+ * function too. So a stream {@link #seek seeked} to another stream's {@link #state()} yields
+ * exactly the same batches (same batch size and options assumed). Randomness comes from a
+ * SplitMix64 written out in this package, identical on every JDK.
  *
  * <h2>Epochs</h2>
  *
  * With {@code dropLast} an epoch holds {@code floor(n / batchSize)} full batches and the last
- * {@code n mod batchSize} examples of its order are not seen that epoch; without it the last
- * batch of an epoch may be smaller. A repeating stream (training) rolls over to the next epoch
- * automatically and never ends; when an epoch's last batch is delivered its state becomes
- * {@code (epoch + 1, 0)}. A non-repeating stream ({@link #evaluation}) ends after its epoch:
- * {@link #hasNext()} turns false; {@code seek(e, 0)} starts another pass.
+ * {@code n mod batchSize} examples of its order are not seen that epoch; without it the last batch
+ * of an epoch may be smaller. A repeating stream (training) rolls over to the next epoch
+ * automatically and never ends; when an epoch's last batch is delivered its state becomes {@code
+ * (epoch + 1, 0)}. A non-repeating stream ({@link #evaluation}) ends after its epoch: {@link
+ * #hasNext()} turns false; {@code seek(e, 0)} starts another pass.
  *
  * <h2>Augmentation</h2>
  *
@@ -39,11 +39,11 @@ import java.util.Objects;
  * applied to an already normalized tensor: the standardized image is zero-padded by 4 pixels on
  * each side (so the padding is 0 in the standardized space, i.e. the channel mean, not black), a
  * 32x32 window at offset {@code (dx, dy)}, each uniform in {@code 0..8}, is cut from the 40x40
- * padded image, and the window is mirrored left-right with probability 1/2. Output pixel
- * {@code (c, y, x)} is the standardized source pixel {@code (c, y + dy - 4, x' + dx - 4)} with
- * {@code x' = flip ? 31 - x : x}, or 0 when that falls outside the image. (Padding raw pixels with
- * black before normalizing, as {@code ToTensor, RandomCrop, Normalize} pipelines do, would give
- * {@code -mean/std} there instead.)
+ * padded image, and the window is mirrored left-right with probability 1/2. Output pixel {@code (c,
+ * y, x)} is the standardized source pixel {@code (c, y + dy - 4, x' + dx - 4)} with {@code x' =
+ * flip ? 31 - x : x}, or 0 when that falls outside the image. (Padding raw pixels with black before
+ * normalizing, as {@code ToTensor, RandomCrop, Normalize} pipelines do, would give {@code
+ * -mean/std} there instead.)
  *
  * <p>Batches are NCHW float arrays, a fresh array per batch, filled through a per-channel lookup
  * table. Not thread-safe.
@@ -62,7 +62,8 @@ public final class BatchStream implements Iterator<BatchStream.Batch> {
      * @param labels {@code size} labels
      * @param size number of examples (the batch size, or fewer for a last partial batch)
      * @param epoch the epoch the examples come from
-     * @param indexInEpoch the index of this batch in its epoch ({@code position / batchSize} of its first example)
+     * @param indexInEpoch the index of this batch in its epoch ({@code position / batchSize} of its
+     *     first example)
      */
     public record Batch(float[] images, int[] labels, int size, long epoch, int indexInEpoch) {}
 
@@ -105,30 +106,53 @@ public final class BatchStream implements Iterator<BatchStream.Batch> {
         int n = data.size();
         this.examplesPerEpoch = dropLast ? (n / batchSize) * batchSize : n;
         if (repeat && examplesPerEpoch == 0) {
-            throw new UserException(n == 0 ? "cannot stream batches from an empty data set"
-                    : "batch size " + batchSize + " is larger than the " + n + " examples of " + data.source()
-                            + " (with drop-last no batch would ever be full)");
+            throw new UserException(
+                    n == 0
+                            ? "cannot stream batches from an empty data set"
+                            : "batch size "
+                                    + batchSize
+                                    + " is larger than the "
+                                    + n
+                                    + " examples of "
+                                    + data.source()
+                                    + " (with drop-last no batch would ever be full)");
         }
     }
 
-    /** A builder with defaults: batch size 128, seed 0, shuffle on, augment off, dropLast off, repeat on. */
+    /**
+     * A builder with defaults: batch size 128, seed 0, shuffle on, augment off, dropLast off,
+     * repeat on.
+     */
     public static Builder builder(CifarDataset data, Standardization standardization) {
         return new Builder(data, standardization);
     }
 
     /** A training stream: shuffled, augmented, full batches only, rolling over epochs forever. */
-    public static BatchStream training(CifarDataset data, Standardization standardization, int batchSize, long seed) {
-        return builder(data, standardization).batchSize(batchSize).seed(seed)
-                .shuffle(true).augment(true).dropLast(true).repeat(true).build();
+    public static BatchStream training(
+            CifarDataset data, Standardization standardization, int batchSize, long seed) {
+        return builder(data, standardization)
+                .batchSize(batchSize)
+                .seed(seed)
+                .shuffle(true)
+                .augment(true)
+                .dropLast(true)
+                .repeat(true)
+                .build();
     }
 
     /**
      * One pass over every example in data set order, without augmentation, the last batch possibly
      * partial: for evaluation.
      */
-    public static BatchStream evaluation(CifarDataset data, Standardization standardization, int batchSize) {
-        return builder(data, standardization).batchSize(batchSize)
-                .shuffle(false).augment(false).dropLast(false).repeat(false).build();
+    public static BatchStream evaluation(
+            CifarDataset data, Standardization standardization, int batchSize) {
+        return builder(data, standardization)
+                .batchSize(batchSize)
+                .shuffle(false)
+                .augment(false)
+                .dropLast(false)
+                .repeat(false)
+                .build();
     }
 
     /** Options of a {@link BatchStream}. */
@@ -186,7 +210,9 @@ public final class BatchStream implements Iterator<BatchStream.Batch> {
             return this;
         }
 
-        /** @throws UserException if a repeating stream could never produce a batch */
+        /**
+         * @throws UserException if a repeating stream could never produce a batch
+         */
         public BatchStream build() {
             return new BatchStream(this);
         }
@@ -214,7 +240,9 @@ public final class BatchStream implements Iterator<BatchStream.Batch> {
         return p;
     }
 
-    /** The augmentation of the example at {@code position} of epoch {@code epoch}, a pure function. */
+    /**
+     * The augmentation of the example at {@code position} of epoch {@code epoch}, a pure function.
+     */
     public static Augmentation augmentation(long seed, long epoch, int position) {
         SplitMix64 rng = new SplitMix64(SplitMix64.derive(seed, TAG_AUGMENTATION, epoch, position));
         int dx = rng.nextInt(2 * PAD + 1);
@@ -226,7 +254,10 @@ public final class BatchStream implements Iterator<BatchStream.Batch> {
     // -----------------------------------------------------------------------------------------
     // Iteration
 
-    /** Whether {@link #next()} has a batch: always for a repeating stream, else until the epoch ends. */
+    /**
+     * Whether {@link #next()} has a batch: always for a repeating stream, else until the epoch
+     * ends.
+     */
     @Override
     public boolean hasNext() {
         return repeat ? examplesPerEpoch > 0 : position < examplesPerEpoch;
@@ -236,7 +267,8 @@ public final class BatchStream implements Iterator<BatchStream.Batch> {
     @Override
     public Batch next() {
         if (!hasNext()) {
-            throw new NoSuchElementException("the pass over " + data.source() + " is complete (epoch " + epoch + ")");
+            throw new NoSuchElementException(
+                    "the pass over " + data.source() + " is complete (epoch " + epoch + ")");
         }
         int size = Math.min(batchSize, examplesPerEpoch - position);
         int[] order = order(epoch);
@@ -248,7 +280,8 @@ public final class BatchStream implements Iterator<BatchStream.Batch> {
             batchLabels[k] = labels[idx];
             if (augment) {
                 Augmentation a = augmentation(seed, epoch, pos);
-                augmentInto(pixels, idx * PIXELS, tables, a.dx(), a.dy(), a.flip(), images, k * PIXELS);
+                augmentInto(
+                        pixels, idx * PIXELS, tables, a.dx(), a.dy(), a.flip(), images, k * PIXELS);
             } else {
                 plainInto(pixels, idx * PIXELS, tables, images, k * PIXELS);
             }
@@ -298,11 +331,18 @@ public final class BatchStream implements Iterator<BatchStream.Batch> {
 
     /**
      * Writes the standardized image at {@code src[srcOff]}, padded with 0 by {@link #PAD}, cropped
-     * at {@code (dx, dy)} of the padded image and mirrored if {@code flip}, into
-     * {@code dst[dstOff..+3072)}, which must hold zeros (a fresh array).
+     * at {@code (dx, dy)} of the padded image and mirrored if {@code flip}, into {@code
+     * dst[dstOff..+3072)}, which must hold zeros (a fresh array).
      */
-    static void augmentInto(byte[] src, int srcOff, float[][] tables, int dx, int dy, boolean flip,
-            float[] dst, int dstOff) {
+    static void augmentInto(
+            byte[] src,
+            int srcOff,
+            float[][] tables,
+            int dx,
+            int dy,
+            boolean flip,
+            float[] dst,
+            int dstOff) {
         int ox = dx - PAD;
         int oy = dy - PAD;
         int y0 = Math.max(0, -oy);
@@ -356,15 +396,16 @@ public final class BatchStream implements Iterator<BatchStream.Batch> {
     /**
      * Moves to a saved state; the next batch starts at {@code position} of {@code epoch}.
      *
-     * @throws IllegalArgumentException if the epoch is negative or the position outside
-     *     {@code 0..examplesPerEpoch()}
+     * @throws IllegalArgumentException if the epoch is negative or the position outside {@code
+     *     0..examplesPerEpoch()}
      */
     public void seek(long epoch, int position) {
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
         }
         if (position < 0 || position > examplesPerEpoch) {
-            throw new IllegalArgumentException("position " + position + " outside 0.." + examplesPerEpoch);
+            throw new IllegalArgumentException(
+                    "position " + position + " outside 0.." + examplesPerEpoch);
         }
         this.epoch = epoch;
         this.position = position;
@@ -379,7 +420,10 @@ public final class BatchStream implements Iterator<BatchStream.Batch> {
     // -----------------------------------------------------------------------------------------
     // Configuration
 
-    /** Examples delivered per epoch: {@code n}, or {@code floor(n / batchSize) * batchSize} with dropLast. */
+    /**
+     * Examples delivered per epoch: {@code n}, or {@code floor(n / batchSize) * batchSize} with
+     * dropLast.
+     */
     public int examplesPerEpoch() {
         return examplesPerEpoch;
     }

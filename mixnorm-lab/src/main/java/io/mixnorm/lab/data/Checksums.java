@@ -48,7 +48,8 @@ public final class Checksums {
                 md.update(buf, 0, n);
             }
         } catch (IOException e) {
-            throw new DataException(file + ": cannot read for " + algorithm + ": " + CifarReader.oneLine(e), e);
+            throw new DataException(
+                    file + ": cannot read for " + algorithm + ": " + CifarReader.oneLine(e), e);
         }
         return HexFormat.of().formatHex(md.digest());
     }
@@ -67,8 +68,14 @@ public final class Checksums {
     public static String verify(Path file, String algorithm, String expectedHex) {
         String actual = digestHex(file, algorithm);
         if (!matches(expectedHex, actual)) {
-            throw new DataException(file + ": " + algorithm + " mismatch: expected " + normalize(expectedHex)
-                    + ", actual " + actual);
+            throw new DataException(
+                    file
+                            + ": "
+                            + algorithm
+                            + " mismatch: expected "
+                            + normalize(expectedHex)
+                            + ", actual "
+                            + actual);
         }
         return actual;
     }

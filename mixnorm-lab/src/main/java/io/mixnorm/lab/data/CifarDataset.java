@@ -41,14 +41,24 @@ public final class CifarDataset {
             throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
         }
         if ((long) labels.length * PIXELS != pixels.length) {
-            throw new IllegalArgumentException("pixels has " + pixels.length + " bytes, expected "
-                    + labels.length + " images * " + PIXELS);
+            throw new IllegalArgumentException(
+                    "pixels has "
+                            + pixels.length
+                            + " bytes, expected "
+                            + labels.length
+                            + " images * "
+                            + PIXELS);
         }
         if (validate) {
             for (int i = 0; i < labels.length; i++) {
                 if (labels[i] < 0 || labels[i] >= numClasses) {
-                    throw new IllegalArgumentException("label " + labels[i] + " of image " + i
-                            + " outside 0.." + (numClasses - 1));
+                    throw new IllegalArgumentException(
+                            "label "
+                                    + labels[i]
+                                    + " of image "
+                                    + i
+                                    + " outside 0.."
+                                    + (numClasses - 1));
                 }
             }
         }
@@ -64,7 +74,9 @@ public final class CifarDataset {
         return numClasses;
     }
 
-    /** Where the data came from, e.g. {@code /data/cifar-10-binary.tar.gz [data_batch_1.bin, ...]}. */
+    /**
+     * Where the data came from, e.g. {@code /data/cifar-10-binary.tar.gz [data_batch_1.bin, ...]}.
+     */
     public String source() {
         return source;
     }
@@ -96,7 +108,10 @@ public final class CifarDataset {
         System.arraycopy(pixels, i * PIXELS, dst, offset, PIXELS);
     }
 
-    /** One pixel value, 0..255, of image {@code i}, channel {@code c} (0 red, 1 green, 2 blue), row y, column x. */
+    /**
+     * One pixel value, 0..255, of image {@code i}, channel {@code c} (0 red, 1 green, 2 blue), row
+     * y, column x.
+     */
     public int pixel(int i, int c, int y, int x) {
         Objects.checkIndex(i, labels.length);
         Objects.checkIndex(c, CifarVariant.CHANNELS);
@@ -127,7 +142,8 @@ public final class CifarDataset {
             System.arraycopy(pixels, i * PIXELS, p, k * PIXELS, PIXELS);
             l[k] = labels[i];
         }
-        return new CifarDataset(p, l, numClasses, source + " (subset of " + indices.length + ")", false);
+        return new CifarDataset(
+                p, l, numClasses, source + " (subset of " + indices.length + ")", false);
     }
 
     /** The first {@code n} images (or all if fewer); handy for quick runs. */

@@ -24,8 +24,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
- * Reads the CIFAR binary distributions (CIFAR-10 {@code cifar-10-binary.tar.gz}, CIFAR-100
- * {@code cifar-100-binary.tar.gz}, and the mixnorm mini set) into memory.
+ * Reads the CIFAR binary distributions (CIFAR-10 {@code cifar-10-binary.tar.gz}, CIFAR-100 {@code
+ * cifar-100-binary.tar.gz}, and the mixnorm mini set) into memory.
  *
  * <p>The source is one of:
  *
@@ -34,9 +34,9 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  *       archive's top folder, e.g. {@code cifar-10-batches-bin/});
  *   <li>a {@code .tar.gz}/{@code .tgz} (or plain {@code .tar}) archive with that layout, read by
  *       streaming: nothing is ever written to disk;
- *   <li>a folder that holds no data files but exactly one official archive name
- *       ({@code cifar-10-binary.tar.gz}, {@code cifar-10-mini-binary.tar.gz},
- *       {@code cifar-100-binary.tar.gz}), as left by {@code ./mixnorm download}.
+ *   <li>a folder that holds no data files but exactly one official archive name ({@code
+ *       cifar-10-binary.tar.gz}, {@code cifar-10-mini-binary.tar.gz}, {@code
+ *       cifar-100-binary.tar.gz}), as left by {@code ./mixnorm download}.
  * </ul>
  *
  * <p>Train is every {@code data_batch_N.bin} in increasing N (CIFAR-10) or {@code train.bin}
@@ -48,13 +48,16 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 public final class CifarReader {
     /** The largest archive member or data file accepted (the largest official file is 154 MB). */
     public static final long MAX_MEMBER_BYTES = 200_000_000L;
+
     /** The largest total of member sizes accepted in one archive. */
     public static final long MAX_ARCHIVE_BYTES = 1_000_000_000L;
+
     /** The most entries accepted in one archive. */
     public static final int MAX_ARCHIVE_ENTRIES = 10_000;
 
     /** Archive names {@code ./mixnorm download} and the repository use. */
     static final String CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz";
+
     static final String CIFAR10_MINI_ARCHIVE = "cifar-10-mini-binary.tar.gz";
     static final String CIFAR100_ARCHIVE = "cifar-100-binary.tar.gz";
 
@@ -98,9 +101,15 @@ public final class CifarReader {
     }
 
     static String missingMessage(Path source, CifarVariant variant) {
-        return "CIFAR data not found: " + source + " does not exist. The embedded mini CIFAR-10 set is "
-                + "data/" + CIFAR10_MINI_ARCHIVE + " in the mixnorm folder; fetch the full set with "
-                + "./mixnorm download " + variant.datasetName() + " --to DIR";
+        return "CIFAR data not found: "
+                + source
+                + " does not exist. The embedded mini CIFAR-10 set is "
+                + "data/"
+                + CIFAR10_MINI_ARCHIVE
+                + " in the mixnorm folder; fetch the full set with "
+                + "./mixnorm download "
+                + variant.datasetName()
+                + " --to DIR";
     }
 
     // ---------------------------------------------------------------------------------------
@@ -108,7 +117,10 @@ public final class CifarReader {
 
     /** Which role a file name plays: a train or test file of CIFAR-10 or CIFAR-100, or none. */
     private enum Role {
-        C10_TRAIN, C10_TEST, C100_TRAIN, C100_TEST;
+        C10_TRAIN,
+        C10_TEST,
+        C100_TRAIN,
+        C100_TEST;
 
         static Role of(String fileName) {
             if (CIFAR10_TRAIN.matcher(fileName).matches()) {
@@ -136,7 +148,9 @@ public final class CifarReader {
     }
 
     private static String expectedFiles(CifarVariant v) {
-        return v.isCifar100() ? CIFAR100_TRAIN + " and " + CIFAR100_TEST : "data_batch_N.bin and " + CIFAR10_TEST;
+        return v.isCifar100()
+                ? CIFAR100_TRAIN + " and " + CIFAR100_TEST
+                : "data_batch_N.bin and " + CIFAR10_TEST;
     }
 
     private static String datasetTitle(boolean cifar100) {
@@ -144,10 +158,17 @@ public final class CifarReader {
     }
 
     /** The message when only the other data set's files are present. */
-    private static String wrongVariantMessage(String where, CifarVariant v, List<String> otherNames) {
+    private static String wrongVariantMessage(
+            String where, CifarVariant v, List<String> otherNames) {
         boolean otherIs100 = !v.isCifar100();
-        return where + " holds " + datasetTitle(otherIs100) + " files (" + String.join(", ", otherNames)
-                + ") but " + datasetTitle(v.isCifar100()) + " was asked: use --dataset "
+        return where
+                + " holds "
+                + datasetTitle(otherIs100)
+                + " files ("
+                + String.join(", ", otherNames)
+                + ") but "
+                + datasetTitle(v.isCifar100())
+                + " was asked: use --dataset "
                 + (otherIs100 ? "cifar100" : "cifar10");
     }
 
@@ -160,17 +181,18 @@ public final class CifarReader {
     }
 
     /** Orders train file names: data_batch_N by N, then by name. */
-    private static final Comparator<String> TRAIN_ORDER = (a, b) -> {
-        boolean ma = CIFAR10_TRAIN.matcher(a).matches();
-        boolean mb = CIFAR10_TRAIN.matcher(b).matches();
-        if (ma && mb) {
-            int c = Integer.compare(batchNumber(a), batchNumber(b));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return a.compareTo(b);
-    };
+    private static final Comparator<String> TRAIN_ORDER =
+            (a, b) -> {
+                boolean ma = CIFAR10_TRAIN.matcher(a).matches();
+                boolean mb = CIFAR10_TRAIN.matcher(b).matches();
+                if (ma && mb) {
+                    int c = Integer.compare(batchNumber(a), batchNumber(b));
+                    if (c != 0) {
+                        return c;
+                    }
+                }
+                return a.compareTo(b);
+            };
 
     // ---------------------------------------------------------------------------------------
     // Folders
@@ -187,9 +209,13 @@ public final class CifarReader {
                 }
             }
             if (candidates.size() > 1) {
-                throw new DataException(dir + ": several sub-folders hold CIFAR files ("
-                        + candidates.stream().map(p -> p.getFileName().toString()).collect(Collectors.joining(", "))
-                        + "); point to one of them");
+                throw new DataException(
+                        dir
+                                + ": several sub-folders hold CIFAR files ("
+                                + candidates.stream()
+                                        .map(p -> p.getFileName().toString())
+                                        .collect(Collectors.joining(", "))
+                                + "); point to one of them");
             }
             if (candidates.size() == 1) {
                 dataDir = candidates.get(0);
@@ -199,9 +225,14 @@ public final class CifarReader {
                 if (archive != null) {
                     return readArchive(archive, v);
                 }
-                throw new DataException(dir + ": no " + datasetTitle(v.isCifar100()) + " data found: expected "
-                        + expectedFiles(v) + " (directly or in one sub-folder) or "
-                        + (v.isCifar100() ? CIFAR100_ARCHIVE : CIFAR10_ARCHIVE));
+                throw new DataException(
+                        dir
+                                + ": no "
+                                + datasetTitle(v.isCifar100())
+                                + " data found: expected "
+                                + expectedFiles(v)
+                                + " (directly or in one sub-folder) or "
+                                + (v.isCifar100() ? CIFAR100_ARCHIVE : CIFAR10_ARCHIVE));
             }
         }
         List<String> trainNames = new ArrayList<>();
@@ -232,14 +263,23 @@ public final class CifarReader {
                 concat(List.of(testPart), v, dataDir + " [" + testName + "]"));
     }
 
-    private static void checkComplete(String where, CifarVariant v, List<String> trainNames, String testName) {
+    private static void checkComplete(
+            String where, CifarVariant v, List<String> trainNames, String testName) {
         if (trainNames.isEmpty()) {
-            throw new DataException(where + ": no train file (" + (v.isCifar100() ? CIFAR100_TRAIN : "data_batch_N.bin")
-                    + ") found beside " + testName);
+            throw new DataException(
+                    where
+                            + ": no train file ("
+                            + (v.isCifar100() ? CIFAR100_TRAIN : "data_batch_N.bin")
+                            + ") found beside "
+                            + testName);
         }
         if (testName == null) {
-            throw new DataException(where + ": no test file (" + (v.isCifar100() ? CIFAR100_TEST : CIFAR10_TEST)
-                    + ") found beside " + String.join(", ", trainNames));
+            throw new DataException(
+                    where
+                            + ": no test file ("
+                            + (v.isCifar100() ? CIFAR100_TEST : CIFAR10_TEST)
+                            + ") found beside "
+                            + String.join(", ", trainNames));
         }
     }
 
@@ -269,7 +309,10 @@ public final class CifarReader {
     }
 
     private static Path archiveIn(Path dir, CifarVariant v) {
-        List<String> names = v.isCifar100() ? List.of(CIFAR100_ARCHIVE) : List.of(CIFAR10_ARCHIVE, CIFAR10_MINI_ARCHIVE);
+        List<String> names =
+                v.isCifar100()
+                        ? List.of(CIFAR100_ARCHIVE)
+                        : List.of(CIFAR10_ARCHIVE, CIFAR10_MINI_ARCHIVE);
         List<Path> found = new ArrayList<>();
         for (String n : names) {
             Path p = dir.resolve(n);
@@ -278,8 +321,13 @@ public final class CifarReader {
             }
         }
         if (found.size() > 1) {
-            throw new DataException(dir + ": holds both " + names.get(0) + " and " + names.get(1)
-                    + "; point to the archive you want");
+            throw new DataException(
+                    dir
+                            + ": holds both "
+                            + names.get(0)
+                            + " and "
+                            + names.get(1)
+                            + "; point to the archive you want");
         }
         return found.isEmpty() ? null : found.get(0);
     }
@@ -310,17 +358,24 @@ public final class CifarReader {
             throw new DataException(archive + ": cannot read: " + oneLine(e), e);
         }
         boolean gzip = headLen >= 2 && (head[0] & 0xFF) == 0x1F && (head[1] & 0xFF) == 0x8B;
-        boolean tar = headLen >= 262 && new String(head, 257, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("ustar");
+        boolean tar =
+                headLen >= 262
+                        && new String(head, 257, 5, java.nio.charset.StandardCharsets.US_ASCII)
+                                .equals("ustar");
         String lower = archive.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!gzip && !tar) {
             if (lower.endsWith(".tar.gz") || lower.endsWith(".tgz") || lower.endsWith(".gz")) {
-                throw new DataException(archive + ": not a gzip file (corrupted or not a .tar.gz archive)");
+                throw new DataException(
+                        archive + ": not a gzip file (corrupted or not a .tar.gz archive)");
             }
             if (Role.of(archive.getFileName().toString()) != null) {
-                throw new DataException(archive + ": is a single data file; give the folder that holds "
-                        + "the train and test files, or the .tar.gz archive");
+                throw new DataException(
+                        archive
+                                + ": is a single data file; give the folder that holds "
+                                + "the train and test files, or the .tar.gz archive");
             }
-            throw new DataException(archive + ": neither a folder nor a .tar.gz archive of CIFAR binary files");
+            throw new DataException(
+                    archive + ": neither a folder nor a .tar.gz archive of CIFAR binary files");
         }
         ArchiveScan scan = new ArchiveScan(archive, v);
         try (InputStream file = new BufferedInputStream(Files.newInputStream(archive), 1 << 16)) {
@@ -334,9 +389,18 @@ public final class CifarReader {
         } catch (DataException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            String where = scan.currentMember == null ? archive.toString() : archive + "!" + scan.currentMember;
-            throw new DataException(where + ": truncated or corrupted " + (gzip ? "gzip/tar" : "tar")
-                    + " data (" + (e instanceof EOFException ? "unexpected end of data" : oneLine(e)) + ")", e);
+            String where =
+                    scan.currentMember == null
+                            ? archive.toString()
+                            : archive + "!" + scan.currentMember;
+            throw new DataException(
+                    where
+                            + ": truncated or corrupted "
+                            + (gzip ? "gzip/tar" : "tar")
+                            + " data ("
+                            + (e instanceof EOFException ? "unexpected end of data" : oneLine(e))
+                            + ")",
+                    e);
         }
         return scan.result();
     }
@@ -364,7 +428,11 @@ public final class CifarReader {
                 String name = entry.getName();
                 currentMember = name;
                 if (++count > MAX_ARCHIVE_ENTRIES) {
-                    throw new DataException(archive + ": more than " + MAX_ARCHIVE_ENTRIES + " entries; not a CIFAR archive");
+                    throw new DataException(
+                            archive
+                                    + ": more than "
+                                    + MAX_ARCHIVE_ENTRIES
+                                    + " entries; not a CIFAR archive");
                 }
                 String[] parts = checkedPath(archive.toString(), name);
                 String fileName = parts.length == 0 ? "" : parts[parts.length - 1];
@@ -372,8 +440,15 @@ public final class CifarReader {
                 boolean data = role != null && parts.length <= 2;
                 if (entry.isSymbolicLink() || entry.isLink()) {
                     if (data) {
-                        throw new DataException(archive + "!" + name + ": is a " + (entry.isSymbolicLink() ? "symbolic" : "hard")
-                                + " link (to " + entry.getLinkName() + "); data files must be regular files");
+                        throw new DataException(
+                                archive
+                                        + "!"
+                                        + name
+                                        + ": is a "
+                                        + (entry.isSymbolicLink() ? "symbolic" : "hard")
+                                        + " link (to "
+                                        + entry.getLinkName()
+                                        + "); data files must be regular files");
                     }
                     continue;
                 }
@@ -382,13 +457,23 @@ public final class CifarReader {
                 }
                 long size = entry.getSize();
                 if (size > MAX_MEMBER_BYTES) {
-                    throw new DataException(archive + "!" + name + ": member of " + size + " bytes exceeds the limit of "
-                            + MAX_MEMBER_BYTES + " bytes");
+                    throw new DataException(
+                            archive
+                                    + "!"
+                                    + name
+                                    + ": member of "
+                                    + size
+                                    + " bytes exceeds the limit of "
+                                    + MAX_MEMBER_BYTES
+                                    + " bytes");
                 }
                 total += Math.max(size, 0);
                 if (total > MAX_ARCHIVE_BYTES) {
-                    throw new DataException(archive + ": members total more than " + MAX_ARCHIVE_BYTES
-                            + " bytes; not a CIFAR archive");
+                    throw new DataException(
+                            archive
+                                    + ": members total more than "
+                                    + MAX_ARCHIVE_BYTES
+                                    + " bytes; not a CIFAR archive");
                 }
                 if (!data) {
                     continue; // skipped by the next getNextEntry()
@@ -398,7 +483,15 @@ public final class CifarReader {
                 }
                 String previous = seen.put(fileName, name);
                 if (previous != null) {
-                    throw new DataException(archive + ": holds " + fileName + " twice (" + previous + ", " + name + ")");
+                    throw new DataException(
+                            archive
+                                    + ": holds "
+                                    + fileName
+                                    + " twice ("
+                                    + previous
+                                    + ", "
+                                    + name
+                                    + ")");
                 }
                 if (role.cifar100() != v.isCifar100()) {
                     otherNames.add(fileName);
@@ -425,8 +518,13 @@ public final class CifarReader {
                 if (!otherNames.isEmpty()) {
                     throw new DataException(wrongVariantMessage(archive.toString(), v, otherNames));
                 }
-                throw new DataException(archive + ": no " + datasetTitle(v.isCifar100()) + " data found: expected "
-                        + expectedFiles(v) + " at the top of the archive or in its top folder");
+                throw new DataException(
+                        archive
+                                + ": no "
+                                + datasetTitle(v.isCifar100())
+                                + " data found: expected "
+                                + expectedFiles(v)
+                                + " at the top of the archive or in its top folder");
             }
             checkComplete(archive.toString(), v, trainNames, testName);
             trainNames.sort(TRAIN_ORDER);
@@ -446,7 +544,8 @@ public final class CifarReader {
      */
     static String[] checkedPath(String archive, String name) {
         if (name.startsWith("/") || name.startsWith("\\") || name.matches("^[A-Za-z]:.*")) {
-            throw new DataException(archive + ": member " + name + " has an absolute path; refused");
+            throw new DataException(
+                    archive + ": member " + name + " has an absolute path; refused");
         }
         List<String> out = new ArrayList<>();
         for (String s : name.split("[/\\\\]")) {
@@ -471,22 +570,45 @@ public final class CifarReader {
      *
      * @param name the file, for messages
      */
-    private static Part parse(String name, InputStream in, long size, CifarVariant v) throws IOException {
+    private static Part parse(String name, InputStream in, long size, CifarVariant v)
+            throws IOException {
         int rs = v.recordSize();
         if (size <= 0) {
             throw new DataException(name + ": empty file (0 records)");
         }
         if (size > MAX_MEMBER_BYTES) {
-            throw new DataException(name + ": " + size + " bytes exceeds the limit of " + MAX_MEMBER_BYTES + " bytes");
+            throw new DataException(
+                    name
+                            + ": "
+                            + size
+                            + " bytes exceeds the limit of "
+                            + MAX_MEMBER_BYTES
+                            + " bytes");
         }
         if (size % rs != 0) {
-            int otherSize = v.isCifar100() ? CifarVariant.CIFAR10.recordSize() : CifarVariant.CIFAR100_FINE.recordSize();
-            String hint = size % otherSize == 0
-                    ? " (it is a multiple of " + otherSize + ", the " + datasetTitle(!v.isCifar100())
-                            + " record size: is this " + datasetTitle(!v.isCifar100()) + " data?)"
-                    : " (truncated or not a CIFAR file?)";
-            throw new DataException(name + ": size " + size + " bytes is not a multiple of the "
-                    + datasetTitle(v.isCifar100()) + " record size " + rs + hint);
+            int otherSize =
+                    v.isCifar100()
+                            ? CifarVariant.CIFAR10.recordSize()
+                            : CifarVariant.CIFAR100_FINE.recordSize();
+            String hint =
+                    size % otherSize == 0
+                            ? " (it is a multiple of "
+                                    + otherSize
+                                    + ", the "
+                                    + datasetTitle(!v.isCifar100())
+                                    + " record size: is this "
+                                    + datasetTitle(!v.isCifar100())
+                                    + " data?)"
+                            : " (truncated or not a CIFAR file?)";
+            throw new DataException(
+                    name
+                            + ": size "
+                            + size
+                            + " bytes is not a multiple of the "
+                            + datasetTitle(v.isCifar100())
+                            + " record size "
+                            + rs
+                            + hint);
         }
         int n = (int) (size / rs);
         byte[] pixels = new byte[n * PIXELS];
@@ -503,8 +625,12 @@ public final class CifarReader {
                 got = -1;
             }
             if (got != want) {
-                throw new DataException(name + ": truncated: data ends inside record " + (done + Math.max(got, 0) / rs)
-                        + " of " + n);
+                throw new DataException(
+                        name
+                                + ": truncated: data ends inside record "
+                                + (done + Math.max(got, 0) / rs)
+                                + " of "
+                                + n);
             }
             for (int r = 0; r < k; r++) {
                 int base = r * rs;
@@ -513,16 +639,35 @@ public final class CifarReader {
                     int coarse = chunk[base] & 0xFF;
                     int fine = chunk[base + 1] & 0xFF;
                     if (coarse >= 20) {
-                        throw new DataException(name + ": record " + record + " has coarse label " + coarse + ", outside 0..19");
+                        throw new DataException(
+                                name
+                                        + ": record "
+                                        + record
+                                        + " has coarse label "
+                                        + coarse
+                                        + ", outside 0..19");
                     }
                     if (fine >= 100) {
-                        throw new DataException(name + ": record " + record + " has fine label " + fine + ", outside 0..99");
+                        throw new DataException(
+                                name
+                                        + ": record "
+                                        + record
+                                        + " has fine label "
+                                        + fine
+                                        + ", outside 0..99");
                     }
                 } else {
                     int label = chunk[base] & 0xFF;
                     if (label >= 10) {
                         String hint = label < 100 ? " (CIFAR-100 data read as CIFAR-10?)" : "";
-                        throw new DataException(name + ": record " + record + " has label " + label + ", outside 0..9" + hint);
+                        throw new DataException(
+                                name
+                                        + ": record "
+                                        + record
+                                        + " has label "
+                                        + label
+                                        + ", outside 0..9"
+                                        + hint);
                     }
                 }
                 labels[record] = chunk[base + v.labelOffset()] & 0xFF;

@@ -8,8 +8,8 @@ public record CifarSplits(CifarDataset train, CifarDataset test) {
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(test, "test");
         if (train.numClasses() != test.numClasses()) {
-            throw new IllegalArgumentException("train has " + train.numClasses() + " classes, test "
-                    + test.numClasses());
+            throw new IllegalArgumentException(
+                    "train has " + train.numClasses() + " classes, test " + test.numClasses());
         }
     }
 

@@ -20,10 +20,13 @@ public enum CifarVariant {
 
     /** Image side in pixels. */
     public static final int SIDE = 32;
+
     /** Colour channels. */
     public static final int CHANNELS = 3;
+
     /** Pixels per channel plane (32 * 32). */
     public static final int PLANE = SIDE * SIDE;
+
     /** Pixel bytes per image (3 * 32 * 32). */
     public static final int PIXELS = CHANNELS * PLANE;
 
@@ -89,12 +92,19 @@ public enum CifarVariant {
      * @throws UserException with one line saying what is accepted
      */
     public static CifarVariant parse(String dataset, String labels) {
-        String d = dataset == null ? "" : dataset.trim().toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
+        String d =
+                dataset == null
+                        ? ""
+                        : dataset.trim().toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
         String l = labels == null ? "" : labels.trim().toLowerCase(Locale.ROOT);
         switch (d) {
             case "cifar10":
                 if (!l.isEmpty() && !l.equals("fine")) {
-                    throw new UserException("--labels " + labels + " only applies to cifar100; cifar10 has a single set of 10 labels");
+                    throw new UserException(
+                            "--labels "
+                                    + labels
+                                    + " only applies to cifar100; cifar10 has a single set of 10"
+                                    + " labels");
                 }
                 return CIFAR10;
             case "cifar100":
@@ -104,9 +114,11 @@ public enum CifarVariant {
                 if (l.equals("coarse")) {
                     return CIFAR100_COARSE;
                 }
-                throw new UserException("unknown --labels '" + labels + "': expected fine or coarse");
+                throw new UserException(
+                        "unknown --labels '" + labels + "': expected fine or coarse");
             default:
-                throw new UserException("unknown --dataset '" + dataset + "': expected cifar10 or cifar100");
+                throw new UserException(
+                        "unknown --dataset '" + dataset + "': expected cifar10 or cifar100");
         }
     }
 }

@@ -6,18 +6,23 @@ import java.util.Optional;
 
 /**
  * The mini CIFAR-10 set committed with mixnorm: {@code data/cifar-10-mini-binary.tar.gz}, 5,000
- * train and 1,000 test images (500 and 100 per class) of the full set, in its binary format
- * (folder {@code cifar-10-mini-batches-bin/}).
+ * train and 1,000 test images (500 and 100 per class) of the full set, in its binary format (folder
+ * {@code cifar-10-mini-batches-bin/}).
  */
 public final class MiniSet {
     /** The archive's file name. */
     public static final String FILE_NAME = CifarReader.CIFAR10_MINI_ARCHIVE;
+
     /** Its path relative to the mixnorm folder. */
     public static final String RELATIVE_PATH = "data/" + FILE_NAME;
+
     /** Its SHA-256. */
-    public static final String SHA256 = "8aeedad713a6ac6750160b90f2e84c6a540aad5060e918f6f2656998bf956f0a";
+    public static final String SHA256 =
+            "8aeedad713a6ac6750160b90f2e84c6a540aad5060e918f6f2656998bf956f0a";
+
     /** Train images in the mini set. */
     public static final int TRAIN_SIZE = 5_000;
+
     /** Test images in the mini set. */
     public static final int TEST_SIZE = 1_000;
 

@@ -10,19 +10,20 @@ import java.util.Objects;
 /**
  * Per-channel standardization of uint8 CHW images: {@code x = (p / 255 - mean[c]) / std[c]}.
  *
- * <p>{@link #fit} computes the mean and the population standard deviation (divisor N) of the
- * pixels scaled to [0, 1], per channel, over every pixel of every image, accumulated in float64
- * (exactly, from a per-channel histogram of the 256 byte values). A channel whose standard
- * deviation is 0 (a constant channel) gets std 1 so that it maps to 0 instead of NaN.
+ * <p>{@link #fit} computes the mean and the population standard deviation (divisor N) of the pixels
+ * scaled to [0, 1], per channel, over every pixel of every image, accumulated in float64 (exactly,
+ * from a per-channel histogram of the 256 byte values). A channel whose standard deviation is 0 (a
+ * constant channel) gets std 1 so that it maps to 0 instead of NaN.
  *
  * <p>Applying uses a precomputed float lookup table per channel; the value for byte {@code p} of
  * channel {@code c} is computed in double and rounded once to float.
  */
 public final class Standardization {
     /** The published CIFAR-10 train statistics (mean, population std of the 50,000 images). */
-    public static final Standardization CIFAR10_PUBLISHED = new Standardization(
-            new float[] {0.49139968f, 0.48215841f, 0.44653091f},
-            new float[] {0.24703223f, 0.24348513f, 0.26158784f});
+    public static final Standardization CIFAR10_PUBLISHED =
+            new Standardization(
+                    new float[] {0.49139968f, 0.48215841f, 0.44653091f},
+                    new float[] {0.24703223f, 0.24348513f, 0.26158784f});
 
     private final float[] mean;
     private final float[] std;
@@ -41,8 +42,14 @@ public final class Standardization {
         }
         for (int c = 0; c < CHANNELS; c++) {
             if (!Float.isFinite(mean[c]) || !Float.isFinite(std[c]) || std[c] <= 0f) {
-                throw new IllegalArgumentException("channel " + c + ": mean " + mean[c] + ", std " + std[c]
-                        + " (need finite values and std > 0)");
+                throw new IllegalArgumentException(
+                        "channel "
+                                + c
+                                + ": mean "
+                                + mean[c]
+                                + ", std "
+                                + std[c]
+                                + " (need finite values and std > 0)");
             }
         }
         this.mean = mean.clone();
@@ -144,14 +151,18 @@ public final class Standardization {
     /** Standardizes one CHW image of 3072 bytes into a new float[3072] (CHW). */
     public float[] apply(byte[] image) {
         if (image.length != PIXELS) {
-            throw new IllegalArgumentException("image has " + image.length + " bytes, expected " + PIXELS);
+            throw new IllegalArgumentException(
+                    "image has " + image.length + " bytes, expected " + PIXELS);
         }
         float[] out = new float[PIXELS];
         apply(image, 0, out, 0);
         return out;
     }
 
-    /** Standardizes the 3072-byte CHW image at {@code src[srcOffset]} into {@code dst[dstOffset..+3072)}. */
+    /**
+     * Standardizes the 3072-byte CHW image at {@code src[srcOffset]} into {@code
+     * dst[dstOffset..+3072)}.
+     */
     public void apply(byte[] src, int srcOffset, float[] dst, int dstOffset) {
         Objects.checkFromIndexSize(srcOffset, PIXELS, src.length);
         Objects.checkFromIndexSize(dstOffset, PIXELS, dst.length);
@@ -175,7 +186,9 @@ public final class Standardization {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Standardization s && Arrays.equals(mean, s.mean) && Arrays.equals(std, s.std);
+        return o instanceof Standardization s
+                && Arrays.equals(mean, s.mean)
+                && Arrays.equals(std, s.std);
     }
 
     @Override
@@ -185,6 +198,10 @@ public final class Standardization {
 
     @Override
     public String toString() {
-        return "Standardization[mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + "]";
+        return "Standardization[mean="
+                + Arrays.toString(mean)
+                + ", std="
+                + Arrays.toString(std)
+                + "]";
     }
 }

@@ -1,12 +1,12 @@
 /**
- * CIFAR data for the lab, in plain Java arrays (no DJL): reading the binary distributions
- * ({@link io.mixnorm.lab.data.CifarReader}) from a folder or by streaming a {@code .tar.gz},
- * immutable in-memory data sets ({@link io.mixnorm.lab.data.CifarDataset}), per-channel
- * standardization ({@link io.mixnorm.lab.data.Standardization}), deterministic and exactly
- * resumable mini-batch streams with crop and flip augmentation
- * ({@link io.mixnorm.lab.data.BatchStream}), and the download and checksum checks of the official
- * archives ({@link io.mixnorm.lab.data.CifarDownloader}, {@link io.mixnorm.lab.data.Checksums},
- * {@link io.mixnorm.lab.data.MiniSet}).
+ * CIFAR data for the lab, in plain Java arrays (no DJL): reading the binary distributions ({@link
+ * io.mixnorm.lab.data.CifarReader}) from a folder or by streaming a {@code .tar.gz}, immutable
+ * in-memory data sets ({@link io.mixnorm.lab.data.CifarDataset}), per-channel standardization
+ * ({@link io.mixnorm.lab.data.Standardization}), deterministic and exactly resumable mini-batch
+ * streams with crop and flip augmentation ({@link io.mixnorm.lab.data.BatchStream}), and the
+ * download and checksum checks of the official archives ({@link
+ * io.mixnorm.lab.data.CifarDownloader}, {@link io.mixnorm.lab.data.Checksums}, {@link
+ * io.mixnorm.lab.data.MiniSet}).
  *
  * <p>Images are CHW uint8, 3 x 32 x 32 = 3072 bytes (red plane, green plane, blue plane, each
  * row-major). Every user-fixable problem (missing, malformed or unsafe file, bad checksum, network

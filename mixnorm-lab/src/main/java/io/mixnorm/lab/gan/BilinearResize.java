@@ -3,8 +3,8 @@ package io.mixnorm.lab.gan;
 /**
  * Bilinear resizing as {@code torch.nn.functional.interpolate(x, size, mode="bilinear",
  * align_corners=False)} computes it (no antialiasing), which pytorch-fid uses to bring images to
- * 299×299. Bilinear resizing is separable, so it is two matrix products: {@code R · X · Rᵀ} with
- * R of shape (out, in); each row of R has at most two non-zero weights summing to 1.
+ * 299×299. Bilinear resizing is separable, so it is two matrix products: {@code R · X · Rᵀ} with R
+ * of shape (out, in); each row of R has at most two non-zero weights summing to 1.
  */
 public final class BilinearResize {
     private BilinearResize() {}

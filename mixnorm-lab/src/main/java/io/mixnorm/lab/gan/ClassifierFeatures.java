@@ -20,8 +20,8 @@ import java.util.List;
 
 /**
  * The default score's features: the penultimate layer (after global average pooling, before the
- * final linear layer) of a classifier trained by {@code mixnorm train}, in inference mode. For
- * cnn5 that is 256 features. The score is a Fréchet distance on these features, not an FID: it is
+ * final linear layer) of a classifier trained by {@code mixnorm train}, in inference mode. For cnn5
+ * that is 256 features. The score is a Fréchet distance on these features, not an FID: it is
  * comparable only between runs scored with the same classifier checkpoint.
  *
  * <p>Inputs in [-1, 1] are mapped to pixels in [0, 1] and standardized with the statistics the
@@ -65,22 +65,39 @@ public final class ClassifierFeatures implements FeatureExtractor {
         ModelZoo.BuiltModel model = ModelZoo.build(cfg.model, cfg.normSpec(), classes);
         NDManager manager = parent.newSubManager();
         model.block().initialize(manager, DataType.FLOAT32, model.inputShape());
-        CheckpointStore.Loaded loaded = new CheckpointStore(dir, cfg.keepCheckpoints).loadLatest(manager, model.block());
+        CheckpointStore.Loaded loaded =
+                new CheckpointStore(dir, cfg.keepCheckpoints).loadLatest(manager, model.block());
         if (loaded == null) {
             manager.close();
-            throw new UserException("--features-model " + dir + ": the run has no checkpoint yet; let "
-                    + "'./mixnorm train' reach its first evaluation");
+            throw new UserException(
+                    "--features-model "
+                            + dir
+                            + ": the run has no checkpoint yet; let "
+                            + "'./mixnorm train' reach its first evaluation");
         }
         loaded.optimizerState().forEach(NDArray::close);
         if (loaded.state().step != described.step()) {
             manager.close();
-            throw new UserException("--features-model " + dir + ": its step-" + described.step() + " checkpoint is damaged "
-                    + "and step " + loaded.state().step + " is not the model its config names; train it again with `"
-                    + described.command() + "`");
+            throw new UserException(
+                    "--features-model "
+                            + dir
+                            + ": its step-"
+                            + described.step()
+                            + " checkpoint is damaged "
+                            + "and step "
+                            + loaded.state().step
+                            + " is not the model its config names; train it again with `"
+                            + described.command()
+                            + "`");
         }
         if (!(model.block() instanceof SequentialBlock seq)) {
             manager.close();
-            throw new UserException("--features-model " + dir + ": model " + cfg.model + " has no penultimate layer to read");
+            throw new UserException(
+                    "--features-model "
+                            + dir
+                            + ": model "
+                            + cfg.model
+                            + " has no penultimate layer to read");
         }
         List<Block> children = seq.getChildren().values();
         return new ClassifierFeatures(children.subList(0, children.size() - 1), manager, std);
@@ -100,16 +117,22 @@ public final class ClassifierFeatures implements FeatureExtractor {
     public FeatureMatrix features(float[] images, int n, String source) {
         float[] mean = std.mean();
         float[] sd = std.std();
-        return FeatureExtractor.collect(manager, images, n, BATCH, source, (sub, x) -> {
-            // [-1, 1] → [0, 1] → (p − mean_c) / std_c
-            NDArray m = sub.create(mean, new Shape(1, 3, 1, 1));
-            NDArray s = sub.create(sd, new Shape(1, 3, 1, 1));
-            NDList h = new NDList(x.add(1f).div(2f).sub(m).div(s));
-            for (Block block : trunk) {
-                h = block.forward(ps, h, false);
-            }
-            return h.singletonOrThrow();
-        });
+        return FeatureExtractor.collect(
+                manager,
+                images,
+                n,
+                BATCH,
+                source,
+                (sub, x) -> {
+                    // [-1, 1] → [0, 1] → (p − mean_c) / std_c
+                    NDArray m = sub.create(mean, new Shape(1, 3, 1, 1));
+                    NDArray s = sub.create(sd, new Shape(1, 3, 1, 1));
+                    NDList h = new NDList(x.add(1f).div(2f).sub(m).div(s));
+                    for (Block block : trunk) {
+                        h = block.forward(ps, h, false);
+                    }
+                    return h.singletonOrThrow();
+                });
     }
 
     @Override

@@ -6,9 +6,9 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import io.mixnorm.engine.PaddedConv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.initializer.NormalInitializer;
+import io.mixnorm.engine.PaddedConv2d;
 import io.mixnorm.lab.models.LayerInfo;
 import io.mixnorm.lab.models.NormFactory;
 import io.mixnorm.lab.models.NormSpec;
@@ -36,6 +36,7 @@ import java.util.List;
  */
 public final class Dcgan {
     public static final int LATENT = 100;
+
     /** The paper replaces "a few" generator BN layers; we default to the first (4×4×512). */
     public static final String DEFAULT_MN_LAYERS = "g.norm1";
 
@@ -55,7 +56,10 @@ public final class Dcgan {
         return new Shape(n, 3, 32, 32);
     }
 
-    /** Builds the generator; throws a {@code UserException} listing the valid names for an unknown --mn-layers entry. */
+    /**
+     * Builds the generator; throws a {@code UserException} listing the valid names for an unknown
+     * --mn-layers entry.
+     */
     public static Generator generator(NormSpec spec) {
         NormFactory norms = new NormFactory(spec, DEFAULT_MN_LAYERS);
         SequentialBlock g = new SequentialBlock();
@@ -92,6 +96,7 @@ public final class Dcgan {
     }
 
     private static Block conv(int filters, int stride, int pad) {
-        return new PaddedConv2d(filters, 4, stride, pad); // its last layer's single filter: see PaddedConv2d
+        return new PaddedConv2d(
+                filters, 4, stride, pad); // its last layer's single filter: see PaddedConv2d
     }
 }

@@ -23,7 +23,9 @@ public interface FeatureExtractor extends AutoCloseable {
     @Override
     default void close() {}
 
-    /** One batch of images, NCHW in [-1, 1], on a per-batch manager; returns its (b, …) features. */
+    /**
+     * One batch of images, NCHW in [-1, 1], on a per-batch manager; returns its (b, …) features.
+     */
     interface BatchFeatures {
         NDArray apply(NDManager sub, NDArray images);
     }
@@ -32,13 +34,22 @@ public interface FeatureExtractor extends AutoCloseable {
      * Runs {@code perBatch} over the images in batches of {@code batch}, each on its own
      * sub-manager (freed at once), and gathers the flattened rows into one float64 matrix.
      */
-    static FeatureMatrix collect(NDManager manager, float[] images, int n, int batch, String source, BatchFeatures perBatch) {
+    static FeatureMatrix collect(
+            NDManager manager,
+            float[] images,
+            int n,
+            int batch,
+            String source,
+            BatchFeatures perBatch) {
         double[] out = null;
         int d = 0;
         for (int i = 0; i < n; i += batch) {
             int b = Math.min(batch, n - i);
             try (NDManager sub = manager.newSubManager()) {
-                NDArray x = sub.create(Arrays.copyOfRange(images, i * 3072, (i + b) * 3072), new Shape(b, 3, 32, 32));
+                NDArray x =
+                        sub.create(
+                                Arrays.copyOfRange(images, i * 3072, (i + b) * 3072),
+                                new Shape(b, 3, 32, 32));
                 NDArray f = perBatch.apply(sub, x).reshape(b, -1);
                 if (out == null) {
                     d = (int) f.getShape().get(1);

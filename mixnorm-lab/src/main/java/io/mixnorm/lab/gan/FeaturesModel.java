@@ -16,10 +16,9 @@ import java.nio.file.Path;
  * trained again: its {@code mixnorm train} run folder, the step of the checkpoint the score reads
  * (the newest, which must be the run's last step), and the {@code ./mixnorm train} command with
  * every setting of its {@code config.json} ({@link TrainCommandLine}). A score is only comparable
- * against the same classifier, so a features model that cannot be described this way is refused:
- * no {@code config.json}, no {@code summary.json} saying the run finished, a run continued to
- * another budget than its {@code config.json} names, or a newest checkpoint that is not the
- * finished run's.
+ * against the same classifier, so a features model that cannot be described this way is refused: no
+ * {@code config.json}, no {@code summary.json} saying the run finished, a run continued to another
+ * budget than its {@code config.json} names, or a newest checkpoint that is not the finished run's.
  *
  * <p>A GAN study pins the description in {@link #FILE} in its folder, lists the command in its
  * {@code commands.txt} and report, and refuses to continue if the folder at the same path later
@@ -29,57 +28,103 @@ import java.nio.file.Path;
  *     command retrain it bit for bit (otherwise the same recipe, seed, data order and
  *     initialization, with PyTorch's thread split free to round differently)
  */
-public record FeaturesModel(String path, long step, boolean deterministic, String command, TrainConfig config) {
+public record FeaturesModel(
+        String path, long step, boolean deterministic, String command, TrainConfig config) {
     /** The description a GAN study pins in its folder. */
     public static final String FILE = "features-model.json";
 
     /**
-     * Describes the finished {@code mixnorm train} run in {@code dir}, or throws a one-line
-     * {@link UserException} saying why it cannot be described and what to do.
+     * Describes the finished {@code mixnorm train} run in {@code dir}, or throws a one-line {@link
+     * UserException} saying why it cannot be described and what to do.
      */
     public static FeaturesModel describe(Path dir) {
         String where = "--features-model " + dir;
         if (!Trainer.hasRun(dir)) {
-            throw new UserException(where + ": not a 'mixnorm train' run folder (no config.json), so how its classifier "
-                    + "was trained cannot be told; train one with './mixnorm train --out " + dir + "' first");
+            throw new UserException(
+                    where
+                            + ": not a 'mixnorm train' run folder (no config.json), so how its"
+                            + " classifier was trained cannot be told; train one with './mixnorm"
+                            + " train --out "
+                            + dir
+                            + "' first");
         }
         TrainConfig cfg;
         try {
             cfg = Trainer.savedConfig(dir);
         } catch (UserException e) {
-            throw new UserException(where + ": its config.json does not describe a run (" + e.getMessage() + ")");
+            throw new UserException(
+                    where + ": its config.json does not describe a run (" + e.getMessage() + ")");
         }
         Trainer.Recorded rec = Trainer.recorded(dir);
         if (rec.status().isEmpty()) {
-            throw new UserException(where + ": no readable summary.json, so which checkpoint its config trained cannot be "
-                    + "told; finish the run with './mixnorm train --out " + dir + " --resume'");
+            throw new UserException(
+                    where
+                            + ": no readable summary.json, so which checkpoint its config trained"
+                            + " cannot be told; finish the run with './mixnorm train --out "
+                            + dir
+                            + " --resume'");
         }
         if (!rec.status().equals("finished") || rec.steps() < rec.totalSteps()) {
-            throw new UserException(where + ": the run is " + rec.status() + " at step " + rec.steps() + " of "
-                    + rec.totalSteps() + ", not finished, so its newest checkpoint is not what its config trains; finish it "
-                    + "with './mixnorm train --out " + dir + " --resume'");
+            throw new UserException(
+                    where
+                            + ": the run is "
+                            + rec.status()
+                            + " at step "
+                            + rec.steps()
+                            + " of "
+                            + rec.totalSteps()
+                            + ", not finished, so its newest checkpoint is not what its config"
+                            + " trains; finish it with './mixnorm train --out "
+                            + dir
+                            + " --resume'");
         }
         if (cfg.epochs == 0 && cfg.steps != rec.totalSteps()) {
-            throw new UserException(where + ": its config.json says --steps " + cfg.steps + " but the run finished at step "
-                    + rec.totalSteps() + " (continued with another --steps), so no single command trains it; train one "
-                    + "with a single './mixnorm train' command");
+            throw new UserException(
+                    where
+                            + ": its config.json says --steps "
+                            + cfg.steps
+                            + " but the run finished at step "
+                            + rec.totalSteps()
+                            + " (continued with another --steps), so no single command trains it;"
+                            + " train one with a single './mixnorm train' command");
         }
         var checkpoints = new CheckpointStore(dir, cfg.keepCheckpoints).list();
         if (checkpoints.isEmpty()) {
-            throw new UserException(where + ": the run has no checkpoint; the score reads the classifier from its newest");
+            throw new UserException(
+                    where
+                            + ": the run has no checkpoint; the score reads the classifier from its"
+                            + " newest");
         }
-        long newest = Long.parseLong(checkpoints.get(0).getFileName().toString().replaceAll("\\D", ""));
+        long newest =
+                Long.parseLong(checkpoints.get(0).getFileName().toString().replaceAll("\\D", ""));
         if (newest != rec.steps()) {
-            throw new UserException(where + ": its newest checkpoint is step " + newest + " but summary.json says it "
-                    + "finished at step " + rec.steps() + "; the features would come from a model its config does not name");
+            throw new UserException(
+                    where
+                            + ": its newest checkpoint is step "
+                            + newest
+                            + " but summary.json says it "
+                            + "finished at step "
+                            + rec.steps()
+                            + "; the features would come from a model its config does not name");
         }
-        return new FeaturesModel(dir.toString(), newest, cfg.deterministic, TrainCommandLine.of(cfg, dir.toString()), cfg);
+        return new FeaturesModel(
+                dir.toString(),
+                newest,
+                cfg.deterministic,
+                TrainCommandLine.of(cfg, dir.toString()),
+                cfg);
     }
 
     /** The line for {@code commands.txt}: the command, with what it is for as a shell comment. */
     public String commandsLine() {
-        return command + "   # the score's classifier (--features-model): its step-" + step + " checkpoint"
-                + (deterministic ? "" : "; trained without --deterministic, so a retrain matches it in recipe, not bits");
+        return command
+                + "   # the score's classifier (--features-model): its step-"
+                + step
+                + " checkpoint"
+                + (deterministic
+                        ? ""
+                        : "; trained without --deterministic, so a retrain matches it in recipe,"
+                                + " not bits");
     }
 
     /**
@@ -94,13 +139,27 @@ public record FeaturesModel(String path, long step, boolean deterministic, Strin
             return;
         }
         if (pinned.step != step || !pinned.config.toJson().equals(config.toJson())) {
-            throw new UserException("--features-model " + path + ": not the classifier this study was scored with ("
-                    + studyDir.resolve(FILE) + ": step " + pinned.step + " of `" + pinned.command + "`; now step " + step
-                    + " of `" + command + "`); score with that one, or start the study in a new --out");
+            throw new UserException(
+                    "--features-model "
+                            + path
+                            + ": not the classifier this study was scored with ("
+                            + studyDir.resolve(FILE)
+                            + ": step "
+                            + pinned.step
+                            + " of `"
+                            + pinned.command
+                            + "`; now step "
+                            + step
+                            + " of `"
+                            + command
+                            + "`); score with that one, or start the study in a new --out");
         }
     }
 
-    /** The description pinned in {@code studyDir}, or null when there is none (an older study, or Inception features). */
+    /**
+     * The description pinned in {@code studyDir}, or null when there is none (an older study, or
+     * Inception features).
+     */
     public static FeaturesModel pinned(Path studyDir) {
         Path file = studyDir.resolve(FILE);
         if (!Files.exists(file)) {
@@ -111,13 +170,19 @@ public record FeaturesModel(String path, long step, boolean deterministic, Strin
         try {
             TrainConfig cfg = new TrainConfig();
             cfg.apply(o.getAsJsonObject("config"), where + ": config");
-            return new FeaturesModel(o.get("path").getAsString(), o.get("step").getAsLong(),
-                    o.get("deterministic").getAsBoolean(), o.get("command").getAsString(), cfg);
+            return new FeaturesModel(
+                    o.get("path").getAsString(),
+                    o.get("step").getAsLong(),
+                    o.get("deterministic").getAsBoolean(),
+                    o.get("command").getAsString(),
+                    cfg);
         } catch (UserException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new UserException(where + ": not a features-model description (keys path, step, deterministic, "
-                    + "command and config expected)");
+            throw new UserException(
+                    where
+                            + ": not a features-model description (keys path, step, deterministic, "
+                            + "command and config expected)");
         }
     }
 

@@ -48,7 +48,8 @@ final class GanCheckpoints {
             out.write(json);
             nets.generator().saveParameters(out);
             nets.discriminator().saveParameters(out);
-            for (List<NDArray> arrays : List.of(nets.optimizerG().stateArrays(), nets.optimizerD().stateArrays())) {
+            for (List<NDArray> arrays :
+                    List.of(nets.optimizerG().stateArrays(), nets.optimizerD().stateArrays())) {
                 out.writeInt(arrays.size());
                 for (NDArray a : arrays) {
                     byte[] b = a.encode();
@@ -61,10 +62,12 @@ final class GanCheckpoints {
         }
         byte[] bytes = body.toByteArray();
         byte[] digest = sha256(bytes);
-        AtomicFiles.write(dir.resolve(String.format("step-%010d.ckpt", state.step)), out -> {
-            out.write(bytes);
-            out.write(digest);
-        });
+        AtomicFiles.write(
+                dir.resolve(String.format("step-%010d.ckpt", state.step)),
+                out -> {
+                    out.write(bytes);
+                    out.write(digest);
+                });
         List<Path> all = list();
         for (int i = keep; i < all.size(); i++) {
             try {
@@ -81,7 +84,8 @@ final class GanCheckpoints {
         }
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().matches("step-\\d+\\.ckpt"))
-                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
+                    .toList();
         } catch (IOException e) {
             throw new UserException("cannot list checkpoints in " + dir + ": " + e.getMessage());
         }
@@ -98,8 +102,12 @@ final class GanCheckpoints {
             }
         }
         if (!files.isEmpty()) {
-            throw new UserException("no usable checkpoint in " + dir + ": all " + files.size()
-                    + " are damaged; start the run again in a new --out");
+            throw new UserException(
+                    "no usable checkpoint in "
+                            + dir
+                            + ": all "
+                            + files.size()
+                            + " are damaged; start the run again in a new --out");
         }
         return null;
     }
@@ -110,7 +118,8 @@ final class GanCheckpoints {
             throw new IOException("truncated (" + all.length + " bytes)");
         }
         byte[] body = Arrays.copyOf(all, all.length - 32);
-        if (!MessageDigest.isEqual(Arrays.copyOfRange(all, all.length - 32, all.length), sha256(body))) {
+        if (!MessageDigest.isEqual(
+                Arrays.copyOfRange(all, all.length - 32, all.length), sha256(body))) {
             throw new IOException("checksum mismatch (file damaged or incomplete)");
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
@@ -118,8 +127,11 @@ final class GanCheckpoints {
                 throw new IOException("not a mixnorm GAN checkpoint");
             }
             byte[] json = in.readNBytes(in.readInt());
-            GanState state = Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), GanState.class);
-            String problem = io.mixnorm.lab.train.ArrayHeaders.firstProblem(body, MAGIC.length + 4 + json.length);
+            GanState state =
+                    Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), GanState.class);
+            String problem =
+                    io.mixnorm.lab.train.ArrayHeaders.firstProblem(
+                            body, MAGIC.length + 4 + json.length);
             if (problem != null) {
                 throw new IOException("cannot parse: " + problem);
             }
@@ -139,7 +151,8 @@ final class GanCheckpoints {
         }
     }
 
-    private static void restore(DataInputStream in, NDManager root, io.mixnorm.lab.train.Optimizer opt, long steps)
+    private static void restore(
+            DataInputStream in, NDManager root, io.mixnorm.lab.train.Optimizer opt, long steps)
             throws IOException {
         int n = in.readInt();
         List<NDArray> arrays = new ArrayList<>(n);

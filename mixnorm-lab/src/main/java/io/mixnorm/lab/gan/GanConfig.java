@@ -21,43 +21,69 @@ public final class GanConfig {
 
     /** Marks a GAN run's config.json (a train run's has a classifier model there). */
     public String model = "dcgan";
+
     /** CIFAR-10 folder or .tar.gz; empty = the embedded mini CIFAR-10. */
     public String data = "";
+
     public long steps = 2000;
     public int batchSize = 64;
     public long seed = 1;
+
     /** Norm at the generator's --mn-layers (bn, mn or modenorm); the discriminator is always BN. */
     public String norm = "bn";
-    /** Generator layers that get {@link #norm}: g.norm1..g.norm3, indices, first:N, all; empty = g.norm1. */
+
+    /**
+     * Generator layers that get {@link #norm}: g.norm1..g.norm3, indices, first:N, all; empty =
+     * g.norm1.
+     */
     public String mnLayers = "";
+
     public int components = 3;
     public double lr = 2e-4;
     public double beta1 = 0.5;
     public double beta2 = 0.999;
+
     /** A metrics.csv row (mean losses since the previous row) every N steps. */
     public long logEvery = 50;
+
     /** An 8×8 sample grid from fixed noise every N steps; 0 = none. */
     public long sampleEvery = 500;
+
     /** A score (FD on {@link #features}) every N steps; 0 = never. */
     public long scoreEvery = 0;
+
     /** Generated and real test images per score. */
     public int scoreSamples = 1000;
-    /** cifar-classifier (penultimate features of a mixnorm train run) or inception (TorchScript pool3). */
+
+    /**
+     * cifar-classifier (penultimate features of a mixnorm train run) or inception (TorchScript
+     * pool3).
+     */
     public String features = CLASSIFIER;
+
     /** The {@code mixnorm train} run folder whose classifier gives the features. */
     public String featuresModel = "";
+
     /** The TorchScript Inception-v3 pool3 file (docs/gan.md says how to make it). */
     public String inception = "";
+
     /** A checkpoint every N steps (also at every score, at the end and on a stop). */
     public long checkpointEvery = 500;
+
     public int keepCheckpoints = 3;
+
     /** PyTorch intra-op threads; 0 = the engine's default. */
     public int threads = 0;
-    /** Fixed PyTorch threads ({@link #threads}, or 1) so that two processes compute bit-identical runs. */
+
+    /**
+     * Fixed PyTorch threads ({@link #threads}, or 1) so that two processes compute bit-identical
+     * runs.
+     */
     public boolean deterministic = false;
 
     /** What may differ between the segments of one run: the budget and how fast it is computed. */
-    static final Set<String> RESUMABLE = Set.of("steps", "threads", "keepCheckpoints", "deterministic");
+    static final Set<String> RESUMABLE =
+            Set.of("steps", "threads", "keepCheckpoints", "deterministic");
 
     public String toJson() {
         return Json.GSON.toJson(this);
@@ -83,7 +109,12 @@ public final class GanConfig {
     }
 
     public NormSpec normSpec() {
-        return new NormSpec(NormKind.parse(norm), mnLayers, components, NormSpec.MixtureOptions.defaults(), seed);
+        return new NormSpec(
+                NormKind.parse(norm),
+                mnLayers,
+                components,
+                NormSpec.MixtureOptions.defaults(),
+                seed);
     }
 
     public boolean scoring() {
@@ -93,12 +124,23 @@ public final class GanConfig {
     /** Throws a one-line {@link UserException} naming the option for the first bad value. */
     public void validate() {
         NormKind.parse(norm);
-        require(!norm.equals("bn") || mnLayers == null || mnLayers.isBlank(), "--mn-layers",
-                "selects generator layers for --norm mn or modenorm; with --norm bn there is nothing to select");
-        require(components >= 1 && components <= NormSpec.MAX_COMPONENTS, "--components", "must be from 1 to "
-                + NormSpec.MAX_COMPONENTS + ", got " + components);
-        require(steps >= 1 && steps <= 1_000_000_000L, "--steps", "must be from 1 to 1000000000, got " + steps);
-        require(batchSize >= 2, "--batch-size", "must be at least 2 (batch statistics), got " + batchSize);
+        require(
+                !norm.equals("bn") || mnLayers == null || mnLayers.isBlank(),
+                "--mn-layers",
+                "selects generator layers for --norm mn or modenorm; with --norm bn there is"
+                        + " nothing to select");
+        require(
+                components >= 1 && components <= NormSpec.MAX_COMPONENTS,
+                "--components",
+                "must be from 1 to " + NormSpec.MAX_COMPONENTS + ", got " + components);
+        require(
+                steps >= 1 && steps <= 1_000_000_000L,
+                "--steps",
+                "must be from 1 to 1000000000, got " + steps);
+        require(
+                batchSize >= 2,
+                "--batch-size",
+                "must be at least 2 (batch statistics), got " + batchSize);
         require(lr > 0 && Double.isFinite(lr), "--lr", "must be a positive number, got " + lr);
         require(beta1 >= 0 && beta1 < 1, "--beta1", "must be in [0, 1), got " + beta1);
         require(beta2 >= 0 && beta2 < 1, "--beta2", "must be in [0, 1), got " + beta2);
@@ -106,19 +148,30 @@ public final class GanConfig {
         require(sampleEvery >= 0, "--sample-every", "must be >= 0, got " + sampleEvery);
         require(scoreEvery >= 0, "--score-every", "must be >= 0, got " + scoreEvery);
         require(scoreSamples >= 2, "--score-samples", "must be at least 2, got " + scoreSamples);
-        require(checkpointEvery >= 1, "--checkpoint-every", "must be at least 1, got " + checkpointEvery);
+        require(
+                checkpointEvery >= 1,
+                "--checkpoint-every",
+                "must be at least 1, got " + checkpointEvery);
         require(keepCheckpoints >= 1, "--keep-checkpoints", "must be at least 1");
         require(threads >= 0, "--threads", "must be >= 0");
-        require(Set.of(CLASSIFIER, INCEPTION).contains(features), "--features",
+        require(
+                Set.of(CLASSIFIER, INCEPTION).contains(features),
+                "--features",
                 "must be " + CLASSIFIER + " or " + INCEPTION + ", got '" + features + "'");
         if (scoring() && features.equals(CLASSIFIER)) {
-            require(featuresModel != null && !featuresModel.isBlank(), "--features-model", "the score needs a trained "
-                    + "CIFAR-10 classifier: run './mixnorm train --out runs/clf' and pass --features-model runs/clf "
-                    + "(or use --features inception --inception FILE, or --score-every 0)");
+            require(
+                    featuresModel != null && !featuresModel.isBlank(),
+                    "--features-model",
+                    "the score needs a trained CIFAR-10 classifier: run './mixnorm train --out"
+                            + " runs/clf' and pass --features-model runs/clf (or use --features"
+                            + " inception --inception FILE, or --score-every 0)");
         }
         if (scoring() && features.equals(INCEPTION)) {
-            require(inception != null && !inception.isBlank(), "--inception",
-                    "--features inception needs the TorchScript file (see docs/gan.md), or use --score-every 0");
+            require(
+                    inception != null && !inception.isBlank(),
+                    "--inception",
+                    "--features inception needs the TorchScript file (see docs/gan.md), or use"
+                            + " --score-every 0");
         }
     }
 
@@ -133,15 +186,24 @@ public final class GanConfig {
         return "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Null when {@code now} may continue a run started with {@code saved}; else the first differing option. */
+    /**
+     * Null when {@code now} may continue a run started with {@code saved}; else the first differing
+     * option.
+     */
     public static String mismatch(GanConfig saved, GanConfig now) {
         for (Field f : GanConfig.class.getFields()) {
-            if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || RESUMABLE.contains(f.getName())) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())
+                    || RESUMABLE.contains(f.getName())) {
                 continue;
             }
             try {
                 if (!Objects.equals(f.get(saved), f.get(now))) {
-                    return optionName(f.getName()) + " (" + f.get(saved) + " there, " + f.get(now) + " now)";
+                    return optionName(f.getName())
+                            + " ("
+                            + f.get(saved)
+                            + " there, "
+                            + f.get(now)
+                            + " now)";
                 }
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);

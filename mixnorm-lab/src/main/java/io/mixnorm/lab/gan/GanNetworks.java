@@ -12,8 +12,7 @@ import io.mixnorm.lab.train.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * Both networks of a run, initialized from the config's seed, each with its own Adam. */
+/** Both networks of a run, initialized from the config's seed, each with its own Adam. */
 public final class GanNetworks {
     private final Block generator;
     private final Block discriminator;
@@ -22,7 +21,13 @@ public final class GanNetworks {
     private final Optimizer optD;
     private final ParameterStore ps;
 
-    private GanNetworks(Block g, Block d, List<LayerInfo> norms, Optimizer optG, Optimizer optD, ParameterStore ps) {
+    private GanNetworks(
+            Block g,
+            Block d,
+            List<LayerInfo> norms,
+            Optimizer optG,
+            Optimizer optD,
+            ParameterStore ps) {
         this.generator = g;
         this.discriminator = d;
         this.norms = norms;
@@ -37,11 +42,15 @@ public final class GanNetworks {
         Engine.getInstance().setRandomSeed((int) cfg.seed);
         gen.block().initialize(root, DataType.FLOAT32, Dcgan.generatorInput(2));
         d.initialize(root, DataType.FLOAT32, Dcgan.discriminatorInput(2));
-        OneDnnWorkaround.applyFor(gen.block()); // a safety net: every DCGAN conv is a PaddedConv2d, so oneDNN stays on
+        OneDnnWorkaround.applyFor(
+                gen.block()); // a safety net: every DCGAN conv is a PaddedConv2d, so oneDNN
+        // stays on
         OneDnnWorkaround.applyFor(d);
-        Optimizer optG = new Optimizer("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(gen.block()));
+        Optimizer optG =
+                new Optimizer("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(gen.block()));
         Optimizer optD = new Optimizer("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(d));
-        return new GanNetworks(gen.block(), d, gen.norms(), optG, optD, new ParameterStore(root, false));
+        return new GanNetworks(
+                gen.block(), d, gen.norms(), optG, optD, new ParameterStore(root, false));
     }
 
     static List<Parameter> trainable(Block b) {
@@ -80,8 +89,15 @@ public final class GanNetworks {
 
     /** "mn (K=3) at g.norm1, bn elsewhere" or "bn everywhere". */
     public String normDescription(GanConfig cfg) {
-        List<String> special = norms.stream().filter(l -> !l.norm().equals("bn")).map(LayerInfo::name).toList();
-        return special.isEmpty() ? "bn everywhere"
-                : cfg.norm + " (K=" + cfg.components + ") at " + String.join(",", special) + ", bn elsewhere";
+        List<String> special =
+                norms.stream().filter(l -> !l.norm().equals("bn")).map(LayerInfo::name).toList();
+        return special.isEmpty()
+                ? "bn everywhere"
+                : cfg.norm
+                        + " (K="
+                        + cfg.components
+                        + ") at "
+                        + String.join(",", special)
+                        + ", bn elsewhere";
     }
 }

@@ -9,7 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A GAN run folder's files: config.json, metrics.csv, summary.json, curves.png, each written atomically. */
+/**
+ * A GAN run folder's files: config.json, metrics.csv, summary.json, curves.png, each written
+ * atomically.
+ */
 public final class GanRunFiles {
     public static final String CONFIG = "config.json";
     public static final String METRICS = "metrics.csv";
@@ -72,12 +75,38 @@ public final class GanRunFiles {
         double[] steps = rows.stream().mapToDouble(GanMetricsRow::step).toArray();
         List<GanMetricsRow> scored = rows.stream().filter(r -> !Double.isNaN(r.score())).toList();
         String title = "DCGAN " + cfg.norm + " (seed " + cfg.seed + ")";
-        Plots.write(dir.resolve(PLOT), List.of(
-                new Plots.Panel("Losses — " + title, "steps", "BCE", List.of(
-                        new Plots.Series("discriminator", steps, rows.stream().mapToDouble(GanMetricsRow::dLoss).toArray()),
-                        new Plots.Series("generator", steps, rows.stream().mapToDouble(GanMetricsRow::gLoss).toArray()))),
-                new Plots.Panel("Score — " + title, "steps", "Fréchet distance (lower is better)", List.of(
-                        new Plots.Series("score", scored.stream().mapToDouble(GanMetricsRow::step).toArray(),
-                                scored.stream().mapToDouble(GanMetricsRow::score).toArray())))));
+        Plots.write(
+                dir.resolve(PLOT),
+                List.of(
+                        new Plots.Panel(
+                                "Losses — " + title,
+                                "steps",
+                                "BCE",
+                                List.of(
+                                        new Plots.Series(
+                                                "discriminator",
+                                                steps,
+                                                rows.stream()
+                                                        .mapToDouble(GanMetricsRow::dLoss)
+                                                        .toArray()),
+                                        new Plots.Series(
+                                                "generator",
+                                                steps,
+                                                rows.stream()
+                                                        .mapToDouble(GanMetricsRow::gLoss)
+                                                        .toArray()))),
+                        new Plots.Panel(
+                                "Score — " + title,
+                                "steps",
+                                "Fréchet distance (lower is better)",
+                                List.of(
+                                        new Plots.Series(
+                                                "score",
+                                                scored.stream()
+                                                        .mapToDouble(GanMetricsRow::step)
+                                                        .toArray(),
+                                                scored.stream()
+                                                        .mapToDouble(GanMetricsRow::score)
+                                                        .toArray())))));
     }
 }

@@ -16,8 +16,8 @@ import java.util.Locale;
  */
 public final class GanScore {
     /** Maps CIFAR bytes to [-1, 1], the generator's range: (p/255 − 0.5) / 0.5. */
-    public static final Standardization SYMMETRIC = new Standardization(new float[] {0.5f, 0.5f, 0.5f},
-            new float[] {0.5f, 0.5f, 0.5f});
+    public static final Standardization SYMMETRIC =
+            new Standardization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f});
 
     private final FeatureExtractor extractor;
     private final FeatureMatrix real;
@@ -40,15 +40,26 @@ public final class GanScore {
         this.real = extractor.features(images, n, "real test images");
     }
 
-    /** The checks of the constructor, before any image is read: one-line errors naming --score-samples. */
+    /**
+     * The checks of the constructor, before any image is read: one-line errors naming
+     * --score-samples.
+     */
     public static void check(int n, int dim, int testSize, String label) {
         if (n <= dim) {
-            throw new UserException(String.format(Locale.ROOT, "--score-samples %d: the %s features are %d-wide, so "
-                    + "the covariance of %d samples is singular; use at least %d (better 5-10x that)", n, label, dim, n,
-                    dim + 1));
+            throw new UserException(
+                    String.format(
+                            Locale.ROOT,
+                            "--score-samples %d: the %s features are %d-wide, so the covariance of"
+                                + " %d samples is singular; use at least %d (better 5-10x that)",
+                            n,
+                            label,
+                            dim,
+                            n,
+                            dim + 1));
         }
         if (n > testSize) {
-            throw new UserException("--score-samples " + n + ": the test set has only " + testSize + " images");
+            throw new UserException(
+                    "--score-samples " + n + ": the test set has only " + testSize + " images");
         }
     }
 

@@ -17,7 +17,12 @@ public final class GanSpeedup {
      * @param speedup 1 − mnStep / bnBestStep, NaN when MN never gets there
      * @param wallClockSpeedup the same with train seconds
      */
-    public record Result(long bnBestStep, double bnBestScore, long mnStep, double speedup, double wallClockSpeedup) {}
+    public record Result(
+            long bnBestStep,
+            double bnBestScore,
+            long mnStep,
+            double speedup,
+            double wallClockSpeedup) {}
 
     public static Result of(List<GanMetricsRow> bn, List<GanMetricsRow> mn) {
         GanMetricsRow best = null;
@@ -27,11 +32,16 @@ public final class GanSpeedup {
             }
         }
         if (best == null) {
-            throw new IllegalArgumentException("the BN run has no score rows (run it with --score-every)");
+            throw new IllegalArgumentException(
+                    "the BN run has no score rows (run it with --score-every)");
         }
         for (GanMetricsRow r : mn) {
             if (!Double.isNaN(r.score()) && r.score() <= best.score()) {
-                return new Result(best.step(), best.score(), r.step(), 1.0 - r.step() / (double) best.step(),
+                return new Result(
+                        best.step(),
+                        best.score(),
+                        r.step(),
+                        1.0 - r.step() / (double) best.step(),
                         1.0 - r.trainSeconds() / best.trainSeconds());
             }
         }

@@ -54,7 +54,8 @@ public final class GanStep {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 fake = g.forward(ps, new NDList(latent), true).singletonOrThrow();
                 NDArray realLogits = d.forward(ps, new NDList(x), true).singletonOrThrow();
-                NDArray fakeLogits = d.forward(ps, new NDList(fake.stopGradient()), true).singletonOrThrow();
+                NDArray fakeLogits =
+                        d.forward(ps, new NDList(fake.stopGradient()), true).singletonOrThrow();
                 dLoss = softplus(realLogits.neg()).mean().add(softplus(fakeLogits).mean());
                 gc.backward(dLoss);
             }

@@ -22,10 +22,10 @@ import java.util.function.Function;
 /**
  * The DCGAN training loop. After each metrics row the run folder's files are rewritten atomically;
  * checkpoints (both networks, both optimizers, the data stream's position, the pending loss sums)
- * are written every {@code checkpointEvery} steps, at every score, at the end and on a stop. Running
- * it again on the same folder with the same config continues from the newest good checkpoint and
- * computes exactly what an uninterrupted run computes: the data order is a pure function of (seed,
- * epoch, index) and the noise of (seed, step), so nothing random needs saving.
+ * are written every {@code checkpointEvery} steps, at every score, at the end and on a stop.
+ * Running it again on the same folder with the same config continues from the newest good
+ * checkpoint and computes exactly what an uninterrupted run computes: the data order is a pure
+ * function of (seed, epoch, index) and the noise of (seed, step), so nothing random needs saving.
  */
 public final class GanTrainer {
     private final GanConfig cfg;
@@ -41,7 +41,12 @@ public final class GanTrainer {
      * @param features opens the score's feature extractor under the run's manager; null when the
      *     config does not score
      */
-    public GanTrainer(GanConfig cfg, CifarSplits data, Path runDir, PrintStream out, boolean quiet,
+    public GanTrainer(
+            GanConfig cfg,
+            CifarSplits data,
+            Path runDir,
+            PrintStream out,
+            boolean quiet,
             Function<NDManager, FeatureExtractor> features) {
         this.cfg = cfg;
         this.data = data;
@@ -54,43 +59,71 @@ public final class GanTrainer {
         }
     }
 
-    /** Behaves as if a stop were requested after {@code step} (tests: an in-process crash-and-resume). */
+    /**
+     * Behaves as if a stop were requested after {@code step} (tests: an in-process
+     * crash-and-resume).
+     */
     GanTrainer stopAfter(long step) {
         this.stopAt = step;
         return this;
     }
 
-    /** Calls {@code h} before each step with the step number (1-based) and the networks (tests: fault injection). */
+    /**
+     * Calls {@code h} before each step with the step number (1-based) and the networks (tests:
+     * fault injection).
+     */
     GanTrainer beforeStep(java.util.function.BiConsumer<Long, GanNetworks> h) {
         this.hook = h;
         return this;
     }
 
     /** What the run reached. */
-    public record Summary(String status, long step, long totalSteps, GanMetricsRow last, GanMetricsRow best,
+    public record Summary(
+            String status,
+            long step,
+            long totalSteps,
+            GanMetricsRow last,
+            GanMetricsRow best,
             String scoreLabel) {}
 
     public Summary run() {
         CifarDataset train = data.train();
         if (cfg.batchSize > train.size()) {
-            throw new UserException("--batch-size " + cfg.batchSize + " is larger than the training set ("
-                    + train.size() + " images)");
+            throw new UserException(
+                    "--batch-size "
+                            + cfg.batchSize
+                            + " is larger than the training set ("
+                            + train.size()
+                            + " images)");
         }
         TrainConfig threads = new TrainConfig();
         threads.threads = cfg.threads;
         threads.deterministic = cfg.deterministic;
-        try (Determinism det = Determinism.apply(threads); NDManager root = NDManager.newBaseManager(Device.cpu())) {
+        try (Determinism det = Determinism.apply(threads);
+                NDManager root = NDManager.newBaseManager(Device.cpu())) {
             GanNetworks nets = GanNetworks.create(cfg, root);
-            BatchStream stream = BatchStream.builder(train, GanScore.SYMMETRIC).batchSize(cfg.batchSize).seed(cfg.seed)
-                    .shuffle(true).augment(false).dropLast(true).repeat(true).build();
+            BatchStream stream =
+                    BatchStream.builder(train, GanScore.SYMMETRIC)
+                            .batchSize(cfg.batchSize)
+                            .seed(cfg.seed)
+                            .shuffle(true)
+                            .augment(false)
+                            .dropLast(true)
+                            .repeat(true)
+                            .build();
             GanCheckpoints checkpoints = new GanCheckpoints(runDir, cfg.keepCheckpoints);
             GanRunFiles files = new GanRunFiles(runDir, cfg);
             GanState st = checkpoints.loadLatest(root, nets);
             if (st != null) {
-                String mismatch = GanConfig.mismatch(Json.GSON.fromJson(st.configJson, GanConfig.class), cfg);
+                String mismatch =
+                        GanConfig.mismatch(Json.GSON.fromJson(st.configJson, GanConfig.class), cfg);
                 if (mismatch != null) {
-                    throw new UserException("--out " + runDir + " holds a GAN run started with a different " + mismatch
-                            + "; use another --out");
+                    throw new UserException(
+                            "--out "
+                                    + runDir
+                                    + " holds a GAN run started with a different "
+                                    + mismatch
+                                    + "; use another --out");
                 }
                 stream.seek(st.streamEpoch, st.streamPosition);
                 out.println("resumed " + runDir + " at step " + st.step);
@@ -98,21 +131,42 @@ public final class GanTrainer {
                 st = new GanState();
                 st.configJson = cfg.toJson();
             }
-            // On a continuation too: config.json states the run's current budget (a run extended from
+            // On a continuation too: config.json states the run's current budget (a run extended
+            // from
             // 1,000 to 1,500 steps kept saying 1,000); only resumable settings can differ here.
             files.writeConfig();
             FeatureExtractor extractor = features == null ? null : features.apply(root);
             try {
-                GanScore score = extractor == null ? null
-                        : new GanScore(extractor, data.test(), cfg.scoreSamples, cfg.seed);
-                out.printf(Locale.ROOT, "%s: DCGAN, generator %s, %d steps of %d, Adam lr %.3g betas %.2f/%.3f, "
-                        + "seed %d%s%n", runDir, nets.normDescription(cfg), cfg.steps, cfg.batchSize, cfg.lr, cfg.beta1,
-                        cfg.beta2, cfg.seed, score == null ? ", no score" : ", score " + score.label() + " on "
-                        + score.samples() + " images every " + cfg.scoreEvery + " steps");
+                GanScore score =
+                        extractor == null
+                                ? null
+                                : new GanScore(extractor, data.test(), cfg.scoreSamples, cfg.seed);
+                out.printf(
+                        Locale.ROOT,
+                        "%s: DCGAN, generator %s, %d steps of %d, Adam lr %.3g betas %.2f/%.3f, "
+                                + "seed %d%s%n",
+                        runDir,
+                        nets.normDescription(cfg),
+                        cfg.steps,
+                        cfg.batchSize,
+                        cfg.lr,
+                        cfg.beta1,
+                        cfg.beta2,
+                        cfg.seed,
+                        score == null
+                                ? ", no score"
+                                : ", score "
+                                        + score.label()
+                                        + " on "
+                                        + score.samples()
+                                        + " images every "
+                                        + cfg.scoreEvery
+                                        + " steps");
                 try {
                     loop(st, nets, root, stream, score, checkpoints, files);
                 } catch (DivergedException e) {
-                    try { // summary.json says so (as Trainer's); metrics and checkpoints stay as of the last good ones
+                    try { // summary.json says so (as Trainer's); metrics and checkpoints stay as of
+                        // the last good ones
                         files.writeResults(st, "diverged");
                     } catch (RuntimeException writeFailed) {
                         e.addSuppressed(writeFailed);
@@ -129,26 +183,48 @@ public final class GanTrainer {
     }
 
     /**
-     * A generator's MixtureNorm or ModeNorm refused its non-finite input: the run diverged (exit 3),
-     * reported like a NaN loss, with the layer (the only generator norm layer of that width).
+     * A generator's MixtureNorm or ModeNorm refused its non-finite input: the run diverged (exit
+     * 3), reported like a NaN loss, with the layer (the only generator norm layer of that width).
      */
-    private DivergedException nonFiniteInput(String when, NonFiniteInputException e, GanNetworks nets,
-            GanCheckpoints checkpoints) {
-        String layer = nets.norms().stream()
-                .filter(l -> !l.norm().equals("bn") && e.getMessage().contains("C=" + l.channels() + ")"))
-                .map(l -> "generator layer " + l.name()).findFirst().orElse("a generator norm layer");
-        return new DivergedException("GAN training diverged " + when + ": " + layer + ": " + e.getMessage() + "; "
-                + checkpointNote(checkpoints));
+    private DivergedException nonFiniteInput(
+            String when, NonFiniteInputException e, GanNetworks nets, GanCheckpoints checkpoints) {
+        String layer =
+                nets.norms().stream()
+                        .filter(
+                                l ->
+                                        !l.norm().equals("bn")
+                                                && e.getMessage()
+                                                        .contains("C=" + l.channels() + ")"))
+                        .map(l -> "generator layer " + l.name())
+                        .findFirst()
+                        .orElse("a generator norm layer");
+        return new DivergedException(
+                "GAN training diverged "
+                        + when
+                        + ": "
+                        + layer
+                        + ": "
+                        + e.getMessage()
+                        + "; "
+                        + checkpointNote(checkpoints));
     }
 
     /** Where the last good checkpoint is, or that there is none yet. */
     private static String checkpointNote(GanCheckpoints checkpoints) {
         List<Path> files = checkpoints.list();
-        return files.isEmpty() ? "no checkpoint had been written yet" : "the last good checkpoint is " + files.get(0);
+        return files.isEmpty()
+                ? "no checkpoint had been written yet"
+                : "the last good checkpoint is " + files.get(0);
     }
 
-    private void loop(GanState st, GanNetworks nets, NDManager root, BatchStream stream, GanScore score,
-            GanCheckpoints checkpoints, GanRunFiles files) {
+    private void loop(
+            GanState st,
+            GanNetworks nets,
+            NDManager root,
+            BatchStream stream,
+            GanScore score,
+            GanCheckpoints checkpoints,
+            GanRunFiles files) {
         GanStep step = new GanStep(nets, root);
         long total = cfg.steps;
         while (st.step < total) {
@@ -166,8 +242,14 @@ public final class GanTrainer {
                 throw nonFiniteInput("at step " + (st.step + 1), e, nets, checkpoints);
             }
             if (!l.finite()) {
-                throw new DivergedException(String.format(Locale.ROOT, "GAN training diverged at step %d (d_loss %s, "
-                        + "g_loss %s); %s", st.step + 1, l.d(), l.g(), checkpointNote(checkpoints)));
+                throw new DivergedException(
+                        String.format(
+                                Locale.ROOT,
+                                "GAN training diverged at step %d (d_loss %s, " + "g_loss %s); %s",
+                                st.step + 1,
+                                l.d(),
+                                l.g(),
+                                checkpointNote(checkpoints)));
             }
             st.trainSeconds += (System.nanoTime() - t0) / 1e9;
             st.step++;
@@ -187,36 +269,59 @@ public final class GanTrainer {
                 try {
                     s = scoreNow ? score.score(nets, root) : Double.NaN;
                 } catch (NonFiniteInputException e) {
-                    throw nonFiniteInput("by step " + st.step + " (in the score)", e, nets, checkpoints);
+                    throw nonFiniteInput(
+                            "by step " + st.step + " (in the score)", e, nets, checkpoints);
                 }
-                GanMetricsRow r = new GanMetricsRow(st.step, st.pendingDLoss / st.pendingSteps,
-                        st.pendingGLoss / st.pendingSteps, s, st.trainSeconds);
+                GanMetricsRow r =
+                        new GanMetricsRow(
+                                st.step,
+                                st.pendingDLoss / st.pendingSteps,
+                                st.pendingGLoss / st.pendingSteps,
+                                s,
+                                st.trainSeconds);
                 st.metrics.add(r);
                 st.pendingDLoss = 0;
                 st.pendingGLoss = 0;
                 st.pendingSteps = 0;
                 if (!quiet || scoreNow) {
-                    out.printf(Locale.ROOT, "step %d/%d  d_loss %.4f  g_loss %.4f%s  %.0fs%n", r.step(), total, r.dLoss(),
-                            r.gLoss(), scoreNow ? String.format(Locale.ROOT, "  %s %.3f", score.label(), s) : "",
+                    out.printf(
+                            Locale.ROOT,
+                            "step %d/%d  d_loss %.4f  g_loss %.4f%s  %.0fs%n",
+                            r.step(),
+                            total,
+                            r.dLoss(),
+                            r.gLoss(),
+                            scoreNow
+                                    ? String.format(Locale.ROOT, "  %s %.3f", score.label(), s)
+                                    : "",
                             r.trainSeconds());
                 }
             }
             if (cfg.sampleEvery > 0 && (st.step % cfg.sampleEvery == 0 || last)) {
                 try {
-                    SampleGrid.write(SampleGrid.file(runDir, st.step), Generate.images(nets, root,
-                            Noise.latent(cfg.seed, Noise.GRID, 0, SampleGrid.COUNT), SampleGrid.COUNT, SampleGrid.COUNT));
+                    SampleGrid.write(
+                            SampleGrid.file(runDir, st.step),
+                            Generate.images(
+                                    nets,
+                                    root,
+                                    Noise.latent(cfg.seed, Noise.GRID, 0, SampleGrid.COUNT),
+                                    SampleGrid.COUNT,
+                                    SampleGrid.COUNT));
                 } catch (NonFiniteInputException e) {
-                    throw nonFiniteInput("by step " + st.step + " (in the sample grid)", e, nets, checkpoints);
+                    throw nonFiniteInput(
+                            "by step " + st.step + " (in the sample grid)", e, nets, checkpoints);
                 }
             }
             if (stop || last || scoreNow || st.step % cfg.checkpointEvery == 0) {
                 checkpoints.save(st, nets);
             }
             if (row || stop) {
-                files.writeResults(st, stop && !last ? "interrupted" : last ? "finished" : "running");
+                files.writeResults(
+                        st, stop && !last ? "interrupted" : last ? "finished" : "running");
             }
             if (stop && !last) {
-                out.println("stopped at step " + st.step + "; run the same command again to continue");
+                out.println(
+                        "stopped at step " + st.step + "; run the same command again to continue");
                 return;
             }
         }

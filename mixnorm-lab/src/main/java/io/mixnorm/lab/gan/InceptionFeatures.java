@@ -33,7 +33,10 @@ public final class InceptionFeatures implements FeatureExtractor {
     private final String label;
     private final int dim;
 
-    /** Wraps a loaded block (the TorchScript module, or any block with the same interface: (n,3,299,299) → (n, d)). */
+    /**
+     * Wraps a loaded block (the TorchScript module, or any block with the same interface:
+     * (n,3,299,299) → (n, d)).
+     */
     InceptionFeatures(Block block, Model model, NDManager manager, String label) {
         this.block = block;
         this.model = model;
@@ -43,23 +46,37 @@ public final class InceptionFeatures implements FeatureExtractor {
         this.dim = features(new float[2 * 3072], 2, "probe").cols();
     }
 
-    /** Loads the TorchScript file with DJL's PyTorch engine; a missing or unreadable file is a one-line error. */
+    /**
+     * Loads the TorchScript file with DJL's PyTorch engine; a missing or unreadable file is a
+     * one-line error.
+     */
     public static InceptionFeatures load(Path file, NDManager parent) {
         if (!Files.isRegularFile(file)) {
-            throw new UserException("--inception " + file + ": no such file; docs/gan.md says how to make the "
-                    + "TorchScript Inception-v3 file");
+            throw new UserException(
+                    "--inception "
+                            + file
+                            + ": no such file; docs/gan.md says how to make the "
+                            + "TorchScript Inception-v3 file");
         }
         Model model = Model.newInstance("inception", Device.cpu(), "PyTorch");
         try {
             model.load(file.toAbsolutePath());
             NDManager manager = parent.newSubManager();
-            return new InceptionFeatures(model.getBlock(), model, manager, "FID (Inception-v3 pool3)");
+            return new InceptionFeatures(
+                    model.getBlock(), model, manager, "FID (Inception-v3 pool3)");
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();
-            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-            throw new UserException("--inception " + file + ": not a TorchScript module DJL's PyTorch engine can run "
-                    + "on (n,3,299,299) images (" + (m.length() > 160 ? m.substring(0, 157) + "..." : m)
-                    + "); see docs/gan.md");
+            String m =
+                    e.getMessage() == null
+                            ? e.getClass().getSimpleName()
+                            : e.getMessage().lines().findFirst().orElse("");
+            throw new UserException(
+                    "--inception "
+                            + file
+                            + ": not a TorchScript module DJL's PyTorch engine can run "
+                            + "on (n,3,299,299) images ("
+                            + (m.length() > 160 ? m.substring(0, 157) + "..." : m)
+                            + "); see docs/gan.md");
         }
     }
 
@@ -75,7 +92,12 @@ public final class InceptionFeatures implements FeatureExtractor {
 
     @Override
     public FeatureMatrix features(float[] images, int n, String source) {
-        return FeatureExtractor.collect(manager, images, n, BATCH, source,
+        return FeatureExtractor.collect(
+                manager,
+                images,
+                n,
+                BATCH,
+                source,
                 (sub, x) -> block.forward(ps, new NDList(resize(x)), false).get(0));
     }
 

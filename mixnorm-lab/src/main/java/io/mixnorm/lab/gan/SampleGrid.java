@@ -21,7 +21,8 @@ public final class SampleGrid {
     /** {@code images}: 64 NCHW images in [-1, 1]; values outside are clipped. */
     public static BufferedImage render(float[] images) {
         if (images.length != COUNT * 3072) {
-            throw new IllegalArgumentException("a grid needs " + COUNT + " images, got " + images.length / 3072.0);
+            throw new IllegalArgumentException(
+                    "a grid needs " + COUNT + " images, got " + images.length / 3072.0);
         }
         BufferedImage img = new BufferedImage(PIXELS, PIXELS, BufferedImage.TYPE_INT_RGB);
         for (int k = 0; k < COUNT; k++) {
@@ -48,14 +49,17 @@ public final class SampleGrid {
 
     public static void write(Path png, float[] images) {
         BufferedImage img = render(images);
-        // in-memory image stream: ImageIO's file cache registers a shutdown hook, which fails during SIGINT
-        AtomicFiles.write(png, out -> {
-            try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
-                if (!ImageIO.write(img, "png", ios)) {
-                    throw new java.io.IOException("no PNG writer");
-                }
-            }
-        });
+        // in-memory image stream: ImageIO's file cache registers a shutdown hook, which fails
+        // during SIGINT
+        AtomicFiles.write(
+                png,
+                out -> {
+                    try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+                        if (!ImageIO.write(img, "png", ios)) {
+                            throw new java.io.IOException("no PNG writer");
+                        }
+                    }
+                });
     }
 
     /** {@code samples/step-000500.png}. */

@@ -19,11 +19,12 @@ public final class ScoreFeatures {
      * Checks what can be checked before training (the classifier's run folder, the TorchScript
      * path) and returns the opener; null when the config does not score.
      *
-     * @param gan the GAN's own data, reused for the classifier's standardization when it is the same set
+     * @param gan the GAN's own data, reused for the classifier's standardization when it is the
+     *     same set
      * @param loader reads the classifier's training set otherwise
      */
-    public static Function<NDManager, FeatureExtractor> forConfig(GanConfig cfg, CifarSplits gan,
-            Function<TrainConfig, CifarSplits> loader) {
+    public static Function<NDManager, FeatureExtractor> forConfig(
+            GanConfig cfg, CifarSplits gan, Function<TrainConfig, CifarSplits> loader) {
         if (!cfg.scoring()) {
             return null;
         }
@@ -33,8 +34,12 @@ public final class ScoreFeatures {
         }
         Path dir = Path.of(cfg.featuresModel);
         TrainConfig clf = ClassifierFeatures.runConfig(dir);
-        // The classifier sees inputs standardized as in its own training: with its training set's statistics.
-        CifarSplits clfData = clf.data.equals(cfg.data) && clf.dataset.equals("cifar10") ? gan : loader.apply(clf);
+        // The classifier sees inputs standardized as in its own training: with its training set's
+        // statistics.
+        CifarSplits clfData =
+                clf.data.equals(cfg.data) && clf.dataset.equals("cifar10")
+                        ? gan
+                        : loader.apply(clf);
         Standardization std = Standardization.fit(clfData.train());
         return m -> ClassifierFeatures.load(dir, std, m);
     }

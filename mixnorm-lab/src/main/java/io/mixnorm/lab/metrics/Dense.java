@@ -3,9 +3,9 @@ package io.mixnorm.lab.metrics;
 import java.util.stream.IntStream;
 
 /**
- * Dense float64 kernels on row-major {@code double[][]} matrices: cache-blocked, four-way
- * unrolled row updates ({@code c[j] += a0·b0[j] + … + a3·b3[j]}, which the JIT vectorises), rows
- * split across the common fork-join pool.
+ * Dense float64 kernels on row-major {@code double[][]} matrices: cache-blocked, four-way unrolled
+ * row updates ({@code c[j] += a0·b0[j] + … + a3·b3[j]}, which the JIT vectorises), rows split
+ * across the common fork-join pool.
  */
 final class Dense {
     private static final int ROW_BLOCK = 32;
@@ -37,30 +37,34 @@ final class Dense {
         int p = b.length;
         int m = p == 0 ? 0 : b[0].length;
         int blocks = (n + ROW_BLOCK - 1) / ROW_BLOCK;
-        IntStream.range(0, blocks).parallel().forEach(blk -> {
-            int i0 = blk * ROW_BLOCK;
-            int i1 = Math.min(n, i0 + ROW_BLOCK);
-            for (int j0 = 0; j0 < m; j0 += J_BLOCK) {
-                int jMax = Math.min(m, j0 + J_BLOCK);
-                if (lower && j0 > i1 - 1) {
-                    break;
-                }
-                for (int k0 = 0; k0 < p; k0 += K_BLOCK) {
-                    int k1 = Math.min(p, k0 + K_BLOCK);
-                    for (int i = i0; i < i1; i++) {
-                        int j1 = lower ? Math.min(jMax, i + 1) : jMax;
-                        if (j1 <= j0) {
-                            continue;
-                        }
-                        rowUpdate(a[i], b, c[i], k0, k1, j0, j1);
-                    }
-                }
-            }
-        });
+        IntStream.range(0, blocks)
+                .parallel()
+                .forEach(
+                        blk -> {
+                            int i0 = blk * ROW_BLOCK;
+                            int i1 = Math.min(n, i0 + ROW_BLOCK);
+                            for (int j0 = 0; j0 < m; j0 += J_BLOCK) {
+                                int jMax = Math.min(m, j0 + J_BLOCK);
+                                if (lower && j0 > i1 - 1) {
+                                    break;
+                                }
+                                for (int k0 = 0; k0 < p; k0 += K_BLOCK) {
+                                    int k1 = Math.min(p, k0 + K_BLOCK);
+                                    for (int i = i0; i < i1; i++) {
+                                        int j1 = lower ? Math.min(jMax, i + 1) : jMax;
+                                        if (j1 <= j0) {
+                                            continue;
+                                        }
+                                        rowUpdate(a[i], b, c[i], k0, k1, j0, j1);
+                                    }
+                                }
+                            }
+                        });
     }
 
     /** {@code c[j0..j1) += Σ_{k0 ≤ k < k1} a[k]·b[k][j0..j1)}. */
-    private static void rowUpdate(double[] a, double[][] b, double[] c, int k0, int k1, int j0, int j1) {
+    private static void rowUpdate(
+            double[] a, double[][] b, double[] c, int k0, int k1, int j0, int j1) {
         int k = k0;
         for (; k + 3 < k1; k += 4) {
             double a0 = a[k];
@@ -100,7 +104,9 @@ final class Dense {
         }
     }
 
-    /** @return the column means of the {@code n×d} row-major {@code x} */
+    /**
+     * @return the column means of the {@code n×d} row-major {@code x}
+     */
     static double[] mean(FeatureMatrix x) {
         int n = x.rows();
         int d = x.cols();

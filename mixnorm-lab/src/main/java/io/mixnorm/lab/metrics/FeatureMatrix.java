@@ -23,7 +23,8 @@ public final class FeatureMatrix {
      */
     public FeatureMatrix(int rows, int cols, double[] data, String source) {
         if (rows < 0 || cols < 1 || data.length != (long) rows * cols) {
-            throw new IllegalArgumentException("bad shape " + rows + "×" + cols + " for " + data.length + " values");
+            throw new IllegalArgumentException(
+                    "bad shape " + rows + "×" + cols + " for " + data.length + " values");
         }
         this.rows = rows;
         this.cols = cols;
@@ -37,52 +38,77 @@ public final class FeatureMatrix {
         double[] out = new double[rows.length * d];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != d) {
-                throw new IllegalArgumentException("ragged rows: row " + i + " has " + rows[i].length + " values, expected " + d);
+                throw new IllegalArgumentException(
+                        "ragged rows: row "
+                                + i
+                                + " has "
+                                + rows[i].length
+                                + " values, expected "
+                                + d);
             }
             System.arraycopy(rows[i], 0, out, i * d, d);
         }
         return new FeatureMatrix(rows.length, d, out, source);
     }
 
-    /** @return the number of samples {@code n} */
+    /**
+     * @return the number of samples {@code n}
+     */
     public int rows() {
         return rows;
     }
 
-    /** @return the number of features {@code d} */
+    /**
+     * @return the number of features {@code d}
+     */
     public int cols() {
         return cols;
     }
 
-    /** @return the row-major values (shared, do not modify) */
+    /**
+     * @return the row-major values (shared, do not modify)
+     */
     public double[] data() {
         return data;
     }
 
-    /** @return where the matrix came from */
+    /**
+     * @return where the matrix came from
+     */
     public String source() {
         return source;
     }
 
-    /** @return element {@code (i, j)} */
+    /**
+     * @return element {@code (i, j)}
+     */
     public double get(int i, int j) {
         return data[i * cols + j];
     }
 
-    /** @return a copy of row {@code i} */
+    /**
+     * @return a copy of row {@code i}
+     */
     public double[] row(int i) {
         return Arrays.copyOfRange(data, i * cols, (i + 1) * cols);
     }
 
     /**
-     * Throws a {@link UserException} naming the source, row and column of the first NaN or
-     * infinite value.
+     * Throws a {@link UserException} naming the source, row and column of the first NaN or infinite
+     * value.
      */
     public void requireFinite() {
         for (int p = 0; p < data.length; p++) {
             if (!Double.isFinite(data[p])) {
-                throw new UserException(source + ": row " + (p / cols) + ", column " + (p % cols)
-                        + " is " + data[p] + " (features must be finite)");
+                throw new UserException(
+                        source
+                                + ": row "
+                                + (p / cols)
+                                + ", column "
+                                + (p % cols)
+                                + " is "
+                                + data[p]
+                                + " (features must be finite)");
             }
         }
     }

@@ -18,10 +18,11 @@ import java.util.Locale;
  *
  * <p>The trace term is computed from symmetric eigendecompositions, never from a general matrix
  * square root: {@code Σ₁ = Z Λ Zᵀ} ({@link SymmetricEigen}; eigenvalues below the rounding level
- * {@code d·ε·λ_max}, including negative ones, are set to 0), {@code C = Z Λ^½}, and {@code Tr(Σ₁^½ Σ₂ Σ₁^½)^½ = Σᵢ √max(0, λᵢ(Cᵀ Σ₂ C))}, where {@code Cᵀ
- * Σ₂ C = Zᵀ (Σ₁^½ Σ₂ Σ₁^½) Z} is symmetric positive semi-definite and has the same eigenvalues as
- * {@code Σ₁^½ Σ₂ Σ₁^½}. This works for singular {@code Σ₁} too. Small negative results from
- * rounding (identical inputs) are reported as 0.
+ * {@code d·ε·λ_max}, including negative ones, are set to 0), {@code C = Z Λ^½}, and {@code Tr(Σ₁^½
+ * Σ₂ Σ₁^½)^½ = Σᵢ √max(0, λᵢ(Cᵀ Σ₂ C))}, where {@code Cᵀ Σ₂ C = Zᵀ (Σ₁^½ Σ₂ Σ₁^½) Z} is symmetric
+ * positive semi-definite and has the same eigenvalues as {@code Σ₁^½ Σ₂ Σ₁^½}. This works for
+ * singular {@code Σ₁} too. Small negative results from rounding (identical inputs) are reported as
+ * 0.
  *
  * <p>Cost for {@code d} features: one full eigendecomposition, two {@code d×d} products and one
  * eigenvalue-only decomposition, {@code O(d³)}, plus {@code O(n·d²)} for each covariance.
@@ -37,7 +38,8 @@ public final class FrechetDistance {
          */
         public static Statistics of(FeatureMatrix x) {
             if (x.rows() < 2) {
-                throw new UserException(x.source() + ": " + x.rows() + " sample(s); a covariance needs at least 2");
+                throw new UserException(
+                        x.source() + ": " + x.rows() + " sample(s); a covariance needs at least 2");
             }
             x.requireFinite();
             double[] mu = Dense.mean(x);
@@ -58,8 +60,8 @@ public final class FrechetDistance {
      *
      * @param a first set, {@code n_a × d}
      * @param b second set, {@code n_b × d}
-     * @param allowSingular whether to accept {@code n ≤ d} (rank-deficient covariance; the value
-     *     is then computable but biased and unstable, not comparable to values from enough samples)
+     * @param allowSingular whether to accept {@code n ≤ d} (rank-deficient covariance; the value is
+     *     then computable but biased and unstable, not comparable to values from enough samples)
      * @return the FD (squared distance)
      * @throws UserException on different widths, too few samples, or non-finite features (naming
      *     the file and row)
@@ -77,20 +79,33 @@ public final class FrechetDistance {
      */
     public static void validate(FeatureMatrix a, FeatureMatrix b, boolean allowSingular) {
         if (a.cols() != b.cols()) {
-            throw new UserException(String.format(Locale.ROOT,
-                    "feature widths differ: %s has %d features per sample, %s has %d", a.source(), a.cols(),
-                    b.source(), b.cols()));
+            throw new UserException(
+                    String.format(
+                            Locale.ROOT,
+                            "feature widths differ: %s has %d features per sample, %s has %d",
+                            a.source(),
+                            a.cols(),
+                            b.source(),
+                            b.cols()));
         }
         for (FeatureMatrix x : new FeatureMatrix[] {a, b}) {
             if (x.rows() < 2) {
-                throw new UserException(x.source() + ": " + x.rows() + " sample(s); a covariance needs at least 2");
+                throw new UserException(
+                        x.source() + ": " + x.rows() + " sample(s); a covariance needs at least 2");
             }
             if (!allowSingular && x.rows() <= x.cols()) {
-                throw new UserException(String.format(Locale.ROOT,
-                        "%s: %d samples of %d features make a singular covariance (rank < %d); use more samples "
-                                + "(at least %d, better 10 000+ for 2048 features) or fewer features, or pass "
-                                + "--allow-singular to compute it anyway",
-                        x.source(), x.rows(), x.cols(), x.cols(), x.cols() + 1));
+                throw new UserException(
+                        String.format(
+                                Locale.ROOT,
+                                "%s: %d samples of %d features make a singular covariance (rank <"
+                                    + " %d); use more samples (at least %d, better 10 000+ for 2048"
+                                    + " features) or fewer features, or pass --allow-singular to"
+                                    + " compute it anyway",
+                                x.source(),
+                                x.rows(),
+                                x.cols(),
+                                x.cols(),
+                                x.cols() + 1));
             }
         }
     }
@@ -106,10 +121,12 @@ public final class FrechetDistance {
      * @param sigma2 covariance of the second set
      * @return the FD (squared distance), ≥ 0
      */
-    public static double fromStatistics(double[] mu1, double[][] sigma1, double[] mu2, double[][] sigma2) {
+    public static double fromStatistics(
+            double[] mu1, double[][] sigma1, double[] mu2, double[][] sigma2) {
         int d = mu1.length;
         if (mu2.length != d) {
-            throw new IllegalArgumentException("means have different lengths: " + d + " and " + mu2.length);
+            throw new IllegalArgumentException(
+                    "means have different lengths: " + d + " and " + mu2.length);
         }
         double[][] s1 = symmetrized(sigma1, d, "sigma1");
         double[][] s2 = symmetrized(sigma2, d, "sigma2");
@@ -193,19 +210,22 @@ public final class FrechetDistance {
 
     private static double[][] symmetrized(double[][] s, int d, String what) {
         if (s.length != d) {
-            throw new IllegalArgumentException(what + " is " + s.length + "×…, expected " + d + "×" + d);
+            throw new IllegalArgumentException(
+                    what + " is " + s.length + "×…, expected " + d + "×" + d);
         }
         double[][] out = new double[d][d];
         for (int i = 0; i < d; i++) {
             if (s[i].length != d) {
-                throw new IllegalArgumentException(what + " row " + i + " has " + s[i].length + " entries, expected " + d);
+                throw new IllegalArgumentException(
+                        what + " row " + i + " has " + s[i].length + " entries, expected " + d);
             }
         }
         for (int i = 0; i < d; i++) {
             for (int j = 0; j <= i; j++) {
                 double v = 0.5 * (s[i][j] + s[j][i]);
                 if (!Double.isFinite(v)) {
-                    throw new IllegalArgumentException(what + " entry (" + i + ", " + j + ") is not finite");
+                    throw new IllegalArgumentException(
+                            what + " entry (" + i + ", " + j + ") is not finite");
                 }
                 out[i][j] = v;
                 out[j][i] = v;

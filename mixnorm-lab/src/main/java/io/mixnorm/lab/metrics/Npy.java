@@ -22,19 +22,21 @@ import java.util.regex.Pattern;
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0).
  *
- * <p>Reading accepts 1-D and 2-D arrays of dtype {@code <f4 >f4 <f8 >f8 <f2 >f2 |u1 |i1 <i4 >i4
- * <i8 >i8}, in C or Fortran order (Fortran order is transposed into row-major). A 1-D array of
- * length {@code n} is read as {@code n} samples of one feature ({@code n × 1}). Values become
- * float64. Every problem (missing file, bad magic, malformed header, unsupported dtype or shape,
- * truncated or oversized data) is a {@link UserException} whose message names the file.
+ * <p>Reading accepts 1-D and 2-D arrays of dtype {@code <f4 >f4 <f8 >f8 <f2 >f2 |u1 |i1 <i4 >i4 <i8
+ * >i8}, in C or Fortran order (Fortran order is transposed into row-major). A 1-D array of length
+ * {@code n} is read as {@code n} samples of one feature ({@code n × 1}). Values become float64.
+ * Every problem (missing file, bad magic, malformed header, unsupported dtype or shape, truncated
+ * or oversized data) is a {@link UserException} whose message names the file.
  *
  * <p>Writing produces a version 1.0 file, little-endian {@code <f4} or {@code <f8}, C order, shape
  * {@code (n, d)}, written atomically ({@link AtomicFiles}); {@code numpy.load} reads it.
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*['\"]([^'\"]*)['\"]");
-    private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(True|False)");
+    private static final Pattern DESCR =
+            Pattern.compile("['\"]descr['\"]\\s*:\\s*['\"]([^'\"]*)['\"]");
+    private static final Pattern FORTRAN =
+            Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
 
     private Npy() {}
@@ -56,7 +58,14 @@ public final class Npy {
     }
 
     /** A parsed header: where the data starts and what it is. */
-    record Header(int major, int minor, char order, char kind, int itemSize, boolean fortran, long[] shape,
+    record Header(
+            int major,
+            int minor,
+            char order,
+            char kind,
+            int itemSize,
+            boolean fortran,
+            long[] shape,
             long dataOffset) {}
 
     /**
@@ -74,25 +83,41 @@ public final class Npy {
             long fileSize = ch.size();
             Header h = readHeader(in, name);
             if (h.shape.length == 0 || h.shape.length > 2) {
-                throw new UserException(name + ": expected a 1-D or 2-D array, got shape " + shapeString(h.shape)
-                        + (h.shape.length > 2 ? " (flatten each sample's features first)" : ""));
+                throw new UserException(
+                        name
+                                + ": expected a 1-D or 2-D array, got shape "
+                                + shapeString(h.shape)
+                                + (h.shape.length > 2
+                                        ? " (flatten each sample's features first)"
+                                        : ""));
             }
             long n = h.shape[0];
             long d = h.shape.length == 2 ? h.shape[1] : 1;
             if (d == 0) {
-                throw new UserException(name + ": shape " + shapeString(h.shape) + " has no features");
+                throw new UserException(
+                        name + ": shape " + shapeString(h.shape) + " has no features");
             }
             long count = n * d;
             if (count > Integer.MAX_VALUE - 8 || n > Integer.MAX_VALUE) {
-                throw new UserException(name + ": " + shapeString(h.shape) + " is too large (more than 2^31 values)");
+                throw new UserException(
+                        name
+                                + ": "
+                                + shapeString(h.shape)
+                                + " is too large (more than 2^31 values)");
             }
             long expected = count * h.itemSize;
             long available = fileSize - h.dataOffset;
             if (available != expected) {
-                throw new UserException(String.format(Locale.ROOT,
-                        "%s: shape %s of %s needs %d data bytes, the file has %d (%s)", name, shapeString(h.shape),
-                        "" + h.order + h.kind + h.itemSize, expected, available,
-                        available < expected ? "truncated" : "trailing bytes"));
+                throw new UserException(
+                        String.format(
+                                Locale.ROOT,
+                                "%s: shape %s of %s needs %d data bytes, the file has %d (%s)",
+                                name,
+                                shapeString(h.shape),
+                                "" + h.order + h.kind + h.itemSize,
+                                expected,
+                                available,
+                                available < expected ? "truncated" : "trailing bytes"));
             }
             double[] out = new double[(int) count];
             readData(in, h, out, name);
@@ -136,8 +161,13 @@ public final class Npy {
             headerLen = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
             preLen = 12;
         } else {
-            throw new UserException(name + ": unsupported .npy format version " + major + "." + minor
-                    + " (supported: 1.0, 2.0, 3.0)");
+            throw new UserException(
+                    name
+                            + ": unsupported .npy format version "
+                            + major
+                            + "."
+                            + minor
+                            + " (supported: 1.0, 2.0, 3.0)");
         }
         if (headerLen > 1 << 24) {
             throw new UserException(name + ": bad .npy header (length " + headerLen + ")");
@@ -146,7 +176,9 @@ public final class Npy {
         if (hb.length < headerLen) {
             throw new UserException(name + ": truncated .npy header");
         }
-        String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1).strip();
+        String header =
+                new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1)
+                        .strip();
         if (!header.startsWith("{") || !header.endsWith("}")) {
             throw new UserException(name + ": bad .npy header (not a dict): " + abbreviate(header));
         }
@@ -154,8 +186,11 @@ public final class Npy {
         Matcher mf = FORTRAN.matcher(header);
         Matcher ms = SHAPE.matcher(header);
         if (!md.find() || !mf.find() || !ms.find()) {
-            throw new UserException(name + ": bad .npy header (needs 'descr', 'fortran_order' and 'shape'; "
-                    + "structured dtypes are not supported): " + abbreviate(header));
+            throw new UserException(
+                    name
+                            + ": bad .npy header (needs 'descr', 'fortran_order' and 'shape'; "
+                            + "structured dtypes are not supported): "
+                            + abbreviate(header));
         }
         String descr = md.group(1);
         char order;
@@ -171,12 +206,13 @@ public final class Npy {
         } catch (NumberFormatException e) {
             throw unsupported(name, descr);
         }
-        boolean ok = switch (kind) {
-            case 'f' -> size == 2 || size == 4 || size == 8;
-            case 'i' -> size == 1 || size == 4 || size == 8;
-            case 'u' -> size == 1;
-            default -> false;
-        };
+        boolean ok =
+                switch (kind) {
+                    case 'f' -> size == 2 || size == 4 || size == 8;
+                    case 'i' -> size == 1 || size == 4 || size == 8;
+                    case 'u' -> size == 1;
+                    default -> false;
+                };
         if (!ok || (size > 1 && order == '|')) {
             throw unsupported(name, descr);
         }
@@ -200,24 +236,39 @@ public final class Npy {
                 throw new UserException(name + ": bad .npy header (shape " + ms.group(0) + ")");
             }
             if (tmp[dims] < 0) {
-                throw new UserException(name + ": bad .npy header (negative dimension in " + ms.group(0) + ")");
+                throw new UserException(
+                        name + ": bad .npy header (negative dimension in " + ms.group(0) + ")");
             }
             dims++;
         }
         long[] shape = java.util.Arrays.copyOf(tmp, dims);
-        return new Header(major, minor, order, kind, size, "True".equals(mf.group(1)), shape, preLen + headerLen);
+        return new Header(
+                major,
+                minor,
+                order,
+                kind,
+                size,
+                "True".equals(mf.group(1)),
+                shape,
+                preLen + headerLen);
     }
 
     private static UserException unsupported(String name, String descr) {
-        return new UserException(name + ": unsupported dtype '" + descr
-                + "' (supported: <f4 >f4 <f8 >f8 <f2 >f2 |u1 |i1 <i4 >i4 <i8 >i8)");
+        return new UserException(
+                name
+                        + ": unsupported dtype '"
+                        + descr
+                        + "' (supported: <f4 >f4 <f8 >f8 <f2 >f2 |u1 |i1 <i4 >i4 <i8 >i8)");
     }
 
-    private static void readData(InputStream in, Header h, double[] out, String name) throws IOException {
+    private static void readData(InputStream in, Header h, double[] out, String name)
+            throws IOException {
         int item = h.itemSize;
         int perChunk = Math.max(1, (1 << 20) / item);
         byte[] buf = new byte[perChunk * item];
-        ByteBuffer bb = ByteBuffer.wrap(buf).order(h.order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bb =
+                ByteBuffer.wrap(buf)
+                        .order(h.order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
         int done = 0;
         while (done < out.length) {
             int cnt = Math.min(perChunk, out.length - done);
@@ -250,11 +301,12 @@ public final class Npy {
                 }
                 default -> { // 'i'
                     for (int i = 0; i < cnt; i++) {
-                        out[done + i] = switch (item) {
-                            case 1 -> buf[i];
-                            case 4 -> bb.getInt(i * 4);
-                            default -> (double) bb.getLong(i * 8);
-                        };
+                        out[done + i] =
+                                switch (item) {
+                                    case 1 -> buf[i];
+                                    case 4 -> bb.getInt(i * 4);
+                                    default -> (double) bb.getLong(i * 8);
+                                };
                     }
                 }
             }
@@ -322,8 +374,8 @@ public final class Npy {
     }
 
     /**
-     * Writes row-major {@code data} with the given shape (1-D or 2-D), version 1.0,
-     * little-endian, C order, atomically.
+     * Writes row-major {@code data} with the given shape (1-D or 2-D), version 1.0, little-endian,
+     * C order, atomically.
      *
      * @param file the target
      * @param data values, length = product of {@code shape}
@@ -336,18 +388,26 @@ public final class Npy {
             count *= s;
         }
         if (count != data.length) {
-            throw new IllegalArgumentException("shape " + shapeString(shape) + " does not hold " + data.length + " values");
+            throw new IllegalArgumentException(
+                    "shape " + shapeString(shape) + " does not hold " + data.length + " values");
         }
         byte[] header = header(type.descr, shape);
-        AtomicFiles.write(file, out -> {
-            out.write(header);
-            writeData(out, data, type);
-        });
+        AtomicFiles.write(
+                file,
+                out -> {
+                    out.write(header);
+                    writeData(out, data, type);
+                });
     }
 
     /** The magic, version 1.0, length and padded header dict; total length a multiple of 64. */
     static byte[] header(String descr, long[] shape) {
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeString(shape) + ", }";
+        String dict =
+                "{'descr': '"
+                        + descr
+                        + "', 'fortran_order': False, 'shape': "
+                        + shapeString(shape)
+                        + ", }";
         int unpadded = 10 + dict.length() + 1;
         int pad = (64 - unpadded % 64) % 64;
         String h = dict + " ".repeat(pad) + "\n";
@@ -360,7 +420,8 @@ public final class Npy {
         return b.array();
     }
 
-    private static void writeData(OutputStream out, double[] data, WriteType type) throws IOException {
+    private static void writeData(OutputStream out, double[] data, WriteType type)
+            throws IOException {
         int per = (1 << 20) / type.size;
         ByteBuffer bb = ByteBuffer.allocate(per * type.size).order(ByteOrder.LITTLE_ENDIAN);
         for (int start = 0; start < data.length; start += per) {

@@ -10,21 +10,20 @@ import java.util.stream.IntStream;
  * EISPACK {@code tred2}/{@code tql2} pair, as in JAMA), reorganised for row-major storage:
  *
  * <ul>
- *   <li>the reduction runs from the last row up and only reads and writes the lower triangle,
- *       row by row (contiguous, vectorisable loops);
+ *   <li>the reduction runs from the last row up and only reads and writes the lower triangle, row
+ *       by row (contiguous, vectorisable loops);
  *   <li>the QL rotations act on the eigenvectors stored as <em>rows</em> (two contiguous rows per
  *       rotation);
- *   <li>the Householder back-transformation is applied to blocks of eigenvector rows, in
- *       parallel.
+ *   <li>the Householder back-transformation is applied to blocks of eigenvector rows, in parallel.
  * </ul>
  *
- * <p>Cost: about {@code 4/3·n³} flops for the reduction, plus, with eigenvectors, about {@code
- * 2n³} for the back-transformation and {@code ~3–5·n³} for the rotations. The matrix is scaled by
- * its largest absolute entry first (no overflow/underflow in the norms), and must be finite. Only
- * the lower triangle of the input is read; the input is not modified.
+ * <p>Cost: about {@code 4/3·n³} flops for the reduction, plus, with eigenvectors, about {@code 2n³}
+ * for the back-transformation and {@code ~3–5·n³} for the rotations. The matrix is scaled by its
+ * largest absolute entry first (no overflow/underflow in the norms), and must be finite. Only the
+ * lower triangle of the input is read; the input is not modified.
  *
- * <p>Eigenvalues are returned in ascending order; eigenvector {@code k} is row {@code k} of
- * {@link #vectorRows()} (unit length, mutually orthogonal to working precision).
+ * <p>Eigenvalues are returned in ascending order; eigenvector {@code k} is row {@code k} of {@link
+ * #vectorRows()} (unit length, mutually orthogonal to working precision).
  */
 public final class SymmetricEigen {
     private static final double EPS = Math.ulp(1.0);
@@ -57,7 +56,9 @@ public final class SymmetricEigen {
         return compute(a, false).values;
     }
 
-    /** @return a copy of the eigenvalues, ascending */
+    /**
+     * @return a copy of the eigenvalues, ascending
+     */
     public double[] eigenvalues() {
         return values.clone();
     }
@@ -78,13 +79,19 @@ public final class SymmetricEigen {
         double scale = 0;
         for (int i = 0; i < n; i++) {
             if (input[i].length != n) {
-                throw new IllegalArgumentException("matrix is not square: row " + i + " has " + input[i].length
-                        + " entries, expected " + n);
+                throw new IllegalArgumentException(
+                        "matrix is not square: row "
+                                + i
+                                + " has "
+                                + input[i].length
+                                + " entries, expected "
+                                + n);
             }
             for (int j = 0; j <= i; j++) {
                 double v = input[i][j];
                 if (!Double.isFinite(v)) {
-                    throw new IllegalArgumentException("matrix entry (" + i + ", " + j + ") is not finite: " + v);
+                    throw new IllegalArgumentException(
+                            "matrix entry (" + i + ", " + j + ") is not finite: " + v);
                 }
                 scale = Math.max(scale, Math.abs(v));
             }
@@ -140,8 +147,8 @@ public final class SymmetricEigen {
      * entries) to tridiagonal {@code T}: diagonal {@code d}, subdiagonal {@code e[i] = T[i][i-1]}.
      * Step {@code i} (from {@code n-1} down to 2) annihilates {@code a[i][0..i-2]} with {@code H_i
      * = I − τ_i v vᵀ} acting on coordinates {@code 0..i-1}; {@code v} is left in {@code
-     * a[i][0..i-1]} (with {@code v[i-1] = 1}) and {@code τ_i} in {@code tau[i]}. Then {@code A = Q T
-     * Qᵀ} with {@code Q = H_{n-1} ⋯ H_2}.
+     * a[i][0..i-1]} (with {@code v[i-1] = 1}) and {@code τ_i} in {@code tau[i]}. Then {@code A = Q
+     * T Qᵀ} with {@code Q = H_{n-1} ⋯ H_2}.
      */
     private static void tridiagonalize(double[][] a, double[] d, double[] e, double[] tau) {
         int n = a.length;
@@ -188,7 +195,10 @@ public final class SymmetricEigen {
                 update(a, v, w, 0, m);
             } else {
                 int chunks = parts.length;
-                IntStream.range(0, chunks).parallel().forEach(q -> update(a, v, w, split(m, chunks, q), split(m, chunks, q + 1)));
+                IntStream.range(0, chunks)
+                        .parallel()
+                        .forEach(
+                                q -> update(a, v, w, split(m, chunks, q), split(m, chunks, q + 1)));
             }
         }
         d[0] = a[0][0];
@@ -198,7 +208,9 @@ public final class SymmetricEigen {
     /** Rows below this size are handled by the calling thread alone. */
     private static final int PARALLEL_MIN = 192;
 
-    /** Boundary {@code t} of {@code chunks} row ranges of {@code [0, m)} with equal triangular work. */
+    /**
+     * Boundary {@code t} of {@code chunks} row ranges of {@code [0, m)} with equal triangular work.
+     */
     private static int split(int m, int chunks, int t) {
         return (int) Math.round(m * Math.sqrt((double) t / chunks));
     }
@@ -211,11 +223,14 @@ public final class SymmetricEigen {
             return;
         }
         int chunks = parts.length;
-        IntStream.range(0, chunks).parallel().forEach(t -> {
-            double[] q = parts[t];
-            Arrays.fill(q, 0, m, 0);
-            matvecRows(a, v, split(m, chunks, t), split(m, chunks, t + 1), q);
-        });
+        IntStream.range(0, chunks)
+                .parallel()
+                .forEach(
+                        t -> {
+                            double[] q = parts[t];
+                            Arrays.fill(q, 0, m, 0);
+                            matvecRows(a, v, split(m, chunks, t), split(m, chunks, t + 1), q);
+                        });
         System.arraycopy(parts[0], 0, p, 0, m);
         for (int t = 1; t < chunks; t++) {
             double[] q = parts[t];
@@ -264,9 +279,9 @@ public final class SymmetricEigen {
     }
 
     /**
-     * Implicit QL on the tridiagonal {@code (d, e)} ({@code e[i] = T[i][i-1]}); eigenvalues are left
-     * in {@code d}; if {@code z} is non-null its rows (initially the identity) are rotated into the
-     * eigenvectors of {@code T}.
+     * Implicit QL on the tridiagonal {@code (d, e)} ({@code e[i] = T[i][i-1]}); eigenvalues are
+     * left in {@code d}; if {@code z} is non-null its rows (initially the identity) are rotated
+     * into the eigenvectors of {@code T}.
      */
     private static void ql(double[] d, double[] e, double[][] z) {
         int n = d.length;
@@ -291,7 +306,8 @@ public final class SymmetricEigen {
                 int iter = 0;
                 do {
                     if (++iter > 200) {
-                        throw new ArithmeticException("symmetric eigendecomposition did not converge");
+                        throw new ArithmeticException(
+                                "symmetric eigendecomposition did not converge");
                     }
                     double g = d[l];
                     double p = (d[l + 1] - g) / (2.0 * e[l]);
@@ -356,12 +372,23 @@ public final class SymmetricEigen {
         if ((long) (m - l) * n < 1 << 15 || blocks == 1) {
             rotateBlock(z, cs, sn, l, m, 0, n);
         } else {
-            IntStream.range(0, blocks).parallel().forEach(b -> rotateBlock(z, cs, sn, l, m, b * width,
-                    Math.min(n, (b + 1) * width)));
+            IntStream.range(0, blocks)
+                    .parallel()
+                    .forEach(
+                            b ->
+                                    rotateBlock(
+                                            z,
+                                            cs,
+                                            sn,
+                                            l,
+                                            m,
+                                            b * width,
+                                            Math.min(n, (b + 1) * width)));
         }
     }
 
-    private static void rotateBlock(double[][] z, double[] cs, double[] sn, int l, int m, int k0, int k1) {
+    private static void rotateBlock(
+            double[][] z, double[] cs, double[] sn, int l, int m, int k0, int k1) {
         for (int i = m - 1; i >= l; i--) {
             double c = cs[i];
             double s = sn[i];
@@ -381,40 +408,43 @@ public final class SymmetricEigen {
         int n = z.length;
         int block = 16;
         int blocks = (n + block - 1) / block;
-        IntStream.range(0, blocks).parallel().forEach(b -> {
-            int r0 = b * block;
-            int r1 = Math.min(n, r0 + block);
-            for (int i = 2; i < n; i++) {
-                double t = tau[i];
-                if (t == 0) {
-                    continue;
-                }
-                double[] v = a[i];
-                for (int r = r0; r < r1; r++) {
-                    double[] y = z[r];
-                    double s0 = 0;
-                    double s1 = 0;
-                    double s2 = 0;
-                    double s3 = 0;
-                    int k = 0;
-                    for (; k + 3 < i; k += 4) {
-                        s0 += v[k] * y[k];
-                        s1 += v[k + 1] * y[k + 1];
-                        s2 += v[k + 2] * y[k + 2];
-                        s3 += v[k + 3] * y[k + 3];
-                    }
-                    for (; k < i; k++) {
-                        s0 += v[k] * y[k];
-                    }
-                    double c = t * ((s0 + s1) + (s2 + s3));
-                    if (c != 0) {
-                        for (k = 0; k < i; k++) {
-                            y[k] -= c * v[k];
-                        }
-                    }
-                }
-            }
-        });
+        IntStream.range(0, blocks)
+                .parallel()
+                .forEach(
+                        b -> {
+                            int r0 = b * block;
+                            int r1 = Math.min(n, r0 + block);
+                            for (int i = 2; i < n; i++) {
+                                double t = tau[i];
+                                if (t == 0) {
+                                    continue;
+                                }
+                                double[] v = a[i];
+                                for (int r = r0; r < r1; r++) {
+                                    double[] y = z[r];
+                                    double s0 = 0;
+                                    double s1 = 0;
+                                    double s2 = 0;
+                                    double s3 = 0;
+                                    int k = 0;
+                                    for (; k + 3 < i; k += 4) {
+                                        s0 += v[k] * y[k];
+                                        s1 += v[k + 1] * y[k + 1];
+                                        s2 += v[k + 2] * y[k + 2];
+                                        s3 += v[k + 3] * y[k + 3];
+                                    }
+                                    for (; k < i; k++) {
+                                        s0 += v[k] * y[k];
+                                    }
+                                    double c = t * ((s0 + s1) + (s2 + s3));
+                                    if (c != 0) {
+                                        for (k = 0; k < i; k++) {
+                                            y[k] -= c * v[k];
+                                        }
+                                    }
+                                }
+                            }
+                        });
     }
 
     /** sqrt(a² + b²) without the cost of {@link Math#hypot}, guarded against over/underflow. */

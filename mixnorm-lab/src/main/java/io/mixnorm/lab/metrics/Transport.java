@@ -22,16 +22,19 @@ import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
  * </pre>
  *
  * <p>solved as a linear program by commons-math3's two-phase {@link SimplexSolver} with Bland's
- * anti-cycling rule (so it terminates on the degenerate problems transport produces). Meant for
- * the {@code K₁×K₂} problems between mixture components ({@code K} up to a few dozen); the tableau
- * has {@code K₁+K₂−1} rows and {@code K₁K₂ + K₁+K₂−1} columns.
+ * anti-cycling rule (so it terminates on the degenerate problems transport produces). Meant for the
+ * {@code K₁×K₂} problems between mixture components ({@code K} up to a few dozen); the tableau has
+ * {@code K₁+K₂−1} rows and {@code K₁K₂ + K₁+K₂−1} columns.
  */
 public final class Transport {
     /** Pivot tolerance; the masses are probabilities, so entries below it are rounding noise. */
     private static final double EPSILON = 1e-12;
+
     private static final int MAX_ULPS = 10;
+
     /** Tableau entries smaller than this are set to 0 (keeps degenerate pivots exact). */
     private static final double CUT_OFF = 1e-15;
+
     private static final int MAX_ITERATIONS = 100_000;
 
     private Transport() {}
@@ -61,13 +64,15 @@ public final class Transport {
         double sb = 0;
         for (double v : a) {
             if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException("masses must be finite and >= 0: " + Arrays.toString(a));
+                throw new IllegalArgumentException(
+                        "masses must be finite and >= 0: " + Arrays.toString(a));
             }
             sa += v;
         }
         for (double v : b) {
             if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException("masses must be finite and >= 0: " + Arrays.toString(b));
+                throw new IllegalArgumentException(
+                        "masses must be finite and >= 0: " + Arrays.toString(b));
             }
             sb += v;
         }
@@ -80,7 +85,8 @@ public final class Transport {
         }
         for (int i = 0; i < k1; i++) {
             if (cost[i].length != k2) {
-                throw new IllegalArgumentException("cost row " + i + " has " + cost[i].length + " entries, expected " + k2);
+                throw new IllegalArgumentException(
+                        "cost row " + i + " has " + cost[i].length + " entries, expected " + k2);
             }
             for (int j = 0; j < k2; j++) {
                 if (!Double.isFinite(cost[i][j])) {
@@ -109,12 +115,21 @@ public final class Transport {
         }
         double[] x;
         try {
-            // Bland's rule: transport problems are degenerate, and Dantzig's rule can cycle on them.
-            x = new SimplexSolver(EPSILON, MAX_ULPS, CUT_OFF).optimize(new MaxIter(MAX_ITERATIONS),
-                    new LinearObjectiveFunction(c, 0), new LinearConstraintSet(constraints), GoalType.MINIMIZE,
-                    new NonNegativeConstraint(true), PivotSelectionRule.BLAND).getPoint();
+            // Bland's rule: transport problems are degenerate, and Dantzig's rule can cycle on
+            // them.
+            x =
+                    new SimplexSolver(EPSILON, MAX_ULPS, CUT_OFF)
+                            .optimize(
+                                    new MaxIter(MAX_ITERATIONS),
+                                    new LinearObjectiveFunction(c, 0),
+                                    new LinearConstraintSet(constraints),
+                                    GoalType.MINIMIZE,
+                                    new NonNegativeConstraint(true),
+                                    PivotSelectionRule.BLAND)
+                            .getPoint();
         } catch (MathIllegalStateException e) {
-            throw new IllegalStateException("transport: the simplex method failed (" + e.getMessage() + ")", e);
+            throw new IllegalStateException(
+                    "transport: the simplex method failed (" + e.getMessage() + ")", e);
         }
         double[][] pi = new double[k1][k2];
         double total = 0;

@@ -13,8 +13,8 @@ import java.util.SplittableRandom;
  * <p>Each feature set gets a <b>diagonal-covariance</b> Gaussian mixture with {@code K} components,
  * fitted by the project's {@link GmmFitter} (k-means++ seeding, Lloyd steps, EM in log space, with
  * its variance and weight floors). Between the two mixtures {@code μ = Σ_k a_k N_k} and {@code ν =
- * Σ_l b_l N_l} we compute the mixture-Wasserstein distance of Delon &amp; Desolneux (2020), 2-Wasserstein
- * restricted to couplings that are themselves Gaussian mixtures:
+ * Σ_l b_l N_l} we compute the mixture-Wasserstein distance of Delon &amp; Desolneux (2020),
+ * 2-Wasserstein restricted to couplings that are themselves Gaussian mixtures:
  *
  * <pre>
  *   MW₂²(μ, ν) = min_π Σ_kl π_kl W₂²(N_k, N_l),   Σ_l π_kl = a_k,  Σ_k π_kl = b_l,  π ≥ 0
@@ -24,9 +24,9 @@ import java.util.SplittableRandom;
  * for diagonal Gaussians {@code W₂²(N_k, N_l) = ‖μ_k − μ_l‖² + Σ_c (σ_kc − σ_lc)²}.
  *
  * <p>The reported value is the <b>squared</b> distance {@code MW₂²}, like the FD (which is the
- * squared W₂ between single Gaussians). With {@code K = 1} it is the FD between the two
- * diagonal Gaussians, i.e. {@code ‖μ_a − μ_b‖² + Σ_c (σ_a,c − σ_b,c)²} with maximum-likelihood
- * ({@code 1/n}) variances.
+ * squared W₂ between single Gaussians). With {@code K = 1} it is the FD between the two diagonal
+ * Gaussians, i.e. {@code ‖μ_a − μ_b‖² + Σ_c (σ_a,c − σ_b,c)²} with maximum-likelihood ({@code 1/n})
+ * variances.
  *
  * <p>Each fit uses {@code new SplittableRandom(seed)}, the same seed for both sets, so {@code
  * wam(a, b) == wam(b, a)} exactly and results are reproducible. Because the mixtures are diagonal
@@ -36,6 +36,7 @@ import java.util.SplittableRandom;
 public final class Wam {
     /** Default number of mixture components. */
     public static final int DEFAULT_COMPONENTS = 10;
+
     /** Default number of EM iterations per fit. */
     public static final int DEFAULT_EM_ITERATIONS = 100;
 
@@ -45,8 +46,8 @@ public final class Wam {
     public record Result(double value, GaussianMixture a, GaussianMixture b, double[][] coupling) {}
 
     /**
-     * Fits a {@code components}-component diagonal GMM to each set and returns {@code MW₂²}
-     * between them.
+     * Fits a {@code components}-component diagonal GMM to each set and returns {@code MW₂²} between
+     * them.
      *
      * @param a first set, {@code n_a × d}
      * @param b second set, {@code n_b × d}
@@ -56,11 +57,17 @@ public final class Wam {
      * @return the value (squared), the mixtures and the optimal coupling
      * @throws UserException on different widths, too few samples or non-finite features
      */
-    public static Result between(FeatureMatrix a, FeatureMatrix b, int components, long seed, int emIterations) {
+    public static Result between(
+            FeatureMatrix a, FeatureMatrix b, int components, long seed, int emIterations) {
         if (a.cols() != b.cols()) {
-            throw new UserException(String.format(java.util.Locale.ROOT,
-                    "feature widths differ: %s has %d features per sample, %s has %d", a.source(), a.cols(),
-                    b.source(), b.cols()));
+            throw new UserException(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "feature widths differ: %s has %d features per sample, %s has %d",
+                            a.source(),
+                            a.cols(),
+                            b.source(),
+                            b.cols()));
         }
         if (components < 1) {
             throw new UserException("--components must be >= 1, got " + components);
@@ -83,17 +90,27 @@ public final class Wam {
      * @param emIterations EM steps
      * @return the mixture
      */
-    public static GaussianMixture fit(FeatureMatrix x, int components, long seed, int emIterations) {
+    public static GaussianMixture fit(
+            FeatureMatrix x, int components, long seed, int emIterations) {
         if (x.rows() < Math.max(2, components)) {
-            throw new UserException(x.source() + ": " + x.rows() + " samples are too few for a " + components
-                    + "-component mixture (need at least " + Math.max(2, components) + ")");
+            throw new UserException(
+                    x.source()
+                            + ": "
+                            + x.rows()
+                            + " samples are too few for a "
+                            + components
+                            + "-component mixture (need at least "
+                            + Math.max(2, components)
+                            + ")");
         }
         x.requireFinite();
-        GmmFitter.Builder builder = GmmFitter.builder().optEmIterations(emIterations).optTrackFinalLogLikelihood(false);
+        GmmFitter.Builder builder =
+                GmmFitter.builder().optEmIterations(emIterations).optTrackFinalLogLikelihood(false);
         if (components > 1) {
             builder.optWeightFloor(Math.min(1e-3, 0.1 / components));
         }
-        return builder.build().fit(x.data(), x.rows(), x.cols(), components, null, new SplittableRandom(seed))
+        return builder.build()
+                .fit(x.data(), x.rows(), x.cols(), components, null, new SplittableRandom(seed))
                 .mixture();
     }
 
@@ -106,8 +123,8 @@ public final class Wam {
      */
     public static Transport.Plan mixtureW2(GaussianMixture a, GaussianMixture b) {
         if (a.dimension() != b.dimension()) {
-            throw new IllegalArgumentException("mixtures of different dimensions: " + a.dimension() + " and "
-                    + b.dimension());
+            throw new IllegalArgumentException(
+                    "mixtures of different dimensions: " + a.dimension() + " and " + b.dimension());
         }
         int ka = a.components();
         int kb = b.components();
@@ -126,8 +143,8 @@ public final class Wam {
     }
 
     /**
-     * Squared 2-Wasserstein distance between two diagonal Gaussians: {@code ‖μ₁ − μ₂‖² + Σ_c (σ₁c
-     * − σ₂c)²}.
+     * Squared 2-Wasserstein distance between two diagonal Gaussians: {@code ‖μ₁ − μ₂‖² + Σ_c (σ₁c −
+     * σ₂c)²}.
      *
      * @param mean1 means of the first
      * @param var1 variances of the first (≥ 0)
@@ -143,7 +160,8 @@ public final class Wam {
         return diagonalW2(mean1, var1, 0, mean2, var2, 0, d);
     }
 
-    private static double diagonalW2(double[] m1, double[] v1, int o1, double[] m2, double[] v2, int o2, int d) {
+    private static double diagonalW2(
+            double[] m1, double[] v1, int o1, double[] m2, double[] v2, int o2, int d) {
         double s = 0;
         for (int c = 0; c < d; c++) {
             double dm = m1[o1 + c] - m2[o2 + c];

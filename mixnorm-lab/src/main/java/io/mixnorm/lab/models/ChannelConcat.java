@@ -28,7 +28,8 @@ final class ChannelConcat extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDList outputs = new NDList(branches.size());
         for (Block b : branches) {
             outputs.add(b.forward(ps, inputs, training, params).singletonOrThrow());
@@ -49,7 +50,8 @@ final class ChannelConcat extends AbstractBlock {
     }
 
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         for (Block b : branches) {
             b.initialize(manager, dataType, inputShapes);
         }

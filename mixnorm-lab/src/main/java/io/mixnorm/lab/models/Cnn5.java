@@ -25,6 +25,7 @@ import ai.djl.nn.pooling.Pool;
  */
 public final class Cnn5 {
     public static final String NAME = "cnn5";
+
     /** The paper replaces the BN of the second convolution. */
     public static final String DEFAULT_MN_LAYERS = "conv2";
 
@@ -35,12 +36,13 @@ public final class Cnn5 {
     public static SequentialBlock build(NormFactory norms, int numClasses) {
         SequentialBlock net = new SequentialBlock();
         for (int i = 0; i < WIDTHS.length; i++) {
-            net.add(Conv2d.builder()
-                    .setKernelShape(new Shape(5, 5))
-                    .optPadding(new Shape(2, 2))
-                    .setFilters(WIDTHS[i])
-                    .optBias(false)
-                    .build());
+            net.add(
+                    Conv2d.builder()
+                            .setKernelShape(new Shape(5, 5))
+                            .optPadding(new Shape(2, 2))
+                            .setFilters(WIDTHS[i])
+                            .optBias(false)
+                            .build());
             net.add(norms.create("conv" + (i + 1), WIDTHS[i]));
             net.add(Activation.reluBlock());
             if (i < WIDTHS.length - 1) {

@@ -9,8 +9,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 
 /**
- * DenseNet for 32×32 inputs (Huang, Liu, van der Maaten, Weinberger, CVPR 2017, the CIFAR
- * variant with three dense blocks), shared by {@link DenseNet40} and {@link DenseNetBc100}:
+ * DenseNet for 32×32 inputs (Huang, Liu, van der Maaten, Weinberger, CVPR 2017, the CIFAR variant
+ * with three dense blocks), shared by {@link DenseNet40} and {@link DenseNetBc100}:
  *
  * <pre>
  * conv3×3 (first channels)                                              32×32
@@ -22,15 +22,15 @@ import ai.djl.nn.pooling.Pool;
  * A dense layer is pre-activation, BN-ReLU-conv3×3 to k channels (with a bottleneck:
  * BN-ReLU-conv1×1 to 4k first), and its output is concatenated to its input along channels, so a
  * block of L layers grows the width by L·k. Transitions keep ⌊θ·c⌋ channels (θ = 1, or 0.5 with
- * compression). No dropout (the paper uses none with data augmentation). Convolutions have no
- * bias: in this pre-activation design each conv output reaches a norm layer before anything else.
- * They are {@link io.mixnorm.engine.PaddedConv2d}s: oneDNN miscomputes 12-filter convolutions and
- * widths like 28 or 40, and padding them is 4× cheaper than switching oneDNN off
+ * compression). No dropout (the paper uses none with data augmentation). Convolutions have no bias:
+ * in this pre-activation design each conv output reaches a norm layer before anything else. They
+ * are {@link io.mixnorm.engine.PaddedConv2d}s: oneDNN miscomputes 12-filter convolutions and widths
+ * like 28 or 40, and padding them is 4× cheaper than switching oneDNN off
  * (docs/engine-workarounds.md).
  *
- * <p>Norm layers are named {@code block<b>.layer<l>.norm} (with a bottleneck {@code .norm1}
- * before the 1×1 conv and {@code .norm2} before the 3×3), {@code trans<b>.norm}, and {@code
- * final.norm}, in forward order.
+ * <p>Norm layers are named {@code block<b>.layer<l>.norm} (with a bottleneck {@code .norm1} before
+ * the 1×1 conv and {@code .norm2} before the 3×3), {@code trans<b>.norm}, and {@code final.norm},
+ * in forward order.
  */
 final class DenseNet {
     /**
@@ -40,7 +40,12 @@ final class DenseNet {
      * @param compression θ, the fraction of channels a transition keeps
      * @param firstChannels output channels of the first convolution
      */
-    record Config(int layersPerBlock, int growth, boolean bottleneck, double compression, int firstChannels) {}
+    record Config(
+            int layersPerBlock,
+            int growth,
+            boolean bottleneck,
+            double compression,
+            int firstChannels) {}
 
     private DenseNet() {}
 
@@ -55,11 +60,12 @@ final class DenseNet {
             }
             if (b < 3) {
                 int out = transitionWidth(c, channels);
-                net.add(new SequentialBlock()
-                        .add(norms.create("trans" + b + ".norm", channels))
-                        .add(Activation.reluBlock())
-                        .add(Layers.paddedConv(out, 1, 1, 0))
-                        .add(Pool.avgPool2dBlock(new Shape(2, 2), new Shape(2, 2))));
+                net.add(
+                        new SequentialBlock()
+                                .add(norms.create("trans" + b + ".norm", channels))
+                                .add(Activation.reluBlock())
+                                .add(Layers.paddedConv(out, 1, 1, 0))
+                                .add(Pool.avgPool2dBlock(new Shape(2, 2), new Shape(2, 2))));
                 channels = out;
             }
         }
@@ -98,9 +104,11 @@ final class DenseNet {
         int k = c.growth();
         for (int b = 1; b <= 3; b++) {
             for (int l = 1; l <= c.layersPerBlock(); l++) {
-                flops += c.bottleneck()
-                        ? Layers.convFlops(channels, 4 * k, 1, 1, side) + Layers.convFlops(4 * k, k, 3, 3, side)
-                        : Layers.convFlops(channels, k, 3, 3, side);
+                flops +=
+                        c.bottleneck()
+                                ? Layers.convFlops(channels, 4 * k, 1, 1, side)
+                                        + Layers.convFlops(4 * k, k, 3, 3, side)
+                                : Layers.convFlops(channels, k, 3, 3, side);
                 channels += k;
             }
             if (b < 3) {

@@ -15,28 +15,34 @@ import ai.djl.nn.pooling.Pool;
  * at 2×2 there, and Mixed_6a/7a's unpadded stride-2 reductions would fail. So the stem keeps the
  * full 32×32 grid, and the Mixed blocks run on 32 / 15 / 7 — close to the 35 / 17 / 8 they were
  * designed for:
+ *
  * <ul>
  *   <li>Conv2d_1a_3x3: stride 1 (was 2), padding 1 (was 0);
  *   <li>Conv2d_2a_3x3 and Conv2d_4a_3x3: padding 1 (was 0);
  *   <li>both 3×3/2 max-pools of the stem (after Conv2d_2b and Conv2d_4a) removed.
  * </ul>
+ *
  * Parameters are those of torchvision's model without the auxiliary head (kernel shapes are
  * unchanged; only strides and paddings differ): 21,806,058 for 10 classes. Not ported: the
- * auxiliary classifier (its 5×5 pool/conv expects Mixed_6e at 17×17; it is optional in
- * torchvision and the paper's CIFAR use does not state it), and torchvision's truncated-normal
- * initialisation (the lab's He-normal is used for every model). The norm ε is the lab's (1e-5),
- * not torchvision's 1e-3. Dropout 0.5 before the classifier, as torchvision.
+ * auxiliary classifier (its 5×5 pool/conv expects Mixed_6e at 17×17; it is optional in torchvision
+ * and the paper's CIFAR use does not state it), and torchvision's truncated-normal initialisation
+ * (the lab's He-normal is used for every model). The norm ε is the lab's (1e-5), not torchvision's
+ * 1e-3. Dropout 0.5 before the classifier, as torchvision.
  *
  * <p>Cost: ~7.3 GFLOP per image forward (convs and FC, multiply-accumulates ×2) — about
  * torchvision's at 299×299, since the grids are similar; a GPU model, not a 2-core CPU one.
  *
  * <p>Norm layers (94, in forward order): {@code conv2d_1a_3x3.norm}, {@code conv2d_2a_3x3.norm},
- * {@code conv2d_2b_3x3.norm}, {@code conv2d_3b_1x1.norm}, {@code conv2d_4a_3x3.norm}, then
- * {@code mixed_5b.branch1x1.norm} … {@code mixed_7c.branch_pool.norm}.
+ * {@code conv2d_2b_3x3.norm}, {@code conv2d_3b_1x1.norm}, {@code conv2d_4a_3x3.norm}, then {@code
+ * mixed_5b.branch1x1.norm} … {@code mixed_7c.branch_pool.norm}.
  */
 public final class InceptionV3 {
     public static final String NAME = "inception-v3";
-    /** The paper replaces "even a few" BN modules; which is not stated: by default the first, in the stem. */
+
+    /**
+     * The paper replaces "even a few" BN modules; which is not stated: by default the first, in the
+     * stem.
+     */
     public static final String DEFAULT_MN_LAYERS = "conv2d_1a_3x3.norm";
 
     private InceptionV3() {}
@@ -47,16 +53,17 @@ public final class InceptionV3 {
     static Built build(NormFactory norms, int numClasses) {
         InceptionModules m = new InceptionModules(norms);
         int s = 32;
-        SequentialBlock net = new SequentialBlock()
-                .add(m.basic("conv2d_1a_3x3", 3, 32, 3, 3, 1, 1, 1, s))
-                .add(m.basic("conv2d_2a_3x3", 32, 32, 3, 3, 1, 1, 1, s))
-                .add(m.basic("conv2d_2b_3x3", 32, 64, 3, 3, 1, 1, 1, s))
-                .add(m.basic("conv2d_3b_1x1", 64, 80, 1, 1, 1, 0, 0, s))
-                .add(m.basic("conv2d_4a_3x3", 80, 192, 3, 3, 1, 1, 1, s))
-                .add(m.inceptionA("mixed_5b", 192, 32, s))
-                .add(m.inceptionA("mixed_5c", 256, 64, s))
-                .add(m.inceptionA("mixed_5d", 288, 64, s))
-                .add(m.inceptionB("mixed_6a", 288, s));
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(m.basic("conv2d_1a_3x3", 3, 32, 3, 3, 1, 1, 1, s))
+                        .add(m.basic("conv2d_2a_3x3", 32, 32, 3, 3, 1, 1, 1, s))
+                        .add(m.basic("conv2d_2b_3x3", 32, 64, 3, 3, 1, 1, 1, s))
+                        .add(m.basic("conv2d_3b_1x1", 64, 80, 1, 1, 1, 0, 0, s))
+                        .add(m.basic("conv2d_4a_3x3", 80, 192, 3, 3, 1, 1, 1, s))
+                        .add(m.inceptionA("mixed_5b", 192, 32, s))
+                        .add(m.inceptionA("mixed_5c", 256, 64, s))
+                        .add(m.inceptionA("mixed_5d", 288, 64, s))
+                        .add(m.inceptionB("mixed_6a", 288, s));
         s = Layers.outSide(s, 3, 2, 0);
         net.add(m.inceptionC("mixed_6b", 768, 128, s))
                 .add(m.inceptionC("mixed_6c", 768, 160, s))

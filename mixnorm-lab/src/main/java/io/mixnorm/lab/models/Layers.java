@@ -12,7 +12,8 @@ final class Layers {
 
     /**
      * A bias-free convolution: every one in these models is followed, directly or after a
-     * concatenation, by a norm layer that subtracts a per-channel mean, which makes a bias redundant.
+     * concatenation, by a norm layer that subtracts a per-channel mean, which makes a bias
+     * redundant.
      */
     static Block conv(int filters, int kh, int kw, int stride, int ph, int pw) {
         return Conv2d.builder()
@@ -32,12 +33,16 @@ final class Layers {
         return new PaddedConv2d(filters, k, stride, pad);
     }
 
-    /** Runs every branch on the same input and concatenates their outputs along channels (axis 1). */
+    /**
+     * Runs every branch on the same input and concatenates their outputs along channels (axis 1).
+     */
     static Block concat(List<Block> branches) {
         return new ChannelConcat(branches);
     }
 
-    /** Multiply-accumulates ×2 of a k_h×k_w convolution producing an {@code side}×{@code side} map. */
+    /**
+     * Multiply-accumulates ×2 of a k_h×k_w convolution producing an {@code side}×{@code side} map.
+     */
     static long convFlops(int in, int out, int kh, int kw, int side) {
         return 2L * side * side * in * out * kh * kw;
     }

@@ -9,22 +9,35 @@ import java.util.List;
 
 /** Builds the lab's models by name, every norm layer through one {@link NormFactory}. */
 public final class ModelZoo {
-    public static final List<String> NAMES = List.of(Cnn5.NAME, DenseNet40.NAME, DenseNetBc100.NAME, InceptionV3.NAME);
+    public static final List<String> NAMES =
+            List.of(Cnn5.NAME, DenseNet40.NAME, DenseNetBc100.NAME, InceptionV3.NAME);
 
     private ModelZoo() {}
 
     /** A built (not yet initialized) model with the norm layers it got. */
-    public record BuiltModel(String name, Block block, List<LayerInfo> norms, Shape inputShape, long forwardFlopsPerImage) {}
+    public record BuiltModel(
+            String name,
+            Block block,
+            List<LayerInfo> norms,
+            Shape inputShape,
+            long forwardFlopsPerImage) {}
 
-    /** The paper's (or our documented) default MN layers of a model, used when the spec names none. */
+    /**
+     * The paper's (or our documented) default MN layers of a model, used when the spec names none.
+     */
     public static String defaultMnLayers(String name) {
         return switch (name) {
             case Cnn5.NAME -> Cnn5.DEFAULT_MN_LAYERS;
             case DenseNet40.NAME -> DenseNet40.DEFAULT_MN_LAYERS;
             case DenseNetBc100.NAME -> DenseNetBc100.DEFAULT_MN_LAYERS;
             case InceptionV3.NAME -> InceptionV3.DEFAULT_MN_LAYERS;
-            default -> throw new UserException("--model: unknown model '" + name + "' (available: "
-                    + String.join(", ", NAMES) + ")");
+            default ->
+                    throw new UserException(
+                            "--model: unknown model '"
+                                    + name
+                                    + "' (available: "
+                                    + String.join(", ", NAMES)
+                                    + ")");
         };
     }
 
@@ -53,8 +66,10 @@ public final class ModelZoo {
         }
         norms.checkSelectionUsed();
         // He-normal (fan-in, gain 2) for every weight: the right scale ahead of ReLU.
-        block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN,
-                XavierInitializer.FactorType.IN, 2), Parameter.Type.WEIGHT);
+        block.setInitializer(
+                new XavierInitializer(
+                        XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2),
+                Parameter.Type.WEIGHT);
         return new BuiltModel(name, block, norms.layers(), new Shape(1, 3, 32, 32), flops);
     }
 }

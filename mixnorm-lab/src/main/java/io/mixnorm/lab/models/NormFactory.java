@@ -25,13 +25,14 @@ import java.util.Locale;
  * parameters read {@code 02BatchNorm_gamma} in the divergence diagnostics, where today they read
  * {@code 02MixtureNorm_gamma}; the lab's layer names ({@code conv2}, {@code block1.layer3.norm1})
  * and their channel counts, which {@code --mn-layers}, config.json and the reports use, are known
- * at build time but are not DJL paths; and building a BatchNorm only to throw it away buys
- * nothing. Parameter order, seeds and checkpoints are the same either way.
+ * at build time but are not DJL paths; and building a BatchNorm only to throw it away buys nothing.
+ * Parameter order, seeds and checkpoints are the same either way.
  */
 public final class NormFactory {
     private final NormSpec spec;
     private final String defaultLayers;
     private final List<LayerInfo> layers = new ArrayList<>();
+
     /** Null when every layer is BN (the selection is then never read, as before). */
     private final LayerSelection selection;
 
@@ -42,7 +43,8 @@ public final class NormFactory {
     public NormFactory(NormSpec spec, String defaultLayers) {
         this.spec = spec;
         this.defaultLayers = defaultLayers;
-        String sel = spec.layers() == null || spec.layers().isBlank() ? defaultLayers : spec.layers();
+        String sel =
+                spec.layers() == null || spec.layers().isBlank() ? defaultLayers : spec.layers();
         if (spec.components() < 1) {
             throw new UserException("--components: K must be at least 1, got " + spec.components());
         }
@@ -56,7 +58,8 @@ public final class NormFactory {
     /** Creates the norm layer at the next position. */
     public Block create(String name, int channels) {
         int index = layers.size() + 1;
-        NormKind kind = selection != null && selection.matches(name, index) ? spec.kind() : NormKind.BN;
+        NormKind kind =
+                selection != null && selection.matches(name, index) ? spec.kind() : NormKind.BN;
         layers.add(new LayerInfo(name, index, kind.cliName(), channels));
         return build(kind, index);
     }
@@ -69,10 +72,14 @@ public final class NormFactory {
                         .optComponents(spec.components())
                         .optEpsilon(o.epsilon())
                         .optMomentum(o.momentum())
-                        .optSampleMode(MixtureNorm.SampleMode.valueOf(o.sampleMode().toUpperCase(Locale.ROOT)))
+                        .optSampleMode(
+                                MixtureNorm.SampleMode.valueOf(
+                                        o.sampleMode().toUpperCase(Locale.ROOT)))
                         .optEmIterations(o.emIterations())
                         .optFitSamples(o.fitSamples())
-                        .optInference(MixtureNorm.InferenceMode.valueOf(o.inference().toUpperCase(Locale.ROOT)))
+                        .optInference(
+                                MixtureNorm.InferenceMode.valueOf(
+                                        o.inference().toUpperCase(Locale.ROOT)))
                         .optSeed(layerSeed(index))
                         .build();
             case MODENORM:
@@ -84,11 +91,16 @@ public final class NormFactory {
                         .build();
             default:
                 // DJL's momentum is the weight of the old running value (MXNet's convention).
-                return BatchNorm.builder().optEpsilon(o.epsilon()).optMomentum(1f - o.momentum()).build();
+                return BatchNorm.builder()
+                        .optEpsilon(o.epsilon())
+                        .optMomentum(1f - o.momentum())
+                        .build();
         }
     }
 
-    /** Each layer draws from its own stream, so adding a layer does not change another's choices. */
+    /**
+     * Each layer draws from its own stream, so adding a layer does not change another's choices.
+     */
     private long layerSeed(int index) {
         return NormSurgery.layerSeed(spec.seed(), index);
     }

@@ -28,6 +28,7 @@ public enum NormKind {
                 return k;
             }
         }
-        throw new UserException("--norm: unknown normalization '" + s + "' (expected bn, mn or modenorm)");
+        throw new UserException(
+                "--norm: unknown normalization '" + s + "' (expected bn, mn or modenorm)");
     }
 }

@@ -4,9 +4,9 @@ package io.mixnorm.lab.models;
  * What to put at a model's norm positions: {@code kind} at the selected layers, BN elsewhere.
  *
  * @param kind the non-BN norm (or BN everywhere when {@code kind == BN})
- * @param layers selection of layers that get {@code kind}: comma-separated names ("conv2"),
- *     1-based indices in creation order ("2"), "first:N", or "all"; null or empty means the
- *     model's default (the paper's choice, e.g. conv2 for cnn5)
+ * @param layers selection of layers that get {@code kind}: comma-separated names ("conv2"), 1-based
+ *     indices in creation order ("2"), "first:N", or "all"; null or empty means the model's default
+ *     (the paper's choice, e.g. conv2 for cnn5)
  * @param components K, the number of mixture components / modes
  * @param mn MixtureNorm's remaining options
  * @param seed seeds every random choice inside the norm layers
@@ -27,7 +27,12 @@ public record NormSpec(NormKind kind, String layers, int components, MixtureOpti
 
     /** MixtureNorm's options beyond K (spec §3, §5); defaults follow the specification. */
     public record MixtureOptions(
-            String sampleMode, int emIterations, int fitSamples, String inference, float momentum, float epsilon) {
+            String sampleMode,
+            int emIterations,
+            int fitSamples,
+            String inference,
+            float momentum,
+            float epsilon) {
         public static MixtureOptions defaults() {
             return new MixtureOptions("position", 2, 4096, "running", 0.1f, 1e-5f);
         }

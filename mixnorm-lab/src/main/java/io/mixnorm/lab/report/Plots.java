@@ -21,8 +21,12 @@ public final class Plots {
 
     private Plots() {}
 
-    /** One line of a panel; a null color lets the chart pick one; a width of 0 keeps the chart's default. */
-    public record Series(String name, double[] x, double[] y, Color color, boolean dashed, float width) {
+    /**
+     * One line of a panel; a null color lets the chart pick one; a width of 0 keeps the chart's
+     * default.
+     */
+    public record Series(
+            String name, double[] x, double[] y, Color color, boolean dashed, float width) {
         public Series(String name, double[] x, double[] y, Color color, boolean dashed) {
             this(name, x, y, color, dashed, 0f);
         }
@@ -36,9 +40,9 @@ public final class Plots {
     public record Panel(String title, String xTitle, String yTitle, List<Series> series) {}
 
     /**
-     * The inside corner whose area (the outer 40% of each axis) holds the fewest points, so that the
-     * legend hides no data: rising curves (accuracy) leave the lower right free, falling ones (a
-     * distance) the upper right. Ties go to the first of SE, NE, SW, NW.
+     * The inside corner whose area (the outer 40% of each axis) holds the fewest points, so that
+     * the legend hides no data: rising curves (accuracy) leave the lower right free, falling ones
+     * (a distance) the upper right. Ties go to the first of SE, NE, SW, NW.
      */
     static LegendPosition legendCorner(List<Series> series) {
         double x0 = Double.POSITIVE_INFINITY;
@@ -53,8 +57,12 @@ public final class Plots {
                 y1 = Math.max(y1, s.y()[i]);
             }
         }
-        LegendPosition[] corners = {LegendPosition.InsideSE, LegendPosition.InsideNE, LegendPosition.InsideSW,
-            LegendPosition.InsideNW};
+        LegendPosition[] corners = {
+            LegendPosition.InsideSE,
+            LegendPosition.InsideNE,
+            LegendPosition.InsideSW,
+            LegendPosition.InsideNW
+        };
         int[] count = new int[corners.length];
         for (Series s : series) {
             for (int i = 0; i < s.x().length; i++) {
@@ -80,8 +88,14 @@ public final class Plots {
     }
 
     public static XYChart chart(Panel panel, int width, int height) {
-        XYChart chart = new XYChartBuilder().width(width).height(height).title(panel.title())
-                .xAxisTitle(panel.xTitle()).yAxisTitle(panel.yTitle()).build();
+        XYChart chart =
+                new XYChartBuilder()
+                        .width(width)
+                        .height(height)
+                        .title(panel.title())
+                        .xAxisTitle(panel.xTitle())
+                        .yAxisTitle(panel.yTitle())
+                        .build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendPosition(legendCorner(panel.series()));
         chart.getStyler().setMarkerSize(4);
@@ -90,7 +104,8 @@ public final class Plots {
                 continue;
             }
             XYSeries xy = chart.addSeries(s.name(), s.x(), s.y());
-            xy.setMarker(s.x().length > 60 || s.dashed() ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+            xy.setMarker(
+                    s.x().length > 60 || s.dashed() ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
             if (s.color() != null) {
                 xy.setLineColor(s.color());
                 xy.setMarkerColor(s.color());
@@ -105,7 +120,10 @@ public final class Plots {
         return chart;
     }
 
-    /** Writes the panels into one PNG, atomically: side by side, or two per row when there are more than two. */
+    /**
+     * Writes the panels into one PNG, atomically: side by side, or two per row when there are more
+     * than two.
+     */
     public static void write(java.nio.file.Path png, List<Panel> panels) {
         int w = 640;
         int h = 440;
@@ -120,14 +138,18 @@ public final class Plots {
             g.drawImage(one, (i % cols) * w, (i / cols) * h, null);
         }
         g.dispose();
-        // An in-memory image stream: ImageIO's default file cache registers a JVM shutdown hook on first
+        // An in-memory image stream: ImageIO's default file cache registers a JVM shutdown hook on
+        // first
         // use, which throws while SIGINT/SIGTERM shut down and would lose the run's final files.
-        AtomicFiles.write(png, out -> {
-            try (javax.imageio.stream.MemoryCacheImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(out)) {
-                if (!ImageIO.write(img, "png", ios)) {
-                    throw new java.io.IOException("no PNG writer");
-                }
-            }
-        });
+        AtomicFiles.write(
+                png,
+                out -> {
+                    try (javax.imageio.stream.MemoryCacheImageOutputStream ios =
+                            new javax.imageio.stream.MemoryCacheImageOutputStream(out)) {
+                        if (!ImageIO.write(img, "png", ios)) {
+                            throw new java.io.IOException("no PNG writer");
+                        }
+                    }
+                });
     }
 }

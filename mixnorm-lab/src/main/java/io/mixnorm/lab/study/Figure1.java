@@ -28,8 +28,8 @@ import java.util.SplittableRandom;
 
 /**
  * The paper's Figure 1 idea: the distribution of one channel's pre-activation (the input of the
- * norm layer, i.e. the convolution's output) over a test batch, with a K-component Gaussian
- * mixture fitted to it drawn on top, for a trained BN model and a trained MN model.
+ * norm layer, i.e. the convolution's output) over a test batch, with a K-component Gaussian mixture
+ * fitted to it drawn on top, for a trained BN model and a trained MN model.
  *
  * <p>The channel shown is, per model, the one whose values a 3-component mixture explains best
  * relative to a single Gaussian (largest gain in mean log-likelihood); the rule is printed in the
@@ -41,12 +41,20 @@ public final class Figure1 {
 
     private Figure1() {}
 
-    /** One panel's data: the chosen channel, its values, the fitted mixture and the log-likelihood gain. */
+    /**
+     * One panel's data: the chosen channel, its values, the fitted mixture and the log-likelihood
+     * gain.
+     */
     public record ChannelFit(int channel, double[] values, GaussianMixture mixture, double gain) {}
 
     /** Writes the figure for the given runs (BN first); returns the per-model channel fits. */
-    public static List<ChannelFit> write(Path png, String layer, List<String> titles, List<TrainConfig> cfgs,
-            List<Path> runDirs, CifarSplits data) {
+    public static List<ChannelFit> write(
+            Path png,
+            String layer,
+            List<String> titles,
+            List<TrainConfig> cfgs,
+            List<Path> runDirs,
+            CifarSplits data) {
         List<ChannelFit> fits = new ArrayList<>();
         List<Plots.Panel> panels = new ArrayList<>();
         for (int i = 0; i < cfgs.size(); i++) {
@@ -59,16 +67,25 @@ public final class Figure1 {
         return fits;
     }
 
-    /** The input of norm layer {@code layer} over the first {@value #BATCH} test images, per channel. */
+    /**
+     * The input of norm layer {@code layer} over the first {@value #BATCH} test images, per
+     * channel.
+     */
     static float[][] preActivations(TrainConfig cfg, Path runDir, CifarSplits data, String layer) {
         CifarDataset test = data.test();
-        ModelZoo.BuiltModel model = ModelZoo.build(cfg.model, cfg.normSpec(), data.train().numClasses());
-        int normIndex = model.norms().stream().filter(l -> l.name().equals(layer)).mapToInt(LayerInfo::index)
-                .findFirst().orElseThrow(() -> new IllegalArgumentException("no norm layer " + layer));
+        ModelZoo.BuiltModel model =
+                ModelZoo.build(cfg.model, cfg.normSpec(), data.train().numClasses());
+        int normIndex =
+                model.norms().stream()
+                        .filter(l -> l.name().equals(layer))
+                        .mapToInt(LayerInfo::index)
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("no norm layer " + layer));
         try (NDManager m = NDManager.newBaseManager()) {
             Block net = model.block();
             net.initialize(m, DataType.FLOAT32, model.inputShape());
-            CheckpointStore.Loaded loaded = new CheckpointStore(runDir, cfg.keepCheckpoints).loadLatest(m, net);
+            CheckpointStore.Loaded loaded =
+                    new CheckpointStore(runDir, cfg.keepCheckpoints).loadLatest(m, net);
             if (loaded == null) {
                 throw new IllegalStateException("no checkpoint in " + runDir);
             }
@@ -111,15 +128,23 @@ public final class Figure1 {
         return out;
     }
 
-    /** Per channel: a K=3 fit on up to 4,096 values; the channel with the largest log-likelihood gain over K=1. */
+    /**
+     * Per channel: a K=3 fit on up to 4,096 values; the channel with the largest log-likelihood
+     * gain over K=1.
+     */
     static ChannelFit mostMultimodal(float[][] perChannel) {
-        GmmFitter fitter = GmmFitter.builder().optEmIterations(50).optTrackFinalLogLikelihood(true).build();
+        GmmFitter fitter =
+                GmmFitter.builder().optEmIterations(50).optTrackFinalLogLikelihood(true).build();
         ChannelFit best = null;
         for (int c = 0; c < perChannel.length; c++) {
             double[] v = subsample(perChannel[c], 4096, c);
-            GaussianMixture one = fitter.fit(v, v.length, 1, 1, null, new SplittableRandom(c)).mixture();
-            GmmFitter.FitResult three = fitter.fit(v, v.length, 1, K, null, new SplittableRandom(c));
-            double gain = three.mixture().meanLogLikelihood(v, v.length) - one.meanLogLikelihood(v, v.length);
+            GaussianMixture one =
+                    fitter.fit(v, v.length, 1, 1, null, new SplittableRandom(c)).mixture();
+            GmmFitter.FitResult three =
+                    fitter.fit(v, v.length, 1, K, null, new SplittableRandom(c));
+            double gain =
+                    three.mixture().meanLogLikelihood(v, v.length)
+                            - one.meanLogLikelihood(v, v.length);
             if (best == null || gain > best.gain()) {
                 best = new ChannelFit(c, v, three.mixture(), gain);
             }
@@ -173,8 +198,15 @@ public final class Figure1 {
                 gy[p] = g.weight(k) * normal(gx[p], g.mean(k, 0), g.variance(k, 0));
                 total[p] += gy[p];
             }
-            series.add(new Plots.Series(String.format(java.util.Locale.ROOT, "component %d (λ=%.2f)", k + 1, g.weight(k)),
-                    gx, gy));
+            series.add(
+                    new Plots.Series(
+                            String.format(
+                                    java.util.Locale.ROOT,
+                                    "component %d (λ=%.2f)",
+                                    k + 1,
+                                    g.weight(k)),
+                            gx,
+                            gy));
         }
         series.add(new Plots.Series("mixture, K=" + g.components(), gx, total));
         return new Plots.Panel(title, "pre-activation value", "density", series);

@@ -8,10 +8,10 @@ import java.util.Set;
 /**
  * The built-in GAN study {@code dcgan-cifar10} (spec §8): the DCGAN of {@code mixnorm gan} on
  * CIFAR-10 with an all-BN generator ({@code bn}) and with MixtureNorm (K = 3) at {@code g.norm1}
- * ({@code mn}, the gan command's default), the DCGAN recipe (Adam lr 2e-4, β1 0.5, β2 0.999,
- * batch 64), 2 seeds. Each run is scored every 150 steps with the Fréchet distance on the
- * penultimate features of a classifier trained by {@code mixnorm train} ("FD (mixnorm CIFAR
- * features)", not an FID) between 1,000 generated and the first 1,000 real test images.
+ * ({@code mn}, the gan command's default), the DCGAN recipe (Adam lr 2e-4, β1 0.5, β2 0.999, batch
+ * 64), 2 seeds. Each run is scored every 150 steps with the Fréchet distance on the penultimate
+ * features of a classifier trained by {@code mixnorm train} ("FD (mixnorm CIFAR features)", not an
+ * FID) between 1,000 generated and the first 1,000 real test images.
  *
  * <p>Budget: <b>1,500 iterations per run</b> (96,000 images, 1.9 epochs of CIFAR-10), scored every
  * 150, 4 runs: 6,000 iterations. The paper's DCGAN trains far longer; this budget is what a 2-core
@@ -36,15 +36,20 @@ public final class GanStudies {
         return Set.copyOf(names()).contains(name);
     }
 
-    /** A built-in GAN study by name, with the quick budget when asked; null when there is none of that name. */
+    /**
+     * A built-in GAN study by name, with the quick budget when asked; null when there is none of
+     * that name.
+     */
     public static GanStudySpec get(String name, boolean quick) {
         if (!DCGAN_CIFAR10.equals(name)) {
             return null;
         }
         GanStudySpec s = new GanStudySpec();
         s.name = DCGAN_CIFAR10;
-        s.description = "BN vs MixtureNorm (K=3 at g.norm1) in the DCGAN generator on CIFAR-10 (the discriminator is BN "
-                + "in both): iterations each needs to reach the BN generator's best score (spec §8).";
+        s.description =
+                "BN vs MixtureNorm (K=3 at g.norm1) in the DCGAN generator on CIFAR-10 (the"
+                        + " discriminator is BN in both): iterations each needs to reach the BN"
+                        + " generator's best score (spec §8).";
         s.gan.addProperty("steps", 1500);
         s.gan.addProperty("batchSize", 64);
         s.gan.addProperty("lr", 2e-4);
@@ -69,7 +74,10 @@ public final class GanStudies {
         return quick ? quick(s) : s;
     }
 
-    /** The quick budget: the embedded mini set (unless --data says otherwise), a few dozen iterations, 1 seed. */
+    /**
+     * The quick budget: the embedded mini set (unless --data says otherwise), a few dozen
+     * iterations, 1 seed.
+     */
     public static GanStudySpec quick(GanStudySpec full) {
         GanStudySpec q = full.copy();
         q.quick = true;

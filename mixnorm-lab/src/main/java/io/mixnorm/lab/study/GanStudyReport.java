@@ -17,17 +17,20 @@ import java.util.Map;
  * A GAN study's report, rebuilt from its run folders every time: {@code results.csv} (one row per
  * run), {@code summary.json} (per variant: BN's best score and its step, {@code steps_to_bn_best},
  * {@code speedup_iterations}, {@code speedup_wallclock}, best and final scores, each as mean and
- * interval), {@code plots/scores.png} (score vs iterations and vs training seconds),
- * {@code report.md} and {@code report.html}, which embed each run's last sample grid.
+ * interval), {@code plots/scores.png} (score vs iterations and vs training seconds), {@code
+ * report.md} and {@code report.html}, which embed each run's last sample grid.
  */
 public final class GanStudyReport {
     static final String PLOT = "plots/scores.png";
 
-    private static final com.google.gson.Gson WITH_NULLS = Json.GSON.newBuilder().serializeNulls().create();
+    private static final com.google.gson.Gson WITH_NULLS =
+            Json.GSON.newBuilder().serializeNulls().create();
 
     private GanStudyReport() {}
 
-    /** Writes every report file into {@code out}; returns report.md's path and the headline table. */
+    /**
+     * Writes every report file into {@code out}; returns report.md's path and the headline table.
+     */
     public static StudyReport.Written write(GanStudySpec spec, Path out, List<String> commands) {
         List<GanStudyResults.Run> runs = GanStudyResults.read(spec, out);
         List<GanStudyResults.Comparison> comps = GanStudyResults.compare(runs, spec.baseline);
@@ -55,41 +58,64 @@ public final class GanStudyReport {
         return new StudyReport.Written(report, GanReportMarkdown.headline(spec, aggs));
     }
 
-    static String resultsCsv(List<GanStudyResults.Run> runs, List<GanStudyResults.Comparison> comps) {
-        StringBuilder sb = new StringBuilder("variant,seed,status,steps,best_score,best_step,final_score,final_step,"
-                + "bn_best_score,bn_best_step,steps_to_bn_best,speedup_iterations,speedup_wallclock,train_seconds,"
-                + "last_samples,run_dir\n");
+    static String resultsCsv(
+            List<GanStudyResults.Run> runs, List<GanStudyResults.Comparison> comps) {
+        StringBuilder sb =
+                new StringBuilder(
+                        "variant,seed,status,steps,best_score,best_step,final_score,final_step,bn_best_score,bn_best_step,steps_to_bn_best,speedup_iterations,speedup_wallclock,train_seconds,last_samples,run_dir\n");
         for (GanStudyResults.Run r : runs) {
             GanStudyResults.Comparison c = comparisonOf(r, comps);
             GanMetricsRow best = r.best();
             GanMetricsRow fin = r.lastScored();
             GanMetricsRow last = r.rows().isEmpty() ? null : r.rows().get(r.rows().size() - 1);
-            sb.append(String.join(",", r.key().variant(), Long.toString(r.key().seed()), r.status(),
-                    Long.toString(r.steps()),
-                    best == null ? "" : StudyReport.num(best.score()), best == null ? "" : Long.toString(best.step()),
-                    fin == null ? "" : StudyReport.num(fin.score()), fin == null ? "" : Long.toString(fin.step()),
-                    c == null ? "" : StudyReport.num(c.result().bnBestScore()),
-                    c == null ? "" : Long.toString(c.result().bnBestStep()),
-                    c == null ? "" : c.steps() == null ? "never" : Long.toString(c.steps()),
-                    c == null || c.speedupIterations() == null ? "" : StudyReport.num(c.speedupIterations()),
-                    c == null || c.speedupWallclock() == null ? "" : StudyReport.num(c.speedupWallclock()),
-                    last == null ? "" : StudyReport.num(last.trainSeconds()),
-                    r.lastGrid() == null ? "" : relative(r, r.lastGrid()),
-                    r.key().dir().toString().replace('\\', '/'))).append('\n');
+            sb.append(
+                            String.join(
+                                    ",",
+                                    r.key().variant(),
+                                    Long.toString(r.key().seed()),
+                                    r.status(),
+                                    Long.toString(r.steps()),
+                                    best == null ? "" : StudyReport.num(best.score()),
+                                    best == null ? "" : Long.toString(best.step()),
+                                    fin == null ? "" : StudyReport.num(fin.score()),
+                                    fin == null ? "" : Long.toString(fin.step()),
+                                    c == null ? "" : StudyReport.num(c.result().bnBestScore()),
+                                    c == null ? "" : Long.toString(c.result().bnBestStep()),
+                                    c == null
+                                            ? ""
+                                            : c.steps() == null
+                                                    ? "never"
+                                                    : Long.toString(c.steps()),
+                                    c == null || c.speedupIterations() == null
+                                            ? ""
+                                            : StudyReport.num(c.speedupIterations()),
+                                    c == null || c.speedupWallclock() == null
+                                            ? ""
+                                            : StudyReport.num(c.speedupWallclock()),
+                                    last == null ? "" : StudyReport.num(last.trainSeconds()),
+                                    r.lastGrid() == null ? "" : relative(r, r.lastGrid()),
+                                    r.key().dir().toString().replace('\\', '/')))
+                    .append('\n');
         }
         return sb.toString();
     }
 
-    static GanStudyResults.Comparison comparisonOf(GanStudyResults.Run r, List<GanStudyResults.Comparison> comps) {
+    static GanStudyResults.Comparison comparisonOf(
+            GanStudyResults.Run r, List<GanStudyResults.Comparison> comps) {
         return comps.stream().filter(x -> x.run() == r).findFirst().orElse(null);
     }
 
-    /** A file of a run as the report (in the study folder) links it: runs/mn/seed-1/samples/step-002000.png. */
+    /**
+     * A file of a run as the report (in the study folder) links it:
+     * runs/mn/seed-1/samples/step-002000.png.
+     */
     static String relative(GanStudyResults.Run r, Path file) {
         return r.key().dir().resolve(r.dir().relativize(file)).toString().replace('\\', '/');
     }
 
-    static Map<String, Object> summaryJson(GanStudySpec spec, List<GanStudyResults.Run> runs,
+    static Map<String, Object> summaryJson(
+            GanStudySpec spec,
+            List<GanStudyResults.Run> runs,
             List<GanStudyResults.Aggregate> aggs) {
         GanConfig first = spec.config(spec.runs().get(0), "study");
         Map<String, Object> root = new LinkedHashMap<>();
@@ -122,7 +148,8 @@ public final class GanStudyReport {
         return root;
     }
 
-    private static Map<String, Object> withNever(Map<String, Object> m, GanStudyResults.Aggregate a) {
+    private static Map<String, Object> withNever(
+            Map<String, Object> m, GanStudyResults.Aggregate a) {
         m.put("never", a.never());
         m.put("seeds", a.compared());
         return m;
@@ -132,7 +159,10 @@ public final class GanStudyReport {
      * Left: score vs iterations, each variant's mean over seeds as a thick line and every seed as a
      * thin one, with BN's best (mean over seeds) in grey. Right: every seed vs training seconds.
      */
-    private static void writePlot(Path png, GanStudySpec spec, List<GanStudyResults.Run> runs,
+    private static void writePlot(
+            Path png,
+            GanStudySpec spec,
+            List<GanStudyResults.Run> runs,
             List<GanStudyResults.Comparison> comps) {
         List<String> variants = spec.variantNames();
         List<Plots.Series> bySteps = new ArrayList<>();
@@ -142,38 +172,74 @@ public final class GanStudyReport {
         for (String v : variants) {
             Color color = StudyReport.PALETTE[variants.indexOf(v) % StudyReport.PALETTE.length];
             Color thin = new Color(color.getRed(), color.getGreen(), color.getBlue(), 110);
-            List<GanStudyResults.Run> rs = runs.stream().filter(r -> r.key().variant().equals(v) && !r.scored().isEmpty())
-                    .toList();
+            List<GanStudyResults.Run> rs =
+                    runs.stream()
+                            .filter(r -> r.key().variant().equals(v) && !r.scored().isEmpty())
+                            .toList();
             for (GanStudyResults.Run r : rs) {
                 List<GanMetricsRow> s = r.scored();
                 double[] steps = col(s, GanMetricsRow::step);
                 double[] secs = col(s, GanMetricsRow::trainSeconds);
                 String label = v + " s" + r.key().seed();
-                bySteps.add(new Plots.Series(label, steps, col(s, GanMetricsRow::score), thin, false, 1f));
-                bySeconds.add(new Plots.Series(label, secs, col(s, GanMetricsRow::score), color, false, 1.5f));
+                bySteps.add(
+                        new Plots.Series(
+                                label, steps, col(s, GanMetricsRow::score), thin, false, 1f));
+                bySeconds.add(
+                        new Plots.Series(
+                                label, secs, col(s, GanMetricsRow::score), color, false, 1.5f));
                 maxStep = Math.max(maxStep, steps[steps.length - 1]);
                 maxSeconds = Math.max(maxSeconds, secs[secs.length - 1]);
             }
             double[][] mean = GanStudyResults.meanCurve(rs);
             if (rs.size() > 1 && mean[0].length > 0) {
-                bySteps.add(new Plots.Series(v + " mean of " + rs.size() + " seeds", mean[0], mean[1], color, false, 3f));
+                bySteps.add(
+                        new Plots.Series(
+                                v + " mean of " + rs.size() + " seeds",
+                                mean[0],
+                                mean[1],
+                                color,
+                                false,
+                                3f));
             }
         }
-        List<Double> bnBest = comps.stream().filter(c -> c.run().key().variant().equals(spec.baseline))
-                .map(c -> c.result().bnBestScore()).toList();
+        List<Double> bnBest =
+                comps.stream()
+                        .filter(c -> c.run().key().variant().equals(spec.baseline))
+                        .map(c -> c.result().bnBestScore())
+                        .toList();
         if (!bnBest.isEmpty()) {
             double m = Stats.of(bnBest).mean();
             String name = String.format(java.util.Locale.ROOT, "BN best %.2f (mean)", m);
-            bySteps.add(new Plots.Series(name, new double[] {0, maxStep}, new double[] {m, m}, Color.GRAY, true));
-            bySeconds.add(new Plots.Series(name, new double[] {0, maxSeconds}, new double[] {m, m}, Color.GRAY, true));
+            bySteps.add(
+                    new Plots.Series(
+                            name,
+                            new double[] {0, maxStep},
+                            new double[] {m, m},
+                            Color.GRAY,
+                            true));
+            bySeconds.add(
+                    new Plots.Series(
+                            name,
+                            new double[] {0, maxSeconds},
+                            new double[] {m, m},
+                            Color.GRAY,
+                            true));
         }
         String score = spec.scoreLabel() + ", lower is better";
-        Plots.write(png, List.of(
-                new Plots.Panel("Score vs iterations — " + spec.name, "iterations", score, bySteps),
-                new Plots.Panel("Score vs training time — " + spec.name, "training seconds", score, bySeconds)));
+        Plots.write(
+                png,
+                List.of(
+                        new Plots.Panel(
+                                "Score vs iterations — " + spec.name, "iterations", score, bySteps),
+                        new Plots.Panel(
+                                "Score vs training time — " + spec.name,
+                                "training seconds",
+                                score,
+                                bySeconds)));
     }
 
-    private static double[] col(List<GanMetricsRow> rows, java.util.function.ToDoubleFunction<GanMetricsRow> f) {
+    private static double[] col(
+            List<GanMetricsRow> rows, java.util.function.ToDoubleFunction<GanMetricsRow> f) {
         return rows.stream().mapToDouble(f).toArray();
     }
 }

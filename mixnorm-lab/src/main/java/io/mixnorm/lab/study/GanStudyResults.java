@@ -24,8 +24,8 @@ import java.util.stream.Stream;
  * best score over its whole run is the target; each variant's cost is the first scored step at or
  * below it ({@link GanSpeedup}), or "never"; speed-up = 1 − steps_variant / steps_BN, with steps_BN
  * the step of BN's best. Only runs that are over (finished or diverged, with scores) are compared:
- * a best score is only known at the end. Across seeds: means with {@link Stats}' t-interval;
- * steps and speed-ups average the seeds that reached the target, and {@code never} counts the rest.
+ * a best score is only known at the end. Across seeds: means with {@link Stats}' t-interval; steps
+ * and speed-ups average the seeds that reached the target, and {@code never} counts the rest.
  */
 public final class GanStudyResults {
     private GanStudyResults() {}
@@ -75,8 +75,16 @@ public final class GanStudyResults {
         AtomicFiles.writeString(f, Json.GSON.toJson(o) + "\n");
     }
 
-    /** One run folder of the grid as found on disk; {@code lastGrid} is its newest sample grid, or null. */
-    public record Run(GanStudySpec.RunKey key, Path dir, String status, List<GanMetricsRow> rows, Path lastGrid) {
+    /**
+     * One run folder of the grid as found on disk; {@code lastGrid} is its newest sample grid, or
+     * null.
+     */
+    public record Run(
+            GanStudySpec.RunKey key,
+            Path dir,
+            String status,
+            List<GanMetricsRow> rows,
+            Path lastGrid) {
         public boolean over() {
             return (status.equals("finished") || status.equals("diverged")) && !scored().isEmpty();
         }
@@ -124,8 +132,17 @@ public final class GanStudyResults {
     }
 
     /** A variant over seeds. */
-    public record Aggregate(String variant, Stats bnBestScore, Stats bnBestStep, Stats steps, Stats speedupIterations,
-            Stats speedupWallclock, Stats bestScore, Stats finalScore, int never, int compared) {}
+    public record Aggregate(
+            String variant,
+            Stats bnBestScore,
+            Stats bnBestStep,
+            Stats steps,
+            Stats speedupIterations,
+            Stats speedupWallclock,
+            Stats bestScore,
+            Stats finalScore,
+            int never,
+            int compared) {}
 
     /** Reads every run of the grid (missing ones as status "pending"). */
     public static List<Run> read(GanStudySpec spec, Path out) {
@@ -134,11 +151,12 @@ public final class GanStudyResults {
             Path dir = out.resolve(k.dir());
             GanConfig cfg = spec.config(k, "study '" + spec.name + "'");
             Recorded rec = Recorded.of(dir);
-            String status = switch (rec.status()) {
-                case "" -> "pending";
-                case "diverged" -> "diverged";
-                default -> rec.finished(cfg) ? "finished" : "interrupted";
-            };
+            String status =
+                    switch (rec.status()) {
+                        case "" -> "pending";
+                        case "diverged" -> "diverged";
+                        default -> rec.finished(cfg) ? "finished" : "interrupted";
+                    };
             List<GanMetricsRow> rows = List.of();
             Path csv = dir.resolve(GanRunFiles.METRICS);
             if (Files.exists(csv)) {
@@ -157,8 +175,14 @@ public final class GanStudyResults {
     public static List<Comparison> compare(List<Run> runs, String baseline) {
         List<Comparison> out = new ArrayList<>();
         for (Run r : runs) {
-            Run bn = runs.stream().filter(b -> b.key().seed() == r.key().seed() && b.key().variant().equals(baseline))
-                    .findFirst().orElse(null);
+            Run bn =
+                    runs.stream()
+                            .filter(
+                                    b ->
+                                            b.key().seed() == r.key().seed()
+                                                    && b.key().variant().equals(baseline))
+                            .findFirst()
+                            .orElse(null);
             if (bn != null && bn.over() && r.over()) {
                 out.add(new Comparison(r, GanSpeedup.of(bn.rows(), r.rows())));
             }
@@ -166,46 +190,78 @@ public final class GanStudyResults {
         return out;
     }
 
-    /** Per variant, over seeds, in the spec's variant order; variants without a comparison are left out. */
+    /**
+     * Per variant, over seeds, in the spec's variant order; variants without a comparison are left
+     * out.
+     */
     public static List<Aggregate> aggregate(GanStudySpec spec, List<Comparison> comps) {
         List<Aggregate> out = new ArrayList<>();
         for (String v : spec.variantNames()) {
-            List<Comparison> cs = comps.stream().filter(c -> c.run().key().variant().equals(v)).toList();
+            List<Comparison> cs =
+                    comps.stream().filter(c -> c.run().key().variant().equals(v)).toList();
             if (cs.isEmpty()) {
                 continue;
             }
             List<Comparison> reached = cs.stream().filter(c -> c.steps() != null).toList();
-            out.add(new Aggregate(v,
-                    Stats.of(cs.stream().map(c -> c.result().bnBestScore()).toList()),
-                    Stats.of(cs.stream().map(c -> (double) c.result().bnBestStep()).toList()),
-                    Stats.of(reached.stream().map(c -> (double) c.steps()).toList()),
-                    Stats.of(reached.stream().map(Comparison::speedupIterations).toList()),
-                    Stats.of(reached.stream().map(Comparison::speedupWallclock).toList()),
-                    Stats.of(cs.stream().map(c -> c.run().best().score()).toList()),
-                    Stats.of(cs.stream().map(c -> c.run().lastScored().score()).toList()),
-                    cs.size() - reached.size(), cs.size()));
+            out.add(
+                    new Aggregate(
+                            v,
+                            Stats.of(cs.stream().map(c -> c.result().bnBestScore()).toList()),
+                            Stats.of(
+                                    cs.stream()
+                                            .map(c -> (double) c.result().bnBestStep())
+                                            .toList()),
+                            Stats.of(reached.stream().map(c -> (double) c.steps()).toList()),
+                            Stats.of(reached.stream().map(Comparison::speedupIterations).toList()),
+                            Stats.of(reached.stream().map(Comparison::speedupWallclock).toList()),
+                            Stats.of(cs.stream().map(c -> c.run().best().score()).toList()),
+                            Stats.of(cs.stream().map(c -> c.run().lastScored().score()).toList()),
+                            cs.size() - reached.size(),
+                            cs.size()));
         }
         return out;
     }
 
     /**
      * A variant's mean score curve over its seeds: at the steps every one of its scored runs was
-     * scored at (the same steps for runs of one study; a shorter, interrupted run limits the curve).
+     * scored at (the same steps for runs of one study; a shorter, interrupted run limits the
+     * curve).
      */
     public static double[][] meanCurve(List<Run> runs) {
         List<Run> scored = runs.stream().filter(r -> !r.scored().isEmpty()).toList();
         if (scored.isEmpty()) {
             return new double[][] {{}, {}};
         }
-        List<Long> common = scored.get(0).scored().stream().map(GanMetricsRow::step)
-                .filter(s -> scored.stream().allMatch(r -> r.scored().stream().anyMatch(x -> x.step() == s))).toList();
+        List<Long> common =
+                scored.get(0).scored().stream()
+                        .map(GanMetricsRow::step)
+                        .filter(
+                                s ->
+                                        scored.stream()
+                                                .allMatch(
+                                                        r ->
+                                                                r.scored().stream()
+                                                                        .anyMatch(
+                                                                                x ->
+                                                                                        x.step()
+                                                                                                == s)))
+                        .toList();
         double[] x = new double[common.size()];
         double[] y = new double[common.size()];
         for (int i = 0; i < x.length; i++) {
             long s = common.get(i);
             x[i] = s;
-            y[i] = scored.stream().mapToDouble(r -> r.scored().stream().filter(q -> q.step() == s).findFirst()
-                    .orElseThrow().score()).average().orElseThrow();
+            y[i] =
+                    scored.stream()
+                            .mapToDouble(
+                                    r ->
+                                            r.scored().stream()
+                                                    .filter(q -> q.step() == s)
+                                                    .findFirst()
+                                                    .orElseThrow()
+                                                    .score())
+                            .average()
+                            .orElseThrow();
         }
         return new double[][] {x, y};
     }
@@ -217,7 +273,13 @@ public final class GanStudyResults {
         }
         try (Stream<Path> s = Files.list(samples)) {
             return s.filter(p -> p.getFileName().toString().matches("step-\\d+\\.png"))
-                    .max(Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString().replaceAll("\\D", ""))));
+                    .max(
+                            Comparator.comparingLong(
+                                    p ->
+                                            Long.parseLong(
+                                                    p.getFileName()
+                                                            .toString()
+                                                            .replaceAll("\\D", ""))));
         } catch (IOException e) {
             return Optional.empty();
         }

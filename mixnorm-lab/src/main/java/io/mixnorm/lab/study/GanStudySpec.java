@@ -35,10 +35,16 @@ public final class GanStudySpec implements StudyFolder.Pinned {
     public List<JsonObject> variants = new ArrayList<>();
     public List<Long> seeds = new ArrayList<>();
     public String baseline = "bn";
-    /** True for a {@code --quick} budget (mini set, a few dozen steps): a demonstration, not a result. */
+
+    /**
+     * True for a {@code --quick} budget (mini set, a few dozen steps): a demonstration, not a
+     * result.
+     */
     public boolean quick = false;
 
-    /** Keys the study sets itself: the seed per run; {@code model} marks the folder as a GAN run. */
+    /**
+     * Keys the study sets itself: the seed per run; {@code model} marks the folder as a GAN run.
+     */
     private static final Set<String> RESERVED = Set.of("seed", "model");
 
     /** One run of the grid. */
@@ -53,18 +59,35 @@ public final class GanStudySpec implements StudyFolder.Pinned {
         return parse(Json.readText(file, "--config " + file), "--config " + file);
     }
 
-    /** True when {@code file} is a GAN study file ({@code "kind": "gan"}), so that {@code --config} picks the kind. */
+    /**
+     * True when {@code file} is a GAN study file ({@code "kind": "gan"}), so that {@code --config}
+     * picks the kind.
+     */
     public static boolean describes(Path file) {
         return KIND.equals(StudyFolder.kindOf(file));
     }
 
     static GanStudySpec parse(String text, String where) {
         JsonObject obj = TrainConfig.parseObject(text, where);
-        Set<String> known = Set.of("kind", "name", "description", "gan", "variants", "seeds", "baseline", "quick");
+        Set<String> known =
+                Set.of(
+                        "kind",
+                        "name",
+                        "description",
+                        "gan",
+                        "variants",
+                        "seeds",
+                        "baseline",
+                        "quick");
         for (String key : obj.keySet()) {
             if (!known.contains(key)) {
-                throw new UserException(where + ": unknown key '" + key + "' (a GAN study has "
-                        + String.join(", ", new TreeSet<>(known)) + ")");
+                throw new UserException(
+                        where
+                                + ": unknown key '"
+                                + key
+                                + "' (a GAN study has "
+                                + String.join(", ", new TreeSet<>(known))
+                                + ")");
             }
         }
         GanStudySpec spec;
@@ -74,7 +97,8 @@ public final class GanStudySpec implements StudyFolder.Pinned {
             throw new UserException(where + ": " + e.getMessage().replaceAll("[\\r\\n]+", " "));
         }
         if (!KIND.equals(spec.kind)) {
-            throw new UserException(where + ": 'kind' must be \"" + KIND + "\" for a GAN study, got " + spec.kind);
+            throw new UserException(
+                    where + ": 'kind' must be \"" + KIND + "\" for a GAN study, got " + spec.kind);
         }
         spec.validate(where);
         return spec;
@@ -109,35 +133,52 @@ public final class GanStudySpec implements StudyFolder.Pinned {
     /** Errors name {@code where} (the file or option) and what is wrong. */
     public void validate(String where) {
         if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
-            throw new UserException(where + ": 'name' must be a non-empty word of letters, digits, . _ -");
+            throw new UserException(
+                    where + ": 'name' must be a non-empty word of letters, digits, . _ -");
         }
         StudySpec.checkSeedsAndVariants(where, seeds, variants, baseline);
         for (RunKey k : runs()) {
             GanConfig cfg = config(k, where);
             if (k.variant().equals(baseline) && !cfg.norm.equals("bn")) {
-                throw new UserException(where + ": the baseline variant '" + baseline + "' must use norm bn, not " + cfg.norm);
+                throw new UserException(
+                        where
+                                + ": the baseline variant '"
+                                + baseline
+                                + "' must use norm bn, not "
+                                + cfg.norm);
             }
         }
     }
 
     /**
-     * A study must score, against a named extractor, to compare anything: checked apart from
-     * {@link #validate} because a study file may leave the classifier to {@code --features-model}.
+     * A study must score, against a named extractor, to compare anything: checked apart from {@link
+     * #validate} because a study file may leave the classifier to {@code --features-model}.
      */
     public void checkScoring() {
-        GanConfig shared = config(new RunKey(baseline, seeds.get(0)), "study '" + name + "'", false);
+        GanConfig shared =
+                config(new RunKey(baseline, seeds.get(0)), "study '" + name + "'", false);
         if (!shared.scoring()) {
-            throw new UserException("--score-every: a GAN study compares scores, so it must score every N >= 1 steps, got "
-                    + shared.scoreEvery);
+            throw new UserException(
+                    "--score-every: a GAN study compares scores, so it must score every N >= 1"
+                            + " steps, got "
+                            + shared.scoreEvery);
         }
         if (shared.features.equals(GanConfig.CLASSIFIER) && shared.featuresModel.isBlank()) {
-            throw new UserException("--features-model: the study '" + name + "' scores with " + scoreLabel()
-                    + ", which needs a trained CIFAR-10 classifier: run './mixnorm train --out runs/clf' (add --data DIR "
-                    + "for the full set) and pass --features-model runs/clf");
+            throw new UserException(
+                    "--features-model: the study '"
+                            + name
+                            + "' scores with "
+                            + scoreLabel()
+                            + ", which needs a trained CIFAR-10 classifier: run './mixnorm train"
+                            + " --out runs/clf' (add --data DIR for the full set) and pass"
+                            + " --features-model runs/clf");
         }
         if (shared.features.equals(GanConfig.INCEPTION) && shared.inception.isBlank()) {
-            throw new UserException("--inception: the study '" + name + "' scores with Inception-v3 features and needs "
-                    + "the TorchScript file (see docs/gan.md)");
+            throw new UserException(
+                    "--inception: the study '"
+                            + name
+                            + "' scores with Inception-v3 features and needs "
+                            + "the TorchScript file (see docs/gan.md)");
         }
     }
 
@@ -145,7 +186,9 @@ public final class GanStudySpec implements StudyFolder.Pinned {
         return variants.stream().map(v -> v.get("name").getAsString()).toList();
     }
 
-    /** The grid in run order: seed, then variant, so the first seed's comparison is complete first. */
+    /**
+     * The grid in run order: seed, then variant, so the first seed's comparison is complete first.
+     */
     public List<RunKey> runs() {
         List<RunKey> keys = new ArrayList<>();
         for (long seed : seeds) {
@@ -172,19 +215,26 @@ public final class GanStudySpec implements StudyFolder.Pinned {
         try {
             cfg = Json.GSON.fromJson(merged, GanConfig.class);
         } catch (RuntimeException e) {
-            throw new UserException(where + ": variant '" + key.variant() + "': "
-                    + e.getMessage().replaceAll("[\\r\\n]+", " "));
+            throw new UserException(
+                    where
+                            + ": variant '"
+                            + key.variant()
+                            + "': "
+                            + e.getMessage().replaceAll("[\\r\\n]+", " "));
         }
         if (validate) {
             try {
-                // the extractor's file is checkScoring's business: a study file may leave it to --features-model
+                // the extractor's file is checkScoring's business: a study file may leave it to
+                // --features-model
                 GanConfig probe = cfg.copy();
                 probe.featuresModel = probe.featuresModel.isBlank() ? "-" : probe.featuresModel;
                 probe.inception = probe.inception.isBlank() ? "-" : probe.inception;
                 probe.validate();
-                Dcgan.generator(cfg.normSpec()); // names the valid generator layers for a bad mnLayers
+                Dcgan.generator(
+                        cfg.normSpec()); // names the valid generator layers for a bad mnLayers
             } catch (UserException e) {
-                throw new UserException(where + ": variant '" + key.variant() + "': " + e.getMessage());
+                throw new UserException(
+                        where + ": variant '" + key.variant() + "': " + e.getMessage());
             }
         }
         return cfg;
@@ -193,7 +243,9 @@ public final class GanStudySpec implements StudyFolder.Pinned {
     /** The score's name in the report: never "FID" for the classifier's features. */
     public String scoreLabel() {
         GanConfig c = config(new RunKey(baseline, seeds.get(0)), "study", false);
-        return c.features.equals(GanConfig.INCEPTION) ? "FID (Inception-v3 pool3)" : io.mixnorm.lab.gan.ClassifierFeatures.LABEL;
+        return c.features.equals(GanConfig.INCEPTION)
+                ? "FID (Inception-v3 pool3)"
+                : io.mixnorm.lab.gan.ClassifierFeatures.LABEL;
     }
 
     private JsonObject variant(String variantName) {
@@ -208,11 +260,17 @@ public final class GanStudySpec implements StudyFolder.Pinned {
     private static void overlay(JsonObject into, JsonObject from, String where) {
         for (String k : from.keySet()) {
             if (RESERVED.contains(k)) {
-                throw new UserException(where + " sets '" + k + "': the study sets it per run (use 'seeds')");
+                throw new UserException(
+                        where + " sets '" + k + "': the study sets it per run (use 'seeds')");
             }
             if (!into.has(k)) {
-                throw new UserException(where + ": unknown key '" + k + "' (a GAN run has "
-                        + String.join(", ", new TreeSet<>(into.keySet())) + ")");
+                throw new UserException(
+                        where
+                                + ": unknown key '"
+                                + k
+                                + "' (a GAN run has "
+                                + String.join(", ", new TreeSet<>(into.keySet()))
+                                + ")");
             }
             into.add(k, from.get(k));
         }

@@ -3,8 +3,8 @@ package io.mixnorm.lab.study;
 import java.util.OptionalDouble;
 
 /**
- * A test-accuracy curve smoothed by isotonic regression: the non-decreasing sequence closest to
- * the evaluations in least squares (pool-adjacent-violators). Unlike the running maximum, one lucky
+ * A test-accuracy curve smoothed by isotonic regression: the non-decreasing sequence closest to the
+ * evaluations in least squares (pool-adjacent-violators). Unlike the running maximum, one lucky
  * evaluation does not lift the curve for good: it is averaged with its neighbours. Steps to a
  * threshold are read off the smoothed curve, interpolated linearly in log-steps between the two
  * evaluations that bracket the crossing (spec §8).
@@ -25,7 +25,10 @@ public final class Isotonic {
             // Merge backwards while the last two blocks violate the order.
             while (blocks > 1 && level[blocks - 2] > level[blocks - 1]) {
                 int s = size[blocks - 2] + size[blocks - 1];
-                level[blocks - 2] = (level[blocks - 2] * size[blocks - 2] + level[blocks - 1] * size[blocks - 1]) / s;
+                level[blocks - 2] =
+                        (level[blocks - 2] * size[blocks - 2]
+                                        + level[blocks - 1] * size[blocks - 1])
+                                / s;
                 size[blocks - 2] = s;
                 blocks--;
             }
@@ -52,7 +55,10 @@ public final class Isotonic {
                     return OptionalDouble.of(steps[0]);
                 }
                 double w = (threshold - smoothed[i - 1]) / (smoothed[i] - smoothed[i - 1]);
-                return OptionalDouble.of(Math.exp(Math.log(steps[i - 1]) + w * (Math.log(steps[i]) - Math.log(steps[i - 1]))));
+                return OptionalDouble.of(
+                        Math.exp(
+                                Math.log(steps[i - 1])
+                                        + w * (Math.log(steps[i]) - Math.log(steps[i - 1]))));
             }
         }
         return OptionalDouble.empty();

@@ -9,9 +9,9 @@ import org.apache.commons.math3.optim.univariate.UnivariateObjectiveFunction;
 import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
 
 /**
- * The rescaling speed-up (spec §8): the fraction r of steps a variant saves over the baseline,
- * read off whole test-accuracy curves instead of one evaluation. It is the r for which the
- * variant's curve at (1 − r)·t matches the baseline's at t:
+ * The rescaling speed-up (spec §8): the fraction r of steps a variant saves over the baseline, read
+ * off whole test-accuracy curves instead of one evaluation. It is the r for which the variant's
+ * curve at (1 − r)·t matches the baseline's at t:
  *
  * <pre>
  *   r̂ = argmin_r  mean_{i ∈ O(r)} ( a_B(t_i) − a_V((1 − r)·t_i) )²
@@ -32,16 +32,18 @@ import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
 public final class Rescaling {
     /** The admissible range of r. */
     public static final double MIN_R = -1.0;
+
     public static final double MAX_R = 2.0 / 3.0;
+
     /** Grid spacing of the global search. */
     static final double GRID = 0.0005;
 
     private Rescaling() {}
 
     /**
-     * The fitted r for a baseline curve (steps {@code tb}, accuracies {@code ab}) and a variant curve
-     * ({@code tv}, {@code av}); empty when fewer than 3 baseline evaluations can ever overlap the
-     * variant's range or the variant has fewer than 2 evaluations. Steps must be positive and
+     * The fitted r for a baseline curve (steps {@code tb}, accuracies {@code ab}) and a variant
+     * curve ({@code tv}, {@code av}); empty when fewer than 3 baseline evaluations can ever overlap
+     * the variant's range or the variant has fewer than 2 evaluations. Steps must be positive and
      * increasing.
      */
     public static OptionalDouble fit(double[] tb, double[] ab, double[] tv, double[] av) {
@@ -69,9 +71,13 @@ public final class Rescaling {
         }
         double lo = Math.max(MIN_R, bestR - GRID);
         double hi = Math.min(MAX_R, bestR + GRID);
-        UnivariatePointValuePair p = new BrentOptimizer(1e-10, 1e-12).optimize(new MaxEval(200), GoalType.MINIMIZE,
-                new SearchInterval(lo, hi, bestR),
-                new UnivariateObjectiveFunction(r -> gap(r, ub, ab, uv, av, need)));
+        UnivariatePointValuePair p =
+                new BrentOptimizer(1e-10, 1e-12)
+                        .optimize(
+                                new MaxEval(200),
+                                GoalType.MINIMIZE,
+                                new SearchInterval(lo, hi, bestR),
+                                new UnivariateObjectiveFunction(r -> gap(r, ub, ab, uv, av, need)));
         return OptionalDouble.of(p.getValue() < best ? p.getPoint() : bestR);
     }
 
@@ -94,7 +100,10 @@ public final class Rescaling {
         return n < need ? Double.POSITIVE_INFINITY : sum / n;
     }
 
-    /** Linear interpolation of (x_k, y_k) at x, clamped to the ends (x is within 1e-12 of the range). */
+    /**
+     * Linear interpolation of (x_k, y_k) at x, clamped to the ends (x is within 1e-12 of the
+     * range).
+     */
     static double interpolate(double[] xs, double[] ys, double x) {
         if (x <= xs[0]) {
             return ys[0];
@@ -118,12 +127,17 @@ public final class Rescaling {
 
     private static void check(double[] t, double[] a, String what) {
         if (t.length != a.length) {
-            throw new IllegalArgumentException(what + ": " + t.length + " steps but " + a.length + " accuracies");
+            throw new IllegalArgumentException(
+                    what + ": " + t.length + " steps but " + a.length + " accuracies");
         }
         for (int i = 0; i < t.length; i++) {
             if (!(t[i] > 0) || (i > 0 && t[i] <= t[i - 1])) {
-                throw new IllegalArgumentException(what + ": steps must be positive and increasing, got " + t[i]
-                        + " at position " + i);
+                throw new IllegalArgumentException(
+                        what
+                                + ": steps must be positive and increasing, got "
+                                + t[i]
+                                + " at position "
+                                + i);
             }
         }
     }

@@ -4,13 +4,14 @@ import java.util.List;
 import org.apache.commons.math3.distribution.TDistribution;
 
 /**
- * Mean and 95% confidence interval over seeds, by Student's t: mean ± t(0.975, n−1) · s / √n,
- * with s the sample standard deviation (n − 1 in the denominator). It assumes the per-seed values
- * are independent draws from a roughly normal distribution; with n = 2 seeds t = 12.71, so the
- * interval is wide, which is the honest statement about two seeds. n = 1 has no interval (NaN).
+ * Mean and 95% confidence interval over seeds, by Student's t: mean ± t(0.975, n−1) · s / √n, with
+ * s the sample standard deviation (n − 1 in the denominator). It assumes the per-seed values are
+ * independent draws from a roughly normal distribution; with n = 2 seeds t = 12.71, so the interval
+ * is wide, which is the honest statement about two seeds. n = 1 has no interval (NaN).
  */
 public record Stats(int n, double mean, double sd, double low, double high) {
-    public static final String METHOD = "95% Student-t interval over seeds: mean ± t(0.975, n−1)·s/√n";
+    public static final String METHOD =
+            "95% Student-t interval over seeds: mean ± t(0.975, n−1)·s/√n";
 
     public static Stats of(List<Double> values) {
         int n = values.size();
@@ -26,7 +27,8 @@ public record Stats(int n, double mean, double sd, double low, double high) {
             ss += (v - mean) * (v - mean);
         }
         double sd = Math.sqrt(ss / (n - 1));
-        double half = new TDistribution(n - 1).inverseCumulativeProbability(0.975) * sd / Math.sqrt(n);
+        double half =
+                new TDistribution(n - 1).inverseCumulativeProbability(0.975) * sd / Math.sqrt(n);
         return new Stats(n, mean, sd, mean - half, mean + half);
     }
 }

@@ -11,7 +11,10 @@ import java.util.OptionalLong;
 public final class StepsToTarget {
     private StepsToTarget() {}
 
-    /** The step of the first evaluation whose test accuracy is at least {@code target}; empty if never. */
+    /**
+     * The step of the first evaluation whose test accuracy is at least {@code target}; empty if
+     * never.
+     */
     public static OptionalLong firstStepReaching(List<MetricsRow> rows, double target) {
         for (MetricsRow r : rows) {
             if (r.testAccuracy() >= target) {

@@ -35,57 +35,137 @@ public final class Studies {
     private static final Map<String, Supplier<StudySpec>> BUILT_IN = new LinkedHashMap<>();
 
     static {
-        BUILT_IN.put("cnn5-cifar10", () -> cnn5("cnn5-cifar10", "cifar10",
-                "BN vs MixtureNorm at conv2 (K=3) in the 5-layer CNN on CIFAR-10, two learning rates (the paper's Table 1 setting).",
-                List.of(0.001, 0.005), bn(), mn("mn", "conv2", 3)));
-        BUILT_IN.put("cnn5-cifar100", () -> cnn5("cnn5-cifar100", "cifar100",
-                "BN vs MixtureNorm at conv2 (K=3) in the 5-layer CNN on CIFAR-100 (fine labels), two learning rates.",
-                List.of(0.001, 0.005), bn(), mn("mn", "conv2", 3)));
-        BUILT_IN.put("cnn5-cifar10-layers", () -> cnn5("cnn5-cifar10-layers", "cifar10",
-                "Ablation: where MixtureNorm (K=3) goes in the 5-layer CNN on CIFAR-10: conv2, conv2+conv3, every layer.",
-                List.of(0.001), bn(), mn("mn-conv2", "conv2", 3), mn("mn-conv2-conv3", "conv2,conv3", 3),
-                mn("mn-all", "all", 3)));
-        BUILT_IN.put("cnn5-cifar10-k", () -> cnn5("cnn5-cifar10-k", "cifar10",
-                "Ablation: the number of mixture components K of MixtureNorm at conv2 (5-layer CNN, CIFAR-10).",
-                List.of(0.001), bn(), mn("mn-k2", "conv2", 2), mn("mn-k3", "conv2", 3), mn("mn-k5", "conv2", 5)));
-        BUILT_IN.put("cnn5-cifar10-options", () -> {
-            JsonObject channel = mn("mn-channel", "conv2", 3);
-            channel.addProperty("mnSampleMode", "channel");
-            JsonObject batchInference = mn("mn-batch-inference", "conv2", 3);
-            batchInference.addProperty("mnInference", "batch");
-            JsonObject em5 = mn("mn-em5", "conv2", 3);
-            em5.addProperty("mnEmIterations", 5);
-            JsonObject modeNorm = mn("modenorm", "conv2", 2);
-            modeNorm.addProperty("norm", "modenorm");
-            return cnn5("cnn5-cifar10-options", "cifar10",
-                    "Ablation of the spec's open points at conv2 (K=3): sample mode, inference mode, EM iterations; "
-                            + "ModeNorm (K=2) for comparison.",
-                    List.of(0.001), bn(), mn("mn", "conv2", 3), channel, batchInference, em5, modeNorm);
-        });
-        BUILT_IN.put("densenet40-cifar10", () -> deep("densenet40-cifar10", "densenet40",
-                "BN vs MixtureNorm (K=3) in DenseNet-40 (k=12) on CIFAR-10: MN at the first norm layer, the first three, "
-                        + "or block2's middle layer; SGD-Nesterov, step schedule, shortened to 30 epochs.",
-                mn("mn-first1", "first:1", 3), mn("mn-first3", "first:3", 3), mn("mn-block2-layer6", "block2.layer6.norm", 3)));
-        BUILT_IN.put("densenet-bc100-cifar10", () -> deep("densenet-bc100-cifar10", "densenet-bc100",
-                "BN vs MixtureNorm (K=3) in DenseNet-BC-100 (k=12) on CIFAR-10: MN at the first norm layer, the first "
-                        + "three, or block2's middle layer; SGD-Nesterov, step schedule, shortened to 30 epochs.",
-                mn("mn-first1", "first:1", 3), mn("mn-first3", "first:3", 3),
-                mn("mn-block2-layer8", "block2.layer8.norm1", 3)));
-        BUILT_IN.put("inception-v3-cifar10", () -> deep("inception-v3-cifar10", "inception-v3",
-                "BN vs MixtureNorm (K=3) in Inception-V3 (32x32 stem) on CIFAR-10: MN at the first norm layer, the first "
-                        + "three (stem), or Mixed_6b's first 1x1; SGD-Nesterov, step schedule, shortened to 30 epochs.",
-                mn("mn-first1", "first:1", 3), mn("mn-first3", "first:3", 3),
-                mn("mn-mixed6b", "mixed_6b.branch1x1.norm", 3)));
+        BUILT_IN.put(
+                "cnn5-cifar10",
+                () ->
+                        cnn5(
+                                "cnn5-cifar10",
+                                "cifar10",
+                                "BN vs MixtureNorm at conv2 (K=3) in the 5-layer CNN on CIFAR-10,"
+                                        + " two learning rates (the paper's Table 1 setting).",
+                                List.of(0.001, 0.005),
+                                bn(),
+                                mn("mn", "conv2", 3)));
+        BUILT_IN.put(
+                "cnn5-cifar100",
+                () ->
+                        cnn5(
+                                "cnn5-cifar100",
+                                "cifar100",
+                                "BN vs MixtureNorm at conv2 (K=3) in the 5-layer CNN on CIFAR-100"
+                                        + " (fine labels), two learning rates.",
+                                List.of(0.001, 0.005),
+                                bn(),
+                                mn("mn", "conv2", 3)));
+        BUILT_IN.put(
+                "cnn5-cifar10-layers",
+                () ->
+                        cnn5(
+                                "cnn5-cifar10-layers",
+                                "cifar10",
+                                "Ablation: where MixtureNorm (K=3) goes in the 5-layer CNN on"
+                                        + " CIFAR-10: conv2, conv2+conv3, every layer.",
+                                List.of(0.001),
+                                bn(),
+                                mn("mn-conv2", "conv2", 3),
+                                mn("mn-conv2-conv3", "conv2,conv3", 3),
+                                mn("mn-all", "all", 3)));
+        BUILT_IN.put(
+                "cnn5-cifar10-k",
+                () ->
+                        cnn5(
+                                "cnn5-cifar10-k",
+                                "cifar10",
+                                "Ablation: the number of mixture components K of MixtureNorm at"
+                                        + " conv2 (5-layer CNN, CIFAR-10).",
+                                List.of(0.001),
+                                bn(),
+                                mn("mn-k2", "conv2", 2),
+                                mn("mn-k3", "conv2", 3),
+                                mn("mn-k5", "conv2", 5)));
+        BUILT_IN.put(
+                "cnn5-cifar10-options",
+                () -> {
+                    JsonObject channel = mn("mn-channel", "conv2", 3);
+                    channel.addProperty("mnSampleMode", "channel");
+                    JsonObject batchInference = mn("mn-batch-inference", "conv2", 3);
+                    batchInference.addProperty("mnInference", "batch");
+                    JsonObject em5 = mn("mn-em5", "conv2", 3);
+                    em5.addProperty("mnEmIterations", 5);
+                    JsonObject modeNorm = mn("modenorm", "conv2", 2);
+                    modeNorm.addProperty("norm", "modenorm");
+                    return cnn5(
+                            "cnn5-cifar10-options",
+                            "cifar10",
+                            "Ablation of the spec's open points at conv2 (K=3): sample mode,"
+                                + " inference mode, EM iterations; ModeNorm (K=2) for comparison.",
+                            List.of(0.001),
+                            bn(),
+                            mn("mn", "conv2", 3),
+                            channel,
+                            batchInference,
+                            em5,
+                            modeNorm);
+                });
+        BUILT_IN.put(
+                "densenet40-cifar10",
+                () ->
+                        deep(
+                                "densenet40-cifar10",
+                                "densenet40",
+                                "BN vs MixtureNorm (K=3) in DenseNet-40 (k=12) on CIFAR-10: MN at"
+                                    + " the first norm layer, the first three, or block2's middle"
+                                    + " layer; SGD-Nesterov, step schedule, shortened to 30"
+                                    + " epochs.",
+                                mn("mn-first1", "first:1", 3),
+                                mn("mn-first3", "first:3", 3),
+                                mn("mn-block2-layer6", "block2.layer6.norm", 3)));
+        BUILT_IN.put(
+                "densenet-bc100-cifar10",
+                () ->
+                        deep(
+                                "densenet-bc100-cifar10",
+                                "densenet-bc100",
+                                "BN vs MixtureNorm (K=3) in DenseNet-BC-100 (k=12) on CIFAR-10: MN"
+                                    + " at the first norm layer, the first three, or block2's"
+                                    + " middle layer; SGD-Nesterov, step schedule, shortened to 30"
+                                    + " epochs.",
+                                mn("mn-first1", "first:1", 3),
+                                mn("mn-first3", "first:3", 3),
+                                mn("mn-block2-layer8", "block2.layer8.norm1", 3)));
+        BUILT_IN.put(
+                "inception-v3-cifar10",
+                () ->
+                        deep(
+                                "inception-v3-cifar10",
+                                "inception-v3",
+                                "BN vs MixtureNorm (K=3) in Inception-V3 (32x32 stem) on CIFAR-10:"
+                                        + " MN at the first norm layer, the first three (stem), or"
+                                        + " Mixed_6b's first 1x1; SGD-Nesterov, step schedule,"
+                                        + " shortened to 30 epochs.",
+                                mn("mn-first1", "first:1", 3),
+                                mn("mn-first3", "first:3", 3),
+                                mn("mn-mixed6b", "mixed_6b.branch1x1.norm", 3)));
     }
 
-    /** The 5-layer CNN studies' budget: 1,500 steps of batch 128 (3.84 epochs), decided by the power analysis (§8). */
+    /**
+     * The 5-layer CNN studies' budget: 1,500 steps of batch 128 (3.84 epochs), decided by the power
+     * analysis (§8).
+     */
     public static final long CNN5_STEPS = 1500;
 
-    /** Seeds of the two-learning-rate studies (8 independent data orders per rate) and of the ablations. */
+    /**
+     * Seeds of the two-learning-rate studies (8 independent data orders per rate) and of the
+     * ablations.
+     */
     static final int MAIN_SEEDS = 8;
+
     static final int ABLATION_SEEDS = 3;
 
-    /** Steps of the shortened deep-model budget: 30 epochs of the 50,000 training images in batches of 64. */
+    /**
+     * Steps of the shortened deep-model budget: 30 epochs of the 50,000 training images in batches
+     * of 64.
+     */
     public static final long DEEP_STEPS = 30L * (50_000 / 64);
 
     private Studies() {}
@@ -100,8 +180,12 @@ public final class Studies {
         if (s == null) {
             List<String> all = new java.util.ArrayList<>(names());
             all.addAll(GanStudies.names());
-            throw new UserException("--study: unknown study '" + name + "' (built in: " + String.join(", ", all)
-                    + "; or pass --config FILE)");
+            throw new UserException(
+                    "--study: unknown study '"
+                            + name
+                            + "' (built in: "
+                            + String.join(", ", all)
+                            + "; or pass --config FILE)");
         }
         StudySpec spec = s.get();
         return quick ? quick(spec) : spec;
@@ -119,7 +203,12 @@ public final class Studies {
         return q;
     }
 
-    private static StudySpec cnn5(String name, String dataset, String description, List<Double> lrs, JsonObject... variants) {
+    private static StudySpec cnn5(
+            String name,
+            String dataset,
+            String description,
+            List<Double> lrs,
+            JsonObject... variants) {
         StudySpec s = new StudySpec();
         s.name = name;
         s.description = description;
@@ -140,8 +229,12 @@ public final class Studies {
         return s;
     }
 
-    /** The DenseNet paper's recipe (SGD-Nesterov 0.9, lr 0.1 ÷10 at 50% and 75%, wd 1e-4, batch 64), shortened. */
-    private static StudySpec deep(String name, String model, String description, JsonObject... mnVariants) {
+    /**
+     * The DenseNet paper's recipe (SGD-Nesterov 0.9, lr 0.1 ÷10 at 50% and 75%, wd 1e-4, batch 64),
+     * shortened.
+     */
+    private static StudySpec deep(
+            String name, String model, String description, JsonObject... mnVariants) {
         StudySpec s = new StudySpec();
         s.name = name;
         s.description = description;

@@ -21,14 +21,19 @@ import java.util.function.Supplier;
  * only once the checks pass, so a refused command leaves the folder as it was.
  */
 final class StudyFolder {
-    /** The kind a study.json without a {@code kind} key has: the classification studies came first. */
+    /**
+     * The kind a study.json without a {@code kind} key has: the classification studies came first.
+     */
     static final String CLASSIFICATION = "classification";
 
     /** What pins a study folder. */
     interface Pinned {
         String name();
 
-        /** {@link #CLASSIFICATION} or {@link GanStudySpec#KIND}; saved as {@code kind} by all but the first. */
+        /**
+         * {@link #CLASSIFICATION} or {@link GanStudySpec#KIND}; saved as {@code kind} by all but
+         * the first.
+         */
         String kind();
 
         String toJson();
@@ -42,11 +47,15 @@ final class StudyFolder {
     /**
      * Checks {@code out} for {@code spec} and pins it there.
      *
-     * @param load reads a saved study.json of the same kind (a {@link UserException} when it is damaged)
-     * @param runMismatches for every run folder of the grid that already holds a run: the first config
-     *     difference to what the study asks for, or null
+     * @param load reads a saved study.json of the same kind (a {@link UserException} when it is
+     *     damaged)
+     * @param runMismatches for every run folder of the grid that already holds a run: the first
+     *     config difference to what the study asks for, or null
      */
-    static void claim(Path out, Pinned spec, Function<Path, ? extends Pinned> load,
+    static void claim(
+            Path out,
+            Pinned spec,
+            Function<Path, ? extends Pinned> load,
             Map<Path, Supplier<String>> runMismatches) {
         Path specFile = out.resolve(StudyRunner.SPEC_FILE);
         if (Files.exists(specFile)) {
@@ -54,26 +63,50 @@ final class StudyFolder {
             Pinned saved;
             try {
                 if (!savedKind.equals(spec.kind())) {
-                    throw new UserException("it is a " + savedKind + " study, not a " + spec.kind() + " one");
+                    throw new UserException(
+                            "it is a " + savedKind + " study, not a " + spec.kind() + " one");
                 }
                 saved = load.apply(specFile);
             } catch (UserException e) {
-                throw new UserException("--out " + out + " holds a damaged or foreign " + StudyRunner.SPEC_FILE + " ("
-                        + e.getMessage() + "); choose another --out");
+                throw new UserException(
+                        "--out "
+                                + out
+                                + " holds a damaged or foreign "
+                                + StudyRunner.SPEC_FILE
+                                + " ("
+                                + e.getMessage()
+                                + "); choose another --out");
             }
             if (!sameJson(saved.gridJson(), spec.gridJson())) {
-                throw new UserException("--out " + out + " holds the study '" + saved.name() + "' with a different grid or "
-                        + "budget than '" + spec.name() + "' asks for; choose another --out (compare " + specFile + ")");
+                throw new UserException(
+                        "--out "
+                                + out
+                                + " holds the study '"
+                                + saved.name()
+                                + "' with a different grid or "
+                                + "budget than '"
+                                + spec.name()
+                                + "' asks for; choose another --out (compare "
+                                + specFile
+                                + ")");
             }
         } else if (Files.isDirectory(out.resolve("runs")) || Trainer.hasRun(out)) {
-            throw new UserException("--out " + out + " holds runs but no " + StudyRunner.SPEC_FILE
-                    + ": not a study folder; choose another --out");
+            throw new UserException(
+                    "--out "
+                            + out
+                            + " holds runs but no "
+                            + StudyRunner.SPEC_FILE
+                            + ": not a study folder; choose another --out");
         }
         for (Map.Entry<Path, Supplier<String>> run : runMismatches.entrySet()) {
             String mismatch = run.getValue().get();
             if (mismatch != null) {
-                throw new UserException("run folder " + run.getKey() + " belongs to a different study: its " + mismatch
-                        + "; choose another --out");
+                throw new UserException(
+                        "run folder "
+                                + run.getKey()
+                                + " belongs to a different study: its "
+                                + mismatch
+                                + "; choose another --out");
             }
         }
         AtomicFiles.writeString(specFile, spec.toJson() + "\n");
@@ -87,7 +120,10 @@ final class StudyFolder {
         return JsonParser.parseString(a).equals(JsonParser.parseString(b));
     }
 
-    /** The {@code kind} of a study file; {@link #CLASSIFICATION} when absent or unreadable (the loader then says why). */
+    /**
+     * The {@code kind} of a study file; {@link #CLASSIFICATION} when absent or unreadable (the
+     * loader then says why).
+     */
     static String kindOf(Path specFile) {
         try {
             JsonElement e = JsonParser.parseString(Files.readString(specFile));

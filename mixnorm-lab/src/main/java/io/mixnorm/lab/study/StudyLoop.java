@@ -28,20 +28,27 @@ final class StudyLoop {
         /** e.g. {@code lr-0.1 mn seed 2}; the loop prefixes {@code [i/n]}. */
         String label(K key);
 
-        /** The recorded status when the run needs no training (finished with the budget, or diverged); else null. */
+        /**
+         * The recorded status when the run needs no training (finished with the budget, or
+         * diverged); else null.
+         */
         String done(K key, Path dir);
 
         /** Whether {@code dir} already holds a run to continue. */
         boolean started(Path dir);
 
-        /** Trains the run, continuing it when {@code started}; returns when it finished or was stopped. */
+        /**
+         * Trains the run, continuing it when {@code started}; returns when it finished or was
+         * stopped.
+         */
         void train(K key, Path dir, String label, boolean started);
 
         /** Called when {@link #train} diverged, before the study goes on. */
         default void diverged(Path dir, String message) {}
     }
 
-    static <K extends Key> StudyRunner.Outcome run(Path out, List<K> keys, Runs<K> runs, PrintStream log) {
+    static <K extends Key> StudyRunner.Outcome run(
+            Path out, List<K> keys, Runs<K> runs, PrintStream log) {
         return run(out, keys, i -> true, runs, log);
     }
 
@@ -49,8 +56,8 @@ final class StudyLoop {
      * The walk over the runs whose grid index (0-based) {@code only} accepts; the others are not
      * looked at. An engine that hands each run to a task of its own walks one index per task.
      */
-    static <K extends Key> StudyRunner.Outcome run(Path out, List<K> keys, IntPredicate only, Runs<K> runs,
-            PrintStream log) {
+    static <K extends Key> StudyRunner.Outcome run(
+            Path out, List<K> keys, IntPredicate only, Runs<K> runs, PrintStream log) {
         List<K> heldElsewhere = new ArrayList<>();
         int i = 0;
         for (K k : keys) {
@@ -80,15 +87,21 @@ final class StudyLoop {
                     runs.train(k, dir, label, started);
                 } catch (DivergedException e) {
                     runs.diverged(dir, e.getMessage());
-                    log.println(label + ": diverged (" + e.getMessage() + "); the study goes on and reports it");
+                    log.println(
+                            label
+                                    + ": diverged ("
+                                    + e.getMessage()
+                                    + "); the study goes on and reports it");
                 }
             }
         }
         if (StopSignal.requested()) {
             return StudyRunner.Outcome.INTERRUPTED;
         }
-        // The other processes may have finished meanwhile: then this one, the last, reports the whole study.
-        boolean othersTraining = heldElsewhere.stream().anyMatch(k -> runs.done(k, out.resolve(k.dir())) == null);
+        // The other processes may have finished meanwhile: then this one, the last, reports the
+        // whole study.
+        boolean othersTraining =
+                heldElsewhere.stream().anyMatch(k -> runs.done(k, out.resolve(k.dir())) == null);
         return othersTraining ? StudyRunner.Outcome.SHARED : StudyRunner.Outcome.FINISHED;
     }
 }

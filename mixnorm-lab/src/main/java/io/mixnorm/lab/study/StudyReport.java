@@ -20,18 +20,29 @@ import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
- * A study's report, rebuilt from its run folders: {@code results.csv} (one row per run),
- * {@code summary.json} (per learning rate: {@code speedup_rescaling}, {@code thresholds} and
- * {@code steps_to_threshold}, {@code bn_max_test_accuracy}, {@code steps_to_bn_max} per variant,
- * {@code speedup_iterations}, {@code speedup_wallclock}, each as mean and interval),
- * {@code plots/<setting>.png}, {@code figure1.png}, {@code report.md} and {@code report.html}.
+ * A study's report, rebuilt from its run folders: {@code results.csv} (one row per run), {@code
+ * summary.json} (per learning rate: {@code speedup_rescaling}, {@code thresholds} and {@code
+ * steps_to_threshold}, {@code bn_max_test_accuracy}, {@code steps_to_bn_max} per variant, {@code
+ * speedup_iterations}, {@code speedup_wallclock}, each as mean and interval), {@code
+ * plots/<setting>.png}, {@code figure1.png}, {@code report.md} and {@code report.html}.
  */
 public final class StudyReport {
-    static final Color[] PALETTE = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44),
-        new Color(148, 103, 189), new Color(255, 127, 14), new Color(140, 86, 75), new Color(227, 119, 194)};
+    static final Color[] PALETTE = {
+        new Color(31, 119, 180),
+        new Color(214, 39, 40),
+        new Color(44, 160, 44),
+        new Color(148, 103, 189),
+        new Color(255, 127, 14),
+        new Color(140, 86, 75),
+        new Color(227, 119, 194)
+    };
 
-    /** summary.json keeps every key, with null where there is no value (no interval for one seed, "never"). */
-    private static final com.google.gson.Gson WITH_NULLS = Json.GSON.newBuilder().serializeNulls().create();
+    /**
+     * summary.json keeps every key, with null where there is no value (no interval for one seed,
+     * "never").
+     */
+    private static final com.google.gson.Gson WITH_NULLS =
+            Json.GSON.newBuilder().serializeNulls().create();
 
     private StudyReport() {}
 
@@ -39,16 +50,23 @@ public final class StudyReport {
     public record Written(Path report, String headline) {}
 
     /** Writes every report file into {@code out}. */
-    public static Written write(StudySpec spec, Path out, List<String> commands, Function<TrainConfig, CifarSplits> loader) {
+    public static Written write(
+            StudySpec spec,
+            Path out,
+            List<String> commands,
+            Function<TrainConfig, CifarSplits> loader) {
         List<StudyResults.Run> runs = StudyResults.read(spec, out);
         List<StudyResults.Comparison> comps = StudyResults.compare(runs, spec.baseline);
         List<StudyResults.Aggregate> aggs = StudyResults.aggregate(spec, comps);
         AtomicFiles.writeString(out.resolve("results.csv"), resultsCsv(runs, comps));
-        AtomicFiles.writeString(out.resolve("summary.json"), WITH_NULLS.toJson(summaryJson(spec, runs, aggs)) + "\n");
+        AtomicFiles.writeString(
+                out.resolve("summary.json"),
+                WITH_NULLS.toJson(summaryJson(spec, runs, aggs)) + "\n");
         List<String> plots = new ArrayList<>();
         for (double lr : spec.lrs) {
             String name = StudySpec.settingName(lr);
-            List<StudyResults.Run> rs = runs.stream().filter(r -> r.key().lr() == lr && !r.rows().isEmpty()).toList();
+            List<StudyResults.Run> rs =
+                    runs.stream().filter(r -> r.key().lr() == lr && !r.rows().isEmpty()).toList();
             if (!rs.isEmpty()) {
                 writeCurves(out.resolve("plots").resolve(name + ".png"), spec, lr, rs, comps);
                 plots.add(name);
@@ -63,23 +81,45 @@ public final class StudyReport {
     }
 
     static String resultsCsv(List<StudyResults.Run> runs, List<StudyResults.Comparison> comps) {
-        StringBuilder sb = new StringBuilder("setting,lr,variant,seed,status,steps,bn_max_test_accuracy,bn_steps_to_max,"
-                + "steps_to_bn_max,train_seconds_to_bn_max,speedup_iterations,speedup_wallclock,max_test_accuracy,max_step,"
-                + "final_test_accuracy,train_seconds,images_per_second,run_dir,speedup_rescaling\n");
+        StringBuilder sb =
+                new StringBuilder(
+                        "setting,lr,variant,seed,status,steps,bn_max_test_accuracy,bn_steps_to_max,steps_to_bn_max,train_seconds_to_bn_max,speedup_iterations,speedup_wallclock,max_test_accuracy,max_step,final_test_accuracy,train_seconds,images_per_second,run_dir,speedup_rescaling\n");
         for (StudyResults.Run r : runs) {
-            StudyResults.Comparison c = comps.stream().filter(x -> x.run() == r).findFirst().orElse(null);
+            StudyResults.Comparison c =
+                    comps.stream().filter(x -> x.run() == r).findFirst().orElse(null);
             MetricsRow last = r.rows().isEmpty() ? null : r.rows().get(r.rows().size() - 1);
-            sb.append(String.join(",", StudySpec.settingName(r.key().lr()), num(r.key().lr()), r.key().variant(),
-                    Long.toString(r.key().seed()), r.status(), last == null ? "0" : Long.toString(last.step()),
-                    c == null ? "" : num(c.bnMax()), c == null ? "" : Long.toString(c.bnSteps()),
-                    c == null ? "" : c.steps() == null ? "never" : Long.toString(c.steps()),
-                    c == null || c.seconds() == null ? "" : num(c.seconds()),
-                    c == null || c.speedupIterations() == null ? "" : num(c.speedupIterations()),
-                    c == null || c.speedupWallclock() == null ? "" : num(c.speedupWallclock()),
-                    c == null ? "" : num(c.maxAccuracy()), c == null ? "" : Long.toString(c.maxStep()),
-                    last == null ? "" : num(last.testAccuracy()), last == null ? "" : num(last.trainSeconds()),
-                    last == null ? "" : num(meanImagesPerSecond(r)), r.key().dir().toString().replace('\\', '/'),
-                    c == null || c.speedupRescaling() == null ? "" : num(c.speedupRescaling())))
+            sb.append(
+                            String.join(
+                                    ",",
+                                    StudySpec.settingName(r.key().lr()),
+                                    num(r.key().lr()),
+                                    r.key().variant(),
+                                    Long.toString(r.key().seed()),
+                                    r.status(),
+                                    last == null ? "0" : Long.toString(last.step()),
+                                    c == null ? "" : num(c.bnMax()),
+                                    c == null ? "" : Long.toString(c.bnSteps()),
+                                    c == null
+                                            ? ""
+                                            : c.steps() == null
+                                                    ? "never"
+                                                    : Long.toString(c.steps()),
+                                    c == null || c.seconds() == null ? "" : num(c.seconds()),
+                                    c == null || c.speedupIterations() == null
+                                            ? ""
+                                            : num(c.speedupIterations()),
+                                    c == null || c.speedupWallclock() == null
+                                            ? ""
+                                            : num(c.speedupWallclock()),
+                                    c == null ? "" : num(c.maxAccuracy()),
+                                    c == null ? "" : Long.toString(c.maxStep()),
+                                    last == null ? "" : num(last.testAccuracy()),
+                                    last == null ? "" : num(last.trainSeconds()),
+                                    last == null ? "" : num(meanImagesPerSecond(r)),
+                                    r.key().dir().toString().replace('\\', '/'),
+                                    c == null || c.speedupRescaling() == null
+                                            ? ""
+                                            : num(c.speedupRescaling())))
                     .append('\n');
         }
         return sb.toString();
@@ -94,7 +134,8 @@ public final class StudyReport {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
     }
 
-    static Map<String, Object> summaryJson(StudySpec spec, List<StudyResults.Run> runs, List<StudyResults.Aggregate> aggs) {
+    static Map<String, Object> summaryJson(
+            StudySpec spec, List<StudyResults.Run> runs, List<StudyResults.Aggregate> aggs) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("study", spec.name);
         root.put("quick", spec.quick);
@@ -109,24 +150,37 @@ public final class StudyReport {
             s.put("setting", StudySpec.settingName(lr));
             s.put("lr", lr);
             s.put("speedup_rescaling", perVariant(as, a -> stats(a.speedupRescaling())));
-            s.put("thresholds", as.isEmpty() ? List.of() : as.get(0).thresholds().stream()
-                    .map(StudyResults.ThresholdAggregate::threshold).toList());
-            s.put("steps_to_threshold", perVariant(as, a -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                for (StudyResults.ThresholdAggregate t : a.thresholds()) {
-                    Map<String, Object> e = new LinkedHashMap<>();
-                    e.put("steps", stats(t.steps()));
-                    e.put("speedup", stats(t.speedup()));
-                    e.put("never", t.never());
-                    m.put(num(t.threshold()), e);
-                }
-                return m;
-            }));
+            s.put(
+                    "thresholds",
+                    as.isEmpty()
+                            ? List.of()
+                            : as.get(0).thresholds().stream()
+                                    .map(StudyResults.ThresholdAggregate::threshold)
+                                    .toList());
+            s.put(
+                    "steps_to_threshold",
+                    perVariant(
+                            as,
+                            a -> {
+                                Map<String, Object> m = new LinkedHashMap<>();
+                                for (StudyResults.ThresholdAggregate t : a.thresholds()) {
+                                    Map<String, Object> e = new LinkedHashMap<>();
+                                    e.put("steps", stats(t.steps()));
+                                    e.put("speedup", stats(t.speedup()));
+                                    e.put("never", t.never());
+                                    m.put(num(t.threshold()), e);
+                                }
+                                return m;
+                            }));
             s.put("bn_max_test_accuracy", as.isEmpty() ? null : stats(as.get(0).bnMax()));
             s.put("steps_to_bn_max", perVariant(as, a -> withNever(stats(a.steps()), a)));
             s.put("train_seconds_to_bn_max", perVariant(as, a -> withNever(stats(a.seconds()), a)));
-            s.put("speedup_iterations", perVariant(as, a -> withNever(stats(a.speedupIterations()), a)));
-            s.put("speedup_wallclock", perVariant(as, a -> withNever(stats(a.speedupWallclock()), a)));
+            s.put(
+                    "speedup_iterations",
+                    perVariant(as, a -> withNever(stats(a.speedupIterations()), a)));
+            s.put(
+                    "speedup_wallclock",
+                    perVariant(as, a -> withNever(stats(a.speedupWallclock()), a)));
             s.put("max_test_accuracy", perVariant(as, a -> stats(a.maxAccuracy())));
             s.put("final_test_accuracy", perVariant(as, a -> stats(a.finalAccuracy())));
             settings.add(s);
@@ -135,7 +189,8 @@ public final class StudyReport {
         return root;
     }
 
-    private static Map<String, Object> perVariant(List<StudyResults.Aggregate> as,
+    private static Map<String, Object> perVariant(
+            List<StudyResults.Aggregate> as,
             Function<StudyResults.Aggregate, Map<String, Object>> f) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (StudyResults.Aggregate a : as) {
@@ -164,7 +219,11 @@ public final class StudyReport {
         return Double.isFinite(v) ? v : null;
     }
 
-    private static void writeCurves(Path png, StudySpec spec, double lr, List<StudyResults.Run> runs,
+    private static void writeCurves(
+            Path png,
+            StudySpec spec,
+            double lr,
+            List<StudyResults.Run> runs,
             List<StudyResults.Comparison> comps) {
         List<String> variants = spec.variantNames();
         List<Plots.Series> acc = new ArrayList<>();
@@ -181,45 +240,109 @@ public final class StudyReport {
             double[] steps = col(r.rows(), MetricsRow::step);
             double[] secs = new double[r.rows().size()];
             for (int i = 0; i < secs.length; i++) {
-                secs[i] = StepsToTarget.trainSecondsAt(r.rows(), r.rows().get(i).step(), r.batchSize());
+                secs[i] =
+                        StepsToTarget.trainSecondsAt(
+                                r.rows(), r.rows().get(i).step(), r.batchSize());
             }
-            acc.add(new Plots.Series(label, steps, col(r.rows(), MetricsRow::testAccuracy), color, dashed));
-            accTime.add(new Plots.Series(label, secs, col(r.rows(), MetricsRow::testAccuracy), color, dashed));
-            testLoss.add(new Plots.Series(label, steps, col(r.rows(), MetricsRow::testLoss), color, dashed));
-            trainLoss.add(new Plots.Series(label, steps, col(r.rows(), MetricsRow::trainLoss), color, dashed));
-            Double rs = comps.stream().filter(c -> c.run() == r).map(StudyResults.Comparison::speedupRescaling)
-                    .filter(Objects::nonNull).findFirst().orElse(null);
+            acc.add(
+                    new Plots.Series(
+                            label, steps, col(r.rows(), MetricsRow::testAccuracy), color, dashed));
+            accTime.add(
+                    new Plots.Series(
+                            label, secs, col(r.rows(), MetricsRow::testAccuracy), color, dashed));
+            testLoss.add(
+                    new Plots.Series(
+                            label, steps, col(r.rows(), MetricsRow::testLoss), color, dashed));
+            trainLoss.add(
+                    new Plots.Series(
+                            label, steps, col(r.rows(), MetricsRow::trainLoss), color, dashed));
+            Double rs =
+                    comps.stream()
+                            .filter(c -> c.run() == r)
+                            .map(StudyResults.Comparison::speedupRescaling)
+                            .filter(Objects::nonNull)
+                            .findFirst()
+                            .orElse(null);
             if (r.key().variant().equals(spec.baseline)) {
-                rescaled.add(new Plots.Series(label, steps, col(r.rows(), MetricsRow::testAccuracy), color, dashed));
+                rescaled.add(
+                        new Plots.Series(
+                                label,
+                                steps,
+                                col(r.rows(), MetricsRow::testAccuracy),
+                                color,
+                                dashed));
             } else if (rs != null) {
                 double[] x = steps.clone();
                 for (int i = 0; i < x.length; i++) {
                     x[i] /= 1 - rs;
                 }
-                rescaled.add(new Plots.Series(String.format(Locale.ROOT, "%s (r %+.1f%%)", label, 100 * rs), x,
-                        col(r.rows(), MetricsRow::testAccuracy), color, dashed));
+                rescaled.add(
+                        new Plots.Series(
+                                String.format(Locale.ROOT, "%s (r %+.1f%%)", label, 100 * rs),
+                                x,
+                                col(r.rows(), MetricsRow::testAccuracy),
+                                color,
+                                dashed));
             }
             maxStep = Math.max(maxStep, (long) steps[steps.length - 1]);
             maxTime = Math.max(maxTime, secs[secs.length - 1]);
         }
-        List<Double> bnMax = comps.stream().filter(c -> c.run().key().lr() == lr
-                && c.run().key().variant().equals(spec.baseline)).map(StudyResults.Comparison::bnMax).toList();
+        List<Double> bnMax =
+                comps.stream()
+                        .filter(
+                                c ->
+                                        c.run().key().lr() == lr
+                                                && c.run().key().variant().equals(spec.baseline))
+                        .map(StudyResults.Comparison::bnMax)
+                        .toList();
         if (!bnMax.isEmpty()) {
             double m = Stats.of(bnMax).mean();
             String name = String.format(Locale.ROOT, "BN max %.2f%% (mean)", 100 * m);
-            acc.add(new Plots.Series(name, new double[] {0, maxStep}, new double[] {m, m}, Color.GRAY, true));
-            accTime.add(new Plots.Series(name, new double[] {0, maxTime}, new double[] {m, m}, Color.GRAY, true));
+            acc.add(
+                    new Plots.Series(
+                            name,
+                            new double[] {0, maxStep},
+                            new double[] {m, m},
+                            Color.GRAY,
+                            true));
+            accTime.add(
+                    new Plots.Series(
+                            name,
+                            new double[] {0, maxTime},
+                            new double[] {m, m},
+                            Color.GRAY,
+                            true));
         }
         String t = spec.name + ", " + StudySpec.settingName(lr);
-        List<Plots.Panel> panels = new ArrayList<>(List.of(
-                new Plots.Panel("Test accuracy vs steps — " + t, "steps", "test accuracy", acc),
-                new Plots.Panel("Test accuracy vs training time — " + t, "training seconds", "test accuracy", accTime),
-                new Plots.Panel("Test loss — " + t, "steps", "cross-entropy", testLoss),
-                new Plots.Panel("Training loss — " + t, "steps", "cross-entropy", trainLoss)));
+        List<Plots.Panel> panels =
+                new ArrayList<>(
+                        List.of(
+                                new Plots.Panel(
+                                        "Test accuracy vs steps — " + t,
+                                        "steps",
+                                        "test accuracy",
+                                        acc),
+                                new Plots.Panel(
+                                        "Test accuracy vs training time — " + t,
+                                        "training seconds",
+                                        "test accuracy",
+                                        accTime),
+                                new Plots.Panel(
+                                        "Test loss — " + t, "steps", "cross-entropy", testLoss),
+                                new Plots.Panel(
+                                        "Training loss — " + t,
+                                        "steps",
+                                        "cross-entropy",
+                                        trainLoss)));
         if (rescaled.stream().anyMatch(x -> x.name().contains("(r "))) {
-            // The rescaling speed-up's picture: if r describes the difference, the curves fall on BN's.
-            panels.add(new Plots.Panel("Variants at step/(1 − r), r fitted per seed — " + t, "BN-equivalent steps",
-                    "test accuracy", rescaled));
+            // The rescaling speed-up's picture: if r describes the difference, the curves fall on
+            // BN's.
+            panels.add(
+                    new Plots.Panel(
+                            "Variants at step/(1 − r), r fitted per seed — " + t,
+                            "BN-equivalent steps",
+                            "test accuracy",
+                            rescaled));
         }
         Plots.write(png, panels);
     }

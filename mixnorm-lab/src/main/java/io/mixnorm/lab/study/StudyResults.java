@@ -21,16 +21,17 @@ import java.util.OptionalLong;
  * over (finished or diverged) enter the comparison: a maximum is only known at the end.
  *
  * <p>Beside it, two whole-curve views (spec §8, issue 16) that do not rest on one evaluation: the
- * {@link Rescaling rescaling speed-up} r of each seed pair, and the steps each run's
- * {@link Isotonic isotonic fit} needs to reach fixed {@link #thresholds accuracy thresholds}.
- * All of them use the headline {@code test_accuracy} column (population statistics under the
- * protocol of issue 16).
+ * {@link Rescaling rescaling speed-up} r of each seed pair, and the steps each run's {@link
+ * Isotonic isotonic fit} needs to reach fixed {@link #thresholds accuracy thresholds}. All of them
+ * use the headline {@code test_accuracy} column (population statistics under the protocol of issue
+ * 16).
  */
 public final class StudyResults {
     private StudyResults() {}
 
     /** One run folder of the grid as found on disk. */
-    public record Run(StudySpec.RunKey key, Path dir, String status, List<MetricsRow> rows, int batchSize) {
+    public record Run(
+            StudySpec.RunKey key, Path dir, String status, List<MetricsRow> rows, int batchSize) {
         public boolean over() {
             return (status.equals("finished") || status.equals("diverged")) && !rows.isEmpty();
         }
@@ -40,9 +41,20 @@ public final class StudyResults {
      * One run measured against its BN baseline (same learning rate and seed). {@code steps} and
      * {@code seconds} are null when the run never reached the target; the speed-ups then too.
      */
-    public record Comparison(Run run, double bnMax, long bnSteps, double bnSeconds, Long steps, Double seconds,
-            Double speedupIterations, Double speedupWallclock, double maxAccuracy, long maxStep, double finalAccuracy,
-            Double speedupRescaling, List<ThresholdSteps> thresholds) {}
+    public record Comparison(
+            Run run,
+            double bnMax,
+            long bnSteps,
+            double bnSeconds,
+            Long steps,
+            Double seconds,
+            Double speedupIterations,
+            Double speedupWallclock,
+            double maxAccuracy,
+            long maxStep,
+            double finalAccuracy,
+            Double speedupRescaling,
+            List<ThresholdSteps> thresholds) {}
 
     /**
      * Steps of a run's smoothed curve, and of its baseline's, to one accuracy threshold; null when
@@ -58,11 +70,24 @@ public final class StudyResults {
     public record ThresholdAggregate(double threshold, Stats steps, Stats speedup, int never) {}
 
     /** A variant at one learning rate, over seeds. */
-    public record Aggregate(double lr, String variant, Stats bnMax, Stats steps, Stats seconds, Stats speedupIterations,
-            Stats speedupWallclock, Stats maxAccuracy, Stats finalAccuracy, int never, int compared,
-            Stats speedupRescaling, List<ThresholdAggregate> thresholds) {}
+    public record Aggregate(
+            double lr,
+            String variant,
+            Stats bnMax,
+            Stats steps,
+            Stats seconds,
+            Stats speedupIterations,
+            Stats speedupWallclock,
+            Stats maxAccuracy,
+            Stats finalAccuracy,
+            int never,
+            int compared,
+            Stats speedupRescaling,
+            List<ThresholdAggregate> thresholds) {}
 
-    /** Fractions of the lowest final smoothed BN accuracy of a setting that define its thresholds. */
+    /**
+     * Fractions of the lowest final smoothed BN accuracy of a setting that define its thresholds.
+     */
     static final double[] THRESHOLD_FRACTIONS = {0.90, 0.95, 1.00};
 
     /** Reads every run of the grid (missing ones as status "pending"). */
@@ -72,7 +97,10 @@ public final class StudyResults {
             Path dir = out.resolve(k.dir());
             TrainConfig cfg = spec.config(k, "study");
             Trainer.Recorded rec = Trainer.recorded(dir);
-            String status = rec.status().equals("finished") && !rec.finished(cfg) ? "interrupted" : rec.status();
+            String status =
+                    rec.status().equals("finished") && !rec.finished(cfg)
+                            ? "interrupted"
+                            : rec.status();
             List<MetricsRow> rows = List.of();
             Path csv = dir.resolve("metrics.csv");
             if (Files.exists(csv)) {
@@ -129,7 +157,9 @@ public final class StudyResults {
         return out;
     }
 
-    /** The metric for one run against its baseline run (which may be itself), without thresholds. */
+    /**
+     * The metric for one run against its baseline run (which may be itself), without thresholds.
+     */
     public static Comparison compare(Run r, Run bn) {
         return compare(r, bn, List.of());
     }
@@ -142,16 +172,28 @@ public final class StudyResults {
         double bnSeconds = StepsToTarget.trainSecondsAt(bn.rows(), bnSteps, bn.batchSize());
         OptionalLong reach = StepsToTarget.firstStepReaching(r.rows(), target);
         Long steps = reach.isPresent() ? reach.getAsLong() : null;
-        Double seconds = steps == null ? null : StepsToTarget.trainSecondsAt(r.rows(), steps, r.batchSize());
+        Double seconds =
+                steps == null ? null : StepsToTarget.trainSecondsAt(r.rows(), steps, r.batchSize());
         MetricsRow best = StepsToTarget.best(r.rows());
-        return new Comparison(r, target, bnSteps, bnSeconds, steps, seconds,
+        return new Comparison(
+                r,
+                target,
+                bnSteps,
+                bnSeconds,
+                steps,
+                seconds,
                 steps == null ? null : StepsToTarget.speedup(steps, bnSteps),
                 seconds == null ? null : 1.0 - seconds / bnSeconds,
-                best.testAccuracy(), best.step(), r.rows().get(r.rows().size() - 1).testAccuracy(),
-                rescaling(bn.rows(), r.rows()), thresholdSteps(r.rows(), bn.rows(), thresholds));
+                best.testAccuracy(),
+                best.step(),
+                r.rows().get(r.rows().size() - 1).testAccuracy(),
+                rescaling(bn.rows(), r.rows()),
+                thresholdSteps(r.rows(), bn.rows(), thresholds));
     }
 
-    /** The rescaling speed-up of {@code rows} against {@code bnRows}; null when it cannot be fitted. */
+    /**
+     * The rescaling speed-up of {@code rows} against {@code bnRows}; null when it cannot be fitted.
+     */
     static Double rescaling(List<MetricsRow> bnRows, List<MetricsRow> rows) {
         List<MetricsRow> b = finite(bnRows);
         List<MetricsRow> v = finite(rows);
@@ -159,7 +201,8 @@ public final class StudyResults {
         return r.isPresent() ? r.getAsDouble() : null;
     }
 
-    static List<ThresholdSteps> thresholdSteps(List<MetricsRow> rows, List<MetricsRow> bnRows, List<Double> thresholds) {
+    static List<ThresholdSteps> thresholdSteps(
+            List<MetricsRow> rows, List<MetricsRow> bnRows, List<Double> thresholds) {
         List<MetricsRow> v = finite(rows);
         List<MetricsRow> b = finite(bnRows);
         double[] sv = Isotonic.fit(accuracies(v));
@@ -168,7 +211,11 @@ public final class StudyResults {
         for (double t : thresholds) {
             OptionalDouble a = Isotonic.stepsTo(steps(v), sv, t);
             OptionalDouble c = Isotonic.stepsTo(steps(b), sb, t);
-            out.add(new ThresholdSteps(t, a.isPresent() ? a.getAsDouble() : null, c.isPresent() ? c.getAsDouble() : null));
+            out.add(
+                    new ThresholdSteps(
+                            t,
+                            a.isPresent() ? a.getAsDouble() : null,
+                            c.isPresent() ? c.getAsDouble() : null));
         }
         return out;
     }
@@ -192,17 +239,29 @@ public final class StudyResults {
         for (int i = 0; i < n; i++) {
             final int k = i;
             List<ThresholdSteps> ts = cs.stream().map(c -> c.thresholds().get(k)).toList();
-            out.add(new ThresholdAggregate(ts.get(0).threshold(),
-                    Stats.of(ts.stream().map(ThresholdSteps::steps).filter(Objects::nonNull).toList()),
-                    Stats.of(ts.stream().map(ThresholdSteps::speedup).filter(Objects::nonNull).toList()),
-                    (int) ts.stream().filter(t -> t.steps() == null).count()));
+            out.add(
+                    new ThresholdAggregate(
+                            ts.get(0).threshold(),
+                            Stats.of(
+                                    ts.stream()
+                                            .map(ThresholdSteps::steps)
+                                            .filter(Objects::nonNull)
+                                            .toList()),
+                            Stats.of(
+                                    ts.stream()
+                                            .map(ThresholdSteps::speedup)
+                                            .filter(Objects::nonNull)
+                                            .toList()),
+                            (int) ts.stream().filter(t -> t.steps() == null).count()));
         }
         return out;
     }
 
     private static Run baselineOf(List<Run> runs, StudySpec.RunKey k, String baseline) {
         for (Run r : runs) {
-            if (r.key().lr() == k.lr() && r.key().seed() == k.seed() && r.key().variant().equals(baseline)) {
+            if (r.key().lr() == k.lr()
+                    && r.key().seed() == k.seed()
+                    && r.key().variant().equals(baseline)) {
                 return r;
             }
         }
@@ -211,29 +270,49 @@ public final class StudyResults {
 
     /**
      * Per learning rate and variant, over seeds: means and intervals of the comparisons. Steps,
-     * seconds and speed-ups are over the seeds that reached BN's maximum; {@code never} counts the rest.
+     * seconds and speed-ups are over the seeds that reached BN's maximum; {@code never} counts the
+     * rest.
      */
     public static List<Aggregate> aggregate(StudySpec spec, List<Comparison> comps) {
         List<Aggregate> out = new ArrayList<>();
         for (double lr : spec.lrs) {
             for (String v : spec.variantNames()) {
-                List<Comparison> cs = comps.stream().filter(c -> c.run().key().lr() == lr
-                        && c.run().key().variant().equals(v)).toList();
+                List<Comparison> cs =
+                        comps.stream()
+                                .filter(
+                                        c ->
+                                                c.run().key().lr() == lr
+                                                        && c.run().key().variant().equals(v))
+                                .toList();
                 if (cs.isEmpty()) {
                     continue;
                 }
                 List<Comparison> reached = cs.stream().filter(c -> c.steps() != null).toList();
-                out.add(new Aggregate(lr, v,
-                        Stats.of(cs.stream().map(Comparison::bnMax).toList()),
-                        Stats.of(reached.stream().map(c -> (double) c.steps()).toList()),
-                        Stats.of(reached.stream().map(Comparison::seconds).toList()),
-                        Stats.of(reached.stream().map(Comparison::speedupIterations).toList()),
-                        Stats.of(reached.stream().map(Comparison::speedupWallclock).toList()),
-                        Stats.of(cs.stream().map(Comparison::maxAccuracy).toList()),
-                        Stats.of(cs.stream().map(Comparison::finalAccuracy).toList()),
-                        cs.size() - reached.size(), cs.size(),
-                        Stats.of(cs.stream().map(Comparison::speedupRescaling).filter(Objects::nonNull).toList()),
-                        thresholdAggregates(cs)));
+                out.add(
+                        new Aggregate(
+                                lr,
+                                v,
+                                Stats.of(cs.stream().map(Comparison::bnMax).toList()),
+                                Stats.of(reached.stream().map(c -> (double) c.steps()).toList()),
+                                Stats.of(reached.stream().map(Comparison::seconds).toList()),
+                                Stats.of(
+                                        reached.stream()
+                                                .map(Comparison::speedupIterations)
+                                                .toList()),
+                                Stats.of(
+                                        reached.stream()
+                                                .map(Comparison::speedupWallclock)
+                                                .toList()),
+                                Stats.of(cs.stream().map(Comparison::maxAccuracy).toList()),
+                                Stats.of(cs.stream().map(Comparison::finalAccuracy).toList()),
+                                cs.size() - reached.size(),
+                                cs.size(),
+                                Stats.of(
+                                        cs.stream()
+                                                .map(Comparison::speedupRescaling)
+                                                .filter(Objects::nonNull)
+                                                .toList()),
+                                thresholdAggregates(cs)));
             }
         }
         return out;

@@ -20,11 +20,11 @@ import java.util.function.Supplier;
 /**
  * Runs a study's grid into its folder, one training run at a time (each already uses every core).
  * Several processes may run the same study at once ({@link StudyLoop}): each run is claimed while
- * it trains, and a process skips the runs another one holds.
- * Resumable by construction: a finished run is skipped, an interrupted one continues from its
- * newest good checkpoint, a diverged one is reported as such; the report is rebuilt from the run
- * folders, so a crash can never corrupt it. The folder checks are {@link StudyFolder}'s, shared
- * with the GAN studies ({@link GanStudyRunner}).
+ * it trains, and a process skips the runs another one holds. Resumable by construction: a finished
+ * run is skipped, an interrupted one continues from its newest good checkpoint, a diverged one is
+ * reported as such; the report is rebuilt from the run folders, so a crash can never corrupt it.
+ * The folder checks are {@link StudyFolder}'s, shared with the GAN studies ({@link
+ * GanStudyRunner}).
  */
 public final class StudyRunner {
     public static final String SPEC_FILE = "study.json";
@@ -43,20 +43,30 @@ public final class StudyRunner {
      * (the same command started again) still hold runs; the last one to finish reports them all.
      */
     public enum Outcome {
-        FINISHED, INTERRUPTED, SHARED;
+        FINISHED,
+        INTERRUPTED,
+        SHARED;
 
         /** The line that ends a reproduce command, before the report's path. */
         public String reportLine() {
             return switch (this) {
                 case FINISHED -> "report: ";
-                case INTERRUPTED -> "interrupted: re-run the same command to continue; report of the runs so far: ";
-                case SHARED -> "done here; other processes still train runs of this study (the last to finish "
-                        + "reports them all); report of the runs so far: ";
+                case INTERRUPTED ->
+                        "interrupted: re-run the same command to continue; report of the runs so"
+                                + " far: ";
+                case SHARED ->
+                        "done here; other processes still train runs of this study (the last to"
+                                + " finish reports them all); report of the runs so far: ";
             };
         }
     }
 
-    public StudyRunner(StudySpec spec, Path out, Function<TrainConfig, CifarSplits> loader, PrintStream log, boolean quiet,
+    public StudyRunner(
+            StudySpec spec,
+            Path out,
+            Function<TrainConfig, CifarSplits> loader,
+            PrintStream log,
+            boolean quiet,
             int threads) {
         this.spec = spec;
         this.out = out;
@@ -66,46 +76,68 @@ public final class StudyRunner {
         this.threads = threads;
     }
 
-    /** The study folder must be empty, or hold this same study; every existing run folder must match its config. */
+    /**
+     * The study folder must be empty, or hold this same study; every existing run folder must match
+     * its config.
+     */
     public void prepare() {
         Map<Path, Supplier<String>> runs = new LinkedHashMap<>();
         for (StudySpec.RunKey k : spec.runs()) {
             Path dir = out.resolve(k.dir());
-            runs.put(dir, () -> Trainer.hasRun(dir) ? Trainer.configMismatch(dir, config(k)) : null);
+            runs.put(
+                    dir, () -> Trainer.hasRun(dir) ? Trainer.configMismatch(dir, config(k)) : null);
         }
         StudyFolder.claim(out, spec, StudySpec::load, runs);
     }
 
-    /** Runs every unfinished run of the grid in order; stops early (between or inside runs) on SIGINT/SIGTERM. */
+    /**
+     * Runs every unfinished run of the grid in order; stops early (between or inside runs) on
+     * SIGINT/SIGTERM.
+     */
     public Outcome run() {
         return run(i -> true);
     }
 
-    /** {@link #run()} for the runs whose index in {@link StudySpec#runs()} {@code only} accepts (an engine's task). */
+    /**
+     * {@link #run()} for the runs whose index in {@link StudySpec#runs()} {@code only} accepts (an
+     * engine's task).
+     */
     public Outcome run(IntPredicate only) {
-        return StudyLoop.run(out, spec.runs(), only, new StudyLoop.Runs<>() {
-            @Override
-            public String label(StudySpec.RunKey k) {
-                return StudySpec.settingName(k.lr()) + " " + k.variant() + " seed " + k.seed();
-            }
+        return StudyLoop.run(
+                out,
+                spec.runs(),
+                only,
+                new StudyLoop.Runs<>() {
+                    @Override
+                    public String label(StudySpec.RunKey k) {
+                        return StudySpec.settingName(k.lr())
+                                + " "
+                                + k.variant()
+                                + " seed "
+                                + k.seed();
+                    }
 
-            @Override
-            public String done(StudySpec.RunKey k, Path dir) {
-                Trainer.Recorded rec = Trainer.recorded(dir);
-                return rec.finished(config(k)) || rec.status().equals("diverged") ? rec.status() : null;
-            }
+                    @Override
+                    public String done(StudySpec.RunKey k, Path dir) {
+                        Trainer.Recorded rec = Trainer.recorded(dir);
+                        return rec.finished(config(k)) || rec.status().equals("diverged")
+                                ? rec.status()
+                                : null;
+                    }
 
-            @Override
-            public boolean started(Path dir) {
-                return Trainer.hasRun(dir);
-            }
+                    @Override
+                    public boolean started(Path dir) {
+                        return Trainer.hasRun(dir);
+                    }
 
-            @Override
-            public void train(StudySpec.RunKey k, Path dir, String label, boolean started) {
-                TrainConfig cfg = config(k);
-                new Trainer(cfg, data(cfg), dir, new Progress(log, quiet, label)).run(started);
-            }
-        }, log);
+                    @Override
+                    public void train(StudySpec.RunKey k, Path dir, String label, boolean started) {
+                        TrainConfig cfg = config(k);
+                        new Trainer(cfg, data(cfg), dir, new Progress(log, quiet, label))
+                                .run(started);
+                    }
+                },
+                log);
     }
 
     /**
@@ -117,7 +149,8 @@ public final class StudyRunner {
         List<String> commands = new java.util.ArrayList<>();
         try {
             if (Files.exists(file)) {
-                commands.addAll(Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList());
+                commands.addAll(
+                        Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList());
             }
         } catch (java.io.IOException e) {
             throw new UserException("cannot read " + file + " (" + e.getMessage() + ")");
@@ -138,6 +171,7 @@ public final class StudyRunner {
     }
 
     private CifarSplits data(TrainConfig cfg) {
-        return dataCache.computeIfAbsent(cfg.data + "|" + cfg.dataset + "|" + cfg.labels, key -> loader.apply(cfg));
+        return dataCache.computeIfAbsent(
+                cfg.data + "|" + cfg.dataset + "|" + cfg.labels, key -> loader.apply(cfg));
     }
 }

@@ -34,6 +34,7 @@ public final class StudySpec implements StudyFolder.Pinned {
     public List<JsonObject> variants = new ArrayList<>();
     public List<Long> seeds = new ArrayList<>();
     public String baseline = "bn";
+
     /** True for a {@code --quick} budget (mini set, short runs): a demonstration, not a result. */
     public boolean quick = false;
 
@@ -59,11 +60,25 @@ public final class StudySpec implements StudyFolder.Pinned {
 
     static StudySpec parse(String text, String where) {
         JsonObject obj = TrainConfig.parseObject(text, where);
-        Set<String> known = Set.of("name", "description", "train", "lrs", "variants", "seeds", "baseline", "quick");
+        Set<String> known =
+                Set.of(
+                        "name",
+                        "description",
+                        "train",
+                        "lrs",
+                        "variants",
+                        "seeds",
+                        "baseline",
+                        "quick");
         for (String key : obj.keySet()) {
             if (!known.contains(key)) {
-                throw new UserException(where + ": unknown key '" + key + "' (a study has " + String.join(", ",
-                        new java.util.TreeSet<>(known)) + ")");
+                throw new UserException(
+                        where
+                                + ": unknown key '"
+                                + key
+                                + "' (a study has "
+                                + String.join(", ", new java.util.TreeSet<>(known))
+                                + ")");
             }
         }
         StudySpec spec;
@@ -88,9 +103,11 @@ public final class StudySpec implements StudyFolder.Pinned {
      * The checks every kind of study shares: at least one seed, none repeated; variants with
      * distinct word names; one of them the baseline. Errors name {@code where}.
      */
-    static void checkSeedsAndVariants(String where, List<Long> seeds, List<JsonObject> variants, String baseline) {
+    static void checkSeedsAndVariants(
+            String where, List<Long> seeds, List<JsonObject> variants, String baseline) {
         if (seeds == null || seeds.isEmpty()) {
-            throw new UserException(where + ": the seed list is empty: a study needs at least one seed");
+            throw new UserException(
+                    where + ": the seed list is empty: a study needs at least one seed");
         }
         if (new HashSet<>(seeds).size() != seeds.size()) {
             throw new UserException(where + ": 'seeds' must not repeat a value");
@@ -102,25 +119,36 @@ public final class StudySpec implements StudyFolder.Pinned {
         for (JsonObject v : variants) {
             JsonElement n = v.get("name");
             if (n == null || !n.isJsonPrimitive() || !n.getAsString().matches("[A-Za-z0-9._+-]+")) {
-                throw new UserException(where + ": every variant needs a 'name' (letters, digits, . _ + -), got " + v);
+                throw new UserException(
+                        where
+                                + ": every variant needs a 'name' (letters, digits, . _ + -), got "
+                                + v);
             }
             if (!names.add(n.getAsString())) {
-                throw new UserException(where + ": two variants are named '" + n.getAsString() + "'");
+                throw new UserException(
+                        where + ": two variants are named '" + n.getAsString() + "'");
             }
         }
         if (!names.contains(baseline)) {
-            throw new UserException(where + ": no baseline to compare against: no variant is named '" + baseline
-                    + "' (variants: " + String.join(", ", names) + ")");
+            throw new UserException(
+                    where
+                            + ": no baseline to compare against: no variant is named '"
+                            + baseline
+                            + "' (variants: "
+                            + String.join(", ", names)
+                            + ")");
         }
     }
 
     /** Errors name {@code where} (the file or option) and what is wrong. */
     public void validate(String where) {
         if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
-            throw new UserException(where + ": 'name' must be a non-empty word of letters, digits, . _ -");
+            throw new UserException(
+                    where + ": 'name' must be a non-empty word of letters, digits, . _ -");
         }
         if (lrs == null || lrs.isEmpty()) {
-            throw new UserException(where + ": 'lrs' is empty: a study needs at least one learning rate");
+            throw new UserException(
+                    where + ": 'lrs' is empty: a study needs at least one learning rate");
         }
         if (new HashSet<>(lrs).size() != lrs.size()) {
             throw new UserException(where + ": 'lrs' must not repeat a value");
@@ -129,7 +157,12 @@ public final class StudySpec implements StudyFolder.Pinned {
         for (RunKey k : runs()) {
             TrainConfig cfg = config(k, where);
             if (k.variant().equals(baseline) && !cfg.norm.equals("bn")) {
-                throw new UserException(where + ": the baseline variant '" + baseline + "' must use norm bn, not " + cfg.norm);
+                throw new UserException(
+                        where
+                                + ": the baseline variant '"
+                                + baseline
+                                + "' must use norm bn, not "
+                                + cfg.norm);
             }
         }
     }
@@ -138,7 +171,10 @@ public final class StudySpec implements StudyFolder.Pinned {
         return variants.stream().map(v -> v.get("name").getAsString()).toList();
     }
 
-    /** The grid in run order: seed, then learning rate, then variant, so the first seed's comparisons finish first. */
+    /**
+     * The grid in run order: seed, then learning rate, then variant, so the first seed's
+     * comparisons finish first.
+     */
     public List<RunKey> runs() {
         List<RunKey> keys = new ArrayList<>();
         for (long seed : seeds) {
@@ -165,7 +201,14 @@ public final class StudySpec implements StudyFolder.Pinned {
         try {
             cfg.validate();
         } catch (UserException e) {
-            throw new UserException(where + ": variant '" + key.variant() + "', lr " + key.lr() + ": " + e.getMessage());
+            throw new UserException(
+                    where
+                            + ": variant '"
+                            + key.variant()
+                            + "', lr "
+                            + key.lr()
+                            + ": "
+                            + e.getMessage());
         }
         return cfg;
     }
@@ -182,7 +225,11 @@ public final class StudySpec implements StudyFolder.Pinned {
     private static void rejectPerRun(JsonObject o, String where) {
         for (String k : PER_RUN) {
             if (o.has(k)) {
-                throw new UserException(where + " sets '" + k + "': the study sets it per run (use 'lrs' and 'seeds')");
+                throw new UserException(
+                        where
+                                + " sets '"
+                                + k
+                                + "': the study sets it per run (use 'lrs' and 'seeds')");
             }
         }
     }

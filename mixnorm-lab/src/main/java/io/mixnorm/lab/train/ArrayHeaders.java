@@ -11,9 +11,9 @@ import java.util.Arrays;
  * taking seconds before the read fails. A header here must be self-consistent and fit in the bytes
  * that are left, so such damage is reported at once.
  *
- * <p>The encoding (DJL 0.36 {@code NDSerializer}, versions 1–3): UTF "NDAR", int version,
- * [v ≥ 2: byte has-name, UTF name], UTF sparse format, UTF data type, int rank, rank longs, int
- * layout length, that many chars, [v ≥ 3: byte order], int data length, the data.
+ * <p>The encoding (DJL 0.36 {@code NDSerializer}, versions 1–3): UTF "NDAR", int version, [v ≥ 2:
+ * byte has-name, UTF name], UTF sparse format, UTF data type, int rank, rank longs, int layout
+ * length, that many chars, [v ≥ 3: byte order], int data length, the data.
  */
 public final class ArrayHeaders {
     private static final byte[] MARKER = {0, 4, 'N', 'D', 'A', 'R'};
@@ -29,7 +29,8 @@ public final class ArrayHeaders {
     public static String firstProblem(byte[] body, int from) {
         int at = indexOf(body, from);
         while (at >= 0) {
-            ByteBuffer b = ByteBuffer.wrap(body, at + MARKER.length, body.length - at - MARKER.length);
+            ByteBuffer b =
+                    ByteBuffer.wrap(body, at + MARKER.length, body.length - at - MARKER.length);
             try {
                 int version = b.getInt();
                 if (version < 1 || version > 3) {
@@ -62,9 +63,20 @@ public final class ArrayHeaders {
                 }
                 int length = b.getInt();
                 int width = width(dataType);
-                if (length < 0 || length > b.remaining() || (width > 0 && (long) length != elements * width)) {
-                    return "array header at byte " + at + ": data length " + length + " for " + elements + " "
-                            + dataType + " values with " + b.remaining() + " bytes left";
+                if (length < 0
+                        || length > b.remaining()
+                        || (width > 0 && (long) length != elements * width)) {
+                    return "array header at byte "
+                            + at
+                            + ": data length "
+                            + length
+                            + " for "
+                            + elements
+                            + " "
+                            + dataType
+                            + " values with "
+                            + b.remaining()
+                            + " bytes left";
                 }
                 at = indexOf(body, b.position() + length);
             } catch (RuntimeException e) { // BufferUnderflow, bad UTF: the header runs past the end
@@ -98,7 +110,8 @@ public final class ArrayHeaders {
 
     private static int indexOf(byte[] body, int from) {
         for (int i = Math.max(from, 0); i + MARKER.length <= body.length; i++) {
-            if (body[i] == MARKER[0] && Arrays.equals(body, i, i + MARKER.length, MARKER, 0, MARKER.length)) {
+            if (body[i] == MARKER[0]
+                    && Arrays.equals(body, i, i + MARKER.length, MARKER, 0, MARKER.length)) {
                 return i;
             }
         }

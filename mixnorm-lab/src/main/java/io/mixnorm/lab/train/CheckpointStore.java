@@ -63,10 +63,12 @@ public final class CheckpointStore {
         byte[] bytes = body.toByteArray();
         byte[] digest = sha256(bytes);
         Path file = dir.resolve(String.format("step-%010d.ckpt", state.step));
-        AtomicFiles.write(file, out -> {
-            out.write(bytes);
-            out.write(digest);
-        });
+        AtomicFiles.write(
+                file,
+                out -> {
+                    out.write(bytes);
+                    out.write(digest);
+                });
         prune();
     }
 
@@ -113,14 +115,22 @@ public final class CheckpointStore {
             }
         }
         if (!files.isEmpty()) {
-            throw new UserException("no usable checkpoint in " + dir + ": all " + files.size() + " are damaged (newest "
-                    + newestProblem + "); the run cannot be resumed, start it again without --resume in a new --out");
+            throw new UserException(
+                    "no usable checkpoint in "
+                            + dir
+                            + ": all "
+                            + files.size()
+                            + " are damaged (newest "
+                            + newestProblem
+                            + "); the run cannot be resumed, start it again without --resume in a"
+                            + " new --out");
         }
         return null;
     }
 
     /** The damaged checkpoints already reported by this process, each with its problem. */
-    private static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.Set<String> WARNED =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * Warns once per process that a damaged checkpoint is skipped: a run's newest checkpoint is
@@ -129,8 +139,12 @@ public final class CheckpointStore {
      */
     public static void warnSkipped(Path file, String problem) {
         if (WARNED.add(file.toAbsolutePath().normalize() + "\n" + problem)) {
-            System.err.println("mixnorm: warning: skipping checkpoint " + file + ": " + problem
-                    + "; falling back to an older one");
+            System.err.println(
+                    "mixnorm: warning: skipping checkpoint "
+                            + file
+                            + ": "
+                            + problem
+                            + "; falling back to an older one");
         }
     }
 
@@ -164,7 +178,8 @@ public final class CheckpointStore {
                 throw new CorruptCheckpointException("not a mixnorm checkpoint");
             }
             byte[] json = in.readNBytes(in.readInt());
-            TrainState state = Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), TrainState.class);
+            TrainState state =
+                    Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), TrainState.class);
             String problem = ArrayHeaders.firstProblem(body, MAGIC.length + 4 + json.length);
             if (problem != null) {
                 throw new CorruptCheckpointException("cannot parse: " + problem);
@@ -184,8 +199,10 @@ public final class CheckpointStore {
         } catch (IOException | MalformedModelException | RuntimeException e) {
             throw new CorruptCheckpointException("cannot parse: " + e.getMessage());
         } catch (OutOfMemoryError e) {
-            // a damaged size field (e.g. a shape's rank) asked DJL's decoder for one huge array; nothing else was allocated
-            throw new CorruptCheckpointException("cannot parse: implausible array size (" + e.getMessage() + ")");
+            // a damaged size field (e.g. a shape's rank) asked DJL's decoder for one huge array;
+            // nothing else was allocated
+            throw new CorruptCheckpointException(
+                    "cannot parse: implausible array size (" + e.getMessage() + ")");
         }
     }
 

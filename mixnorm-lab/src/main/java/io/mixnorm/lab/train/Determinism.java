@@ -10,9 +10,9 @@ import ai.djl.pytorch.jni.JniUtils;
  * (convolutions, sums, matrix products) among threads. Fixing the thread count fixes that split:
  * {@link TrainConfig#threads} when set, else 1 intra-op thread, and 1 inter-op thread.
  *
- * <p>The thread count is set through DJL's engine properties (read when the engine starts) and,
- * for an engine that is already running (tests, the demo's second variant), through
- * {@link JniUtils#setNumThreads}; {@link #close()} restores the previous intra-op count.
+ * <p>The thread count is set through DJL's engine properties (read when the engine starts) and, for
+ * an engine that is already running (tests, the demo's second variant), through {@link
+ * JniUtils#setNumThreads}; {@link #close()} restores the previous intra-op count.
  */
 public final class Determinism implements AutoCloseable {
     private final int previous;

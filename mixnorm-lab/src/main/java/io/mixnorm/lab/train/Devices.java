@@ -11,8 +11,10 @@ public final class Devices {
     public static Device resolve(String name) {
         if ("gpu".equals(name)) {
             if (Engine.getInstance().getGpuCount() == 0) {
-                throw new UserException("--device gpu: the PyTorch engine sees no CUDA GPU; put a CUDA build of the "
-                        + "PyTorch native library on the classpath (see README, 'GPU') or use --device cpu");
+                throw new UserException(
+                        "--device gpu: the PyTorch engine sees no CUDA GPU; put a CUDA build of the"
+                            + " PyTorch native library on the classpath (see README, 'GPU') or use"
+                            + " --device cpu");
             }
             return Device.gpu();
         }

@@ -20,7 +20,11 @@ final class Diagnostics {
     static String firstNonFinite(Block net, ParameterStore ps, NDArray x, List<Parameter> params) {
         for (Pair<String, Parameter> p : net.getParameters()) {
             if (params.contains(p.getValue()) && !isFinite(p.getValue().getArray())) {
-                return "first non-finite parameter: " + p.getKey() + " (" + layerOf(net, p.getKey()) + ")";
+                return "first non-finite parameter: "
+                        + p.getKey()
+                        + " ("
+                        + layerOf(net, p.getKey())
+                        + ")";
             }
         }
         if (!isFinite(x)) {
@@ -32,48 +36,80 @@ final class Diagnostics {
             i++;
             try {
                 cur = child.getValue().forward(ps, cur, false);
-            } catch (NonFiniteInputException e) { // its input was finite (checked above): its own arithmetic overflowed
+            } catch (
+                    NonFiniteInputException
+                            e) { // its input was finite (checked above): its own arithmetic
+                // overflowed
                 return "first non-finite output: layer " + i + " (" + child.getKey() + ")";
             }
             if (!isFinite(cur.singletonOrThrow())) {
                 return "first non-finite output: layer " + i + " (" + child.getKey() + ")";
             }
         }
-        return "every layer's output is finite in inference mode (the loss or a training-mode norm is to blame)";
+        return "every layer's output is finite in inference mode (the loss or a training-mode norm"
+                + " is to blame)";
     }
 
     static void requireFiniteParameters(Block net, long step, Path runDir) {
         for (Pair<String, Parameter> p : net.getParameters()) {
             if (!isFinite(p.getValue().getArray())) {
-                throw new DivergedException("training diverged by step " + step + ": parameter " + p.getKey()
-                        + " (" + layerOf(net, p.getKey()) + ") holds NaN/Inf; " + checkpointNote(runDir));
+                throw new DivergedException(
+                        "training diverged by step "
+                                + step
+                                + ": parameter "
+                                + p.getKey()
+                                + " ("
+                                + layerOf(net, p.getKey())
+                                + ") holds NaN/Inf; "
+                                + checkpointNote(runDir));
             }
         }
     }
 
     /**
      * The divergence a MixtureNorm or ModeNorm layer reports by refusing its non-finite input
-     * ({@link NonFiniteInputException}, in a training step or an evaluation), named like a NaN loss:
-     * the step, the layer's own message, and where the NaN/Inf first appears on {@code images}
-     * (the step's batch) in inference mode.
+     * ({@link NonFiniteInputException}, in a training step or an evaluation), named like a NaN
+     * loss: the step, the layer's own message, and where the NaN/Inf first appears on {@code
+     * images} (the step's batch) in inference mode.
      *
      * @param when "at step 7" (a training step) or "by step 7" (the evaluation after it)
      */
-    static DivergedException nonFiniteInput(String when, NonFiniteInputException e, PreparedModel pm, float[] images,
-            int n, Path runDir) {
+    static DivergedException nonFiniteInput(
+            String when,
+            NonFiniteInputException e,
+            PreparedModel pm,
+            float[] images,
+            int n,
+            Path runDir) {
         Block net = pm.model().block();
         String where;
         try (NDManager m = NDManager.newBaseManager(pm.trainable().get(0).getArray().getDevice())) {
-            where = firstNonFinite(net, pm.parameterStore(), m.create(images, new Shape(n, 3, 32, 32)), pm.trainable());
+            where =
+                    firstNonFinite(
+                            net,
+                            pm.parameterStore(),
+                            m.create(images, new Shape(n, 3, 32, 32)),
+                            pm.trainable());
         }
-        return new DivergedException("training diverged " + when + ": " + e.getMessage() + "; " + where + "; "
-                + checkpointNote(runDir));
+        return new DivergedException(
+                "training diverged "
+                        + when
+                        + ": "
+                        + e.getMessage()
+                        + "; "
+                        + where
+                        + "; "
+                        + checkpointNote(runDir));
     }
 
-    /** Where the last good checkpoint is, or that there is none yet (a divergence before the first one). */
+    /**
+     * Where the last good checkpoint is, or that there is none yet (a divergence before the first
+     * one).
+     */
     static String checkpointNote(Path runDir) {
         List<Path> ckpts = new CheckpointStore(runDir, 1).list();
-        return ckpts.isEmpty() ? "no checkpoint had been written yet"
+        return ckpts.isEmpty()
+                ? "no checkpoint had been written yet"
                 : "the last good checkpoint is " + ckpts.get(0);
     }
 
@@ -90,7 +126,10 @@ final class Diagnostics {
     }
 
     static boolean isFinite(NDArray a) {
-        try (NDArray nan = a.isNaN(); NDArray inf = a.isInfinite(); NDArray bad = nan.logicalOr(inf); NDArray any = bad.any()) {
+        try (NDArray nan = a.isNaN();
+                NDArray inf = a.isInfinite();
+                NDArray bad = nan.logicalOr(inf);
+                NDArray any = bad.any()) {
             return !any.getBoolean();
         }
     }

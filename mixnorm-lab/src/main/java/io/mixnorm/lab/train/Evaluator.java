@@ -49,7 +49,8 @@ public final class Evaluator {
      * drawn, augmented like training, from a stream of their own (seeded per evaluation step, so
      * the training stream is untouched and a resumed run draws the same ones).
      */
-    public record PreciseSource(CifarDataset train, int batchSize, boolean augment, long seed, int batches) {}
+    public record PreciseSource(
+            CifarDataset train, int batchSize, boolean augment, long seed, int batches) {}
 
     private final Block net;
     private final ParameterStore ps;
@@ -59,11 +60,23 @@ public final class Evaluator {
     private final int batchSize;
     private final PreciseSource precise;
 
-    public Evaluator(Block net, ParameterStore ps, NDManager root, CifarDataset test, Standardization std, int batchSize) {
+    public Evaluator(
+            Block net,
+            ParameterStore ps,
+            NDManager root,
+            CifarDataset test,
+            Standardization std,
+            int batchSize) {
         this(net, ps, root, test, std, batchSize, null);
     }
 
-    public Evaluator(Block net, ParameterStore ps, NDManager root, CifarDataset test, Standardization std, int batchSize,
+    public Evaluator(
+            Block net,
+            ParameterStore ps,
+            NDManager root,
+            CifarDataset test,
+            Standardization std,
+            int batchSize,
             PreciseSource precise) {
         this.net = net;
         this.ps = ps;
@@ -107,11 +120,21 @@ public final class Evaluator {
         }
     }
 
-    /** The training batches precise statistics are re-estimated from at {@code step}, in {@code manager}. */
-    static List<NDList> preciseBatches(PreciseSource source, Standardization std, long step, NDManager manager) {
-        BatchStream stream = BatchStream.builder(source.train(), std).batchSize(source.batchSize())
-                .seed(source.seed() * 0x9E3779B97F4A7C15L + step).shuffle(true).augment(source.augment())
-                .dropLast(true).repeat(true).build();
+    /**
+     * The training batches precise statistics are re-estimated from at {@code step}, in {@code
+     * manager}.
+     */
+    static List<NDList> preciseBatches(
+            PreciseSource source, Standardization std, long step, NDManager manager) {
+        BatchStream stream =
+                BatchStream.builder(source.train(), std)
+                        .batchSize(source.batchSize())
+                        .seed(source.seed() * 0x9E3779B97F4A7C15L + step)
+                        .shuffle(true)
+                        .augment(source.augment())
+                        .dropLast(true)
+                        .repeat(true)
+                        .build();
         List<NDList> batches = new ArrayList<>();
         for (int i = 0; i < source.batches(); i++) {
             BatchStream.Batch b = stream.next();
@@ -131,8 +154,11 @@ public final class Evaluator {
                 NDArray x = sub.create(b.images(), new Shape(b.size(), 3, 32, 32));
                 NDArray y = sub.create(b.labels());
                 NDList in = new NDList(x);
-                NDArray logits = (batchStatistics ? PreciseStatistics.batchStatisticsForward(net, ps, in)
-                        : net.forward(ps, in, false)).singletonOrThrow();
+                NDArray logits =
+                        (batchStatistics
+                                        ? PreciseStatistics.batchStatisticsForward(net, ps, in)
+                                        : net.forward(ps, in, false))
+                                .singletonOrThrow();
                 lossSum += Losses.crossEntropy(logits, y).getFloat() * b.size();
                 correct += logits.argMax(1).toType(DataType.INT32, false).eq(y).sum().getLong();
             }

@@ -11,7 +11,10 @@ public final class Losses {
     public static NDArray crossEntropy(NDArray logits, NDArray labels) {
         long classes = logits.getShape().get(1);
         NDArray logp = logits.logSoftmax(1);
-        NDArray onehot = labels.toType(DataType.INT64, false).oneHot((int) classes).toType(DataType.FLOAT32, false);
+        NDArray onehot =
+                labels.toType(DataType.INT64, false)
+                        .oneHot((int) classes)
+                        .toType(DataType.FLOAT32, false);
         return logp.mul(onehot).sum(new int[] {1}).mean().neg();
     }
 }

@@ -18,7 +18,8 @@ import java.util.List;
  * adamw: as adam with wd = 0 in g, and w ← w·(1 − lr·wd) first (decoupled decay)
  * </pre>
  *
- * β1 = 0.9, β2 = 0.999 by default (DCGAN uses β1 = 0.5), ε = 1e-8. Gradients are zeroed after each update.
+ * β1 = 0.9, β2 = 0.999 by default (DCGAN uses β1 = 0.5), ε = 1e-8. Gradients are zeroed after each
+ * update.
  */
 public final class Optimizer {
     private static final double EPS = 1e-8;
@@ -33,12 +34,23 @@ public final class Optimizer {
     private final List<NDArray[]> state = new ArrayList<>();
     private long t;
 
-    public Optimizer(String kind, double weightDecay, double momentum, boolean nesterov, List<Parameter> params) {
+    public Optimizer(
+            String kind,
+            double weightDecay,
+            double momentum,
+            boolean nesterov,
+            List<Parameter> params) {
         this(kind, weightDecay, momentum, nesterov, 0.9, 0.999, params);
     }
 
     /** With Adam's betas given (ignored by SGD). */
-    public Optimizer(String kind, double weightDecay, double momentum, boolean nesterov, double beta1, double beta2,
+    public Optimizer(
+            String kind,
+            double weightDecay,
+            double momentum,
+            boolean nesterov,
+            double beta1,
+            double beta2,
             List<Parameter> params) {
         this.kind = kind;
         this.beta1 = beta1;
@@ -58,7 +70,9 @@ public final class Optimizer {
         }
     }
 
-    /** Applies one update with learning rate {@code lr} to every parameter, then zeroes gradients. */
+    /**
+     * Applies one update with learning rate {@code lr} to every parameter, then zeroes gradients.
+     */
     public void step(double lr) {
         t++;
         for (int i = 0; i < params.size(); i++) {
@@ -104,8 +118,8 @@ public final class Optimizer {
 
     /**
      * Zeroes the gradients of this optimizer's parameters without updating them: a GAN's generator
-     * loss back-propagates through the discriminator too, and those gradients must not leak into the
-     * discriminator's next update.
+     * loss back-propagates through the discriminator too, and those gradients must not leak into
+     * the discriminator's next update.
      */
     public void zeroGradients() {
         for (Parameter p : params) {
@@ -131,18 +145,27 @@ public final class Optimizer {
         return t;
     }
 
-    /** Restores buffers saved by {@link #stateArrays()} (values copied in place) and the step count. */
+    /**
+     * Restores buffers saved by {@link #stateArrays()} (values copied in place) and the step count.
+     */
     public void restore(List<NDArray> arrays, long stepCount) {
         List<NDArray> mine = stateArrays();
         if (arrays.size() != mine.size()) {
-            throw new IllegalStateException("optimizer state has " + arrays.size() + " buffers, expected " + mine.size());
+            throw new IllegalStateException(
+                    "optimizer state has " + arrays.size() + " buffers, expected " + mine.size());
         }
         for (int i = 0; i < mine.size(); i++) {
             if (!mine.get(i).getShape().equals(arrays.get(i).getShape())) {
-                throw new IllegalStateException("optimizer buffer " + i + " has shape " + arrays.get(i).getShape()
-                        + ", expected " + mine.get(i).getShape());
+                throw new IllegalStateException(
+                        "optimizer buffer "
+                                + i
+                                + " has shape "
+                                + arrays.get(i).getShape()
+                                + ", expected "
+                                + mine.get(i).getShape());
             }
-            // an indexed copy, not set(Buffer): DJL's torchSet makes PyTorch print a deprecation warning
+            // an indexed copy, not set(Buffer): DJL's torchSet makes PyTorch print a deprecation
+            // warning
             mine.get(i).set(new ai.djl.ndarray.index.NDIndex("..."), arrays.get(i));
         }
         this.t = stepCount;

@@ -12,24 +12,33 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A model built from a config, initialized from the config's seed, with its optimizer. */
-public record PreparedModel(ModelZoo.BuiltModel model, List<Parameter> trainable, Optimizer optimizer,
-        ParameterStore parameterStore, TrainStep step) {
+public record PreparedModel(
+        ModelZoo.BuiltModel model,
+        List<Parameter> trainable,
+        Optimizer optimizer,
+        ParameterStore parameterStore,
+        TrainStep step) {
 
     public static PreparedModel of(TrainConfig cfg, int numClasses, NDManager root) {
         NativeMemory.tune(); // also for a BN-only model and in-process callers (tests)
         Engine.getInstance().setRandomSeed((int) cfg.seed);
         ModelZoo.BuiltModel model = ModelZoo.build(cfg.model, cfg.normSpec(), numClasses);
         model.block().initialize(root, DataType.FLOAT32, model.inputShape());
-        OneDnnWorkaround.applyFor(model.block()); // a safety net: convs oneDNN miscomputes are PaddedConv2d in the zoo
+        OneDnnWorkaround.applyFor(
+                model.block()); // a safety net: convs oneDNN miscomputes are PaddedConv2d in the
+        // zoo
         List<Parameter> trainable = new ArrayList<>();
         for (Parameter p : model.block().getParameters().values()) {
             if (p.requiresGradient()) {
                 trainable.add(p);
             }
         }
-        Optimizer opt = new Optimizer(cfg.optimizer, cfg.weightDecay, cfg.momentum, cfg.nesterov, trainable);
+        Optimizer opt =
+                new Optimizer(
+                        cfg.optimizer, cfg.weightDecay, cfg.momentum, cfg.nesterov, trainable);
         ParameterStore ps = new ParameterStore(root, false);
-        return new PreparedModel(model, trainable, opt, ps, new TrainStep(model.block(), ps, root, opt));
+        return new PreparedModel(
+                model, trainable, opt, ps, new TrainStep(model.block(), ps, root, opt));
     }
 
     public long parameterCount() {

@@ -5,7 +5,6 @@ import io.mixnorm.lab.models.LayerInfo;
 import io.mixnorm.lab.models.ModelZoo;
 import io.mixnorm.lab.report.Plots;
 import io.mixnorm.lab.util.AtomicFiles;
-import io.mixnorm.lab.util.Json;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -35,12 +34,20 @@ final class RunFiles {
 
     String normDescription() {
         List<String> special = specialLayers();
-        return special.isEmpty() ? "bn everywhere" : cfg.norm + (cfg.norm.equals("bn") ? "" : " (K=" + cfg.components + ")")
-                + " at " + String.join(",", special) + ", bn elsewhere";
+        return special.isEmpty()
+                ? "bn everywhere"
+                : cfg.norm
+                        + (cfg.norm.equals("bn") ? "" : " (K=" + cfg.components + ")")
+                        + " at "
+                        + String.join(",", special)
+                        + ", bn elsewhere";
     }
 
     private List<String> specialLayers() {
-        return model.norms().stream().filter(l -> !l.norm().equals("bn")).map(LayerInfo::name).toList();
+        return model.norms().stream()
+                .filter(l -> !l.norm().equals("bn"))
+                .map(LayerInfo::name)
+                .toList();
     }
 
     void writeResults(TrainState st, long total, String status) {
@@ -71,29 +78,73 @@ final class RunFiles {
                 params += p.getArray().getShape().size();
             }
         }
-        return new RunSummary(status, cfg.model, cfg.norm, specialLayers(), st.step, total,
+        return new RunSummary(
+                status,
+                cfg.model,
+                cfg.norm,
+                specialLayers(),
+                st.step,
+                total,
                 st.imagesSeen / (double) trainSize,
-                best == null ? Double.NaN : best.testAccuracy(), best == null ? 0 : best.step(),
-                last == null ? Double.NaN : last.testAccuracy(), last == null ? Double.NaN : last.testLoss(),
+                best == null ? Double.NaN : best.testAccuracy(),
+                best == null ? 0 : best.step(),
+                last == null ? Double.NaN : last.testAccuracy(),
+                last == null ? Double.NaN : last.testLoss(),
                 last == null ? Double.NaN : last.trainLoss(),
                 st.trainSeconds > 0 ? st.imagesSeen / st.trainSeconds : 0,
-                st.evalSeconds > 0 ? st.evalImages / st.evalSeconds : Double.NaN, st.trainSeconds, st.elapsedSeconds, params,
+                st.evalSeconds > 0 ? st.evalImages / st.evalSeconds : Double.NaN,
+                st.trainSeconds,
+                st.elapsedSeconds,
+                params,
                 cfg.seed);
     }
 
     private void writePlot(List<MetricsRow> rows) {
         double[] steps = rows.stream().mapToDouble(MetricsRow::step).toArray();
         String title = cfg.model + " " + cfg.norm + " (" + cfg.dataset + ", seed " + cfg.seed + ")";
-        Plots.write(dir.resolve(PLOT), List.of(
-                new Plots.Panel("Accuracy — " + title, "steps", "accuracy", List.of(
-                        new Plots.Series("test", steps, rows.stream().mapToDouble(MetricsRow::testAccuracy).toArray()),
-                        new Plots.Series("train", steps, rows.stream().mapToDouble(MetricsRow::trainAccuracy).toArray()))),
-                new Plots.Panel("Loss — " + title, "steps", "cross-entropy", List.of(
-                        new Plots.Series("test", steps, rows.stream().mapToDouble(MetricsRow::testLoss).toArray()),
-                        new Plots.Series("train", steps, rows.stream().mapToDouble(MetricsRow::trainLoss).toArray())))));
+        Plots.write(
+                dir.resolve(PLOT),
+                List.of(
+                        new Plots.Panel(
+                                "Accuracy — " + title,
+                                "steps",
+                                "accuracy",
+                                List.of(
+                                        new Plots.Series(
+                                                "test",
+                                                steps,
+                                                rows.stream()
+                                                        .mapToDouble(MetricsRow::testAccuracy)
+                                                        .toArray()),
+                                        new Plots.Series(
+                                                "train",
+                                                steps,
+                                                rows.stream()
+                                                        .mapToDouble(MetricsRow::trainAccuracy)
+                                                        .toArray()))),
+                        new Plots.Panel(
+                                "Loss — " + title,
+                                "steps",
+                                "cross-entropy",
+                                List.of(
+                                        new Plots.Series(
+                                                "test",
+                                                steps,
+                                                rows.stream()
+                                                        .mapToDouble(MetricsRow::testLoss)
+                                                        .toArray()),
+                                        new Plots.Series(
+                                                "train",
+                                                steps,
+                                                rows.stream()
+                                                        .mapToDouble(MetricsRow::trainLoss)
+                                                        .toArray())))));
     }
 
-    /** Null when {@code b} may continue a run started with {@code a}; else the first differing setting. */
+    /**
+     * Null when {@code b} may continue a run started with {@code a}; else the first differing
+     * setting.
+     */
     static String configMismatch(TrainConfig a, TrainConfig b) {
         for (java.lang.reflect.Field f : TrainConfig.class.getFields()) {
             if (TrainConfig.resumable().contains(f.getName())) {
@@ -101,7 +152,12 @@ final class RunFiles {
             }
             try {
                 if (!Objects.equals(f.get(a), f.get(b))) {
-                    return TrainConfig.optionName(f.getName()) + " (" + f.get(a) + " there, " + f.get(b) + " now)";
+                    return TrainConfig.optionName(f.getName())
+                            + " ("
+                            + f.get(a)
+                            + " there, "
+                            + f.get(b)
+                            + " now)";
                 }
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);

@@ -7,17 +7,32 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The outcome of a run, written as {@code summary.json}. Key names are a stable contract:
- * {@code best_test_accuracy}, {@code final_test_accuracy}, {@code steps}, {@code images_per_second}
+ * The outcome of a run, written as {@code summary.json}. Key names are a stable contract: {@code
+ * best_test_accuracy}, {@code final_test_accuracy}, {@code steps}, {@code images_per_second}
  * (training images per training second), {@code eval_images_per_second} (test images scored per
- * second of evaluation) and the rest below. A value that does not exist yet (the accuracies and losses of a run stopped
- * before its first evaluation) is {@code null}: JSON has no NaN (RFC 8259), and strict parsers
- * (JavaScript's {@code JSON.parse}, jq, Gson's strict mode) refuse the file.
+ * second of evaluation) and the rest below. A value that does not exist yet (the accuracies and
+ * losses of a run stopped before its first evaluation) is {@code null}: JSON has no NaN (RFC 8259),
+ * and strict parsers (JavaScript's {@code JSON.parse}, jq, Gson's strict mode) refuse the file.
  */
-public record RunSummary(String status, String model, String norm, List<String> mnLayers, long steps, long totalSteps,
-        double epochs, double bestTestAccuracy, long bestStep, double finalTestAccuracy, double finalTestLoss,
-        double finalTrainLoss, double imagesPerSecond, double evalImagesPerSecond, double trainSeconds,
-        double elapsedSeconds, long parameters, long seed) {
+public record RunSummary(
+        String status,
+        String model,
+        String norm,
+        List<String> mnLayers,
+        long steps,
+        long totalSteps,
+        double epochs,
+        double bestTestAccuracy,
+        long bestStep,
+        double finalTestAccuracy,
+        double finalTestLoss,
+        double finalTrainLoss,
+        double imagesPerSecond,
+        double evalImagesPerSecond,
+        double trainSeconds,
+        double elapsedSeconds,
+        long parameters,
+        long seed) {
 
     private static final Gson WITH_NULLS = Json.GSON.newBuilder().serializeNulls().create();
 

@@ -19,17 +19,25 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * A memory soak: the real {@link Trainer} (steps, evaluations, checkpoints, run files) on
- * synthetic data for many steps, sampling the process's resident memory, the Java heap, direct
- * buffers and the NDArrays DJL holds every {@code sampleEvery} steps (after a full GC, so the heap
- * figure is the live heap). A leak shows up as resident memory that keeps growing after the warm-up.
+ * A memory soak: the real {@link Trainer} (steps, evaluations, checkpoints, run files) on synthetic
+ * data for many steps, sampling the process's resident memory, the Java heap, direct buffers and
+ * the NDArrays DJL holds every {@code sampleEvery} steps (after a full GC, so the heap figure is
+ * the live heap). A leak shows up as resident memory that keeps growing after the warm-up.
  */
 public final class Soak {
     private Soak() {}
 
     /** One sample; memory in MiB. */
-    public record Sample(long step, double seconds, double rssMb, double rssAnonMb, double heapUsedMb,
-            double heapCommittedMb, double directMb, int ndarrays, double ndarrayMb) {
+    public record Sample(
+            long step,
+            double seconds,
+            double rssMb,
+            double rssAnonMb,
+            double heapUsedMb,
+            double heapCommittedMb,
+            double directMb,
+            int ndarrays,
+            double ndarrayMb) {
         public static final String CSV_HEADER =
                 "step,elapsed_seconds,rss_mb,rss_anon_mb,heap_used_mb,heap_committed_mb,direct_mb,ndarrays,ndarray_mb";
 
@@ -39,14 +47,31 @@ public final class Soak {
             if (c.length != 9) {
                 throw new IllegalArgumentException("expected 9 columns, got " + c.length);
             }
-            return new Sample(Long.parseLong(c[0]), Double.parseDouble(c[1]), Double.parseDouble(c[2]),
-                    Double.parseDouble(c[3]), Double.parseDouble(c[4]), Double.parseDouble(c[5]), Double.parseDouble(c[6]),
-                    Integer.parseInt(c[7]), Double.parseDouble(c[8]));
+            return new Sample(
+                    Long.parseLong(c[0]),
+                    Double.parseDouble(c[1]),
+                    Double.parseDouble(c[2]),
+                    Double.parseDouble(c[3]),
+                    Double.parseDouble(c[4]),
+                    Double.parseDouble(c[5]),
+                    Double.parseDouble(c[6]),
+                    Integer.parseInt(c[7]),
+                    Double.parseDouble(c[8]));
         }
 
         public String toCsv() {
-            return String.format(Locale.ROOT, "%d,%.2f,%.1f,%.1f,%.1f,%.1f,%.2f,%d,%.2f", step, seconds, rssMb, rssAnonMb,
-                    heapUsedMb, heapCommittedMb, directMb, ndarrays, ndarrayMb);
+            return String.format(
+                    Locale.ROOT,
+                    "%d,%.2f,%.1f,%.1f,%.1f,%.1f,%.2f,%d,%.2f",
+                    step,
+                    seconds,
+                    rssMb,
+                    rssAnonMb,
+                    heapUsedMb,
+                    heapCommittedMb,
+                    directMb,
+                    ndarrays,
+                    ndarrayMb);
         }
     }
 
@@ -54,10 +79,15 @@ public final class Soak {
      * The verdict. Resident memory peaks right after each evaluation and the allocator hands memory
      * back irregularly, so single samples are noisy: the baseline is the median RSS of the samples
      * just after the warm-up (steps in [10%, 20%] of the run), the end the median of the last 10%
-     * of steps; growth is end / baseline - 1. The least-squares slope of RSS after the warm-up
-     * (MB per 1000 steps) is reported beside it.
+     * of steps; growth is end / baseline - 1. The least-squares slope of RSS after the warm-up (MB
+     * per 1000 steps) is reported beside it.
      */
-    public record Result(List<Sample> samples, long warmStep, double baselineMb, double endMb, double slopeMbPer1000,
+    public record Result(
+            List<Sample> samples,
+            long warmStep,
+            double baselineMb,
+            double endMb,
+            double slopeMbPer1000,
             double maxRssAfterWarmMb) {
         public double growth() {
             return (endMb - baselineMb) / baselineMb;
@@ -75,7 +105,11 @@ public final class Soak {
                 after = samples;
             }
             long first = after.get(0).step();
-            double baseline = median(after.stream().filter(s -> s.step() <= Math.max(first, 2 * warm)).toList());
+            double baseline =
+                    median(
+                            after.stream()
+                                    .filter(s -> s.step() <= Math.max(first, 2 * warm))
+                                    .toList());
             double end = median(after.stream().filter(s -> s.step() >= steps - warm).toList());
             if (Double.isNaN(end)) {
                 end = after.get(after.size() - 1).rssMb();
@@ -99,7 +133,9 @@ public final class Soak {
             if (v.length == 0) {
                 return Double.NaN;
             }
-            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+            return v.length % 2 == 1
+                    ? v[v.length / 2]
+                    : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         }
     }
 
@@ -108,8 +144,11 @@ public final class Soak {
      * of {@code trainSize} training images and one evaluation batch of test images, in a temporary
      * run folder deleted afterwards.
      */
-    public static Result run(TrainConfig cfg, int trainSize, int sampleEvery, Consumer<Sample> onSample) {
-        CifarSplits data = new CifarSplits(synthetic(trainSize, cfg.seed), synthetic(cfg.evalBatchSize, cfg.seed + 1));
+    public static Result run(
+            TrainConfig cfg, int trainSize, int sampleEvery, Consumer<Sample> onSample) {
+        CifarSplits data =
+                new CifarSplits(
+                        synthetic(trainSize, cfg.seed), synthetic(cfg.evalBatchSize, cfg.seed + 1));
         List<Sample> samples = new ArrayList<>();
         long t0 = System.nanoTime();
         Path dir;
@@ -119,14 +158,21 @@ public final class Soak {
             throw new IllegalStateException("cannot create a temporary run folder", e);
         }
         try {
-            Trainer t = new Trainer(cfg, data, dir, Progress.silent()).withStepHook((step, net, images) -> {
-                long done = step - 1;
-                if (done % sampleEvery == 0) {
-                    Sample s = sample(done, (System.nanoTime() - t0) / 1e9, net);
-                    samples.add(s);
-                    onSample.accept(s);
-                }
-            });
+            Trainer t =
+                    new Trainer(cfg, data, dir, Progress.silent())
+                            .withStepHook(
+                                    (step, net, images) -> {
+                                        long done = step - 1;
+                                        if (done % sampleEvery == 0) {
+                                            Sample s =
+                                                    sample(
+                                                            done,
+                                                            (System.nanoTime() - t0) / 1e9,
+                                                            net);
+                                            samples.add(s);
+                                            onSample.accept(s);
+                                        }
+                                    });
             RunSummary summary = t.run(false);
             Sample end = sample(summary.steps(), (System.nanoTime() - t0) / 1e9, null);
             samples.add(end);
@@ -152,7 +198,8 @@ public final class Soak {
         double arrayMb = Double.NaN;
         if (net != null && !net.getParameters().isEmpty()) {
             NDManager root = net.getParameters().get(0).getValue().getArray().getManager();
-            while (root.getParentManager() != null && root.getParentManager().getParentManager() != null) {
+            while (root.getParentManager() != null
+                    && root.getParentManager().getParentManager() != null) {
                 root = root.getParentManager(); // stop below the engine's system manager
             }
             List<NDArray> all = root.getManagedArrays();
@@ -165,8 +212,16 @@ public final class Soak {
             }
             arrayMb = bytes / 1048576.0;
         }
-        return new Sample(step, seconds, status[0] / 1024.0, status[1] / 1024.0,
-                (rt.totalMemory() - rt.freeMemory()) / 1048576.0, rt.totalMemory() / 1048576.0, direct, arrays, arrayMb);
+        return new Sample(
+                step,
+                seconds,
+                status[0] / 1024.0,
+                status[1] / 1024.0,
+                (rt.totalMemory() - rt.freeMemory()) / 1048576.0,
+                rt.totalMemory() / 1048576.0,
+                direct,
+                arrays,
+                arrayMb);
     }
 
     /** VmRSS and RssAnon in KiB from /proc/self/status (-1 where unavailable). */
@@ -186,7 +241,9 @@ public final class Soak {
         return out;
     }
 
-    /** A learnable 10-class task in CIFAR's layout: class c brightens one of ten horizontal bands. */
+    /**
+     * A learnable 10-class task in CIFAR's layout: class c brightens one of ten horizontal bands.
+     */
     static CifarDataset synthetic(int n, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         byte[] pixels = new byte[n * 3072];
@@ -198,12 +255,14 @@ public final class Soak {
                 for (int y = 0; y < 32; y++) {
                     boolean band = y / 3 == c && ch == c % 3;
                     for (int x = 0; x < 32; x++) {
-                        pixels[i * 3072 + ch * 1024 + y * 32 + x] = (byte) (90 + rnd.nextInt(60) + (band ? 70 : 0));
+                        pixels[i * 3072 + ch * 1024 + y * 32 + x] =
+                                (byte) (90 + rnd.nextInt(60) + (band ? 70 : 0));
                     }
                 }
             }
         }
-        return new CifarDataset(pixels, labels, 10, "synthetic soak data (" + n + " images, seed " + seed + ")");
+        return new CifarDataset(
+                pixels, labels, 10, "synthetic soak data (" + n + " images, seed " + seed + ")");
     }
 
     private static void deleteTree(Path dir) {

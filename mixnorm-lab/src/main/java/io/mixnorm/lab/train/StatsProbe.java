@@ -29,9 +29,9 @@ import java.util.List;
  *   <li>{@code precise_bn_only}: BN layers re-estimated, MN layers keep their running mixture;
  *       {@code precise_mn_only} the converse. Which layers' lag costs the accuracy.
  *   <li>{@code frozen_ema}: the same P batches fed through the moving averages (momentum as in
- *       training) with the weights frozen. Close to {@code precise}: the averages' form is fine
- *       and the cost is the weights moving under them (lag); close to {@code running}: the
- *       average itself is the problem.
+ *       training) with the weights frozen. Close to {@code precise}: the averages' form is fine and
+ *       the cost is the weights moving under them (lag); close to {@code running}: the average
+ *       itself is the problem.
  *   <li>MN drift, per component: {@code |λ̄ − λ|}, the mean over channels of {@code |Ē − E|/√V},
  *       and of {@code |log(V̄/V)|}, where {@code λ, E, V} are the precise values.
  *   <li>{@code switched}: of the P batches, how many had their EM fit (warm-started from the
@@ -42,12 +42,26 @@ import java.util.List;
 public final class StatsProbe {
 
     /** One checkpoint's measurements; accuracies are fractions of the test images scored. */
-    public record Row(long step, double running, double precise, double batch, double preciseBnOnly,
-            double preciseMnOnly, double frozenEma, List<Drift> drift, int switched, int batches) {}
+    public record Row(
+            long step,
+            double running,
+            double precise,
+            double batch,
+            double preciseBnOnly,
+            double preciseMnOnly,
+            double frozenEma,
+            List<Drift> drift,
+            int switched,
+            int batches) {}
 
     /** One MixtureNorm component's distance from its precise re-estimate. */
-    public record Drift(String layer, int component, double runningWeight, double preciseWeight,
-            double meanShiftInSd, double meanAbsLogVarRatio) {}
+    public record Drift(
+            String layer,
+            int component,
+            double runningWeight,
+            double preciseWeight,
+            double meanShiftInSd,
+            double meanAbsLogVarRatio) {}
 
     private final Path runDir;
     private final CifarSplits data;
@@ -66,7 +80,8 @@ public final class StatsProbe {
         List<Path> files = new ArrayList<>(new CheckpointStore(runDir, Integer.MAX_VALUE).list());
         files.sort(Comparator.comparing(p -> p.getFileName().toString()));
         if (files.isEmpty()) {
-            throw new UserException("probe-stats: no checkpoints in " + runDir.resolve("checkpoints"));
+            throw new UserException(
+                    "probe-stats: no checkpoints in " + runDir.resolve("checkpoints"));
         }
         return files;
     }
@@ -74,14 +89,18 @@ public final class StatsProbe {
     public Row probe(Path checkpoint) {
         TrainConfig cfg = Trainer.savedConfig(runDir);
         CifarDataset train = data.train();
-        CifarDataset test = testImages >= data.test().size() ? data.test() : data.test().head(testImages);
+        CifarDataset test =
+                testImages >= data.test().size() ? data.test() : data.test().head(testImages);
         try (NDManager root = NDManager.newBaseManager()) {
             PreparedModel pm = PreparedModel.of(cfg, train.numClasses(), root);
             Block net = pm.model().block();
             ParameterStore ps = pm.parameterStore();
             TrainState st;
             try {
-                st = new CheckpointStore(runDir, Integer.MAX_VALUE).load(checkpoint, root, net).state();
+                st =
+                        new CheckpointStore(runDir, Integer.MAX_VALUE)
+                                .load(checkpoint, root, net)
+                                .state();
             } catch (CheckpointStore.CorruptCheckpointException e) {
                 throw new UserException("probe-stats: " + checkpoint + ": " + e.getMessage());
             }
@@ -91,8 +110,13 @@ public final class StatsProbe {
             List<MixtureNorm> mns = new ArrayList<>();
             collect(net, bns, mns);
             try (NDManager sub = root.newSubManager()) {
-                List<NDList> in = Evaluator.preciseBatches(
-                        new Evaluator.PreciseSource(train, cfg.batchSize, cfg.augment, cfg.seed, batches), std, st.step, sub);
+                List<NDList> in =
+                        Evaluator.preciseBatches(
+                                new Evaluator.PreciseSource(
+                                        train, cfg.batchSize, cfg.augment, cfg.seed, batches),
+                                std,
+                                st.step,
+                                sub);
                 PreciseStatistics.Snapshot asTrained = PreciseStatistics.snapshot(net);
                 double running = eval.evaluate().accuracy();
                 double batch = eval.evaluate(Evaluator.Stats.BATCH, st.step).accuracy();
@@ -101,8 +125,10 @@ public final class StatsProbe {
                 for (NDList b : in) {
                     PreciseStatistics.batchStatisticsForward(net, ps, b);
                     for (MixtureNorm mn : mns) {
-                        if (mn.getComponents() > 1 && mn.getLastFit() != null
-                                && !isIdentity(bestMatch(mn.getLastFit(), mn.getRunningMixture()))) {
+                        if (mn.getComponents() > 1
+                                && mn.getLastFit() != null
+                                && !isIdentity(
+                                        bestMatch(mn.getLastFit(), mn.getRunningMixture()))) {
                             switched++;
                         }
                     }
@@ -111,7 +137,8 @@ public final class StatsProbe {
                 for (MixtureNorm mn : mns) {
                     runningMix.add(mn.getRunningMixture());
                 }
-                java.util.Map<Block, PreciseStatistics.Snapshot> layerAsTrained = new java.util.IdentityHashMap<>();
+                java.util.Map<Block, PreciseStatistics.Snapshot> layerAsTrained =
+                        new java.util.IdentityHashMap<>();
                 for (Block b : bns) {
                     layerAsTrained.put(b, PreciseStatistics.snapshot(b));
                 }
@@ -122,7 +149,11 @@ public final class StatsProbe {
                 double precise = eval.evaluate().accuracy();
                 List<Drift> drift = new ArrayList<>();
                 for (int i = 0; i < mns.size(); i++) {
-                    drift.addAll(drift("mn" + (i + 1), runningMix.get(i), mns.get(i).getRunningMixture()));
+                    drift.addAll(
+                            drift(
+                                    "mn" + (i + 1),
+                                    runningMix.get(i),
+                                    mns.get(i).getRunningMixture()));
                 }
                 PreciseStatistics.Snapshot preciseState = PreciseStatistics.snapshot(net);
                 for (MixtureNorm mn : mns) { // BN precise, MN running
@@ -143,7 +174,8 @@ public final class StatsProbe {
                 }
                 double frozenEma = eval.evaluate().accuracy();
                 asTrained.restore();
-                return new Row(st.step, running, precise, batch, bnOnly, mnOnly, frozenEma, drift,
+                return new Row(
+                        st.step, running, precise, batch, bnOnly, mnOnly, frozenEma, drift,
                         switched, in.size());
             }
         }

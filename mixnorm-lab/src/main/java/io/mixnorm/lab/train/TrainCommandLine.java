@@ -7,11 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code ./mixnorm train} command that trains a given config: every setting of
- * {@link TrainConfig} as its option ({@link TrainConfig#optionName}), in the config's field order,
- * so that the command's own parsing gives back the same config (tested in {@code
- * TrainCommandLineTest}). Used to name a run that something else depends on, e.g. the classifier
- * whose features score a GAN study.
+ * The {@code ./mixnorm train} command that trains a given config: every setting of {@link
+ * TrainConfig} as its option ({@link TrainConfig#optionName}), in the config's field order, so that
+ * the command's own parsing gives back the same config (tested in {@code TrainCommandLineTest}).
+ * Used to name a run that something else depends on, e.g. the classifier whose features score a GAN
+ * study.
  *
  * <p>Every option is written, defaults included, so that the command does not depend on the
  * defaults of the build that reads it; only empty strings are left out (their option's default is
@@ -68,7 +68,10 @@ public final class TrainCommandLine {
         return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
     }
 
-    /** The argument as a POSIX shell reads it: as is when it has no special characters, else single-quoted. */
+    /**
+     * The argument as a POSIX shell reads it: as is when it has no special characters, else
+     * single-quoted.
+     */
     public static String shellQuote(String arg) {
         return arg.matches("[A-Za-z0-9_./:=,+@%-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'";
     }

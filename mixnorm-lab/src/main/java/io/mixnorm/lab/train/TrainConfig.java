@@ -25,75 +25,113 @@ import java.util.Set;
 public final class TrainConfig {
     public String model = "cnn5";
     public String norm = "bn";
-    /** Layers that get {@link #norm} when it is not bn; empty = the model's default (cnn5: conv2). */
+
+    /**
+     * Layers that get {@link #norm} when it is not bn; empty = the model's default (cnn5: conv2).
+     */
     public String mnLayers = "";
-    /** K: mixture components (MixtureNorm, paper default 3) or modes (ModeNorm; its paper uses 2). */
+
+    /**
+     * K: mixture components (MixtureNorm, paper default 3) or modes (ModeNorm; its paper uses 2).
+     */
     public int components = 3;
+
     public String mnSampleMode = "position";
     public int mnEmIterations = 2;
     public int mnFitSamples = 4096;
     public String mnInference = "running";
+
     /** Data source: a folder or .tar.gz archive; empty = the embedded mini CIFAR-10. */
     public String data = "";
+
     public String dataset = "cifar10";
+
     /** CIFAR-100 only: fine (100 classes) or coarse (20). */
     public String labels = "fine";
+
     public long steps = 2000;
+
     /** When positive, overrides {@link #steps}: full passes over the training set. */
     public double epochs = 0;
+
     public int batchSize = 128;
     public String optimizer = "adamw";
     public double lr = 1e-3;
     public double weightDecay = 1e-4;
+
     /** SGD momentum (ignored by Adam/AdamW, which use betas 0.9/0.999). */
     public double momentum = 0.9;
+
     public boolean nesterov = false;
+
     /** constant, cosine, or step (lr ÷10 at 50% and 75% of the budget). */
     public String lrSchedule = "constant";
+
     public long seed = 1;
     public long evalEvery = 100;
+
     /**
-     * 100, not larger: measured on the 2-core VM (docs/benchmarks.md), a test pass over 1,000 images
-     * took ~2x as long at 500 as at 100. Large batches make activation tensors above glibc's 32 MB
-     * mmap ceiling (cnn5's conv1 output at 500 images is 131 MB), so each one is mapped and
+     * 100, not larger: measured on the 2-core VM (docs/benchmarks.md), a test pass over 1,000
+     * images took ~2x as long at 500 as at 100. Large batches make activation tensors above glibc's
+     * 32 MB mmap ceiling (cnn5's conv1 output at 500 images is 131 MB), so each one is mapped and
      * page-faulted afresh on every batch.
      */
     public int evalBatchSize = 100;
+
     /**
      * Which norm statistics score each evaluation: running, precise or batch, or a comma list of
      * them (each gets its metrics.csv column; the first is the headline test accuracy). See {@link
      * Evaluator.Stats}. Not part of a run's identity: evaluation never changes training.
      */
     public String evalStats = "running";
+
     /** Training batches (of {@link #batchSize}) that precise statistics are re-estimated from. */
     public int preciseBatches = 20;
+
     public boolean augment = true;
     public String device = "cpu";
+
     /** PyTorch intra-op threads; 0 = the engine's default (all cores). */
     public int threads = 0;
+
     /**
      * Bit-reproducible across processes: a fixed PyTorch thread count ({@link #threads}, or 1 when
      * that is 0); see {@link Determinism}. Slower on many cores.
      */
     public boolean deterministic = false;
-    /** Checkpoints kept in the run folder (newest first); a checkpoint is written at every evaluation. */
+
+    /**
+     * Checkpoints kept in the run folder (newest first); a checkpoint is written at every
+     * evaluation.
+     */
     public int keepCheckpoints = 3;
+
     /**
      * Also checkpoint every N steps between evaluations (0: only at evaluations). For models whose
-     * test pass is long (DenseNet on a CPU: minutes), so that a crash loses at most N steps. Not part
-     * of a run's identity: it may change when resuming.
+     * test pass is long (DenseNet on a CPU: minutes), so that a crash loses at most N steps. Not
+     * part of a run's identity: it may change when resuming.
      */
     public int checkpointEvery = 0;
 
     /** What may differ between the segments of one run: the budget and how fast it is computed. */
-    private static final List<String> RESUMABLE = List.of("steps", "epochs", "threads", "keepCheckpoints",
-            "checkpointEvery", "deterministic", "evalStats", "preciseBatches");
+    private static final List<String> RESUMABLE =
+            List.of(
+                    "steps",
+                    "epochs",
+                    "threads",
+                    "keepCheckpoints",
+                    "checkpointEvery",
+                    "deterministic",
+                    "evalStats",
+                    "preciseBatches");
 
     /**
-     * Budget bounds: beyond them a run never ends (--epochs 1e300 was accepted and trained forever).
-     * 10,000 epochs is 30 times DenseNet's 300; a billion steps is months at the fastest step here.
+     * Budget bounds: beyond them a run never ends (--epochs 1e300 was accepted and trained
+     * forever). 10,000 epochs is 30 times DenseNet's 300; a billion steps is months at the fastest
+     * step here.
      */
     static final long MAX_STEPS = 1_000_000_000L;
+
     static final double MAX_EPOCHS = 10_000;
 
     private static final Set<String> OPTIMIZERS = Set.of("sgd", "adam", "adamw");
@@ -114,8 +152,8 @@ public final class TrainConfig {
     }
 
     /**
-     * Sets the fields named by the keys of {@code obj} (JSON keys are field names); unknown keys and
-     * wrong types are errors that start with {@code where}. Does not validate ranges.
+     * Sets the fields named by the keys of {@code obj} (JSON keys are field names); unknown keys
+     * and wrong types are errors that start with {@code where}. Does not validate ranges.
      */
     public void apply(JsonObject obj, String where) {
         List<String> known = fieldNames();
@@ -133,14 +171,23 @@ public final class TrainConfig {
                     }
                     f.set(this, Json.GSON.fromJson(v, f.getType()));
                 } catch (JsonParseException | IllegalAccessException | IllegalArgumentException e) {
-                    throw new UserException(where + ": key '" + f.getName() + "' must be "
-                            + Json.expected(f.getType()) + ", got " + abbreviate(obj.get(f.getName()).toString()));
+                    throw new UserException(
+                            where
+                                    + ": key '"
+                                    + f.getName()
+                                    + "' must be "
+                                    + Json.expected(f.getType())
+                                    + ", got "
+                                    + abbreviate(obj.get(f.getName()).toString()));
                 }
             }
         }
     }
 
-    /** Reads a JSON document into an object, as a one-line error naming {@code where} when it is not one. */
+    /**
+     * Reads a JSON document into an object, as a one-line error naming {@code where} when it is not
+     * one.
+     */
     public static JsonObject parseObject(String text, String where) {
         try {
             JsonElement el = JsonParser.parseString(text);
@@ -157,7 +204,9 @@ public final class TrainConfig {
         if (s == null) {
             return "";
         }
-        String t = s.replaceAll("\\s*See https?://\\S+", "").replaceAll("^([\\w.]+\\.)?\\w+(Exception|Error): ", "");
+        String t =
+                s.replaceAll("\\s*See https?://\\S+", "")
+                        .replaceAll("^([\\w.]+\\.)?\\w+(Exception|Error): ", "");
         return abbreviate(t.replaceAll("[\\r\\n]+", " ").trim());
     }
 
@@ -191,36 +240,77 @@ public final class TrainConfig {
     /** Throws a {@link UserException} naming the option for the first value out of range. */
     public void validate() {
         NormKind.parse(norm);
-        require(norm.equals("bn") ? mnLayers == null || mnLayers.isBlank() : true, "--mn-layers",
-                "selects the layers for --norm mn or modenorm; with --norm bn there is nothing to select");
-        require(components >= 1 && components <= NormSpec.MAX_COMPONENTS, "--components", "must be from 1 to "
-                + NormSpec.MAX_COMPONENTS + ", got " + components);
-        require(norm.equals("bn") || components <= mnFitSamples, "--components", "must not exceed --mn-fit-samples ("
-                + mnFitSamples + "), the rows each mixture is fitted on; got " + components);
-        require(Set.of("position", "channel").contains(mnSampleMode), "--mn-sample-mode", "must be position or channel");
+        require(
+                norm.equals("bn") ? mnLayers == null || mnLayers.isBlank() : true,
+                "--mn-layers",
+                "selects the layers for --norm mn or modenorm; with --norm bn there is nothing to"
+                        + " select");
+        require(
+                components >= 1 && components <= NormSpec.MAX_COMPONENTS,
+                "--components",
+                "must be from 1 to " + NormSpec.MAX_COMPONENTS + ", got " + components);
+        require(
+                norm.equals("bn") || components <= mnFitSamples,
+                "--components",
+                "must not exceed --mn-fit-samples ("
+                        + mnFitSamples
+                        + "), the rows each mixture is fitted on; got "
+                        + components);
+        require(
+                Set.of("position", "channel").contains(mnSampleMode),
+                "--mn-sample-mode",
+                "must be position or channel");
         require(mnEmIterations >= 0, "--mn-em-iterations", "must be >= 0");
         require(mnFitSamples >= 1, "--mn-fit-samples", "must be >= 1");
-        require(Set.of("running", "batch").contains(mnInference), "--mn-inference", "must be running or batch");
-        require(Set.of("cifar10", "cifar100").contains(dataset), "--dataset", "must be cifar10 or cifar100, got '" + dataset + "'");
+        require(
+                Set.of("running", "batch").contains(mnInference),
+                "--mn-inference",
+                "must be running or batch");
+        require(
+                Set.of("cifar10", "cifar100").contains(dataset),
+                "--dataset",
+                "must be cifar10 or cifar100, got '" + dataset + "'");
         require(Set.of("fine", "coarse").contains(labels), "--labels", "must be fine or coarse");
-        require(steps >= 1 && steps <= MAX_STEPS, "--steps", "must be from 1 to " + MAX_STEPS + ", got " + steps);
-        require(epochs >= 0 && epochs <= MAX_EPOCHS, "--epochs", "must be from 0 (unset) to " + (long) MAX_EPOCHS + ", got "
-                + epochs);
+        require(
+                steps >= 1 && steps <= MAX_STEPS,
+                "--steps",
+                "must be from 1 to " + MAX_STEPS + ", got " + steps);
+        require(
+                epochs >= 0 && epochs <= MAX_EPOCHS,
+                "--epochs",
+                "must be from 0 (unset) to " + (long) MAX_EPOCHS + ", got " + epochs);
         require(batchSize >= 1, "--batch-size", "must be at least 1, got " + batchSize);
-        require(OPTIMIZERS.contains(optimizer), "--optimizer", "must be sgd, adam or adamw, got '" + optimizer + "'");
+        require(
+                OPTIMIZERS.contains(optimizer),
+                "--optimizer",
+                "must be sgd, adam or adamw, got '" + optimizer + "'");
         require(lr > 0 && Double.isFinite(lr), "--lr", "must be a positive number, got " + lr);
-        require(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay", "must be >= 0, got " + weightDecay);
+        require(
+                weightDecay >= 0 && Double.isFinite(weightDecay),
+                "--weight-decay",
+                "must be >= 0, got " + weightDecay);
         require(momentum >= 0 && momentum < 1, "--momentum", "must be in [0, 1), got " + momentum);
-        require(SCHEDULES.contains(lrSchedule), "--lr-schedule", "must be constant, cosine or step");
+        require(
+                SCHEDULES.contains(lrSchedule),
+                "--lr-schedule",
+                "must be constant, cosine or step");
         require(evalEvery >= 1, "--eval-every", "must be at least 1, got " + evalEvery);
         require(evalBatchSize >= 1, "--eval-batch-size", "must be at least 1");
         evalStatsList();
-        require(preciseBatches >= 1 && preciseBatches <= 10_000, "--precise-batches",
+        require(
+                preciseBatches >= 1 && preciseBatches <= 10_000,
+                "--precise-batches",
                 "must be between 1 and 10000, got " + preciseBatches);
-        require(Set.of("cpu", "gpu").contains(device), "--device", "must be cpu or gpu, got '" + device + "'");
+        require(
+                Set.of("cpu", "gpu").contains(device),
+                "--device",
+                "must be cpu or gpu, got '" + device + "'");
         require(threads >= 0, "--threads", "must be >= 0");
         require(keepCheckpoints >= 1, "--keep-checkpoints", "must be at least 1");
-        require(checkpointEvery >= 0, "--checkpoint-every", "must be >= 0 (0: only at evaluations)");
+        require(
+                checkpointEvery >= 0,
+                "--checkpoint-every",
+                "must be >= 0 (0: only at evaluations)");
     }
 
     /** {@link #evalStats} parsed: distinct kinds, the headline first. */
@@ -231,8 +321,11 @@ public final class TrainConfig {
             try {
                 k = Evaluator.Stats.parse(s);
             } catch (IllegalArgumentException e) {
-                throw new UserException("--eval-stats: '" + s.trim() + "' is not running, precise or batch "
-                        + "(a comma list of them; the first is the headline)");
+                throw new UserException(
+                        "--eval-stats: '"
+                                + s.trim()
+                                + "' is not running, precise or batch "
+                                + "(a comma list of them; the first is the headline)");
             }
             require(!out.contains(k), "--eval-stats", "'" + s.trim() + "' is listed twice");
             out.add(k);
@@ -240,7 +333,9 @@ public final class TrainConfig {
         return out;
     }
 
-    /** The field names of the settings that may change when a run is resumed ({@link #RESUMABLE}). */
+    /**
+     * The field names of the settings that may change when a run is resumed ({@link #RESUMABLE}).
+     */
     public static List<String> resumable() {
         return RESUMABLE;
     }
@@ -254,11 +349,19 @@ public final class TrainConfig {
     /** The norm layers this config asks for. */
     public NormSpec normSpec() {
         NormKind kind = NormKind.parse(norm);
-        return new NormSpec(kind, mnLayers, components,
-                new NormSpec.MixtureOptions(mnSampleMode, mnEmIterations, mnFitSamples, mnInference, 0.1f, 1e-5f), seed);
+        return new NormSpec(
+                kind,
+                mnLayers,
+                components,
+                new NormSpec.MixtureOptions(
+                        mnSampleMode, mnEmIterations, mnFitSamples, mnInference, 0.1f, 1e-5f),
+                seed);
     }
 
-    /** Total optimizer steps: from {@link #epochs} when set (whole batches only), else {@link #steps}. */
+    /**
+     * Total optimizer steps: from {@link #epochs} when set (whole batches only), else {@link
+     * #steps}.
+     */
     public long totalSteps(int trainSize) {
         if (epochs > 0) {
             long perEpoch = Math.max(1, trainSize / batchSize);

@@ -11,9 +11,9 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 
 /**
- * One optimizer step on one mini-batch: forward in training mode, cross-entropy, backward,
- * update. Every temporary lives in a sub-manager closed at the end, so native memory stays flat.
- * Shared by the trainer and the benchmark so that both time the same work.
+ * One optimizer step on one mini-batch: forward in training mode, cross-entropy, backward, update.
+ * Every temporary lives in a sub-manager closed at the end, so native memory stays flat. Shared by
+ * the trainer and the benchmark so that both time the same work.
  */
 public final class TrainStep {
     private final Block net;
@@ -33,9 +33,15 @@ public final class TrainStep {
 
     /**
      * @param images NCHW floats of {@code n} 3×32×32 images
-     * @param onNonFiniteLoss called (before any update) when the loss is NaN/Inf, with the input batch
+     * @param onNonFiniteLoss called (before any update) when the loss is NaN/Inf, with the input
+     *     batch
      */
-    public Result run(float[] images, int[] labels, int n, double lr, java.util.function.Consumer<NDArray> onNonFiniteLoss) {
+    public Result run(
+            float[] images,
+            int[] labels,
+            int n,
+            double lr,
+            java.util.function.Consumer<NDArray> onNonFiniteLoss) {
         try (NDManager sub = root.newSubManager()) {
             NDArray x = sub.create(images, new Shape(n, 3, 32, 32));
             NDArray y = sub.create(labels).toType(DataType.INT32, false);

@@ -20,13 +20,13 @@ import java.util.List;
  * The training loop of the lab: mini-batch steps with autograd, evaluation on the test set every
  * {@code evalEvery} steps, and after each evaluation the run folder's files (metrics.csv,
  * summary.json, curves.png, a checkpoint) rewritten atomically. A resumed run continues exactly:
- * weights, running statistics, optimizer buffers, and the data stream's position all come from
- * the checkpoint, and the data order and augmentation are pure functions of (seed, epoch, index).
+ * weights, running statistics, optimizer buffers, and the data stream's position all come from the
+ * checkpoint, and the data order and augmentation are pure functions of (seed, epoch, index).
  */
 public final class Trainer {
     /**
-     * Steps between {@link NativeMemory#trim()} calls, which hand the C heap's free pages back to the
-     * OS: without them MixtureNorm's resident memory grew by a third over 5,000 steps (glibc
+     * Steps between {@link NativeMemory#trim()} calls, which hand the C heap's free pages back to
+     * the OS: without them MixtureNorm's resident memory grew by a third over 5,000 steps (glibc
      * fragmentation, docs/reliability.md). Also after every evaluation.
      */
     static final int TRIM_EVERY = 100;
@@ -37,7 +37,10 @@ public final class Trainer {
     private final Progress progress;
     private StepHook hook = (step, net, images) -> {};
 
-    /** Called before each training step with the batch about to be used; a seam for fault-injection tests. */
+    /**
+     * Called before each training step with the batch about to be used; a seam for fault-injection
+     * tests.
+     */
     @FunctionalInterface
     interface StepHook {
         void beforeStep(long step, Block net, float[] images);
@@ -60,12 +63,17 @@ public final class Trainer {
     public RunSummary run(boolean resume) {
         CifarDataset train = data.train();
         if (cfg.batchSize > train.size()) {
-            throw new UserException("--batch-size " + cfg.batchSize + " is larger than the training set ("
-                    + train.size() + " images)");
+            throw new UserException(
+                    "--batch-size "
+                            + cfg.batchSize
+                            + " is larger than the training set ("
+                            + train.size()
+                            + " images)");
         }
         long total = cfg.totalSteps(train.size());
         Device device = Devices.resolve(cfg.device);
-        try (Determinism det = Determinism.apply(cfg); NDManager root = NDManager.newBaseManager(device)) {
+        try (Determinism det = Determinism.apply(cfg);
+                NDManager root = NDManager.newBaseManager(device)) {
             PreparedModel pm = PreparedModel.of(cfg, train.numClasses(), root);
             ModelZoo.BuiltModel model = pm.model();
             Block net = model.block();
@@ -80,20 +88,47 @@ public final class Trainer {
                 st.configJson = cfg.toJson();
                 files.writeConfig();
             }
-            progress.message(String.format("%s: %s, %s on %d/%d images, %d steps of %d, %s lr %.3g, seed %d, %s",
-                    runDir, model.name(), files.normDescription(), train.size(), data.test().size(), total,
-                    cfg.batchSize, cfg.optimizer, cfg.lr, cfg.seed, device));
+            progress.message(
+                    String.format(
+                            "%s: %s, %s on %d/%d images, %d steps of %d, %s lr %.3g, seed %d, %s",
+                            runDir,
+                            model.name(),
+                            files.normDescription(),
+                            train.size(),
+                            data.test().size(),
+                            total,
+                            cfg.batchSize,
+                            cfg.optimizer,
+                            cfg.lr,
+                            cfg.seed,
+                            device));
             List<Evaluator.Stats> evalStats = cfg.evalStatsList();
             if (evalStats.contains(Evaluator.Stats.BATCH) && hasDropout(net)) {
-                throw new UserException("--eval-stats batch: " + model.name() + " has Dropout, which the "
-                        + "training-mode forward of batch statistics would apply; use running or precise");
+                throw new UserException(
+                        "--eval-stats batch: "
+                                + model.name()
+                                + " has Dropout, which the training-mode forward of batch"
+                                + " statistics would apply; use running or precise");
             }
-            Evaluator evaluator = new Evaluator(net, pm.parameterStore(), root, data.test(), std, cfg.evalBatchSize,
-                    new Evaluator.PreciseSource(train, cfg.batchSize, cfg.augment, cfg.seed, cfg.preciseBatches));
+            Evaluator evaluator =
+                    new Evaluator(
+                            net,
+                            pm.parameterStore(),
+                            root,
+                            data.test(),
+                            std,
+                            cfg.evalBatchSize,
+                            new Evaluator.PreciseSource(
+                                    train,
+                                    cfg.batchSize,
+                                    cfg.augment,
+                                    cfg.seed,
+                                    cfg.preciseBatches));
             try {
                 loop(total, st, stream, pm, evaluator, checkpoints, files);
             } catch (DivergedException e) {
-                try { // summary.json says so; metrics and checkpoints stay as of the last good evaluation
+                try { // summary.json says so; metrics and checkpoints stay as of the last good
+                    // evaluation
                     files.writeResults(st, total, "diverged");
                 } catch (RuntimeException writeFailed) {
                     e.addSuppressed(writeFailed);
@@ -105,20 +140,32 @@ public final class Trainer {
     }
 
     private BatchStream trainStream(CifarDataset train, Standardization std) {
-        return BatchStream.builder(train, std).batchSize(cfg.batchSize).seed(cfg.seed).shuffle(true)
-                .augment(cfg.augment).dropLast(true).build();
+        return BatchStream.builder(train, std)
+                .batchSize(cfg.batchSize)
+                .seed(cfg.seed)
+                .shuffle(true)
+                .augment(cfg.augment)
+                .dropLast(true)
+                .build();
     }
 
-    private TrainState restore(CheckpointStore checkpoints, NDManager root, Block net, Optimizer opt, BatchStream stream) {
+    private TrainState restore(
+            CheckpointStore checkpoints,
+            NDManager root,
+            Block net,
+            Optimizer opt,
+            BatchStream stream) {
         CheckpointStore.Loaded loaded = checkpoints.loadLatest(root, net);
         if (loaded == null) {
             return null;
         }
         TrainState st = loaded.state();
-        TrainConfig saved = io.mixnorm.lab.util.Json.GSON.fromJson(st.configJson, TrainConfig.class);
+        TrainConfig saved =
+                io.mixnorm.lab.util.Json.GSON.fromJson(st.configJson, TrainConfig.class);
         String mismatch = RunFiles.configMismatch(saved, cfg);
         if (mismatch != null) {
-            throw new UserException("--resume: the run in " + runDir + " was started with a different " + mismatch);
+            throw new UserException(
+                    "--resume: the run in " + runDir + " was started with a different " + mismatch);
         }
         opt.restore(loaded.optimizerState(), st.optimizerSteps);
         loaded.optimizerState().forEach(NDArray::close);
@@ -127,8 +174,14 @@ public final class Trainer {
         return st;
     }
 
-    private void loop(long total, TrainState st, BatchStream stream, PreparedModel pm, Evaluator evaluator,
-            CheckpointStore checkpoints, RunFiles files) {
+    private void loop(
+            long total,
+            TrainState st,
+            BatchStream stream,
+            PreparedModel pm,
+            Evaluator evaluator,
+            CheckpointStore checkpoints,
+            RunFiles files) {
         Block net = pm.model().block();
         Optimizer opt = pm.optimizer();
         double lossSum = st.pendingLossSum;
@@ -144,17 +197,34 @@ public final class Trainer {
             long step = st.step;
             hook.beforeStep(step + 1, net, batch.images());
             if (step > 0 && step % TRIM_EVERY == 0) {
-                NativeMemory.trim(); // after the hook: the soak samples the worst point of each cycle
+                NativeMemory
+                        .trim(); // after the hook: the soak samples the worst point of each cycle
             }
             TrainStep.Result r;
             try {
-                r = pm.step().run(batch.images(), batch.labels(), batch.size(), lr, x -> {
-                    throw new DivergedException("training diverged at step " + (step + 1) + ": the loss is not finite; "
-                            + Diagnostics.firstNonFinite(net, pm.parameterStore(), x, pm.trainable()) + "; "
-                            + Diagnostics.checkpointNote(runDir));
-                });
+                r =
+                        pm.step()
+                                .run(
+                                        batch.images(),
+                                        batch.labels(),
+                                        batch.size(),
+                                        lr,
+                                        x -> {
+                                            throw new DivergedException(
+                                                    "training diverged at step "
+                                                            + (step + 1)
+                                                            + ": the loss is not finite; "
+                                                            + Diagnostics.firstNonFinite(
+                                                                    net,
+                                                                    pm.parameterStore(),
+                                                                    x,
+                                                                    pm.trainable())
+                                                            + "; "
+                                                            + Diagnostics.checkpointNote(runDir));
+                                        });
             } catch (NonFiniteInputException e) {
-                throw Diagnostics.nonFiniteInput("at step " + (step + 1), e, pm, batch.images(), batch.size(), runDir);
+                throw Diagnostics.nonFiniteInput(
+                        "at step " + (step + 1), e, pm, batch.images(), batch.size(), runDir);
             }
             trainNanos += System.nanoTime() - t0;
             st.step++;
@@ -167,13 +237,19 @@ public final class Trainer {
             seen += batch.size();
             evalImages += batch.size();
             double ips = evalImages / (trainNanos / 1e9);
-            progress.step(st.step, total, lossSum / seen, correct / (double) seen, ips,
+            progress.step(
+                    st.step,
+                    total,
+                    lossSum / seen,
+                    correct / (double) seen,
+                    ips,
                     (total - st.step) * (double) cfg.batchSize / ips);
             boolean stop = StopSignal.requested();
             boolean evalNow = st.step % cfg.evalEvery == 0 || st.step == total;
             boolean periodic = cfg.checkpointEvery > 0 && st.step % cfg.checkpointEvery == 0;
             if (!evalNow && (stop || periodic)) {
-                // Between evaluations: checkpoint at once (no test pass, so a stop is quick) with the
+                // Between evaluations: checkpoint at once (no test pass, so a stop is quick) with
+                // the
                 // running train-loss sums, so that a resumed run reproduces the next metrics row.
                 long now = System.nanoTime();
                 st.trainSeconds += trainNanos / 1e9;
@@ -183,7 +259,11 @@ public final class Trainer {
                 st.pendingSeen = seen;
                 persist(st, pm, checkpoints, files, total, stop ? "interrupted" : "running");
                 if (stop) {
-                    progress.message("stopped at step " + st.step + "; continue with --resume --out " + runDir);
+                    progress.message(
+                            "stopped at step "
+                                    + st.step
+                                    + "; continue with --resume --out "
+                                    + runDir);
                     return;
                 }
                 segmentStart = now; // both clocks now hold everything up to here
@@ -200,8 +280,13 @@ public final class Trainer {
                     try {
                         e = evaluator.evaluate(kind, st.step);
                     } catch (NonFiniteInputException ex) {
-                        throw Diagnostics.nonFiniteInput("by step " + st.step + " (in the evaluation)", ex, pm,
-                                batch.images(), batch.size(), runDir);
+                        throw Diagnostics.nonFiniteInput(
+                                "by step " + st.step + " (in the evaluation)",
+                                ex,
+                                pm,
+                                batch.images(),
+                                batch.size(),
+                                runDir);
                     }
                     ev = ev == null ? e : ev; // the first kind is the headline
                     byStats[kind.ordinal()] = e.accuracy();
@@ -214,13 +299,31 @@ public final class Trainer {
                 st.elapsedSeconds += (now - segmentStart) / 1e9;
                 segmentStart = now;
                 double epoch = st.imagesSeen / (double) data.train().size();
-                MetricsRow row = new MetricsRow(st.step, epoch, lr, lossSum / seen, correct / (double) seen, ev.loss(),
-                        ev.accuracy(), ips, st.elapsedSeconds, st.trainSeconds, byStats[0], byStats[1], byStats[2]);
+                MetricsRow row =
+                        new MetricsRow(
+                                st.step,
+                                epoch,
+                                lr,
+                                lossSum / seen,
+                                correct / (double) seen,
+                                ev.loss(),
+                                ev.accuracy(),
+                                ips,
+                                st.elapsedSeconds,
+                                st.trainSeconds,
+                                byStats[0],
+                                byStats[1],
+                                byStats[2]);
                 st.metrics.add(row);
                 st.pendingLossSum = 0;
                 st.pendingCorrect = 0;
                 st.pendingSeen = 0;
-                persist(st, pm, checkpoints, files, total,
+                persist(
+                        st,
+                        pm,
+                        checkpoints,
+                        files,
+                        total,
                         st.step >= total ? "finished" : stop ? "interrupted" : "running");
                 NativeMemory.trim(); // the test pass's temporaries are the largest burst of the run
                 progress.evaluation(row, total, scored / passSeconds);
@@ -230,15 +333,27 @@ public final class Trainer {
                 trainNanos = 0;
                 evalImages = 0;
                 if (stop) {
-                    progress.message("stopped at step " + st.step + "; continue with --resume --out " + runDir);
+                    progress.message(
+                            "stopped at step "
+                                    + st.step
+                                    + "; continue with --resume --out "
+                                    + runDir);
                     return;
                 }
             }
         }
     }
 
-    /** Checkpoint, then the run files: only ever from finite parameters, so the newest checkpoint stays good. */
-    private void persist(TrainState st, PreparedModel pm, CheckpointStore checkpoints, RunFiles files, long total,
+    /**
+     * Checkpoint, then the run files: only ever from finite parameters, so the newest checkpoint
+     * stays good.
+     */
+    private void persist(
+            TrainState st,
+            PreparedModel pm,
+            CheckpointStore checkpoints,
+            RunFiles files,
+            long total,
             String status) {
         Block net = pm.model().block();
         Diagnostics.requireFiniteParameters(net, st.step, runDir);
@@ -263,16 +378,26 @@ public final class Trainer {
         return TrainConfig.load(dir.resolve(RunFiles.CONFIG));
     }
 
-    /** Null when {@code cfg} may continue the run in {@code dir}; else the first differing setting. */
+    /**
+     * Null when {@code cfg} may continue the run in {@code dir}; else the first differing setting.
+     */
     public static String configMismatch(Path dir, TrainConfig cfg) {
         return RunFiles.configMismatch(savedConfig(dir), cfg);
     }
 
-    /** A run folder's summary.json as far as a study needs it; status "" when there is none (or it is unreadable). */
+    /**
+     * A run folder's summary.json as far as a study needs it; status "" when there is none (or it
+     * is unreadable).
+     */
     public record Recorded(String status, long steps, long totalSteps) {
-        /** Finished with the budget of {@code cfg} (a finished run with a smaller budget can still be continued). */
+        /**
+         * Finished with the budget of {@code cfg} (a finished run with a smaller budget can still
+         * be continued).
+         */
         public boolean finished(TrainConfig cfg) {
-            return status.equals("finished") && steps >= totalSteps && (cfg.epochs > 0 || totalSteps >= cfg.steps);
+            return status.equals("finished")
+                    && steps >= totalSteps
+                    && (cfg.epochs > 0 || totalSteps >= cfg.steps);
         }
     }
 
@@ -283,10 +408,15 @@ public final class Trainer {
             return new Recorded("", 0, 0);
         }
         try {
-            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(f)).getAsJsonObject();
-            return new Recorded(o.get("status").getAsString(), o.get("steps").getAsLong(), o.get("total_steps").getAsLong());
+            com.google.gson.JsonObject o =
+                    com.google.gson.JsonParser.parseString(Files.readString(f)).getAsJsonObject();
+            return new Recorded(
+                    o.get("status").getAsString(),
+                    o.get("steps").getAsLong(),
+                    o.get("total_steps").getAsLong());
         } catch (java.io.IOException | RuntimeException e) {
-            return new Recorded("", 0, 0); // unreadable: not finished; the checkpoint decides where it resumes
+            return new Recorded(
+                    "", 0, 0); // unreadable: not finished; the checkpoint decides where it resumes
         }
     }
 }

@@ -30,24 +30,43 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            // createFile (unlike createTempFile) honours the umask, so outputs get the usual permissions.
-            tmp = Files.createFile(dir.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp"));
+            // createFile (unlike createTempFile) honours the umask, so outputs get the usual
+            // permissions.
+            tmp =
+                    Files.createFile(
+                            dir.resolve(
+                                    "."
+                                            + target.getFileName()
+                                            + "."
+                                            + Long.toHexString(System.nanoTime())
+                                            + ".tmp"));
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                    OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
+                    OutputStream out =
+                            new java.io.BufferedOutputStream(
+                                    java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
                 writer.write(out);
                 out.flush();
                 ch.force(true);
             }
             try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(
+                        tmp,
+                        target,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
             tmp = null;
             syncDirectory(dir);
         } catch (IOException e) {
-            throw new UserException("cannot write " + target + ": " + describe(e)
-                    + " (the previous version, if any, is left intact)", e);
+            throw new UserException(
+                    "cannot write "
+                            + target
+                            + ": "
+                            + describe(e)
+                            + " (the previous version, if any, is left intact)",
+                    e);
         } finally {
             if (tmp != null) {
                 try {
@@ -59,12 +78,16 @@ public final class AtomicFiles {
         }
     }
 
-    /** Makes the rename itself durable (Linux); best effort where a folder cannot be opened for sync. */
+    /**
+     * Makes the rename itself durable (Linux); best effort where a folder cannot be opened for
+     * sync.
+     */
     private static void syncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException ignored) {
-            // not supported on this platform or file system: the file's own content is already on disk
+            // not supported on this platform or file system: the file's own content is already on
+            // disk
         }
     }
 

@@ -25,16 +25,23 @@ import java.nio.file.Path;
  * key, as the command line refuses the same values.
  */
 public final class Json {
-    public static final Gson GSON = new GsonBuilder()
-            .setPrettyPrinting()
-            .serializeSpecialFloatingPointValues()
-            .disableHtmlEscaping()
-            .setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE)
-            .registerTypeAdapter(int.class, new StrictInteger<>(Integer.MIN_VALUE, Integer.MAX_VALUE, v -> (int) v))
-            .registerTypeAdapter(Integer.class, new StrictInteger<>(Integer.MIN_VALUE, Integer.MAX_VALUE, v -> (int) v))
-            .registerTypeAdapter(long.class, new StrictInteger<>(Long.MIN_VALUE, Long.MAX_VALUE, v -> v))
-            .registerTypeAdapter(Long.class, new StrictInteger<>(Long.MIN_VALUE, Long.MAX_VALUE, v -> v))
-            .create();
+    public static final Gson GSON =
+            new GsonBuilder()
+                    .setPrettyPrinting()
+                    .serializeSpecialFloatingPointValues()
+                    .disableHtmlEscaping()
+                    .setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE)
+                    .registerTypeAdapter(
+                            int.class,
+                            new StrictInteger<>(Integer.MIN_VALUE, Integer.MAX_VALUE, v -> (int) v))
+                    .registerTypeAdapter(
+                            Integer.class,
+                            new StrictInteger<>(Integer.MIN_VALUE, Integer.MAX_VALUE, v -> (int) v))
+                    .registerTypeAdapter(
+                            long.class, new StrictInteger<>(Long.MIN_VALUE, Long.MAX_VALUE, v -> v))
+                    .registerTypeAdapter(
+                            Long.class, new StrictInteger<>(Long.MIN_VALUE, Long.MAX_VALUE, v -> v))
+                    .create();
 
     private Json() {}
 
@@ -50,12 +57,18 @@ public final class Json {
         } catch (CharacterCodingException e) {
             throw new UserException(where + ": not UTF-8 text (a damaged or binary file?)");
         } catch (IOException e) {
-            throw new UserException(where + ": cannot read (" + (Files.isDirectory(file) ? "a folder, not a file"
-                    : e.getMessage()) + ")");
+            throw new UserException(
+                    where
+                            + ": cannot read ("
+                            + (Files.isDirectory(file) ? "a folder, not a file" : e.getMessage())
+                            + ")");
         }
     }
 
-    /** What a value of {@code type} must be, for error messages: "a whole number from 0 to 9", "a number". */
+    /**
+     * What a value of {@code type} must be, for error messages: "a whole number from 0 to 9", "a
+     * number".
+     */
     public static String expected(Class<?> type) {
         if (type == int.class || type == Integer.class) {
             return wholeNumber(Integer.MIN_VALUE, Integer.MAX_VALUE);
@@ -63,7 +76,10 @@ public final class Json {
         if (type == long.class || type == Long.class) {
             return wholeNumber(Long.MIN_VALUE, Long.MAX_VALUE);
         }
-        if (type == double.class || type == Double.class || type == float.class || type == Float.class) {
+        if (type == double.class
+                || type == Double.class
+                || type == float.class
+                || type == Float.class) {
             return "a number";
         }
         if (type == boolean.class || type == Boolean.class) {
@@ -82,8 +98,11 @@ public final class Json {
      * and {@code 2^64+3} are errors.
      */
     private static final class StrictInteger<T extends Number> extends TypeAdapter<T> {
-        /** Longer number texts are refused unparsed: {@link BigDecimal} would take quadratic time. */
+        /**
+         * Longer number texts are refused unparsed: {@link BigDecimal} would take quadratic time.
+         */
         private static final int MAX_TEXT = 100;
+
         private final long min;
         private final long max;
         private final java.util.function.LongFunction<T> box;
@@ -114,8 +133,13 @@ public final class Json {
             Long v = exact(text.trim());
             if (v == null || v < min || v > max) {
                 String key = path.startsWith("$.") ? path.substring(2) : path;
-                throw new JsonSyntaxException("key '" + key + "' must be " + wholeNumber(min, max) + ", got "
-                        + (text.length() > 40 ? text.substring(0, 37) + "..." : text));
+                throw new JsonSyntaxException(
+                        "key '"
+                                + key
+                                + "' must be "
+                                + wholeNumber(min, max)
+                                + ", got "
+                                + (text.length() > 40 ? text.substring(0, 37) + "..." : text));
             }
             return box.apply(v);
         }
@@ -135,7 +159,8 @@ public final class Json {
                 return 0L;
             }
             if (d.precision() - d.scale() > 19) {
-                return null; // at least 10^19: beyond a long, decided without expanding a huge exponent
+                return null; // at least 10^19: beyond a long, decided without expanding a huge
+                // exponent
             }
             d = d.stripTrailingZeros();
             if (d.scale() > 0) {

@@ -15,12 +15,12 @@ import java.util.stream.Stream;
 /**
  * An exclusive claim on a run folder, held while one process trains into it, so that several
  * processes can share out one study's runs (the same {@code reproduce} command started N times)
- * without two of them ever writing the same run. The claim is an OS file lock on
- * {@code <run>/.lock}: the OS drops it when the process dies, however it dies, so a crash never
- * leaves a run claimed. The empty lock file stays behind; it carries no state. Only when a claim
- * is released with nothing but its lock file in the folder (an error before the run wrote
- * anything) does it remove what it created itself: the lock file, and the folders it made for it,
- * never anything that existed before.
+ * without two of them ever writing the same run. The claim is an OS file lock on {@code
+ * <run>/.lock}: the OS drops it when the process dies, however it dies, so a crash never leaves a
+ * run claimed. The empty lock file stays behind; it carries no state. Only when a claim is released
+ * with nothing but its lock file in the folder (an error before the run wrote anything) does it
+ * remove what it created itself: the lock file, and the folders it made for it, never anything that
+ * existed before.
  */
 public final class RunLock implements AutoCloseable {
     public static final String FILE = ".lock";
@@ -28,6 +28,7 @@ public final class RunLock implements AutoCloseable {
     private final FileChannel channel;
     private final Path file;
     private final boolean createdFile;
+
     /** The folders this claim created, innermost first. */
     private final List<Path> createdDirs;
 
@@ -38,7 +39,10 @@ public final class RunLock implements AutoCloseable {
         this.createdDirs = createdDirs;
     }
 
-    /** The claim on {@code runDir} (created if needed), or null when another process (or this one) holds it. */
+    /**
+     * The claim on {@code runDir} (created if needed), or null when another process (or this one)
+     * holds it.
+     */
     public static RunLock tryAcquire(Path runDir) {
         Path file = runDir.resolve(FILE);
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
@@ -47,7 +51,9 @@ public final class RunLock implements AutoCloseable {
         FileChannel ch = null;
         try {
             List<Path> missing = new ArrayList<>();
-            for (Path d = runDir.toAbsolutePath(); d != null && !Files.exists(d); d = d.getParent()) {
+            for (Path d = runDir.toAbsolutePath();
+                    d != null && !Files.exists(d);
+                    d = d.getParent()) {
                 missing.add(d);
             }
             Files.createDirectories(runDir);
@@ -66,19 +72,35 @@ public final class RunLock implements AutoCloseable {
             return new RunLock(ch, file, !fileExisted, missing);
         } catch (IOException e) {
             closeQuietly(ch);
-            throw new UserException("cannot claim the run folder " + runDir + " (" + file + ": " + e.getMessage() + ")");
+            throw new UserException(
+                    "cannot claim the run folder "
+                            + runDir
+                            + " ("
+                            + file
+                            + ": "
+                            + e.getMessage()
+                            + ")");
         }
     }
 
-    /** The claim on {@code runDir} for a command's {@code option}; a one-line error when another process holds it. */
+    /**
+     * The claim on {@code runDir} for a command's {@code option}; a one-line error when another
+     * process holds it.
+     */
     public static RunLock claim(Path runDir, String option) {
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
-            throw new UserException(option + " " + runDir + " is a file, not a folder; choose another " + option);
+            throw new UserException(
+                    option + " " + runDir + " is a file, not a folder; choose another " + option);
         }
         RunLock lock = tryAcquire(runDir);
         if (lock == null) {
-            throw new UserException(option + " " + runDir + ": another process is training into this run folder; "
-                    + "wait for it to stop, or choose another " + option);
+            throw new UserException(
+                    option
+                            + " "
+                            + runDir
+                            + ": another process is training into this run folder; "
+                            + "wait for it to stop, or choose another "
+                            + option);
         }
         return lock;
     }
@@ -94,7 +116,9 @@ public final class RunLock implements AutoCloseable {
             if (createdFile && onlyTheLockFileIn(file.getParent())) {
                 Files.deleteIfExists(file);
                 for (Path d : createdDirs) {
-                    Files.deleteIfExists(d); // fails on a folder that is not empty: then it stays, with its parents
+                    Files.deleteIfExists(
+                            d); // fails on a folder that is not empty: then it stays, with its
+                    // parents
                 }
             }
         } catch (IOException e) {

@@ -48,8 +48,11 @@ final class ChildJvm {
             cmd.addAll(List.of(args));
             Path out = Files.createTempFile(workDir, "stdout-", ".txt");
             Path err = Files.createTempFile(workDir, "stderr-", ".txt");
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd)
+                            .directory(workDir.toFile())
+                            .redirectOutput(out.toFile())
+                            .redirectError(err.toFile());
             pb.environment().put("OPT_OUT_TRACKING", "true");
             pb.environment().putAll(env);
             return new ChildJvm(pb.start(), workDir, out, err);
@@ -63,7 +66,8 @@ final class ChildJvm {
         try {
             if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
-                throw new AssertionError("mixnorm did not exit within " + seconds + " s; " + output());
+                throw new AssertionError(
+                        "mixnorm did not exit within " + seconds + " s; " + output());
             }
             return process.exitValue();
         } catch (InterruptedException e) {

@@ -20,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI end to end, in-process: exit codes, one-line errors, and the files a run leaves. */
 class CliTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     record Outcome(int code, String out, String err) {}
 
@@ -34,7 +33,10 @@ class CliTest {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             int code = Main.run(args);
-            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            return new Outcome(
+                    code,
+                    out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
@@ -58,18 +60,36 @@ class CliTest {
         assertUsageError(run("train", "--bogus"), "--bogus");
         assertUsageError(run("train", "--lr", "abc"), "--lr");
         assertUsageError(run("train", "--lr", "-1", "--out", tmp.resolve("r").toString()), "--lr");
-        assertUsageError(run("train", "--optimizer", "rmsprop", "--out", tmp.resolve("r").toString()), "--optimizer");
-        assertUsageError(run("train", "--norm", "mn", "--mn-layers", "conv9", "--data", tmp.toString(),
-                "--out", tmp.resolve("r").toString()), "conv9");
+        assertUsageError(
+                run("train", "--optimizer", "rmsprop", "--out", tmp.resolve("r").toString()),
+                "--optimizer");
+        assertUsageError(
+                run(
+                        "train",
+                        "--norm",
+                        "mn",
+                        "--mn-layers",
+                        "conv9",
+                        "--data",
+                        tmp.toString(),
+                        "--out",
+                        tmp.resolve("r").toString()),
+                "conv9");
         assertFalse(Files.exists(tmp.resolve("r")), "no run folder is left behind");
     }
 
     @Test
     void absurdBudgetsAndComponentCountsAreOneLineUsageErrors() {
         String out = tmp.resolve("r").toString();
-        assertUsageError(run("train", "--epochs", "1e300", "--out", out), "--epochs: must be from 0 (unset) to 10000");
-        assertUsageError(run("train", "-K", "1000", "--norm", "mn", "--out", out), "--components: must be from 1 to 64");
-        assertUsageError(run("gan", "-K", "1000", "--norm", "mn", "--out", out), "--components: must be from 1 to 64");
+        assertUsageError(
+                run("train", "--epochs", "1e300", "--out", out),
+                "--epochs: must be from 0 (unset) to 10000");
+        assertUsageError(
+                run("train", "-K", "1000", "--norm", "mn", "--out", out),
+                "--components: must be from 1 to 64");
+        assertUsageError(
+                run("gan", "-K", "1000", "--norm", "mn", "--out", out),
+                "--components: must be from 1 to 64");
         assertFalse(Files.exists(tmp.resolve("r")), "no run folder is left behind");
     }
 
@@ -78,18 +98,30 @@ class CliTest {
         Path data = SyntheticCifar.writeFolder(tmp.resolve("cifar"));
         Path out = tmp.resolve("busy");
         try (RunLock other = RunLock.tryAcquire(out)) {
-            Outcome train = run("train", "--data", data.toString(), "--steps", "1", "--out", out.toString());
+            Outcome train =
+                    run(
+                            "train",
+                            "--data",
+                            data.toString(),
+                            "--steps",
+                            "1",
+                            "--out",
+                            out.toString());
             assertUsageError(train, "another process is training into this run folder");
-            Outcome gan = run("gan", "--data", data.toString(), "--steps", "1", "--out", out.toString());
+            Outcome gan =
+                    run("gan", "--data", data.toString(), "--steps", "1", "--out", out.toString());
             assertUsageError(gan, "another process is training into this run folder");
         }
-        assertFalse(Files.exists(out.resolve("config.json")), "nothing was written into the busy folder");
+        assertFalse(
+                Files.exists(out.resolve("config.json")),
+                "nothing was written into the busy folder");
     }
 
     @Test
     void missingDataNamesThePath() {
         Path missing = tmp.resolve("nowhere");
-        Outcome o = run("train", "--data", missing.toString(), "--out", tmp.resolve("r").toString());
+        Outcome o =
+                run("train", "--data", missing.toString(), "--out", tmp.resolve("r").toString());
         assertUsageError(o, missing.toString());
         assertFalse(Files.exists(tmp.resolve("r")));
     }
@@ -98,20 +130,41 @@ class CliTest {
     void trainWritesARunAndRefusesToOverwriteIt() throws IOException {
         Path data = cifarFolder();
         Path out = tmp.resolve("run");
-        Outcome o = run("train", "--data", data.toString(), "--steps", "12", "--eval-every", "6", "--batch-size", "16",
-                "--no-augment", "--quiet", "--out", out.toString());
+        Outcome o =
+                run(
+                        "train",
+                        "--data",
+                        data.toString(),
+                        "--steps",
+                        "12",
+                        "--eval-every",
+                        "6",
+                        "--batch-size",
+                        "16",
+                        "--no-augment",
+                        "--quiet",
+                        "--out",
+                        out.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("best test accuracy"), o.out());
         for (String f : new String[] {"config.json", "metrics.csv", "summary.json", "curves.png"}) {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
-        assertUsageError(run("train", "--data", data.toString(), "--out", out.toString()), "--resume");
-        Outcome more = run("train", "--out", out.toString(), "--resume", "--steps", "18", "--quiet");
+        assertUsageError(
+                run("train", "--data", data.toString(), "--out", out.toString()), "--resume");
+        Outcome more =
+                run("train", "--out", out.toString(), "--resume", "--steps", "18", "--quiet");
         assertEquals(0, more.code(), more.err());
         assertTrue(more.out().contains("resumed from"), more.out());
         assertUsageError(run("train", "--out", out.toString(), "--resume", "--lr", "0.1"), "--lr");
-        Outcome rerun = run("train", "--config", out.resolve("config.json").toString(), "--quiet",
-                "--out", tmp.resolve("again").toString());
+        Outcome rerun =
+                run(
+                        "train",
+                        "--config",
+                        out.resolve("config.json").toString(),
+                        "--quiet",
+                        "--out",
+                        tmp.resolve("again").toString());
         assertEquals(0, rerun.code(), rerun.err());
     }
 
@@ -127,48 +180,127 @@ class CliTest {
         Path data = cifarFolder();
         Path whole = tmp.resolve("whole");
         Path crashed = tmp.resolve("crashed");
-        java.util.function.Function<String[], String[]> cmd = extra -> java.util.stream.Stream.concat(java.util.stream.Stream.of(
-                "train", "--data", data.toString(), "--steps", "6", "--eval-every", "3", "--batch-size", "16",
-                "--no-augment", "--norm", "mn", "--mn-layers", "conv2", "--deterministic", "--threads", "1", "--quiet"),
-                java.util.Arrays.stream(extra)).toArray(String[]::new);
+        java.util.function.Function<String[], String[]> cmd =
+                extra ->
+                        java.util.stream.Stream.concat(
+                                        java.util.stream.Stream.of(
+                                                "train",
+                                                "--data",
+                                                data.toString(),
+                                                "--steps",
+                                                "6",
+                                                "--eval-every",
+                                                "3",
+                                                "--batch-size",
+                                                "16",
+                                                "--no-augment",
+                                                "--norm",
+                                                "mn",
+                                                "--mn-layers",
+                                                "conv2",
+                                                "--deterministic",
+                                                "--threads",
+                                                "1",
+                                                "--quiet"),
+                                        java.util.Arrays.stream(extra))
+                                .toArray(String[]::new);
         assertEquals(0, run(cmd.apply(new String[] {"--out", whole.toString()})).code());
         assertEquals(0, run(cmd.apply(new String[] {"--out", crashed.toString()})).code());
         Files.delete(crashed.resolve("checkpoints/step-0000000006.ckpt"));
         Outcome resumed = run(cmd.apply(new String[] {"--out", crashed.toString(), "--resume"}));
         assertEquals(0, resumed.code(), resumed.err());
-        assertTrue(resumed.out().contains("resumed from step-0000000003.ckpt at step 3"), resumed.out());
-        CrashResumeTest.assertSameFinalState(whole, crashed, "after the same command + --resume", "--norm", "mn",
-                "--mn-layers", "conv2");
-        assertEquals(CrashResumeTest.metrics(whole, false), CrashResumeTest.metrics(crashed, false));
+        assertTrue(
+                resumed.out().contains("resumed from step-0000000003.ckpt at step 3"),
+                resumed.out());
+        CrashResumeTest.assertSameFinalState(
+                whole,
+                crashed,
+                "after the same command + --resume",
+                "--norm",
+                "mn",
+                "--mn-layers",
+                "conv2");
+        assertEquals(
+                CrashResumeTest.metrics(whole, false), CrashResumeTest.metrics(crashed, false));
         assertEquals("finished", CrashResumeTest.summary(crashed).get("status").getAsString());
 
-        Outcome changed = run(with(cmd.apply(new String[] {"--out", crashed.toString(), "--resume"}), "--batch-size", "8"));
+        Outcome changed =
+                run(
+                        with(
+                                cmd.apply(new String[] {"--out", crashed.toString(), "--resume"}),
+                                "--batch-size",
+                                "8"));
         assertUsageError(changed, "--batch-size (16 there, 8 now)");
-        Outcome sameConfig = run("train", "--config", crashed.resolve("config.json").toString(), "--quiet",
-                "--out", crashed.toString(), "--resume");
+        Outcome sameConfig =
+                run(
+                        "train",
+                        "--config",
+                        crashed.resolve("config.json").toString(),
+                        "--quiet",
+                        "--out",
+                        crashed.toString(),
+                        "--resume");
         assertEquals(0, sameConfig.code(), sameConfig.err());
-        Outcome otherConfig = run("train", "--config", crashed.resolve("config.json").toString(), "--lr", "0.5",
-                "--out", crashed.toString(), "--resume");
+        Outcome otherConfig =
+                run(
+                        "train",
+                        "--config",
+                        crashed.resolve("config.json").toString(),
+                        "--lr",
+                        "0.5",
+                        "--out",
+                        crashed.toString(),
+                        "--resume");
         assertUsageError(otherConfig, "--lr (0.001 there, 0.5 now)");
     }
 
-    /** gan and reproduce continue with the same command; --resume appended is accepted there too. */
+    /**
+     * gan and reproduce continue with the same command; --resume appended is accepted there too.
+     */
     @Test
     void ganAndReproduceAcceptResumeAppended() throws IOException {
         Path data = cifarFolder();
         Path out = tmp.resolve("gan");
-        String[] gan = {"gan", "--data", data.toString(), "--steps", "2", "--batch-size", "8", "--log-every", "1",
-            "--sample-every", "0", "--deterministic", "--threads", "1", "--quiet", "--out", out.toString()};
+        String[] gan = {
+            "gan",
+            "--data",
+            data.toString(),
+            "--steps",
+            "2",
+            "--batch-size",
+            "8",
+            "--log-every",
+            "1",
+            "--sample-every",
+            "0",
+            "--deterministic",
+            "--threads",
+            "1",
+            "--quiet",
+            "--out",
+            out.toString()
+        };
         assertEquals(0, run(gan).code());
         String[] more = with(java.util.Arrays.copyOf(gan, gan.length + 1), "--steps", "3");
         more[more.length - 1] = "--resume";
         Outcome o = run(more);
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("resumed " + out + " at step 2"), o.out());
-        assertUsageError(run("gan", "--resume", "--out", tmp.resolve("none").toString()), "holds no run");
-        assertUsageError(run("reproduce", "--study", "cnn5-cifar10", "--quick", "--resume", "--out",
-                tmp.resolve("nostudy").toString()), "holds no study");
-        assertFalse(Files.exists(tmp.resolve("none")) || Files.exists(tmp.resolve("nostudy")), "nothing created");
+        assertUsageError(
+                run("gan", "--resume", "--out", tmp.resolve("none").toString()), "holds no run");
+        assertUsageError(
+                run(
+                        "reproduce",
+                        "--study",
+                        "cnn5-cifar10",
+                        "--quick",
+                        "--resume",
+                        "--out",
+                        tmp.resolve("nostudy").toString()),
+                "holds no study");
+        assertFalse(
+                Files.exists(tmp.resolve("none")) || Files.exists(tmp.resolve("nostudy")),
+                "nothing created");
     }
 
     /** {@code args} with the value after {@code option} replaced. */
@@ -180,7 +312,8 @@ class CliTest {
 
     @Test
     void resumeWithoutARunIsAUsageError() {
-        assertUsageError(run("train", "--resume", "--out", tmp.resolve("empty").toString()), "holds no run");
+        assertUsageError(
+                run("train", "--resume", "--out", tmp.resolve("empty").toString()), "holds no run");
         assertUsageError(run("train", "--resume"), "--out");
     }
 
@@ -201,7 +334,18 @@ class CliTest {
 
     @Test
     void benchJsonReportsThroughput() {
-        Outcome o = run("bench", "--batch-size", "8", "--warmup", "1", "--repeats", "2", "--peak-gflops", "100", "--json");
+        Outcome o =
+                run(
+                        "bench",
+                        "--batch-size",
+                        "8",
+                        "--warmup",
+                        "1",
+                        "--repeats",
+                        "2",
+                        "--peak-gflops",
+                        "100",
+                        "--json");
         assertEquals(0, o.code(), o.err());
         JsonObject j = JsonParser.parseString(o.out()).getAsJsonObject();
         assertTrue(j.get("images_per_second").getAsDouble() > 0);

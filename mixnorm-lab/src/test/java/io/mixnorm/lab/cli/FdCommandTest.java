@@ -20,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code mixnorm fd} end to end, in-process. */
 class FdCommandTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private Path features(String name, int n, int d, double shift, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -43,7 +42,10 @@ class FdCommandTest {
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().startsWith("fd = "), o.out());
         assertTrue(o.out().contains("n_a=40, n_b=30, dim=5"), o.out());
-        assertEquals(expected, Double.parseDouble(o.out().substring(5, o.out().indexOf(' ', 5))), 1e-9 * expected);
+        assertEquals(
+                expected,
+                Double.parseDouble(o.out().substring(5, o.out().indexOf(' ', 5))),
+                1e-9 * expected);
 
         o = run("fd", "--a", a.toString(), "--b", b.toString(), "--json");
         assertEquals(0, o.code(), o.err());
@@ -59,8 +61,22 @@ class FdCommandTest {
     void wamJson() {
         Path a = features("a.npy", 40, 3, 0, 1);
         Path b = features("b.npy", 30, 3, 2, 2);
-        CliTest.Outcome o = run("fd", "--a", a.toString(), "--b", b.toString(), "--metric", "wam", "--components", "2",
-                "--seed", "5", "--em-iterations", "10", "--json");
+        CliTest.Outcome o =
+                run(
+                        "fd",
+                        "--a",
+                        a.toString(),
+                        "--b",
+                        b.toString(),
+                        "--metric",
+                        "wam",
+                        "--components",
+                        "2",
+                        "--seed",
+                        "5",
+                        "--em-iterations",
+                        "10",
+                        "--json");
         assertEquals(0, o.code(), o.err());
         JsonObject j = JsonParser.parseString(o.out()).getAsJsonObject();
         assertEquals("wam", j.get("metric").getAsString());
@@ -68,7 +84,17 @@ class FdCommandTest {
         assertEquals(5, j.get("seed").getAsLong());
         double expected = Wam.between(Npy.read(a), Npy.read(b), 2, 5, 10).value();
         assertEquals(expected, j.get("value").getAsDouble(), 0);
-        o = run("fd", "--a", a.toString(), "--b", b.toString(), "--metric", "wam", "--components", "2");
+        o =
+                run(
+                        "fd",
+                        "--a",
+                        a.toString(),
+                        "--b",
+                        b.toString(),
+                        "--metric",
+                        "wam",
+                        "--components",
+                        "2");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().startsWith("wam = ") && o.out().contains("K=2, seed=0"), o.out());
     }
@@ -78,7 +104,8 @@ class FdCommandTest {
         Path a = features("a.npy", 40, 5, 0, 1);
         Path few = features("few.npy", 5, 5, 0, 2);
         assertUsageError(run("fd", "--a", a.toString(), "--b", few.toString()), "singular");
-        CliTest.Outcome o = run("fd", "--a", a.toString(), "--b", few.toString(), "--allow-singular");
+        CliTest.Outcome o =
+                run("fd", "--a", a.toString(), "--b", few.toString(), "--allow-singular");
         assertEquals(0, o.code(), o.err());
     }
 
@@ -86,23 +113,52 @@ class FdCommandTest {
     void errorsAreOneLineWithExitCode2() throws IOException {
         Path a = features("a.npy", 40, 5, 0, 1);
         Path wide = features("wide.npy", 40, 6, 0, 2);
-        assertUsageError(run("fd", "--a", a.toString(), "--b", wide.toString()), "feature widths differ");
-        assertUsageError(run("fd", "--a", a.toString(), "--b", tmp.resolve("nope.npy").toString()), "nope.npy: no such file");
+        assertUsageError(
+                run("fd", "--a", a.toString(), "--b", wide.toString()), "feature widths differ");
+        assertUsageError(
+                run("fd", "--a", a.toString(), "--b", tmp.resolve("nope.npy").toString()),
+                "nope.npy: no such file");
         Path garbage = tmp.resolve("garbage.npy");
         Files.writeString(garbage, "not numpy at all");
-        assertUsageError(run("fd", "--a", garbage.toString(), "--b", a.toString()), "garbage.npy: not a .npy file");
+        assertUsageError(
+                run("fd", "--a", garbage.toString(), "--b", a.toString()),
+                "garbage.npy: not a .npy file");
         double[] x = Npy.read(a).data().clone();
         x[3 * 5 + 1] = Double.NaN;
         Path nan = tmp.resolve("nan.npy");
         Npy.write(nan, new FeatureMatrix(40, 5, x, "nan"), Npy.WriteType.FLOAT64);
-        assertUsageError(run("fd", "--a", a.toString(), "--b", nan.toString()), "nan.npy: row 3, column 1 is NaN");
-        assertUsageError(run("fd", "--a", a.toString(), "--b", a.toString(), "--components", "3"), "--components");
-        assertUsageError(run("fd", "--a", a.toString(), "--b", a.toString(), "--metric", "wam", "--allow-singular"),
+        assertUsageError(
+                run("fd", "--a", a.toString(), "--b", nan.toString()),
+                "nan.npy: row 3, column 1 is NaN");
+        assertUsageError(
+                run("fd", "--a", a.toString(), "--b", a.toString(), "--components", "3"),
+                "--components");
+        assertUsageError(
+                run(
+                        "fd",
+                        "--a",
+                        a.toString(),
+                        "--b",
+                        a.toString(),
+                        "--metric",
+                        "wam",
+                        "--allow-singular"),
                 "--allow-singular");
-        assertUsageError(run("fd", "--a", a.toString(), "--b", a.toString(), "--metric", "wam", "--components", "0"),
+        assertUsageError(
+                run(
+                        "fd",
+                        "--a",
+                        a.toString(),
+                        "--b",
+                        a.toString(),
+                        "--metric",
+                        "wam",
+                        "--components",
+                        "0"),
                 "--components");
         assertUsageError(run("fd", "--a", a.toString(), "--metric", "fd"), "--b");
-        assertUsageError(run("fd", "--a", a.toString(), "--b", a.toString(), "--metric", "kid"), "--metric");
+        assertUsageError(
+                run("fd", "--a", a.toString(), "--b", a.toString(), "--metric", "kid"), "--metric");
     }
 
     @Test

@@ -11,16 +11,34 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code mixnorm soak} end to end on a few steps: the CSV and the verdict line (the real soak is a benchmark). */
+/**
+ * {@code mixnorm soak} end to end on a few steps: the CSV and the verdict line (the real soak is a
+ * benchmark).
+ */
 class SoakCommandTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void shortSoakWritesTheCsvAndAVerdict() throws IOException {
         Path csv = tmp.resolve("soak.csv");
-        CliTest.Outcome o = CliTest.run("soak", "--steps", "12", "--batch-size", "4", "--train-size", "64",
-                "--sample-every", "4", "--deterministic", "--eval-every", "6", "--eval-batch-size", "16", "--out", csv.toString());
+        CliTest.Outcome o =
+                CliTest.run(
+                        "soak",
+                        "--steps",
+                        "12",
+                        "--batch-size",
+                        "4",
+                        "--train-size",
+                        "64",
+                        "--sample-every",
+                        "4",
+                        "--deterministic",
+                        "--eval-every",
+                        "6",
+                        "--eval-batch-size",
+                        "16",
+                        "--out",
+                        csv.toString());
         assertTrue(o.code() == 0 || o.code() == 1, o.err());
         assertTrue(o.out().contains("limit 5%: " + (o.code() == 0 ? "PASS" : "FAIL")), o.out());
         List<String> lines = Files.readAllLines(csv);
@@ -35,9 +53,11 @@ class SoakCommandTest {
     @Test
     void badOptionsAreOneLineUsageErrors() throws IOException {
         CliTest.assertUsageError(CliTest.run("soak", "--sample-every", "0"), "--sample-every");
-        CliTest.assertUsageError(CliTest.run("soak", "--train-size", "8", "--batch-size", "16"), "--train-size");
+        CliTest.assertUsageError(
+                CliTest.run("soak", "--train-size", "8", "--batch-size", "16"), "--train-size");
         Path notCsv = tmp.resolve("x.csv");
         Files.writeString(notCsv, "hello\n");
-        CliTest.assertUsageError(CliTest.run("soak", "--analyze", notCsv.toString()), notCsv.toString());
+        CliTest.assertUsageError(
+                CliTest.run("soak", "--analyze", notCsv.toString()), notCsv.toString());
     }
 }

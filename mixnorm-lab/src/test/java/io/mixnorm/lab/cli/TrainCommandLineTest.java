@@ -19,7 +19,10 @@ import picocli.CommandLine;
  * reverse); and the committed DCGAN studies name their classifier by it.
  */
 class TrainCommandLineTest {
-    /** Splits a command as a POSIX shell does for the quoting {@link TrainCommandLine#shellQuote} writes. */
+    /**
+     * Splits a command as a POSIX shell does for the quoting {@link TrainCommandLine#shellQuote}
+     * writes.
+     */
     static List<String> shellSplit(String command) {
         List<String> out = new ArrayList<>();
         StringBuilder word = new StringBuilder();
@@ -66,7 +69,8 @@ class TrainCommandLineTest {
         c.mnLayers = "conv2,conv3";
         c.components = 5;
         c.mnSampleMode = "channel";
-        c.data = "/data/my cifar's/cifar-100-binary.tar.gz"; // a space and a quote survive the shell
+        c.data =
+                "/data/my cifar's/cifar-100-binary.tar.gz"; // a space and a quote survive the shell
         c.dataset = "cifar100";
         c.labels = "coarse";
         c.steps = 1234;
@@ -92,11 +96,18 @@ class TrainCommandLineTest {
 
         // and the defaults, each written out: the command does not lean on this build's defaults
         TrainConfig d = new TrainConfig();
-        assertEquals(d.toJson(), parsed("./mixnorm train").resolveConfig().toJson(), "no options: the defaults");
+        assertEquals(
+                d.toJson(),
+                parsed("./mixnorm train").resolveConfig().toJson(),
+                "no options: the defaults");
         String plain = TrainCommandLine.of(d, "runs/d");
         assertEquals(d.toJson(), parsed(plain).resolveConfig().toJson(), plain);
-        assertTrue(plain.contains(" --weight-decay 0.0001 ") && plain.contains(" --no-deterministic ")
-                && !plain.contains("--data ") && !plain.contains("--mn-layers"), plain);
+        assertTrue(
+                plain.contains(" --weight-decay 0.0001 ")
+                        && plain.contains(" --no-deterministic ")
+                        && !plain.contains("--data ")
+                        && !plain.contains("--mn-layers"),
+                plain);
     }
 
     private static Path repositoryFile(String relative) {
@@ -112,11 +123,17 @@ class TrainCommandLineTest {
     void theCommittedDcganStudiesNameTheirClassifierByTheCommandOfItsConfig() throws IOException {
         // The classifier was the lr 5e-3 BN seed-1 run of the cnn5-cifar10 study, copied to
         // /work/runs-study/clf-cnn5-bn-seed1 (docs/results/dcgan-cifar10-cpu-short/README.md).
-        TrainConfig clf = TrainConfig.load(repositoryFile("docs/results/cnn5-cifar10/runs/lr-0.005/bn/seed-1/config.json"));
+        TrainConfig clf =
+                TrainConfig.load(
+                        repositoryFile(
+                                "docs/results/cnn5-cifar10/runs/lr-0.005/bn/seed-1/config.json"));
         String command = TrainCommandLine.of(clf, "/work/runs-study/clf-cnn5-bn-seed1");
         for (String study : List.of("dcgan-cifar10-cpu-short", "dcgan-cifar10-cpu-1500")) {
-            List<String> lines = Files.readAllLines(repositoryFile("docs/results/" + study + "/commands.txt"));
-            assertTrue(lines.get(0).startsWith(command + "   # the score's classifier"), study + ": " + lines.get(0));
+            List<String> lines =
+                    Files.readAllLines(repositoryFile("docs/results/" + study + "/commands.txt"));
+            assertTrue(
+                    lines.get(0).startsWith(command + "   # the score's classifier"),
+                    study + ": " + lines.get(0));
         }
     }
 }

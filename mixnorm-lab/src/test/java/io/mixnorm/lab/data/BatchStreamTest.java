@@ -23,10 +23,15 @@ import org.junit.jupiter.api.Test;
 
 class BatchStreamTest {
     /** Identity statistics: standardized value = byte / 255. */
-    static final Standardization UNIT = new Standardization(new float[] {0, 0, 0}, new float[] {1, 1, 1});
+    static final Standardization UNIT =
+            new Standardization(new float[] {0, 0, 0}, new float[] {1, 1, 1});
 
     static CifarDataset random(int n, long seed) {
-        return new CifarDataset(CifarFixtures.randomPixels(n, seed), CifarFixtures.randomLabels(n, 10, seed), 10, "random");
+        return new CifarDataset(
+                CifarFixtures.randomPixels(n, seed),
+                CifarFixtures.randomLabels(n, 10, seed),
+                10,
+                "random");
     }
 
     /** Red = x, green = y, blue = 100 + x + 2y: every pixel tells where it came from. */
@@ -50,7 +55,8 @@ class BatchStreamTest {
             float[][] padded = new float[size][size];
             for (int y = 0; y < SIDE; y++) {
                 for (int x = 0; x < SIDE; x++) {
-                    padded[y + BatchStream.PAD][x + BatchStream.PAD] = s.value(c, img[c * PLANE + y * SIDE + x] & 0xFF);
+                    padded[y + BatchStream.PAD][x + BatchStream.PAD] =
+                            s.value(c, img[c * PLANE + y * SIDE + x] & 0xFF);
                 }
             }
             for (int y = 0; y < SIDE; y++) {
@@ -103,12 +109,17 @@ class BatchStreamTest {
         assertEquals(4 / 255f, at(t, 1, 0, 4)); // source y = 4
         assertEquals(4 / 255f, at(t, 0, 27, 31)); // source x = 4
         // every offset and flip against the reference, with non-trivial statistics
-        Standardization norm = new Standardization(new float[] {0.4f, 0.5f, 0.6f}, new float[] {0.2f, 0.25f, 0.3f});
+        Standardization norm =
+                new Standardization(
+                        new float[] {0.4f, 0.5f, 0.6f}, new float[] {0.2f, 0.25f, 0.3f});
         for (int dx = 0; dx <= 8; dx++) {
             for (int dy = 0; dy <= 8; dy++) {
                 for (boolean flip : new boolean[] {false, true}) {
                     Augmentation a = new Augmentation(dx, dy, flip);
-                    assertArrayEquals(reference(img, norm, a), augmented(img, norm, dx, dy, flip), a.toString());
+                    assertArrayEquals(
+                            reference(img, norm, a),
+                            augmented(img, norm, dx, dy, flip),
+                            a.toString());
                 }
             }
         }
@@ -129,8 +140,10 @@ class BatchStreamTest {
             for (int k = 0; k < batch.size(); k++) {
                 int idx = s.exampleIndex(epoch, pos + k);
                 assertEquals(d.label(idx), batch.labels()[k]);
-                float[] expected = reference(d.image(idx), norm, BatchStream.augmentation(42, epoch, pos + k));
-                assertArrayEquals(expected, Arrays.copyOfRange(batch.images(), k * PIXELS, (k + 1) * PIXELS));
+                float[] expected =
+                        reference(d.image(idx), norm, BatchStream.augmentation(42, epoch, pos + k));
+                assertArrayEquals(
+                        expected, Arrays.copyOfRange(batch.images(), k * PIXELS, (k + 1) * PIXELS));
             }
         }
     }
@@ -165,7 +178,8 @@ class BatchStreamTest {
         assertFalse(Arrays.equals(p, BatchStream.permutation(5, 1, 1000)));
         assertFalse(Arrays.equals(p, BatchStream.permutation(6, 0, 1000)));
         // golden values: the order must never change across versions, or old runs cannot resume
-        assertArrayEquals(new int[] {4, 5, 6, 0, 3, 9, 8, 7, 2, 1}, BatchStream.permutation(5, 0, 10));
+        assertArrayEquals(
+                new int[] {4, 5, 6, 0, 3, 9, 8, 7, 2, 1}, BatchStream.permutation(5, 0, 10));
         assertEquals(new Augmentation(3, 2, false), BatchStream.augmentation(7, 3, 2));
         assertEquals(new Augmentation(2, 6, true), BatchStream.augmentation(7, 3, 3));
     }
@@ -193,9 +207,13 @@ class BatchStreamTest {
     void sameSeedSameBatchesOtherSeedOtherBatches() {
         CifarDataset d = random(10, 2);
         Standardization norm = Standardization.fit(d);
-        assertSameBatches(take(BatchStream.training(d, norm, 4, 1), 6), take(BatchStream.training(d, norm, 4, 1), 6));
-        assertFalse(Arrays.equals(BatchStream.training(d, norm, 4, 1).next().images(),
-                BatchStream.training(d, norm, 4, 2).next().images()));
+        assertSameBatches(
+                take(BatchStream.training(d, norm, 4, 1), 6),
+                take(BatchStream.training(d, norm, 4, 1), 6));
+        assertFalse(
+                Arrays.equals(
+                        BatchStream.training(d, norm, 4, 1).next().images(),
+                        BatchStream.training(d, norm, 4, 2).next().images()));
     }
 
     @Test
@@ -227,9 +245,21 @@ class BatchStreamTest {
         assertSameBatches(take(e, 3), take(f, 3));
 
         // also without shuffle/augment and with a partial last batch
-        BatchStream g = BatchStream.builder(d, norm).batchSize(3).seed(5).shuffle(true).augment(true).build();
+        BatchStream g =
+                BatchStream.builder(d, norm)
+                        .batchSize(3)
+                        .seed(5)
+                        .shuffle(true)
+                        .augment(true)
+                        .build();
         take(g, 5);
-        BatchStream h = BatchStream.builder(d, norm).batchSize(3).seed(5).shuffle(true).augment(true).build();
+        BatchStream h =
+                BatchStream.builder(d, norm)
+                        .batchSize(3)
+                        .seed(5)
+                        .shuffle(true)
+                        .augment(true)
+                        .build();
         h.seek(g.epoch(), g.position());
         assertSameBatches(take(g, 9), take(h, 9));
 
@@ -258,14 +288,16 @@ class BatchStreamTest {
             e0.add(s.exampleIndex(0, p));
         }
         assertEquals(8, e0.size());
-        assertNotEquals(s.exampleIndex(0, 0) * 100 + s.exampleIndex(0, 1),
+        assertNotEquals(
+                s.exampleIndex(0, 0) * 100 + s.exampleIndex(0, 1),
                 s.exampleIndex(1, 0) * 100 + s.exampleIndex(1, 1));
     }
 
     @Test
     void epochsRollOverWithPartialBatches() {
         CifarDataset d = random(10, 5);
-        BatchStream s = BatchStream.builder(d, Standardization.fit(d)).batchSize(4).shuffle(true).build();
+        BatchStream s =
+                BatchStream.builder(d, Standardization.fit(d)).batchSize(4).shuffle(true).build();
         int[] sizes = new int[6];
         long[] epochs = new long[6];
         for (int i = 0; i < 6; i++) {
@@ -293,7 +325,9 @@ class BatchStreamTest {
             assertEquals(0, b.epoch());
             for (int k = 0; k < b.size(); k++, i++) {
                 labels.add(b.labels()[k]);
-                assertArrayEquals(norm.apply(d, i), Arrays.copyOfRange(b.images(), k * PIXELS, (k + 1) * PIXELS));
+                assertArrayEquals(
+                        norm.apply(d, i),
+                        Arrays.copyOfRange(b.images(), k * PIXELS, (k + 1) * PIXELS));
             }
         }
         assertEquals(List.of(4, 4, 2), sizes);

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ChecksumsTest {
     static final byte[] ABC = "abc".getBytes(StandardCharsets.US_ASCII);
     static final String ABC_MD5 = "900150983cd24fb0d6963f7d28e17f72";
-    static final String ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    static final String ABC_SHA256 =
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     static long files(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
@@ -68,12 +68,16 @@ class ChecksumsTest {
     @Test
     void saveVerifiedRenamesAGoodDownload() throws IOException {
         Path dir = tmp.resolve("dl");
-        Path out = CifarDownloader.saveVerified(new ByteArrayInputStream(ABC), dir, "x.tar.gz", ABC_MD5, "test");
+        Path out =
+                CifarDownloader.saveVerified(
+                        new ByteArrayInputStream(ABC), dir, "x.tar.gz", ABC_MD5, "test");
         assertEquals(dir.resolve("x.tar.gz"), out);
         assertArrayEquals(ABC, Files.readAllBytes(out));
         assertEquals(1, files(dir)); // no .part left
         // replaces an older file atomically
-        Path again = CifarDownloader.saveVerified(new ByteArrayInputStream(ABC), dir, "x.tar.gz", ABC_MD5, "test");
+        Path again =
+                CifarDownloader.saveVerified(
+                        new ByteArrayInputStream(ABC), dir, "x.tar.gz", ABC_MD5, "test");
         assertEquals(out, again);
         assertEquals(1, files(dir));
     }
@@ -82,11 +86,22 @@ class ChecksumsTest {
     void saveVerifiedDeletesABadDownload() throws IOException {
         Path dir = tmp.resolve("dl");
         String expected = "0123456789abcdef0123456789abcdef";
-        DataException e = assertThrows(DataException.class, () -> CifarDownloader.saveVerified(
-                new ByteArrayInputStream(ABC), dir, "x.tar.gz", expected, "https://example.org/x.tar.gz"));
+        DataException e =
+                assertThrows(
+                        DataException.class,
+                        () ->
+                                CifarDownloader.saveVerified(
+                                        new ByteArrayInputStream(ABC),
+                                        dir,
+                                        "x.tar.gz",
+                                        expected,
+                                        "https://example.org/x.tar.gz"));
         String m = e.getMessage();
-        assertTrue(m.contains("https://example.org/x.tar.gz") && m.contains("expected " + expected)
-                && m.contains("actual " + ABC_MD5), m);
+        assertTrue(
+                m.contains("https://example.org/x.tar.gz")
+                        && m.contains("expected " + expected)
+                        && m.contains("actual " + ABC_MD5),
+                m);
         assertFalse(m.contains("\n"));
         assertEquals(0, files(dir));
     }
@@ -94,19 +109,24 @@ class ChecksumsTest {
     @Test
     void saveVerifiedCleansUpAfterAFailingStream() throws IOException {
         Path dir = tmp.resolve("dl");
-        InputStream failing = new InputStream() {
-            int n;
+        InputStream failing =
+                new InputStream() {
+                    int n;
 
-            @Override
-            public int read() throws IOException {
-                if (n++ > 10) {
-                    throw new IOException("connection reset");
-                }
-                return 1;
-            }
-        };
-        DataException e = assertThrows(DataException.class,
-                () -> CifarDownloader.saveVerified(failing, dir, "x.tar.gz", ABC_MD5, "origin"));
+                    @Override
+                    public int read() throws IOException {
+                        if (n++ > 10) {
+                            throw new IOException("connection reset");
+                        }
+                        return 1;
+                    }
+                };
+        DataException e =
+                assertThrows(
+                        DataException.class,
+                        () ->
+                                CifarDownloader.saveVerified(
+                                        failing, dir, "x.tar.gz", ABC_MD5, "origin"));
         assertTrue(e.getMessage().contains("connection reset"), e.getMessage());
         assertEquals(0, files(dir));
     }
@@ -116,8 +136,9 @@ class ChecksumsTest {
         Path dir = Files.createDirectories(tmp.resolve("dl"));
         Path present = Files.write(dir.resolve("x.tar.gz"), ABC);
         // an address that is never contacted: the present file's MD5 matches
-        CifarDownloader.OfficialArchive a = new CifarDownloader.OfficialArchive("cifar10", "x.tar.gz",
-                URI.create("http://127.0.0.1:9/never"), ABC_MD5);
+        CifarDownloader.OfficialArchive a =
+                new CifarDownloader.OfficialArchive(
+                        "cifar10", "x.tar.gz", URI.create("http://127.0.0.1:9/never"), ABC_MD5);
         assertEquals(present, new CifarDownloader().fetch(a, dir));
     }
 
@@ -125,10 +146,13 @@ class ChecksumsTest {
     void officialArchives() {
         assertSame(CifarDownloader.CIFAR10, CifarDownloader.archiveFor("cifar10"));
         assertSame(CifarDownloader.CIFAR100, CifarDownloader.archiveFor("CIFAR-100"));
-        assertSame(CifarDownloader.CIFAR100, CifarDownloader.archiveFor(CifarVariant.CIFAR100_COARSE));
+        assertSame(
+                CifarDownloader.CIFAR100, CifarDownloader.archiveFor(CifarVariant.CIFAR100_COARSE));
         assertEquals("c32a1d4ab5d03f1284b67883e8d87530", CifarDownloader.CIFAR10.md5());
         assertEquals("03b5dce01913d631647c71ecec9e9cb8", CifarDownloader.CIFAR100.md5());
-        assertEquals("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", CifarDownloader.CIFAR10.uri().toString());
+        assertEquals(
+                "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+                CifarDownloader.CIFAR10.uri().toString());
         assertThrows(UserException.class, () -> CifarDownloader.archiveFor("mnist"));
     }
 }

@@ -31,7 +31,8 @@ class CifarDatasetTest {
 
     @Test
     void subsetAndHead() {
-        CifarDataset d = new CifarDataset(CifarFixtures.randomPixels(4, 2), new int[] {0, 1, 2, 3}, 4, "t");
+        CifarDataset d =
+                new CifarDataset(CifarFixtures.randomPixels(4, 2), new int[] {0, 1, 2, 3}, 4, "t");
         CifarDataset s = d.subset(new int[] {3, 1, 3});
         assertEquals(3, s.size());
         assertArrayEquals(new int[] {3, 1, 3}, s.labels());
@@ -48,9 +49,15 @@ class CifarDatasetTest {
 
     @Test
     void validation() {
-        assertThrows(IllegalArgumentException.class, () -> new CifarDataset(new byte[PIXELS], new int[] {10}, 10, "t"));
-        assertThrows(IllegalArgumentException.class, () -> new CifarDataset(new byte[PIXELS + 1], new int[] {1}, 10, "t"));
-        assertThrows(IllegalArgumentException.class, () -> new CifarDataset(new byte[0], new int[0], 0, "t"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new CifarDataset(new byte[PIXELS], new int[] {10}, 10, "t"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new CifarDataset(new byte[PIXELS + 1], new int[] {1}, 10, "t"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new CifarDataset(new byte[0], new int[0], 0, "t"));
     }
 
     @Test

@@ -30,9 +30,17 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 public final class CifarFixtures {
     private CifarFixtures() {}
 
-    /** What a fixture wrote: the path and the expected contents (coarse labels only for CIFAR-100). */
-    public record Written(Path path, byte[] trainPixels, int[] trainLabels, int[] trainCoarse,
-            byte[] testPixels, int[] testLabels, int[] testCoarse) {
+    /**
+     * What a fixture wrote: the path and the expected contents (coarse labels only for CIFAR-100).
+     */
+    public record Written(
+            Path path,
+            byte[] trainPixels,
+            int[] trainLabels,
+            int[] trainCoarse,
+            byte[] testPixels,
+            int[] testLabels,
+            int[] testCoarse) {
         public int trainSize() {
             return trainLabels.length;
         }
@@ -49,7 +57,8 @@ public final class CifarFixtures {
         }
 
         public static TarItem dir(String name) {
-            return new TarItem(name.endsWith("/") ? name : name + "/", null, TarConstants.LF_DIR, null);
+            return new TarItem(
+                    name.endsWith("/") ? name : name + "/", null, TarConstants.LF_DIR, null);
         }
 
         public static TarItem symlink(String name, String target) {
@@ -111,8 +120,8 @@ public final class CifarFixtures {
     }
 
     /**
-     * Writes a CIFAR-10 folder: {@code data_batch_1.bin..data_batch_K.bin} with the given numbers of
-     * records, {@code test_batch.bin} and {@code batches.meta.txt}, random pixels and labels.
+     * Writes a CIFAR-10 folder: {@code data_batch_1.bin..data_batch_K.bin} with the given numbers
+     * of records, {@code test_batch.bin} and {@code batches.meta.txt}, random pixels and labels.
      */
     public static Written writeCifar10(Path dir, int[] trainBatchSizes, int testSize, long seed) {
         int trainSize = 0;
@@ -132,14 +141,16 @@ public final class CifarFixtures {
             at += n;
         }
         write(dir.resolve("test_batch.bin"), cifar10Bytes(testLabels, testPixels));
-        write(dir.resolve("batches.meta.txt"),
-                "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n".getBytes(StandardCharsets.US_ASCII));
+        write(
+                dir.resolve("batches.meta.txt"),
+                "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n"
+                        .getBytes(StandardCharsets.US_ASCII));
         return new Written(dir, trainPixels, trainLabels, null, testPixels, testLabels, null);
     }
 
     /**
-     * Writes a CIFAR-100 folder: {@code train.bin}, {@code test.bin} and the label name files;
-     * fine labels random in 0..99, coarse labels {@code fine / 5}.
+     * Writes a CIFAR-100 folder: {@code train.bin}, {@code test.bin} and the label name files; fine
+     * labels random in 0..99, coarse labels {@code fine / 5}.
      */
     public static Written writeCifar100(Path dir, int trainSize, int testSize, long seed) {
         byte[] trainPixels = randomPixels(trainSize, seed);
@@ -158,9 +169,14 @@ public final class CifarFixtures {
         for (int i = 0; i < 20; i++) {
             coarse.append("coarse").append(i).append('\n');
         }
-        write(dir.resolve("fine_label_names.txt"), fine.toString().getBytes(StandardCharsets.US_ASCII));
-        write(dir.resolve("coarse_label_names.txt"), coarse.toString().getBytes(StandardCharsets.US_ASCII));
-        return new Written(dir, trainPixels, trainFine, trainCoarse, testPixels, testFine, testCoarse);
+        write(
+                dir.resolve("fine_label_names.txt"),
+                fine.toString().getBytes(StandardCharsets.US_ASCII));
+        write(
+                dir.resolve("coarse_label_names.txt"),
+                coarse.toString().getBytes(StandardCharsets.US_ASCII));
+        return new Written(
+                dir, trainPixels, trainFine, trainCoarse, testPixels, testFine, testCoarse);
     }
 
     private static int[] coarseOf(int[] fine) {
@@ -203,7 +219,10 @@ public final class CifarFixtures {
         return tarGz(archive, items);
     }
 
-    /** Writes a {@code .tar.gz} holding exactly {@code items}, names taken as given (absolute and {@code ..} kept). */
+    /**
+     * Writes a {@code .tar.gz} holding exactly {@code items}, names taken as given (absolute and
+     * {@code ..} kept).
+     */
     public static Path tarGz(Path archive, List<TarItem> items) {
         try {
             Files.createDirectories(archive.toAbsolutePath().getParent());
@@ -242,17 +261,21 @@ public final class CifarFixtures {
     }
 
     /**
-     * The real mini CIFAR-10 archive, looked up from the working directory upwards in
-     * {@code data/} and then {@code ../shared/data/}; empty if absent (tests then skip).
+     * The real mini CIFAR-10 archive, looked up from the working directory upwards in {@code data/}
+     * and then {@code ../shared/data/}; empty if absent (tests then skip).
      */
     public static Optional<Path> miniSet() {
         return MiniSet.locate();
     }
 
-    /** The full CIFAR-10 archive beside the mini one ({@code ../shared/data/cifar-10-binary.tar.gz}), if present. */
+    /**
+     * The full CIFAR-10 archive beside the mini one ({@code
+     * ../shared/data/cifar-10-binary.tar.gz}), if present.
+     */
     public static Optional<Path> fullSet() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared").resolve("data").resolve(CifarReader.CIFAR10_ARCHIVE);
+            Path candidate =
+                    dir.resolve("shared").resolve("data").resolve(CifarReader.CIFAR10_ARCHIVE);
             if (Files.isRegularFile(candidate)) {
                 return Optional.of(candidate);
             }

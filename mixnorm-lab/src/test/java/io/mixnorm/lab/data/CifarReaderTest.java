@@ -21,8 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CifarReaderTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     // ------------------------------------------------------------------ valid inputs
 
@@ -41,20 +40,26 @@ class CifarReaderTest {
         assertEquals(4, s.test().size());
         assertEquals(10, s.numClasses());
         assertSplits(w, s, false);
-        assertTrue(s.train().source().contains("data_batch_1.bin, data_batch_2.bin"), s.train().source());
+        assertTrue(
+                s.train().source().contains("data_batch_1.bin, data_batch_2.bin"),
+                s.train().source());
         assertTrue(s.test().source().contains("test_batch.bin"), s.test().source());
     }
 
     @Test
     void batchesAreOrderedByNumberNotByName() {
-        Written w = CifarFixtures.writeCifar10(tmp.resolve("c10"), new int[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 1, 3);
+        Written w =
+                CifarFixtures.writeCifar10(
+                        tmp.resolve("c10"), new int[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 1, 3);
         CifarSplits s = CifarReader.read(w.path(), CifarVariant.CIFAR10);
         assertSplits(w, s, false); // data_batch_2 before data_batch_10
     }
 
     @Test
     void cifar10FolderOneLevelDown() {
-        Written w = CifarFixtures.writeCifar10(tmp.resolve("dl/cifar-10-batches-bin"), new int[] {2}, 3, 11);
+        Written w =
+                CifarFixtures.writeCifar10(
+                        tmp.resolve("dl/cifar-10-batches-bin"), new int[] {2}, 3, 11);
         CifarSplits s = CifarReader.read(tmp.resolve("dl"), CifarVariant.CIFAR10);
         assertSplits(w, s, false);
     }
@@ -62,11 +67,15 @@ class CifarReaderTest {
     @Test
     void cifar10ArchiveWithTopFolderAndAtRoot() {
         Written w = CifarFixtures.writeCifar10(tmp.resolve("c10"), new int[] {2, 3}, 2, 5);
-        Path a = CifarFixtures.tarGzFolder(w.path(), tmp.resolve("a.tar.gz"), "cifar-10-batches-bin");
+        Path a =
+                CifarFixtures.tarGzFolder(
+                        w.path(), tmp.resolve("a.tar.gz"), "cifar-10-batches-bin");
         assertSplits(w, CifarReader.read(a, CifarVariant.CIFAR10), false);
         Path b = CifarFixtures.tarGzFolder(w.path(), tmp.resolve("b.tgz"), "");
         assertSplits(w, CifarReader.read(b, CifarVariant.CIFAR10), false);
-        Path c = CifarFixtures.tarGzFolder(w.path(), tmp.resolve("c.tar.gz"), "./cifar-10-batches-bin");
+        Path c =
+                CifarFixtures.tarGzFolder(
+                        w.path(), tmp.resolve("c.tar.gz"), "./cifar-10-batches-bin");
         assertSplits(w, CifarReader.read(c, CifarVariant.CIFAR10), false);
     }
 
@@ -74,7 +83,8 @@ class CifarReaderTest {
     void folderHoldingTheDownloadedArchive() {
         Written w = CifarFixtures.writeCifar10(tmp.resolve("c10"), new int[] {2}, 2, 5);
         Path dl = tmp.resolve("downloads");
-        CifarFixtures.tarGzFolder(w.path(), dl.resolve("cifar-10-binary.tar.gz"), "cifar-10-batches-bin");
+        CifarFixtures.tarGzFolder(
+                w.path(), dl.resolve("cifar-10-binary.tar.gz"), "cifar-10-batches-bin");
         assertSplits(w, CifarReader.read(dl, CifarVariant.CIFAR10), false);
     }
 
@@ -85,7 +95,8 @@ class CifarReaderTest {
         CifarSplits coarse = CifarReader.read(w.path(), CifarVariant.CIFAR100_COARSE);
         assertSplits(w, coarse, true);
         assertEquals(20, coarse.numClasses());
-        Path a = CifarFixtures.tarGzFolder(w.path(), tmp.resolve("c100.tar.gz"), "cifar-100-binary");
+        Path a =
+                CifarFixtures.tarGzFolder(w.path(), tmp.resolve("c100.tar.gz"), "cifar-100-binary");
         assertSplits(w, CifarReader.read(a, CifarVariant.CIFAR100_FINE), false);
         assertSplits(w, CifarReader.read(a, CifarVariant.CIFAR100_COARSE), true);
         assertEquals(100, CifarReader.read(a, CifarVariant.CIFAR100_FINE).numClasses());
@@ -98,8 +109,11 @@ class CifarReaderTest {
         px[PIXELS - 1] = (byte) 255; // image 0, blue (31,31)
         px[PIXELS + 1024 + 32 + 2] = 77; // image 1, green (1,2)
         Path dir = tmp.resolve("hand");
-        CifarFixtures.write(dir.resolve("data_batch_1.bin"), CifarFixtures.cifar10Bytes(new int[] {9, 0}, px));
-        CifarFixtures.write(dir.resolve("test_batch.bin"), CifarFixtures.cifar10Bytes(new int[] {4}, new byte[PIXELS]));
+        CifarFixtures.write(
+                dir.resolve("data_batch_1.bin"), CifarFixtures.cifar10Bytes(new int[] {9, 0}, px));
+        CifarFixtures.write(
+                dir.resolve("test_batch.bin"),
+                CifarFixtures.cifar10Bytes(new int[] {4}, new byte[PIXELS]));
         CifarSplits s = CifarReader.read(dir, CifarVariant.CIFAR10);
         assertEquals(9, s.train().label(0));
         assertEquals(0, s.train().label(1));
@@ -128,22 +142,33 @@ class CifarReaderTest {
     @Test
     void missingPathSaysWhereTheMiniSetIsAndHowToDownload() {
         Path missing = tmp.resolve("nope");
-        fails(() -> CifarReader.read(missing, CifarVariant.CIFAR10),
-                missing.toString(), "data/cifar-10-mini-binary.tar.gz", "./mixnorm download cifar10 --to DIR");
-        fails(() -> CifarReader.read(missing, CifarVariant.CIFAR100_FINE), "./mixnorm download cifar100 --to DIR");
+        fails(
+                () -> CifarReader.read(missing, CifarVariant.CIFAR10),
+                missing.toString(),
+                "data/cifar-10-mini-binary.tar.gz",
+                "./mixnorm download cifar10 --to DIR");
+        fails(
+                () -> CifarReader.read(missing, CifarVariant.CIFAR100_FINE),
+                "./mixnorm download cifar100 --to DIR");
     }
 
     @Test
     void emptyFolder() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("empty"));
-        fails(() -> CifarReader.read(dir, CifarVariant.CIFAR10), dir.toString(), "no CIFAR-10 data found");
+        fails(
+                () -> CifarReader.read(dir, CifarVariant.CIFAR10),
+                dir.toString(),
+                "no CIFAR-10 data found");
     }
 
     @Test
     void missingTestOrTrainFile() throws IOException {
         Written w = CifarFixtures.writeCifar10(tmp.resolve("c10"), new int[] {1}, 1, 1);
         Files.delete(w.path().resolve("test_batch.bin"));
-        fails(() -> CifarReader.read(w.path(), CifarVariant.CIFAR10), w.path().toString(), "no test file (test_batch.bin)");
+        fails(
+                () -> CifarReader.read(w.path(), CifarVariant.CIFAR10),
+                w.path().toString(),
+                "no test file (test_batch.bin)");
         Written v = CifarFixtures.writeCifar10(tmp.resolve("c10b"), new int[] {1}, 1, 1);
         Files.delete(v.path().resolve("data_batch_1.bin"));
         fails(() -> CifarReader.read(v.path(), CifarVariant.CIFAR10), "no train file");
@@ -155,7 +180,10 @@ class CifarReaderTest {
         Path f = w.path().resolve("data_batch_2.bin");
         byte[] b = Files.readAllBytes(f);
         Files.write(f, Arrays.copyOf(b, b.length - 100));
-        fails(() -> CifarReader.read(w.path(), CifarVariant.CIFAR10), f.toString(), "not a multiple of the CIFAR-10 record size 3073");
+        fails(
+                () -> CifarReader.read(w.path(), CifarVariant.CIFAR10),
+                f.toString(),
+                "not a multiple of the CIFAR-10 record size 3073");
     }
 
     @Test
@@ -170,35 +198,75 @@ class CifarReaderTest {
     void labelOutOfRange() {
         Path dir = tmp.resolve("bad");
         byte[] px = new byte[2 * PIXELS];
-        Path f = CifarFixtures.write(dir.resolve("data_batch_1.bin"), CifarFixtures.cifar10Bytes(new int[] {3, 10}, px));
-        CifarFixtures.write(dir.resolve("test_batch.bin"), CifarFixtures.cifar10Bytes(new int[] {0}, new byte[PIXELS]));
-        fails(() -> CifarReader.read(dir, CifarVariant.CIFAR10), f.toString(), "record 1 has label 10, outside 0..9");
+        Path f =
+                CifarFixtures.write(
+                        dir.resolve("data_batch_1.bin"),
+                        CifarFixtures.cifar10Bytes(new int[] {3, 10}, px));
+        CifarFixtures.write(
+                dir.resolve("test_batch.bin"),
+                CifarFixtures.cifar10Bytes(new int[] {0}, new byte[PIXELS]));
+        fails(
+                () -> CifarReader.read(dir, CifarVariant.CIFAR10),
+                f.toString(),
+                "record 1 has label 10, outside 0..9");
 
         Path dir100 = tmp.resolve("bad100");
-        CifarFixtures.write(dir100.resolve("train.bin"), CifarFixtures.cifar100Bytes(new int[] {20}, new int[] {3}, new byte[PIXELS]));
-        CifarFixtures.write(dir100.resolve("test.bin"), CifarFixtures.cifar100Bytes(new int[] {0}, new int[] {0}, new byte[PIXELS]));
-        fails(() -> CifarReader.read(dir100, CifarVariant.CIFAR100_FINE), "train.bin", "coarse label 20, outside 0..19");
-        CifarFixtures.write(dir100.resolve("train.bin"), CifarFixtures.cifar100Bytes(new int[] {0}, new int[] {100}, new byte[PIXELS]));
-        fails(() -> CifarReader.read(dir100, CifarVariant.CIFAR100_COARSE), "train.bin", "fine label 100, outside 0..99");
+        CifarFixtures.write(
+                dir100.resolve("train.bin"),
+                CifarFixtures.cifar100Bytes(new int[] {20}, new int[] {3}, new byte[PIXELS]));
+        CifarFixtures.write(
+                dir100.resolve("test.bin"),
+                CifarFixtures.cifar100Bytes(new int[] {0}, new int[] {0}, new byte[PIXELS]));
+        fails(
+                () -> CifarReader.read(dir100, CifarVariant.CIFAR100_FINE),
+                "train.bin",
+                "coarse label 20, outside 0..19");
+        CifarFixtures.write(
+                dir100.resolve("train.bin"),
+                CifarFixtures.cifar100Bytes(new int[] {0}, new int[] {100}, new byte[PIXELS]));
+        fails(
+                () -> CifarReader.read(dir100, CifarVariant.CIFAR100_COARSE),
+                "train.bin",
+                "fine label 100, outside 0..99");
     }
 
     @Test
     void cifar100GivenAsCifar10AndViceVersa() {
         Written w = CifarFixtures.writeCifar100(tmp.resolve("c100"), 2, 1, 1);
-        fails(() -> CifarReader.read(w.path(), CifarVariant.CIFAR10), w.path().toString(), "CIFAR-100 files", "--dataset cifar100");
-        Path a = CifarFixtures.tarGzFolder(w.path(), tmp.resolve("c100.tar.gz"), "cifar-100-binary");
-        fails(() -> CifarReader.read(a, CifarVariant.CIFAR10), a.toString(), "CIFAR-100 files", "--dataset cifar100");
+        fails(
+                () -> CifarReader.read(w.path(), CifarVariant.CIFAR10),
+                w.path().toString(),
+                "CIFAR-100 files",
+                "--dataset cifar100");
+        Path a =
+                CifarFixtures.tarGzFolder(w.path(), tmp.resolve("c100.tar.gz"), "cifar-100-binary");
+        fails(
+                () -> CifarReader.read(a, CifarVariant.CIFAR10),
+                a.toString(),
+                "CIFAR-100 files",
+                "--dataset cifar100");
         Written v = CifarFixtures.writeCifar10(tmp.resolve("c10"), new int[] {1}, 1, 1);
-        fails(() -> CifarReader.read(v.path(), CifarVariant.CIFAR100_FINE), "CIFAR-10 files", "--dataset cifar10");
+        fails(
+                () -> CifarReader.read(v.path(), CifarVariant.CIFAR100_FINE),
+                "CIFAR-10 files",
+                "--dataset cifar10");
     }
 
     @Test
     void cifar100RecordsUnderCifar10NamesAreCaughtBySize() {
         Path dir = tmp.resolve("renamed");
-        byte[] c100 = CifarFixtures.cifar100Bytes(new int[] {1, 2, 3}, new int[] {5, 10, 15}, new byte[3 * PIXELS]);
+        byte[] c100 =
+                CifarFixtures.cifar100Bytes(
+                        new int[] {1, 2, 3}, new int[] {5, 10, 15}, new byte[3 * PIXELS]);
         Path f = CifarFixtures.write(dir.resolve("data_batch_1.bin"), c100);
-        CifarFixtures.write(dir.resolve("test_batch.bin"), CifarFixtures.cifar10Bytes(new int[] {0}, new byte[PIXELS]));
-        fails(() -> CifarReader.read(dir, CifarVariant.CIFAR10), f.toString(), "multiple of 3074", "CIFAR-100");
+        CifarFixtures.write(
+                dir.resolve("test_batch.bin"),
+                CifarFixtures.cifar10Bytes(new int[] {0}, new byte[PIXELS]));
+        fails(
+                () -> CifarReader.read(dir, CifarVariant.CIFAR10),
+                f.toString(),
+                "multiple of 3074",
+                "CIFAR-100");
     }
 
     @Test
@@ -217,7 +285,9 @@ class CifarReaderTest {
     @Test
     void truncatedArchive() throws IOException {
         Written w = CifarFixtures.writeCifar10(tmp.resolve("c10"), new int[] {4}, 2, 1);
-        Path a = CifarFixtures.tarGzFolder(w.path(), tmp.resolve("a.tar.gz"), "cifar-10-batches-bin");
+        Path a =
+                CifarFixtures.tarGzFolder(
+                        w.path(), tmp.resolve("a.tar.gz"), "cifar-10-batches-bin");
         byte[] bytes = Files.readAllBytes(a);
         Path cut = tmp.resolve("cut.tar.gz");
         Files.write(cut, Arrays.copyOf(bytes, bytes.length / 2));
@@ -230,7 +300,9 @@ class CifarReaderTest {
     @Test
     void corruptedGzipPayload() throws IOException {
         Written w = CifarFixtures.writeCifar10(tmp.resolve("c10"), new int[] {4}, 2, 1);
-        Path a = CifarFixtures.tarGzFolder(w.path(), tmp.resolve("a.tar.gz"), "cifar-10-batches-bin");
+        Path a =
+                CifarFixtures.tarGzFolder(
+                        w.path(), tmp.resolve("a.tar.gz"), "cifar-10-batches-bin");
         byte[] bytes = Files.readAllBytes(a);
         bytes[bytes.length / 2] ^= 0x55;
         Files.write(a, bytes);
@@ -239,34 +311,67 @@ class CifarReaderTest {
 
     private Path archiveWith(String name, TarItem... extra) {
         byte[] rec = CifarFixtures.cifar10Bytes(new int[] {1}, new byte[PIXELS]);
-        List<TarItem> items = new java.util.ArrayList<>(List.of(
-                TarItem.file("cifar-10-batches-bin/data_batch_1.bin", rec),
-                TarItem.file("cifar-10-batches-bin/test_batch.bin", rec)));
+        List<TarItem> items =
+                new java.util.ArrayList<>(
+                        List.of(
+                                TarItem.file("cifar-10-batches-bin/data_batch_1.bin", rec),
+                                TarItem.file("cifar-10-batches-bin/test_batch.bin", rec)));
         items.addAll(List.of(extra));
         return CifarFixtures.tarGz(tmp.resolve(name), items);
     }
 
     @Test
     void dotDotAndAbsoluteEntriesAreRefused() {
-        Path a = archiveWith("dotdot.tar.gz", TarItem.file("cifar-10-batches-bin/../../evil.txt", new byte[] {1}));
-        fails(() -> CifarReader.read(a, CifarVariant.CIFAR10), a.toString(), "../../evil.txt", "'..'");
+        Path a =
+                archiveWith(
+                        "dotdot.tar.gz",
+                        TarItem.file("cifar-10-batches-bin/../../evil.txt", new byte[] {1}));
+        fails(
+                () -> CifarReader.read(a, CifarVariant.CIFAR10),
+                a.toString(),
+                "../../evil.txt",
+                "'..'");
         Path b = archiveWith("abs.tar.gz", TarItem.file("/etc/evil.txt", new byte[] {1}));
-        fails(() -> CifarReader.read(b, CifarVariant.CIFAR10), b.toString(), "/etc/evil.txt", "absolute");
+        fails(
+                () -> CifarReader.read(b, CifarVariant.CIFAR10),
+                b.toString(),
+                "/etc/evil.txt",
+                "absolute");
     }
 
     @Test
     void linkEntriesForDataFilesAreRefused() {
         byte[] rec = CifarFixtures.cifar10Bytes(new int[] {1}, new byte[PIXELS]);
-        Path a = CifarFixtures.tarGz(tmp.resolve("sym.tar.gz"), List.of(
-                TarItem.file("cifar-10-batches-bin/data_batch_1.bin", rec),
-                TarItem.symlink("cifar-10-batches-bin/test_batch.bin", "/etc/passwd")));
-        fails(() -> CifarReader.read(a, CifarVariant.CIFAR10), a.toString(), "test_batch.bin", "symbolic link");
-        Path b = CifarFixtures.tarGz(tmp.resolve("hard.tar.gz"), List.of(
-                TarItem.file("cifar-10-batches-bin/data_batch_1.bin", rec),
-                TarItem.hardlink("cifar-10-batches-bin/test_batch.bin", "cifar-10-batches-bin/data_batch_1.bin")));
-        fails(() -> CifarReader.read(b, CifarVariant.CIFAR10), b.toString(), "test_batch.bin", "hard link");
+        Path a =
+                CifarFixtures.tarGz(
+                        tmp.resolve("sym.tar.gz"),
+                        List.of(
+                                TarItem.file("cifar-10-batches-bin/data_batch_1.bin", rec),
+                                TarItem.symlink(
+                                        "cifar-10-batches-bin/test_batch.bin", "/etc/passwd")));
+        fails(
+                () -> CifarReader.read(a, CifarVariant.CIFAR10),
+                a.toString(),
+                "test_batch.bin",
+                "symbolic link");
+        Path b =
+                CifarFixtures.tarGz(
+                        tmp.resolve("hard.tar.gz"),
+                        List.of(
+                                TarItem.file("cifar-10-batches-bin/data_batch_1.bin", rec),
+                                TarItem.hardlink(
+                                        "cifar-10-batches-bin/test_batch.bin",
+                                        "cifar-10-batches-bin/data_batch_1.bin")));
+        fails(
+                () -> CifarReader.read(b, CifarVariant.CIFAR10),
+                b.toString(),
+                "test_batch.bin",
+                "hard link");
         // a link that is not a data file is ignored
-        Path c = archiveWith("other-link.tar.gz", TarItem.symlink("cifar-10-batches-bin/readme", "batches.meta.txt"));
+        Path c =
+                archiveWith(
+                        "other-link.tar.gz",
+                        TarItem.symlink("cifar-10-batches-bin/readme", "batches.meta.txt"));
         assertEquals(1, CifarReader.read(c, CifarVariant.CIFAR10).train().size());
     }
 
@@ -284,37 +389,59 @@ class CifarReaderTest {
         }
         Path a = tmp.resolve("huge.tar.gz");
         Files.write(a, out.toByteArray());
-        fails(() -> CifarReader.read(a, CifarVariant.CIFAR10), a.toString(), "data_batch_1.bin", "exceeds the limit");
+        fails(
+                () -> CifarReader.read(a, CifarVariant.CIFAR10),
+                a.toString(),
+                "data_batch_1.bin",
+                "exceeds the limit");
     }
 
     @Test
     void duplicateMembersAreRefused() {
         byte[] rec = CifarFixtures.cifar10Bytes(new int[] {1}, new byte[PIXELS]);
         Path a = archiveWith("dup.tar.gz", TarItem.file("other/data_batch_1.bin", rec));
-        fails(() -> CifarReader.read(a, CifarVariant.CIFAR10), a.toString(), "data_batch_1.bin twice");
+        fails(
+                () -> CifarReader.read(a, CifarVariant.CIFAR10),
+                a.toString(),
+                "data_batch_1.bin twice");
     }
 
     @Test
     void archiveWithoutDataFiles() {
-        Path a = CifarFixtures.tarGz(tmp.resolve("none.tar.gz"), List.of(TarItem.file("x/readme.txt", new byte[] {1})));
-        fails(() -> CifarReader.read(a, CifarVariant.CIFAR10), a.toString(), "no CIFAR-10 data found");
+        Path a =
+                CifarFixtures.tarGz(
+                        tmp.resolve("none.tar.gz"),
+                        List.of(TarItem.file("x/readme.txt", new byte[] {1})));
+        fails(
+                () -> CifarReader.read(a, CifarVariant.CIFAR10),
+                a.toString(),
+                "no CIFAR-10 data found");
     }
 
     @Test
     void notAnArchive() throws IOException {
         Path f = tmp.resolve("notes.txt");
         Files.writeString(f, "hello");
-        fails(() -> CifarReader.read(f, CifarVariant.CIFAR10), f.toString(), "neither a folder nor a .tar.gz");
+        fails(
+                () -> CifarReader.read(f, CifarVariant.CIFAR10),
+                f.toString(),
+                "neither a folder nor a .tar.gz");
         Written w = CifarFixtures.writeCifar10(tmp.resolve("c10"), new int[] {1}, 1, 1);
         Path single = w.path().resolve("data_batch_1.bin");
-        fails(() -> CifarReader.read(single, CifarVariant.CIFAR10), single.toString(), "single data file");
+        fails(
+                () -> CifarReader.read(single, CifarVariant.CIFAR10),
+                single.toString(),
+                "single data file");
     }
 
     @Test
     void ambiguousSubFolders() {
         CifarFixtures.writeCifar10(tmp.resolve("two/a"), new int[] {1}, 1, 1);
         CifarFixtures.writeCifar10(tmp.resolve("two/b"), new int[] {1}, 1, 1);
-        fails(() -> CifarReader.read(tmp.resolve("two"), CifarVariant.CIFAR10), "several sub-folders", "a, b");
+        fails(
+                () -> CifarReader.read(tmp.resolve("two"), CifarVariant.CIFAR10),
+                "several sub-folders",
+                "a, b");
     }
 
     @Test

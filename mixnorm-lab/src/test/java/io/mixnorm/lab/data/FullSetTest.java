@@ -7,13 +7,14 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The full CIFAR-10 archive (170 MB): only with {@code -Dmixnorm.test.full=true}, as it takes a
- * few seconds and 300 MB of heap.
+ * The full CIFAR-10 archive (170 MB): only with {@code -Dmixnorm.test.full=true}, as it takes a few
+ * seconds and 300 MB of heap.
  */
 class FullSetTest {
     @Test
     void fullSetMatchesThePublishedStatistics() {
-        Assumptions.assumeTrue(Boolean.getBoolean("mixnorm.test.full"), "set -Dmixnorm.test.full=true to run");
+        Assumptions.assumeTrue(
+                Boolean.getBoolean("mixnorm.test.full"), "set -Dmixnorm.test.full=true to run");
         Path archive = CifarFixtures.fullSet().orElse(null);
         Assumptions.assumeTrue(archive != null, "cifar-10-binary.tar.gz not found");
         CifarSplits s = CifarReader.read(archive, CifarVariant.CIFAR10);

@@ -18,7 +18,9 @@ class MiniSetTest {
     @BeforeAll
     static void read() {
         archive = CifarFixtures.miniSet().orElse(null);
-        Assumptions.assumeTrue(archive != null, "mini CIFAR-10 archive not found from " + Path.of("").toAbsolutePath());
+        Assumptions.assumeTrue(
+                archive != null,
+                "mini CIFAR-10 archive not found from " + Path.of("").toAbsolutePath());
         splits = CifarReader.read(archive, CifarVariant.CIFAR10);
     }
 
@@ -55,7 +57,8 @@ class MiniSetTest {
     @Test
     void evaluationPassCoversTheTestSet() {
         assertEquals(10, splits.numClasses());
-        BatchStream eval = BatchStream.evaluation(splits.test(), Standardization.CIFAR10_PUBLISHED, 256);
+        BatchStream eval =
+                BatchStream.evaluation(splits.test(), Standardization.CIFAR10_PUBLISHED, 256);
         int seen = 0;
         while (eval.hasNext()) {
             seen += eval.next().size();

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class StandardizationTest {
     /**
      * Two images. Red: all 0, then all 255 (values 0 and 1, half each): mean 0.5, std 0.5. Green:
-     * 51 everywhere (0.2): mean 0.2, std 0, replaced by 1. Blue: image 0 all 0, image 1 has 256
-     * of its 1024 pixels at 255: 256 ones among 2048 values, mean 0.125, std sqrt(0.125 * 0.875).
+     * 51 everywhere (0.2): mean 0.2, std 0, replaced by 1. Blue: image 0 all 0, image 1 has 256 of
+     * its 1024 pixels at 255: 256 ones among 2048 values, mean 0.125, std sqrt(0.125 * 0.875).
      */
     static CifarDataset handMade() {
         byte[] px = new byte[2 * PIXELS];
@@ -53,13 +53,19 @@ class StandardizationTest {
 
     @Test
     void explicitStatisticsAndValidation() {
-        Standardization s = new Standardization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.5f, 1f});
+        Standardization s =
+                new Standardization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.5f, 1f});
         assertEquals(2f, s.value(0, 255), 0f);
         assertEquals(1f, s.value(1, 255), 0f);
         assertEquals(-0.5f, s.value(2, 0), 0f);
-        assertThrows(IllegalArgumentException.class, () -> new Standardization(new float[] {0, 0, 0}, new float[] {1, 0, 1}));
-        assertThrows(IllegalArgumentException.class, () -> new Standardization(new float[] {0, 0}, new float[] {1, 1}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Standardization(new float[] {0, 0, 0}, new float[] {1, 0, 1}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Standardization(new float[] {0, 0}, new float[] {1, 1}));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Standardization.fit(new CifarDataset(new byte[0], new int[0], 10, "empty")));
         assertEquals(s, new Standardization(s.mean(), s.std()));
     }

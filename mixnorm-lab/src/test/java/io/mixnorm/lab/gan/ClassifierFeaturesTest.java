@@ -17,10 +17,12 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The default score's features: the penultimate layer of a classifier from a 'mixnorm train' run folder. */
+/**
+ * The default score's features: the penultimate layer of a classifier from a 'mixnorm train' run
+ * folder.
+ */
 class ClassifierFeaturesTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void penultimateFeaturesOfATrainRun() {
@@ -35,15 +37,21 @@ class ClassifierFeaturesTest {
         Path run = tmp.resolve("clf");
         new Trainer(c, data, run, Progress.silent()).run(false);
         try (NDManager m = NDManager.newBaseManager();
-                ClassifierFeatures f = ClassifierFeatures.load(run, Standardization.fit(data.train()), m)) {
+                ClassifierFeatures f =
+                        ClassifierFeatures.load(run, Standardization.fit(data.train()), m)) {
             assertEquals(256, f.dim(), "cnn5's global-average-pooled conv4");
             assertEquals(ClassifierFeatures.LABEL, f.label());
             assertTrue(!f.label().contains("FID"));
             FeatureMatrix fm = f.features(new float[3 * 3072], 3, "zeros");
             assertEquals(3, fm.rows());
             fm.requireFinite();
-            UserException e = assertThrows(UserException.class, () -> GanScore.check(256, f.dim(), 1000, f.label()));
-            assertTrue(e.getMessage().startsWith("--score-samples 256") && e.getMessage().contains("at least 257"),
+            UserException e =
+                    assertThrows(
+                            UserException.class,
+                            () -> GanScore.check(256, f.dim(), 1000, f.label()));
+            assertTrue(
+                    e.getMessage().startsWith("--score-samples 256")
+                            && e.getMessage().contains("at least 257"),
                     e.getMessage());
         }
     }
@@ -51,9 +59,17 @@ class ClassifierFeaturesTest {
     @Test
     void aFolderWithoutATrainRunSaysHowToMakeOne() {
         try (NDManager m = NDManager.newBaseManager()) {
-            UserException e = assertThrows(UserException.class,
-                    () -> ClassifierFeatures.load(tmp.resolve("none"), Standardization.CIFAR10_PUBLISHED, m));
-            assertTrue(e.getMessage().startsWith("--features-model ") && e.getMessage().contains("./mixnorm train"),
+            UserException e =
+                    assertThrows(
+                            UserException.class,
+                            () ->
+                                    ClassifierFeatures.load(
+                                            tmp.resolve("none"),
+                                            Standardization.CIFAR10_PUBLISHED,
+                                            m));
+            assertTrue(
+                    e.getMessage().startsWith("--features-model ")
+                            && e.getMessage().contains("./mixnorm train"),
                     e.getMessage());
         }
     }

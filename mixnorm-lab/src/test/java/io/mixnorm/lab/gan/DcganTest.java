@@ -28,6 +28,7 @@ class DcganTest {
     static void restoreThreads() {
         threads.close();
     }
+
     static GanConfig config(String norm, String layers) {
         GanConfig c = new GanConfig();
         c.norm = norm;
@@ -42,11 +43,16 @@ class DcganTest {
             GanNetworks nets = GanNetworks.create(config("mn", ""), root);
             NDArray z = root.create(Noise.latent(1, Noise.TRAIN, 0, 4), Dcgan.generatorInput(4));
             for (boolean training : new boolean[] {true, false}) {
-                NDArray x = nets.generator().forward(nets.parameterStore(), new NDList(z), training).singletonOrThrow();
+                NDArray x =
+                        nets.generator()
+                                .forward(nets.parameterStore(), new NDList(z), training)
+                                .singletonOrThrow();
                 assertEquals(new Shape(4, 3, 32, 32), x.getShape());
                 assertTrue(x.max().getFloat() <= 1f && x.min().getFloat() >= -1f, "tanh range");
-                NDArray logits = nets.discriminator().forward(nets.parameterStore(), new NDList(x), training)
-                        .singletonOrThrow();
+                NDArray logits =
+                        nets.discriminator()
+                                .forward(nets.parameterStore(), new NDList(x), training)
+                                .singletonOrThrow();
                 assertEquals(new Shape(4, 1), logits.getShape());
             }
         }
@@ -55,20 +61,34 @@ class DcganTest {
     @Test
     void generatorNormsAreNamedAndTheFirstIsMixtureNormByDefault() {
         List<LayerInfo> norms = Dcgan.generator(config("mn", "").normSpec()).norms();
-        assertEquals(List.of("g.norm1", "g.norm2", "g.norm3"), norms.stream().map(LayerInfo::name).toList());
+        assertEquals(
+                List.of("g.norm1", "g.norm2", "g.norm3"),
+                norms.stream().map(LayerInfo::name).toList());
         assertEquals(List.of("mn", "bn", "bn"), norms.stream().map(LayerInfo::norm).toList());
         assertEquals(List.of(512, 256, 128), norms.stream().map(LayerInfo::channels).toList());
-        assertEquals(List.of("mn", "mn", "bn"),
-                Dcgan.generator(config("mn", "first:2").normSpec()).norms().stream().map(LayerInfo::norm).toList());
-        assertEquals(List.of("bn", "bn", "mn"),
-                Dcgan.generator(config("mn", "g.norm3").normSpec()).norms().stream().map(LayerInfo::norm).toList());
-        assertEquals(List.of("bn", "bn", "bn"),
-                Dcgan.generator(config("bn", "").normSpec()).norms().stream().map(LayerInfo::norm).toList());
+        assertEquals(
+                List.of("mn", "mn", "bn"),
+                Dcgan.generator(config("mn", "first:2").normSpec()).norms().stream()
+                        .map(LayerInfo::norm)
+                        .toList());
+        assertEquals(
+                List.of("bn", "bn", "mn"),
+                Dcgan.generator(config("mn", "g.norm3").normSpec()).norms().stream()
+                        .map(LayerInfo::norm)
+                        .toList());
+        assertEquals(
+                List.of("bn", "bn", "bn"),
+                Dcgan.generator(config("bn", "").normSpec()).norms().stream()
+                        .map(LayerInfo::norm)
+                        .toList());
     }
 
     @Test
     void unknownLayerListsTheValidNames() {
-        UserException e = assertThrows(UserException.class, () -> Dcgan.generator(config("mn", "conv2").normSpec()));
+        UserException e =
+                assertThrows(
+                        UserException.class,
+                        () -> Dcgan.generator(config("mn", "conv2").normSpec()));
         assertTrue(e.getMessage().startsWith("--mn-layers"), e.getMessage());
         assertTrue(e.getMessage().contains("g.norm1,g.norm2,g.norm3"), e.getMessage());
     }
@@ -79,7 +99,8 @@ class DcganTest {
             GanNetworks nets = GanNetworks.create(config("bn", ""), root);
             for (var b : List.of(nets.generator(), nets.discriminator())) {
                 for (var p : b.getParameters()) {
-                    if (p.getValue().getType() == Parameter.Type.WEIGHT && p.getValue().getArray().size() > 10_000) {
+                    if (p.getValue().getType() == Parameter.Type.WEIGHT
+                            && p.getValue().getArray().size() > 10_000) {
                         NDArray w = p.getValue().getArray();
                         double mean = w.sum().getFloat() / w.size();
                         double sd = Math.sqrt(w.square().sum().getFloat() / w.size() - mean * mean);

@@ -23,8 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A GAN score's classifier is described by the command that trains it, or refused. */
 class FeaturesModelTest {
-    @TempDir
-    static Path shared;
+    @TempDir static Path shared;
 
     static Path clf;
     static TrainConfig clfConfig;
@@ -42,8 +41,7 @@ class FeaturesModelTest {
         new Trainer(clfConfig, SyntheticCifar.make(16, 8, 5), clf, Progress.silent()).run(false);
     }
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     /** A copy of the classifier's run folder, checkpoints included, to damage. */
     private Path copy(String name) throws IOException {
@@ -63,7 +61,9 @@ class FeaturesModelTest {
 
     private static void refused(Path dir, String mustMention) {
         UserException e = assertThrows(UserException.class, () -> FeaturesModel.describe(dir));
-        assertTrue(e.getMessage().startsWith("--features-model " + dir + ": ") && e.getMessage().contains(mustMention),
+        assertTrue(
+                e.getMessage().startsWith("--features-model " + dir + ": ")
+                        && e.getMessage().contains(mustMention),
                 e.getMessage());
         assertFalse(e.getMessage().contains("\n"), "one line");
     }
@@ -75,9 +75,15 @@ class FeaturesModelTest {
         assertTrue(m.deterministic());
         assertEquals(clfConfig.toJson(), m.config().toJson());
         assertEquals(TrainCommandLine.of(clfConfig, clf.toString()), m.command());
-        assertTrue(m.command().contains(" --steps 2 ") && m.command().contains(" --seed 1 ")
-                && m.command().contains(" --deterministic ") && m.command().endsWith(" --out " + clf), m.command());
-        assertTrue(m.commandsLine().startsWith(m.command() + "   # the score's classifier"), m.commandsLine());
+        assertTrue(
+                m.command().contains(" --steps 2 ")
+                        && m.command().contains(" --seed 1 ")
+                        && m.command().contains(" --deterministic ")
+                        && m.command().endsWith(" --out " + clf),
+                m.command());
+        assertTrue(
+                m.commandsLine().startsWith(m.command() + "   # the score's classifier"),
+                m.commandsLine());
     }
 
     @Test
@@ -92,21 +98,27 @@ class FeaturesModelTest {
 
         Path stopped = copy("stopped");
         Path summary = stopped.resolve("summary.json");
-        Files.writeString(summary, Files.readString(summary).replace("\"finished\"", "\"stopped\""));
+        Files.writeString(
+                summary, Files.readString(summary).replace("\"finished\"", "\"stopped\""));
         refused(stopped, "the run is stopped at step 2 of 2, not finished");
 
         Path older = copy("older-newest");
         try (Stream<Path> ckpts = Files.list(older.resolve("checkpoints"))) {
-            for (Path p : ckpts.filter(p -> p.getFileName().toString().equals("step-0000000002.ckpt")).toList()) {
+            for (Path p :
+                    ckpts.filter(p -> p.getFileName().toString().equals("step-0000000002.ckpt"))
+                            .toList()) {
                 Files.delete(p);
             }
         }
-        refused(older, "its newest checkpoint is step 1 but summary.json says it finished at step 2");
+        refused(
+                older,
+                "its newest checkpoint is step 1 but summary.json says it finished at step 2");
 
         // a run of 1 step continued with --steps 2 --resume: config.json still says 1
         Path extended = copy("extended");
         Path extConfig = extended.resolve("config.json");
-        Files.writeString(extConfig, Files.readString(extConfig).replace("\"steps\": 2,", "\"steps\": 1,"));
+        Files.writeString(
+                extConfig, Files.readString(extConfig).replace("\"steps\": 2,", "\"steps\": 1,"));
         refused(extended, "its config.json says --steps 1 but the run finished at step 2");
 
         Path badConfig = copy("bad-config");
@@ -129,9 +141,13 @@ class FeaturesModelTest {
         // the folder retrained with another seed: the same path, another classifier
         TrainConfig other = clfConfig.copy();
         other.seed = 2;
-        FeaturesModel retrained = new FeaturesModel(m.path(), m.step(), true, TrainCommandLine.of(other, m.path()), other);
+        FeaturesModel retrained =
+                new FeaturesModel(
+                        m.path(), m.step(), true, TrainCommandLine.of(other, m.path()), other);
         UserException e = assertThrows(UserException.class, () -> retrained.pin(study));
-        assertTrue(e.getMessage().contains("not the classifier this study was scored with")
-                && e.getMessage().contains("--seed 2"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("not the classifier this study was scored with")
+                        && e.getMessage().contains("--seed 2"),
+                e.getMessage());
     }
 }

@@ -14,8 +14,13 @@ class GanSpeedupTest {
 
     @Test
     void stepsForMnToReachTheBestBnScore() {
-        List<GanMetricsRow> bn = List.of(row(100, 80, 10), row(150, Double.NaN, 15), row(200, 60, 20), row(300, 50, 30),
-                row(400, 55, 40));
+        List<GanMetricsRow> bn =
+                List.of(
+                        row(100, 80, 10),
+                        row(150, Double.NaN, 15),
+                        row(200, 60, 20),
+                        row(300, 50, 30),
+                        row(400, 55, 40));
         List<GanMetricsRow> mn = List.of(row(100, 70, 12), row(200, 49.5, 24), row(300, 40, 36));
         GanSpeedup.Result r = GanSpeedup.of(bn, mn);
         assertEquals(300, r.bnBestStep());
@@ -30,7 +35,8 @@ class GanSpeedupTest {
         GanSpeedup.Result r = GanSpeedup.of(List.of(row(10, 5, 1)), List.of(row(10, 6, 1)));
         assertEquals(-1, r.mnStep());
         assertTrue(Double.isNaN(r.speedup()));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> GanSpeedup.of(List.of(row(10, Double.NaN, 1)), List.of(row(10, 6, 1))));
     }
 }

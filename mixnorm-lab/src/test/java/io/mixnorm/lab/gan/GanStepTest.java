@@ -29,6 +29,7 @@ class GanStepTest {
     static void restoreThreads() {
         threads.close();
     }
+
     private static final CifarDataset DATA = SyntheticCifar.make(32, 8, 2).train();
 
     @ParameterizedTest
@@ -39,10 +40,16 @@ class GanStepTest {
             GanNetworks nets = GanNetworks.create(cfg, root);
             List<float[]> g0 = snapshot(nets.generator());
             List<float[]> d0 = snapshot(nets.discriminator());
-            BatchStream stream = BatchStream.builder(DATA, GanScore.SYMMETRIC).batchSize(8).seed(1).build();
+            BatchStream stream =
+                    BatchStream.builder(DATA, GanScore.SYMMETRIC).batchSize(8).seed(1).build();
             GanStep step = new GanStep(nets, root);
             for (int i = 0; i < 2; i++) {
-                GanStep.Losses l = step.run(stream.next().images(), Noise.latent(1, Noise.TRAIN, i, 8), 8, cfg.lr);
+                GanStep.Losses l =
+                        step.run(
+                                stream.next().images(),
+                                Noise.latent(1, Noise.TRAIN, i, 8),
+                                8,
+                                cfg.lr);
                 assertTrue(l.finite(), norm + ": " + l);
                 assertTrue(l.d() > 0 && l.g() > 0, "BCE is positive: " + l);
             }
@@ -61,7 +68,9 @@ class GanStepTest {
 
     private static void assertChanged(List<float[]> before, List<float[]> after, String what) {
         for (int i = 0; i < before.size(); i++) {
-            assertFalse(Arrays.equals(before.get(i), after.get(i)), what + ": parameter " + i + " did not change");
+            assertFalse(
+                    Arrays.equals(before.get(i), after.get(i)),
+                    what + ": parameter " + i + " did not change");
         }
     }
 }

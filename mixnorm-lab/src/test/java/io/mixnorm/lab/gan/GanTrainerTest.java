@@ -21,10 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 class GanTrainerTest {
     private static final CifarSplits DATA = SyntheticCifar.make(64, 40, 4);
-    private static final PrintStream SILENT = new PrintStream(java.io.OutputStream.nullOutputStream());
+    private static final PrintStream SILENT =
+            new PrintStream(java.io.OutputStream.nullOutputStream());
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     static GanConfig tiny(String norm) {
         GanConfig c = new GanConfig();
@@ -55,8 +55,14 @@ class GanTrainerTest {
         List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
         assertEquals(GanMetricsRow.CSV_HEADER, csv.get(0));
         List<GanMetricsRow> rows = GanMetricsRow.readCsv(dir.resolve("metrics.csv"));
-        assertEquals(List.of(2L, 3L, 4L, 6L), rows.stream().map(GanMetricsRow::step).toList(), "log every 2, score every 3");
-        assertTrue(Double.isNaN(rows.get(0).score()) && Double.isFinite(rows.get(1).score()) && rows.get(3).score() > 0);
+        assertEquals(
+                List.of(2L, 3L, 4L, 6L),
+                rows.stream().map(GanMetricsRow::step).toList(),
+                "log every 2, score every 3");
+        assertTrue(
+                Double.isNaN(rows.get(0).score())
+                        && Double.isFinite(rows.get(1).score())
+                        && rows.get(3).score() > 0);
         for (GanMetricsRow r : rows) {
             assertTrue(Double.isFinite(r.dLoss()) && Double.isFinite(r.gLoss()), r.toString());
         }
@@ -76,16 +82,17 @@ class GanTrainerTest {
         GanConfig c = tiny("bn");
         c.lr = 1e30; // Adam's step is lr-sized whatever the gradient: the weights overflow at once
         c.scoreEvery = 0;
-        io.mixnorm.lab.train.DivergedException e = assertThrows(io.mixnorm.lab.train.DivergedException.class,
-                () -> trainer(c, dir).run());
+        io.mixnorm.lab.train.DivergedException e =
+                assertThrows(
+                        io.mixnorm.lab.train.DivergedException.class, () -> trainer(c, dir).run());
         assertTrue(e.getMessage().contains("diverged at step"), e.getMessage());
         String summary = Files.readString(dir.resolve("summary.json"));
         assertTrue(summary.contains("\"status\": \"diverged\""), summary);
     }
 
     /**
-     * The generator's MixtureNorm refuses a NaN input (NonFiniteInputException): a divergence
-     * (exit 3) naming the step and the layer, summary.json "diverged"; it escaped as a stack trace.
+     * The generator's MixtureNorm refuses a NaN input (NonFiniteInputException): a divergence (exit
+     * 3) naming the step and the layer, summary.json "diverged"; it escaped as a stack trace.
      */
     @Test
     void aGeneratorNormRefusingANonFiniteInputIsADivergence() throws IOException {
@@ -94,19 +101,36 @@ class GanTrainerTest {
         c.scoreEvery = 0;
         c.sampleEvery = 0;
         c.checkpointEvery = 1;
-        GanTrainer t = new GanTrainer(c, DATA, dir, SILENT, true, null).beforeStep((step, nets) -> {
-            if (step == 3) { // the projection in front of g.norm1 turns NaN
-                ai.djl.ndarray.NDArray w = nets.generator().getParameters().get(0).getValue().getArray();
-                float[] nan = new float[Math.toIntExact(w.size())];
-                java.util.Arrays.fill(nan, Float.NaN);
-                w.set(nan);
-            }
-        });
-        io.mixnorm.lab.train.DivergedException e = assertThrows(io.mixnorm.lab.train.DivergedException.class, t::run);
+        GanTrainer t =
+                new GanTrainer(c, DATA, dir, SILENT, true, null)
+                        .beforeStep(
+                                (step, nets) -> {
+                                    if (step == 3) { // the projection in front of g.norm1 turns NaN
+                                        ai.djl.ndarray.NDArray w =
+                                                nets.generator()
+                                                        .getParameters()
+                                                        .get(0)
+                                                        .getValue()
+                                                        .getArray();
+                                        float[] nan = new float[Math.toIntExact(w.size())];
+                                        java.util.Arrays.fill(nan, Float.NaN);
+                                        w.set(nan);
+                                    }
+                                });
+        io.mixnorm.lab.train.DivergedException e =
+                assertThrows(io.mixnorm.lab.train.DivergedException.class, t::run);
         assertEquals(3, e.exitCode());
-        assertTrue(e.getMessage().startsWith("GAN training diverged at step 3: generator layer g.norm1: MixtureNorm(K=3, "
-                + "C=512): input of shape"), e.getMessage());
-        assertTrue(e.getMessage().endsWith("the last good checkpoint is " + dir.resolve("checkpoints/step-0000000002.ckpt")),
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "GAN training diverged at step 3: generator layer g.norm1:"
+                                        + " MixtureNorm(K=3, C=512): input of shape"),
+                e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .endsWith(
+                                "the last good checkpoint is "
+                                        + dir.resolve("checkpoints/step-0000000002.ckpt")),
                 e.getMessage());
         String summary = Files.readString(dir.resolve("summary.json"));
         assertTrue(summary.contains("\"status\": \"diverged\""), summary);
@@ -123,8 +147,13 @@ class GanTrainerTest {
         assertEquals(5, first.step());
         GanTrainer.Summary second = trainer(c, resumed).run();
         assertEquals("finished", second.status());
-        assertEquals(withoutSeconds(straight), withoutSeconds(resumed), "metrics after a stop at step 5 and a resume");
-        assertArrayEquals(Files.readAllBytes(SampleGrid.file(straight, 6)), Files.readAllBytes(SampleGrid.file(resumed, 6)),
+        assertEquals(
+                withoutSeconds(straight),
+                withoutSeconds(resumed),
+                "metrics after a stop at step 5 and a resume");
+        assertArrayEquals(
+                Files.readAllBytes(SampleGrid.file(straight, 6)),
+                Files.readAllBytes(SampleGrid.file(resumed, 6)),
                 "the final samples are identical");
     }
 
@@ -140,7 +169,10 @@ class GanTrainerTest {
         GanConfig longer = c.copy();
         longer.steps = 3;
         assertEquals(3, new GanTrainer(longer, DATA, dir, SILENT, true, null).run().step());
-        assertEquals(longer.toJson(), GanConfig.load(dir.resolve("config.json")).toJson(), "the budget it was continued to");
+        assertEquals(
+                longer.toJson(),
+                GanConfig.load(dir.resolve("config.json")).toJson(),
+                "the budget it was continued to");
     }
 
     @Test
@@ -153,7 +185,10 @@ class GanTrainerTest {
         new GanTrainer(c, DATA, dir, SILENT, true, null).run();
         GanConfig other = c.copy();
         other.lr = 1e-3;
-        UserException e = assertThrows(UserException.class, () -> new GanTrainer(other, DATA, dir, SILENT, true, null).run());
+        UserException e =
+                assertThrows(
+                        UserException.class,
+                        () -> new GanTrainer(other, DATA, dir, SILENT, true, null).run());
         assertTrue(e.getMessage().contains("--lr"), e.getMessage());
     }
 
@@ -161,13 +196,16 @@ class GanTrainerTest {
     void tooFewScoreSamplesForTheFeatureWidthIsAOneLineError() {
         GanConfig c = tiny("bn");
         c.scoreSamples = 12;
-        UserException e = assertThrows(UserException.class, () -> trainer(c, tmp.resolve("run")).run());
+        UserException e =
+                assertThrows(UserException.class, () -> trainer(c, tmp.resolve("run")).run());
         assertTrue(e.getMessage().startsWith("--score-samples 12"), e.getMessage());
         assertTrue(e.getMessage().contains("at least 13"), e.getMessage());
     }
 
     /** metrics.csv without the train_seconds column, which is wall-clock. */
     private static List<String> withoutSeconds(Path dir) throws IOException {
-        return Files.readAllLines(dir.resolve("metrics.csv")).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+        return Files.readAllLines(dir.resolve("metrics.csv")).stream()
+                .map(l -> l.substring(0, l.lastIndexOf(',')))
+                .toList();
     }
 }

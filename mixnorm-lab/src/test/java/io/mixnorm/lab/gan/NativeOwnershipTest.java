@@ -19,12 +19,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Native memory stays bounded only if every array a step makes dies with the step's sub-manager.
- * An op whose receiver is a parameter (a padded or sliced weight) puts its result in the model's
+ * Native memory stays bounded only if every array a step makes dies with the step's sub-manager. An
+ * op whose receiver is a parameter (a padded or sliced weight) puts its result in the model's
  * long-lived manager instead, where it piles up until the model is closed: that made a DCGAN
  * training process grow by ~0.5 GB per 100 iterations. Here the model's manager must hold exactly
- * as many arrays after further training steps and inference as after the first step (which
- * creates the optimizer's state).
+ * as many arrays after further training steps and inference as after the first step (which creates
+ * the optimizer's state).
  */
 class NativeOwnershipTest {
     private static Determinism threads;
@@ -52,19 +52,27 @@ class NativeOwnershipTest {
         cfg.optimizer = "sgd";
         try (NDManager root = NDManager.newBaseManager()) {
             PreparedModel pm = PreparedModel.of(cfg, 10, root);
-            BatchStream stream = BatchStream.training(DATA, Standardization.CIFAR10_PUBLISHED, 4, 1);
+            BatchStream stream =
+                    BatchStream.training(DATA, Standardization.CIFAR10_PUBLISHED, 4, 1);
             BatchStream.Batch b = stream.next();
-            pm.step().run(b.images(), b.labels(), b.size(), 0.01, x -> { });
+            pm.step().run(b.images(), b.labels(), b.size(), 0.01, x -> {});
             int after1 = root.getManagedArrays().size();
             for (int i = 0; i < 2; i++) {
                 b = stream.next();
-                pm.step().run(b.images(), b.labels(), b.size(), 0.01, x -> { });
+                pm.step().run(b.images(), b.labels(), b.size(), 0.01, x -> {});
             }
             try (NDManager sub = root.newSubManager()) {
-                pm.model().block().forward(pm.parameterStore(),
-                        new NDList(sub.create(b.images(), new Shape(b.size(), 3, 32, 32))), false);
+                pm.model()
+                        .block()
+                        .forward(
+                                pm.parameterStore(),
+                                new NDList(sub.create(b.images(), new Shape(b.size(), 3, 32, 32))),
+                                false);
             }
-            assertEquals(after1, root.getManagedArrays().size(), model + " " + norm + ": arrays left in the model's manager");
+            assertEquals(
+                    after1,
+                    root.getManagedArrays().size(),
+                    model + " " + norm + ": arrays left in the model's manager");
         }
     }
 
@@ -75,7 +83,12 @@ class NativeOwnershipTest {
         cfg.norm = norm;
         try (NDManager root = NDManager.newBaseManager()) {
             GanNetworks nets = GanNetworks.create(cfg, root);
-            BatchStream stream = BatchStream.builder(DATA, GanScore.SYMMETRIC).batchSize(4).seed(1).repeat(true).build();
+            BatchStream stream =
+                    BatchStream.builder(DATA, GanScore.SYMMETRIC)
+                            .batchSize(4)
+                            .seed(1)
+                            .repeat(true)
+                            .build();
             GanStep step = new GanStep(nets, root);
             step.run(stream.next().images(), Noise.latent(1, Noise.TRAIN, 0, 4), 4, cfg.lr);
             int after1 = root.getManagedArrays().size();
@@ -83,7 +96,10 @@ class NativeOwnershipTest {
                 step.run(stream.next().images(), Noise.latent(1, Noise.TRAIN, i, 4), 4, cfg.lr);
             }
             Generate.images(nets, root, Noise.latent(1, Noise.GRID, 0, 4), 4, 4);
-            assertEquals(after1, root.getManagedArrays().size(), "DCGAN " + norm + ": arrays left in the model's manager");
+            assertEquals(
+                    after1,
+                    root.getManagedArrays().size(),
+                    "DCGAN " + norm + ": arrays left in the model's manager");
         }
     }
 }

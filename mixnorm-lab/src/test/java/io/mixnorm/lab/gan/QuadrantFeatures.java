@@ -2,7 +2,10 @@ package io.mixnorm.lab.gan;
 
 import io.mixnorm.lab.metrics.FeatureMatrix;
 
-/** A tiny feature extractor for tests: the mean of each channel in each 16×16 quadrant (12 features). */
+/**
+ * A tiny feature extractor for tests: the mean of each channel in each 16×16 quadrant (12
+ * features).
+ */
 final class QuadrantFeatures implements FeatureExtractor {
     @Override
     public String label() {

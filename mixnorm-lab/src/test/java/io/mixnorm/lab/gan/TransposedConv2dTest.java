@@ -11,7 +11,10 @@ import ai.djl.training.ParameterStore;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The block against a direct scatter-form transposed convolution (PyTorch's ConvTranspose2d definition). */
+/**
+ * The block against a direct scatter-form transposed convolution (PyTorch's ConvTranspose2d
+ * definition).
+ */
 class TransposedConv2dTest {
     @Test
     void equalsTheScatterDefinitionWithTheFlippedSwappedKernel() {
@@ -29,11 +32,14 @@ class TransposedConv2dTest {
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) rnd.nextGaussian();
             }
-            NDArray y = block.forward(new ParameterStore(m, false), new NDList(m.create(x, in)), false).singletonOrThrow();
+            NDArray y =
+                    block.forward(new ParameterStore(m, false), new NDList(m.create(x, in)), false)
+                            .singletonOrThrow();
             int out = (side - 1) * s - 2 * p + k;
             assertEquals(new Shape(2, cout, out, out), y.getShape());
             assertEquals(block.getOutputShapes(new Shape[] {in})[0], y.getShape());
-            // conv weight (cout, cin, k, k); transposed-conv weight W'[c][o][a][b] = W[o][c][k-1-a][k-1-b]
+            // conv weight (cout, cin, k, k); transposed-conv weight W'[c][o][a][b] =
+            // W[o][c][k-1-a][k-1-b]
             float[] w = block.getParameters().values().get(0).getArray().toFloatArray();
             float[] ref = new float[2 * cout * out * out];
             for (int n = 0; n < 2; n++) {
@@ -49,7 +55,10 @@ class TransposedConv2dTest {
                                         if (yi < 0 || yj < 0 || yi >= out || yj >= out) {
                                             continue;
                                         }
-                                        float wt = w[((o * cin + c) * k + (k - 1 - a)) * k + (k - 1 - b)];
+                                        float wt =
+                                                w[
+                                                        ((o * cin + c) * k + (k - 1 - a)) * k
+                                                                + (k - 1 - b)];
                                         ref[((n * cout + o) * out + yi) * out + yj] += v * wt;
                                     }
                                 }

@@ -153,7 +153,8 @@ class SymmetricEigenTest {
         double[][] a = TestMats.eye(3);
         a[2][1] = Double.NaN;
         assertThrows(IllegalArgumentException.class, () -> SymmetricEigen.of(a));
-        assertThrows(IllegalArgumentException.class, () -> SymmetricEigen.of(new double[][] {{1, 2}}));
+        assertThrows(
+                IllegalArgumentException.class, () -> SymmetricEigen.of(new double[][] {{1, 2}}));
         assertEquals(0, SymmetricEigen.values(new double[0][]).length);
     }
 }

@@ -2,7 +2,10 @@ package io.mixnorm.lab.metrics;
 
 import java.util.SplittableRandom;
 
-/** Small dense helpers for the metrics tests (deliberately naive, independent of the code under test). */
+/**
+ * Small dense helpers for the metrics tests (deliberately naive, independent of the code under
+ * test).
+ */
 final class TestMats {
     private TestMats() {}
 
@@ -176,7 +179,10 @@ final class TestMats {
         return r;
     }
 
-    /** Principal square root of an SPD matrix by the Denman–Beavers iteration (no eigendecomposition). */
+    /**
+     * Principal square root of an SPD matrix by the Denman–Beavers iteration (no
+     * eigendecomposition).
+     */
     static double[][] sqrtDenmanBeavers(double[][] a) {
         int n = a.length;
         double[][] y = a;

@@ -91,13 +91,20 @@ class TransportTest {
                 double[][] c = new double[k][k];
                 for (int i = 0; i < k; i++) {
                     for (int j = 0; j < k; j++) {
-                        c[i][j] = t == 3 ? (double) r.nextInt(3) : r.nextDouble() * 10; // t=3: many ties
+                        c[i][j] =
+                                t == 3
+                                        ? (double) r.nextInt(3)
+                                        : r.nextDouble() * 10; // t=3: many ties
                     }
                 }
                 double[] u = new double[k];
                 java.util.Arrays.fill(u, 1.0 / k);
                 Transport.Plan p = Transport.solve(u, u, c);
-                assertEquals(bestPermutation(c, new int[k], 0, new boolean[k]) / k, p.cost(), 1e-12, "K=" + k);
+                assertEquals(
+                        bestPermutation(c, new int[k], 0, new boolean[k]) / k,
+                        p.cost(),
+                        1e-12,
+                        "K=" + k);
                 assertMarginals(p, u, u);
             }
         }
@@ -127,14 +134,25 @@ class TransportTest {
                 if (p30 < -1e-15 || p30 > 0.5 + 1e-15) {
                     continue;
                 }
-                double cost = p00 * c[0][0] + (0.25 - p00) * c[0][1] + p20 * c[2][0] + (0.25 - p20) * c[2][1]
-                        + p30 * c[3][0] + (0.5 - p30) * c[3][1];
+                double cost =
+                        p00 * c[0][0]
+                                + (0.25 - p00) * c[0][1]
+                                + p20 * c[2][0]
+                                + (0.25 - p20) * c[2][1]
+                                + p30 * c[3][0]
+                                + (0.5 - p30) * c[3][1];
                 best = Math.min(best, cost);
             }
         }
         assertEquals(best, p.cost(), 1e-12); // the optimum is a vertex, which lies on the grid
         // masses that sum to 1 within rounding are accepted; grossly different totals are not
-        assertThrows(IllegalArgumentException.class, () -> Transport.solve(new double[] {1}, new double[] {0.5}, new double[][] {{1}}));
-        assertThrows(IllegalArgumentException.class, () -> Transport.solve(new double[] {-1, 2}, new double[] {1}, new double[][] {{1}, {1}}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Transport.solve(new double[] {1}, new double[] {0.5}, new double[][] {{1}}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        Transport.solve(
+                                new double[] {-1, 2}, new double[] {1}, new double[][] {{1}, {1}}));
     }
 }

@@ -17,30 +17,41 @@ class WamTest {
 
     @Test
     void identicalMixturesGiveZeroAndOrderDoesNotMatter() {
-        GaussianMixture a = mix1d(new double[] {0.5, 0.5}, new double[] {0, 10}, new double[] {1, 1});
-        GaussianMixture b = mix1d(new double[] {0.5, 0.5}, new double[] {10, 0}, new double[] {1, 1});
+        GaussianMixture a =
+                mix1d(new double[] {0.5, 0.5}, new double[] {0, 10}, new double[] {1, 1});
+        GaussianMixture b =
+                mix1d(new double[] {0.5, 0.5}, new double[] {10, 0}, new double[] {1, 1});
         assertEquals(0, Wam.mixtureW2(a, a).cost(), 1e-15);
         assertEquals(0, Wam.mixtureW2(a, b).cost(), 1e-15);
     }
 
     @Test
     void twoComponentHandCases() {
-        GaussianMixture a = mix1d(new double[] {0.5, 0.5}, new double[] {0, 10}, new double[] {1, 1});
+        GaussianMixture a =
+                mix1d(new double[] {0.5, 0.5}, new double[] {0, 10}, new double[] {1, 1});
         // 0 ↔ 1 (σ 1 → 1) and 10 ↔ 11 (σ 1 → 2): 0.5·1 + 0.5·(1 + 1) = 1.5
-        GaussianMixture b = mix1d(new double[] {0.5, 0.5}, new double[] {11, 1}, new double[] {4, 1});
+        GaussianMixture b =
+                mix1d(new double[] {0.5, 0.5}, new double[] {11, 1}, new double[] {4, 1});
         Transport.Plan p = Wam.mixtureW2(a, b);
         assertEquals(1.5, p.cost(), 1e-13);
         assertEquals(0.5, p.coupling()[0][1], 1e-15);
         assertEquals(0.5, p.coupling()[1][0], 1e-15);
         // unequal weights: 0.3 stays at 0, 0.4 stays at 5, 0.3 moves 5 → 0 (cost 25): 7.5
-        GaussianMixture c = mix1d(new double[] {0.3, 0.7}, new double[] {0, 5}, new double[] {1, 1});
-        GaussianMixture d = mix1d(new double[] {0.6, 0.4}, new double[] {0, 5}, new double[] {1, 1});
+        GaussianMixture c =
+                mix1d(new double[] {0.3, 0.7}, new double[] {0, 5}, new double[] {1, 1});
+        GaussianMixture d =
+                mix1d(new double[] {0.6, 0.4}, new double[] {0, 5}, new double[] {1, 1});
         assertEquals(7.5, Wam.mixtureW2(c, d).cost(), 1e-13);
         assertEquals(7.5, Wam.mixtureW2(d, c).cost(), 1e-13);
         // 2-D, different component counts
-        GaussianMixture e = GaussianMixture.of(new double[] {1}, new double[][] {{0, 0}}, new double[][] {{1, 1}});
-        GaussianMixture f = GaussianMixture.of(new double[] {0.25, 0.75}, new double[][] {{1, 0}, {0, 2}},
-                new double[][] {{4, 1}, {1, 1}});
+        GaussianMixture e =
+                GaussianMixture.of(
+                        new double[] {1}, new double[][] {{0, 0}}, new double[][] {{1, 1}});
+        GaussianMixture f =
+                GaussianMixture.of(
+                        new double[] {0.25, 0.75},
+                        new double[][] {{1, 0}, {0, 2}},
+                        new double[][] {{4, 1}, {1, 1}});
         assertEquals(0.25 * (1 + 1) + 0.75 * 4, Wam.mixtureW2(e, f).cost(), 1e-13);
     }
 
@@ -58,7 +69,8 @@ class WamTest {
             s1[i][i] = v1[i];
             s2[i][i] = v2[i];
         }
-        assertEquals(FrechetDistance.fromStatistics(m1, s1, m2, s2), Wam.mixtureW2(a, b).cost(), 1e-13);
+        assertEquals(
+                FrechetDistance.fromStatistics(m1, s1, m2, s2), Wam.mixtureW2(a, b).cost(), 1e-13);
     }
 
     private static FeatureMatrix clusters(SplittableRandom r, int n, int d, String name) {
@@ -81,7 +93,8 @@ class WamTest {
         for (int j = 0; j < 3; j++) {
             double[] ma = moments(a, j);
             double[] mb = moments(b, j);
-            expected += Math.pow(ma[0] - mb[0], 2) + Math.pow(Math.sqrt(ma[1]) - Math.sqrt(mb[1]), 2);
+            expected +=
+                    Math.pow(ma[0] - mb[0], 2) + Math.pow(Math.sqrt(ma[1]) - Math.sqrt(mb[1]), 2);
         }
         assertEquals(expected, Wam.between(a, b, 1, 0, 5).value(), 1e-10 * expected);
     }
@@ -140,11 +153,18 @@ class WamTest {
         FeatureMatrix w = clusters(r, 10, 4, "w.npy");
         assertThrows(UserException.class, () -> Wam.between(a, w, 2, 0, 5));
         UserException e = assertThrows(UserException.class, () -> Wam.between(a, a, 11, 0, 5));
-        assertTrue(e.getMessage().contains("a.npy") && e.getMessage().contains("11-component"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("a.npy") && e.getMessage().contains("11-component"),
+                e.getMessage());
         double[] bad = a.data().clone();
         bad[7] = Double.NaN;
-        e = assertThrows(UserException.class, () -> Wam.between(new FeatureMatrix(10, 3, bad, "nan.npy"), a, 2, 0, 5));
-        assertTrue(e.getMessage().contains("nan.npy") && e.getMessage().contains("row 2"), e.getMessage());
+        e =
+                assertThrows(
+                        UserException.class,
+                        () -> Wam.between(new FeatureMatrix(10, 3, bad, "nan.npy"), a, 2, 0, 5));
+        assertTrue(
+                e.getMessage().contains("nan.npy") && e.getMessage().contains("row 2"),
+                e.getMessage());
         assertThrows(UserException.class, () -> Wam.between(a, a, 0, 0, 5));
         assertThrows(UserException.class, () -> Wam.between(a, a, 2, 0, 0));
     }

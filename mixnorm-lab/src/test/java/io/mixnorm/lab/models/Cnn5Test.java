@@ -37,7 +37,10 @@ class Cnn5Test {
             ModelZoo.BuiltModel model = ModelZoo.build("cnn5", NormSpec.batchNorm(), 10);
             model.block().initialize(m, DataType.FLOAT32, model.inputShape());
             NDArray x = m.randomNormal(new Shape(3, 3, 32, 32));
-            NDArray y = model.block().forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
+            NDArray y =
+                    model.block()
+                            .forward(new ParameterStore(m, false), new NDList(x), false)
+                            .singletonOrThrow();
             assertEquals(new Shape(3, 10), y.getShape());
             long trainable = 0;
             for (Pair<String, Parameter> p : model.block().getParameters()) {
@@ -57,21 +60,32 @@ class Cnn5Test {
     @Test
     void normLayersAreNamedConv1ToConv4() {
         ModelZoo.BuiltModel model = ModelZoo.build("cnn5", NormSpec.batchNorm(), 10);
-        assertEquals(List.of("conv1", "conv2", "conv3", "conv4"), model.norms().stream().map(LayerInfo::name).toList());
-        assertEquals(List.of(64, 128, 128, 256), model.norms().stream().map(LayerInfo::channels).toList());
+        assertEquals(
+                List.of("conv1", "conv2", "conv3", "conv4"),
+                model.norms().stream().map(LayerInfo::name).toList());
+        assertEquals(
+                List.of(64, 128, 128, 256),
+                model.norms().stream().map(LayerInfo::channels).toList());
         assertTrue(model.norms().stream().allMatch(l -> l.norm().equals("bn")));
     }
 
     @Test
     void flopsPerImageMatchAHandCount() {
-        long convs = 2L * (32 * 32 * 64 * 3 * 25 + 16 * 16 * 128 * 64 * 25 + 8 * 8 * 128 * 128 * 25
-                + 4 * 4 * 256 * 128 * 25);
+        long convs =
+                2L
+                        * (32 * 32 * 64 * 3 * 25
+                                + 16 * 16 * 128 * 64 * 25
+                                + 8 * 8 * 128 * 128 * 25
+                                + 4 * 4 * 256 * 128 * 25);
         assertEquals(convs + 2L * 256 * 10, Cnn5.forwardFlopsPerImage(10));
     }
 
     @Test
     void unknownModelIsAUserError() {
-        UserException e = assertThrows(UserException.class, () -> ModelZoo.build("resnet9", NormSpec.batchNorm(), 10));
+        UserException e =
+                assertThrows(
+                        UserException.class,
+                        () -> ModelZoo.build("resnet9", NormSpec.batchNorm(), 10));
         assertTrue(e.getMessage().contains("--model"), e.getMessage());
         assertTrue(e.getMessage().contains("cnn5"), e.getMessage());
     }

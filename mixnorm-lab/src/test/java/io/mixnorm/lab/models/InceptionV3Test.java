@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 /** Inception-V3 with the 32×32 stem, against a hand count of torchvision's layer table. */
 class InceptionV3Test {
 
-    /** Running totals of a hand count: BasicConv2d = conv kh·kw·in·out (no bias) + norm γ, β (2·out). */
+    /**
+     * Running totals of a hand count: BasicConv2d = conv kh·kw·in·out (no bias) + norm γ, β
+     * (2·out).
+     */
     static final class Count {
         long params;
         long macs;
@@ -21,8 +24,9 @@ class InceptionV3Test {
     }
 
     /**
-     * torchvision's Inception3 layer by layer (torchvision/models/inception.py), the Mixed blocks on
-     * grids s5 / s6 / s7; returns {parameters, forward FLOPs} of the network without the auxiliary head.
+     * torchvision's Inception3 layer by layer (torchvision/models/inception.py), the Mixed blocks
+     * on grids s5 / s6 / s7; returns {parameters, forward FLOPs} of the network without the
+     * auxiliary head.
      */
     static long[] expected(int classes, int s5, int s6, int s7, int stemSide) {
         Count c = new Count();
@@ -81,14 +85,18 @@ class InceptionV3Test {
         return new long[] {c.params + 2048L * classes + classes, 2 * (c.macs + 2048L * classes)};
     }
 
-    /** torchvision's auxiliary head: conv1×1 768→128, conv5×5 128→768 (each with BN), fc 768→classes. */
+    /**
+     * torchvision's auxiliary head: conv1×1 768→128, conv5×5 128→768 (each with BN), fc
+     * 768→classes.
+     */
     static long auxParameters(int classes) {
         return 768L * 128 + 2 * 128 + 25L * 128 * 768 + 2 * 768 + 768L * classes + classes;
     }
 
     @Test
     void handCountReproducesTorchvisionsPublishedSize() {
-        // torchvision documents 27,161,264 parameters for inception_v3 (1000 classes, with the aux head).
+        // torchvision documents 27,161,264 parameters for inception_v3 (1000 classes, with the aux
+        // head).
         long tv = expected(1000, 35, 17, 8, 0)[0] + auxParameters(1000);
         assertEquals(27_161_264L, tv);
         assertTrue(Math.abs(tv - 27.2e6) / 27.2e6 < 0.01, "published: 27.2M");
@@ -99,18 +107,32 @@ class InceptionV3Test {
         long[] ours = expected(10, 32, 15, 7, 32);
         assertEquals(21_806_058L, ours[0], "torchvision's weights without aux, 10-class head");
         assertEquals(ours[0], ModelChecks.outputShapeAndParameters("inception-v3"));
-        assertEquals(ours[1], ModelZoo.build("inception-v3", NormSpec.batchNorm(), 10).forwardFlopsPerImage());
+        assertEquals(
+                ours[1],
+                ModelZoo.build("inception-v3", NormSpec.batchNorm(), 10).forwardFlopsPerImage());
     }
 
     @Test
     void normLayersFollowTorchvisionsModuleNames() {
         List<String> names = ModelChecks.names("inception-v3");
         assertEquals(94, names.size(), "5 stem + 3×7 A + 4 B + 4×10 C + 6 D + 2×9 E");
-        assertEquals(List.of("conv2d_1a_3x3.norm", "conv2d_2a_3x3.norm", "conv2d_2b_3x3.norm", "conv2d_3b_1x1.norm",
-                "conv2d_4a_3x3.norm", "mixed_5b.branch1x1.norm"), names.subList(0, 6));
+        assertEquals(
+                List.of(
+                        "conv2d_1a_3x3.norm",
+                        "conv2d_2a_3x3.norm",
+                        "conv2d_2b_3x3.norm",
+                        "conv2d_3b_1x1.norm",
+                        "conv2d_4a_3x3.norm",
+                        "mixed_5b.branch1x1.norm"),
+                names.subList(0, 6));
         assertEquals("mixed_7c.branch_pool.norm", names.get(93));
-        ModelChecks.surgerySelectsExactly("inception-v3", "conv2d_1a_3x3.norm",
-                List.of("conv2d_4a_3x3.norm", "mixed_6b.branch7x7dbl_3.norm", "mixed_7b.branch3x3_2b.norm"));
+        ModelChecks.surgerySelectsExactly(
+                "inception-v3",
+                "conv2d_1a_3x3.norm",
+                List.of(
+                        "conv2d_4a_3x3.norm",
+                        "mixed_6b.branch7x7dbl_3.norm",
+                        "mixed_7b.branch3x3_2b.norm"));
     }
 
     @Test

@@ -34,7 +34,8 @@ final class ModelChecks {
     private ModelChecks() {}
 
     static NormSpec spec(String kind, String layers) {
-        return new NormSpec(NormKind.parse(kind), layers, 3, NormSpec.MixtureOptions.defaults(), 7L);
+        return new NormSpec(
+                NormKind.parse(kind), layers, 3, NormSpec.MixtureOptions.defaults(), 7L);
     }
 
     static List<Parameter> trainable(Block block) {
@@ -56,12 +57,15 @@ final class ModelChecks {
             OneDnnWorkaround.applyFor(bm.block());
             NDArray y = forward(bm.block(), m, m.randomNormal(new Shape(2, 3, 32, 32)), false);
             assertEquals(new Shape(2, 10), y.getShape());
-            return trainable(bm.block()).stream().mapToLong(p -> p.getArray().getShape().size()).sum();
+            return trainable(bm.block()).stream()
+                    .mapToLong(p -> p.getArray().getShape().size())
+                    .sum();
         }
     }
 
     static NDArray forward(Block block, NDManager m, NDArray x, boolean training) {
-        return block.forward(new ParameterStore(m, false), new NDList(x), training).singletonOrThrow();
+        return block.forward(new ParameterStore(m, false), new NDList(x), training)
+                .singletonOrThrow();
     }
 
     /**
@@ -89,12 +93,15 @@ final class ModelChecks {
             for (Parameter p : params) {
                 NDArray g = p.getArray().getGradient();
                 String what = model + " " + spec.kind() + " gradient of " + p.getName();
-                assertFalse(g.isNaN().any().getBoolean() || g.isInfinite().any().getBoolean(), what + " is not finite");
+                assertFalse(
+                        g.isNaN().any().getBoolean() || g.isInfinite().any().getBoolean(),
+                        what + " is not finite");
                 assertTrue(g.abs().sum().getFloat() > 0, what + " is all zero");
             }
             new Optimizer("sgd", 1e-4, 0.9, true, params).step(0.1);
             NDArray before = forward(bm.block(), m, x, false);
-            assertFalse(before.isNaN().any().getBoolean(), model + " inference output after one step");
+            assertFalse(
+                    before.isNaN().any().getBoolean(), model + " inference output after one step");
 
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -102,16 +109,23 @@ final class ModelChecks {
             }
             ModelZoo.BuiltModel fresh = ModelZoo.build(model, spec, 10);
             fresh.block().initialize(m, DataType.FLOAT32, fresh.inputShape());
-            fresh.block().loadParameters(m, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+            fresh.block()
+                    .loadParameters(
+                            m, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
             NDArray after = forward(fresh.block(), m, x, false);
-            assertArrayEquals(before.toFloatArray(), after.toFloatArray(), model + " outputs after save/load");
+            assertArrayEquals(
+                    before.toFloatArray(),
+                    after.toFloatArray(),
+                    model + " outputs after save/load");
         } catch (java.io.IOException | ai.djl.MalformedModelException e) {
             throw new AssertionError(e);
         }
     }
 
     static List<String> names(String model) {
-        return ModelZoo.build(model, NormSpec.batchNorm(), 10).norms().stream().map(LayerInfo::name).toList();
+        return ModelZoo.build(model, NormSpec.batchNorm(), 10).norms().stream()
+                .map(LayerInfo::name)
+                .toList();
     }
 
     /** The names of the layers that got MN for a selection. */
@@ -125,7 +139,10 @@ final class ModelChecks {
         return out;
     }
 
-    /** Surgery picks exactly the requested layers; an unknown name is a user error listing valid names. */
+    /**
+     * Surgery picks exactly the requested layers; an unknown name is a user error listing valid
+     * names.
+     */
     static void surgerySelectsExactly(String model, String defaultLayer, List<String> some) {
         List<String> all = names(model);
         assertEquals(all.size(), new LinkedHashSet<>(all).size(), model + " norm names are unique");
@@ -135,9 +152,14 @@ final class ModelChecks {
         assertEquals(Set.copyOf(some), selected(model, String.join(",", some)));
         assertEquals(Set.of(all.get(4)), selected(model, "5"));
         assertEquals(Set.copyOf(all), selected(model, "all"));
-        UserException e = assertThrows(UserException.class, () -> selected(model, some.get(0) + ",block9.layer1.norm"));
+        UserException e =
+                assertThrows(
+                        UserException.class,
+                        () -> selected(model, some.get(0) + ",block9.layer1.norm"));
         assertTrue(e.getMessage().startsWith("--mn-layers"), e.getMessage());
         assertTrue(e.getMessage().contains("block9.layer1.norm"), e.getMessage());
-        assertTrue(e.getMessage().contains(String.join(",", all)), "lists every valid name: " + e.getMessage());
+        assertTrue(
+                e.getMessage().contains(String.join(",", all)),
+                "lists every valid name: " + e.getMessage());
     }
 }

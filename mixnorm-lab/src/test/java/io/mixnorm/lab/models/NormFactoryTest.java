@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 
 class NormFactoryTest {
     private static List<String> norms(String kind, String layers) {
-        NormSpec spec = new NormSpec(NormKind.parse(kind), layers, 3, NormSpec.MixtureOptions.defaults(), 7L);
+        NormSpec spec =
+                new NormSpec(
+                        NormKind.parse(kind), layers, 3, NormSpec.MixtureOptions.defaults(), 7L);
         return ModelZoo.build("cnn5", spec, 10).norms().stream().map(LayerInfo::norm).toList();
     }
 
@@ -38,12 +40,17 @@ class NormFactoryTest {
         UserException e = assertThrows(UserException.class, () -> norms("mn", "conv2,conv9"));
         assertTrue(e.getMessage().contains("conv9"), e.getMessage());
         assertTrue(e.getMessage().contains("conv1,conv2,conv3,conv4"), e.getMessage());
-        assertEquals("--mn-layers: no layer conv9 in this model; valid: conv1,conv2,conv3,conv4, indices 1..4,"
-                + " first:N or all", e.getMessage());
+        assertEquals(
+                "--mn-layers: no layer conv9 in this model; valid: conv1,conv2,conv3,conv4, indices"
+                        + " 1..4, first:N or all",
+                e.getMessage());
         assertThrows(UserException.class, () -> norms("mn", "5"));
         e = assertThrows(UserException.class, () -> norms("mn", "first:0"));
         assertEquals("--mn-layers: 'first:0' must be first:N with N >= 1", e.getMessage());
-        assertEquals(List.of("bn", "bn", "bn", "bn"), norms("bn", "conv9,first:0"), "bn reads no selection");
+        assertEquals(
+                List.of("bn", "bn", "bn", "bn"),
+                norms("bn", "conv9,first:0"),
+                "bn reads no selection");
     }
 
     @Test

@@ -51,24 +51,33 @@ class OneDnnModelsTest {
             assertEquals("none", OneDnnWorkaround.applyFor(g).orElse("none"), "DCGAN generator");
             Block d = Dcgan.discriminator();
             d.initialize(m, DataType.FLOAT32, Dcgan.discriminatorInput(2));
-            assertEquals("none", OneDnnWorkaround.applyFor(d).orElse("none"), "DCGAN discriminator");
+            assertEquals(
+                    "none", OneDnnWorkaround.applyFor(d).orElse("none"), "DCGAN discriminator");
         }
     }
 
     @Test
     void denseNet40WithOneDnnMatchesFloat64() {
-        same("densenet40", () -> ModelZoo.build("densenet40", NormSpec.batchNorm(), 10).block(), new Shape(2, 3, 32, 32));
+        same(
+                "densenet40",
+                () -> ModelZoo.build("densenet40", NormSpec.batchNorm(), 10).block(),
+                new Shape(2, 3, 32, 32));
     }
 
     @Test
     void denseNetBc100WithOneDnnMatchesFloat64() {
-        same("densenet-bc100", () -> ModelZoo.build("densenet-bc100", NormSpec.batchNorm(), 10).block(),
+        same(
+                "densenet-bc100",
+                () -> ModelZoo.build("densenet-bc100", NormSpec.batchNorm(), 10).block(),
                 new Shape(2, 3, 32, 32));
     }
 
     @Test
     void dcganWithOneDnnMatchesFloat64() {
-        same("generator", () -> Dcgan.generator(NormSpec.batchNorm()).block(), Dcgan.generatorInput(4));
+        same(
+                "generator",
+                () -> Dcgan.generator(NormSpec.batchNorm()).block(),
+                Dcgan.generatorInput(4));
         same("discriminator", Dcgan::discriminator, Dcgan.discriminatorInput(4));
     }
 
@@ -82,7 +91,10 @@ class OneDnnModelsTest {
         close(f64.y, onednn.y, what + " output");
         assertEquals(f64.grads.size(), onednn.grads.size());
         for (int i = 0; i < f64.grads.size(); i++) {
-            close(f64.grads.get(i).getValue(), onednn.grads.get(i).getValue(), what + " gradient of " + f64.grads.get(i).getKey());
+            close(
+                    f64.grads.get(i).getValue(),
+                    onednn.grads.get(i).getValue(),
+                    what + " gradient of " + f64.grads.get(i).getKey());
         }
     }
 
@@ -118,7 +130,14 @@ class OneDnnModelsTest {
             List<Pair<String, float[]>> grads = new ArrayList<>();
             for (Pair<String, Parameter> p : b.getParameters()) {
                 if (p.getValue().requiresGradient()) {
-                    grads.add(new Pair<>(p.getKey(), p.getValue().getArray().getGradient().toType(DataType.FLOAT32, true).toFloatArray()));
+                    grads.add(
+                            new Pair<>(
+                                    p.getKey(),
+                                    p.getValue()
+                                            .getArray()
+                                            .getGradient()
+                                            .toType(DataType.FLOAT32, true)
+                                            .toFloatArray()));
                 }
             }
             return new Run(y.toType(DataType.FLOAT32, true).toFloatArray(), grads);

@@ -18,11 +18,20 @@ class PlotsTest {
 
     @Test
     void risingCurvesKeepTheLowerRightFallingOnesTheUpperRight() {
-        assertEquals(LegendPosition.InsideSE, Plots.legendCorner(List.of(line(0.1, 0.3, 0.5, 0.6, 0.7, 0.75))));
+        assertEquals(
+                LegendPosition.InsideSE,
+                Plots.legendCorner(List.of(line(0.1, 0.3, 0.5, 0.6, 0.7, 0.75))));
         // an FD curve: high at the start, low at the end (the GAN study's score plot)
-        assertEquals(LegendPosition.InsideNE, Plots.legendCorner(List.of(line(80, 65, 40, 38, 30, 25, 20, 18, 17, 15),
-                line(90, 70, 45, 40, 35, 30, 22, 21, 18, 17))));
-        // a curve that ends high in the east and starts low and high in the west: the lower right is still free
-        assertEquals(LegendPosition.InsideSE, Plots.legendCorner(List.of(line(0.9, 0.1, 0.5, 0.7, 0.9, 0.95))));
+        assertEquals(
+                LegendPosition.InsideNE,
+                Plots.legendCorner(
+                        List.of(
+                                line(80, 65, 40, 38, 30, 25, 20, 18, 17, 15),
+                                line(90, 70, 45, 40, 35, 30, 22, 21, 18, 17))));
+        // a curve that ends high in the east and starts low and high in the west: the lower right
+        // is still free
+        assertEquals(
+                LegendPosition.InsideSE,
+                Plots.legendCorner(List.of(line(0.9, 0.1, 0.5, 0.7, 0.9, 0.95))));
     }
 }

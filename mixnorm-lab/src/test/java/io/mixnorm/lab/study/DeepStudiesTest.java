@@ -10,17 +10,26 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The deep-model studies: valid, a BN baseline, the DenseNet recipe, and MN layers the model has. */
+/**
+ * The deep-model studies: valid, a BN baseline, the DenseNet recipe, and MN layers the model has.
+ */
 class DeepStudiesTest {
-    static final List<String> DEEP = List.of("densenet40-cifar10", "densenet-bc100-cifar10", "inception-v3-cifar10");
+    static final List<String> DEEP =
+            List.of("densenet40-cifar10", "densenet-bc100-cifar10", "inception-v3-cifar10");
 
-    /** Every run of the grid builds (without initializing): its --mn-layers select exactly one or more layers. */
+    /**
+     * Every run of the grid builds (without initializing): its --mn-layers select exactly one or
+     * more layers.
+     */
     static void everyRunBuilds(StudySpec s) {
         for (StudySpec.RunKey k : s.runs()) {
             TrainConfig cfg = s.config(k, "t");
             List<LayerInfo> norms = ModelZoo.build(cfg.model, cfg.normSpec(), 10).norms();
             long mn = norms.stream().filter(l -> l.norm().equals("mn")).count();
-            assertEquals(k.variant().equals("bn") ? 0 : k.variant().equals("mn-first3") ? 3 : 1, mn, s.name + " " + k);
+            assertEquals(
+                    k.variant().equals("bn") ? 0 : k.variant().equals("mn-first3") ? 3 : 1,
+                    mn,
+                    s.name + " " + k);
         }
     }
 

@@ -26,21 +26,28 @@ import org.junit.jupiter.api.io.TempDir;
  * speed-up, "never", the interval over seeds, and the files the report is made of.
  */
 class GanStudyReportTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
-    static final String SPEC = """
+    static final String SPEC =
+            """
             {"kind": "gan", "name": "hand", "gan": {"steps": 400, "scoreEvery": 100, "scoreSamples": 300,
              "featuresModel": "runs/clf"},
              "seeds": [1, 2, 3], "baseline": "bn",
-             "variants": [{"name": "bn", "norm": "bn"}, {"name": "mn", "norm": "mn", "mnLayers": "g.norm1", "components": 3}]}""";
+             "variants": [{"name": "bn", "norm": "bn"}, {"name": "mn", "norm": "mn", "mnLayers": "g.norm1", "components": 3}]}\
+            """;
 
     /** Scores at 100..400; train seconds 0.1 per step for BN and 0.12 for MN. */
     static List<GanMetricsRow> rows(double secondsPerStep, double... scores) {
         List<GanMetricsRow> r = new ArrayList<>();
         for (int i = 0; i < scores.length; i++) {
             long step = 100L * (i + 1);
-            r.add(new GanMetricsRow(step - 50, 1.2, 0.9, Double.NaN, (step - 50) * secondsPerStep)); // an unscored row
+            r.add(
+                    new GanMetricsRow(
+                            step - 50,
+                            1.2,
+                            0.9,
+                            Double.NaN,
+                            (step - 50) * secondsPerStep)); // an unscored row
             r.add(new GanMetricsRow(step, 1.1, 1.0, scores[i], step * secondsPerStep));
         }
         return r;
@@ -49,10 +56,16 @@ class GanStudyReportTest {
     // seed 1: BN's best 50 at 300; MN reaches it at 200 (speed-up 1/3)
     // seed 2: BN's best 62 at 400; MN never gets there (63 at best)
     // seed 3: BN's best 58 at 400; MN reaches it at 100 (speed-up 3/4)
-    static final List<List<GanMetricsRow>> BN = List.of(rows(0.1, 80, 60, 50, 55), rows(0.1, 90, 70, 65, 62),
-            rows(0.1, 70, 65, 60, 58));
-    static final List<List<GanMetricsRow>> MN = List.of(rows(0.12, 70, 49.5, 40, 45), rows(0.12, 85, 75, 70, 63),
-            rows(0.12, 57, 50, 45, 44));
+    static final List<List<GanMetricsRow>> BN =
+            List.of(
+                    rows(0.1, 80, 60, 50, 55),
+                    rows(0.1, 90, 70, 65, 62),
+                    rows(0.1, 70, 65, 60, 58));
+    static final List<List<GanMetricsRow>> MN =
+            List.of(
+                    rows(0.12, 70, 49.5, 40, 45),
+                    rows(0.12, 85, 75, 70, 63),
+                    rows(0.12, 57, 50, 45, 44));
 
     static GanStudySpec spec() {
         return GanStudySpec.parse(SPEC, "test");
@@ -62,7 +75,9 @@ class GanStudyReportTest {
         List<GanStudyResults.Run> runs = new ArrayList<>();
         for (GanStudySpec.RunKey k : s.runs()) {
             List<GanMetricsRow> rows = (k.variant().equals("bn") ? BN : MN).get((int) k.seed() - 1);
-            runs.add(new GanStudyResults.Run(k, Path.of("x").resolve(k.dir()), "finished", rows, null));
+            runs.add(
+                    new GanStudyResults.Run(
+                            k, Path.of("x").resolve(k.dir()), "finished", rows, null));
         }
         return runs;
     }
@@ -89,8 +104,11 @@ class GanStudyReportTest {
     @Test
     void meansOverSeedsWithATInterval() {
         GanStudySpec s = spec();
-        List<GanStudyResults.Aggregate> aggs = GanStudyResults.aggregate(s, GanStudyResults.compare(runs(s), "bn"));
-        assertEquals(List.of("bn", "mn"), aggs.stream().map(GanStudyResults.Aggregate::variant).toList());
+        List<GanStudyResults.Aggregate> aggs =
+                GanStudyResults.aggregate(s, GanStudyResults.compare(runs(s), "bn"));
+        assertEquals(
+                List.of("bn", "mn"),
+                aggs.stream().map(GanStudyResults.Aggregate::variant).toList());
         GanStudyResults.Aggregate mn = aggs.get(1);
         assertEquals(3, mn.compared());
         assertEquals(1, mn.never());
@@ -98,7 +116,11 @@ class GanStudyReportTest {
         double a = 1 - 200 / 300.0;
         double b = 1 - 100 / 400.0;
         assertEquals((a + b) / 2, mn.speedupIterations().mean(), 1e-12);
-        double half = new TDistribution(1).inverseCumulativeProbability(0.975) * Math.abs(a - b) / Math.sqrt(2) / Math.sqrt(2);
+        double half =
+                new TDistribution(1).inverseCumulativeProbability(0.975)
+                        * Math.abs(a - b)
+                        / Math.sqrt(2)
+                        / Math.sqrt(2);
         assertEquals((a + b) / 2 - half, mn.speedupIterations().low(), 1e-9);
         assertEquals((a + b) / 2 + half, mn.speedupIterations().high(), 1e-9);
         assertEquals(150, mn.steps().mean(), 1e-12);
@@ -110,13 +132,21 @@ class GanStudyReportTest {
     @Test
     void theMeanCurveUsesTheStepsEveryRunWasScoredAt() {
         GanStudySpec s = spec();
-        List<GanStudyResults.Run> bn = runs(s).stream().filter(r -> r.key().variant().equals("bn")).toList();
+        List<GanStudyResults.Run> bn =
+                runs(s).stream().filter(r -> r.key().variant().equals("bn")).toList();
         List<GanStudyResults.Run> shortened = new ArrayList<>(bn);
         GanStudyResults.Run third = bn.get(2);
-        shortened.set(2, new GanStudyResults.Run(third.key(), third.dir(), "interrupted", third.rows().subList(0, 4), null));
+        shortened.set(
+                2,
+                new GanStudyResults.Run(
+                        third.key(), third.dir(), "interrupted", third.rows().subList(0, 4), null));
         double[][] curve = GanStudyResults.meanCurve(shortened);
-        assertArrayEquals(new double[] {100, 200}, curve[0], "the interrupted run was scored at 100 and 200 only");
-        assertArrayEquals(new double[] {(80 + 90 + 70) / 3.0, (60 + 70 + 65) / 3.0}, curve[1], 1e-12);
+        assertArrayEquals(
+                new double[] {100, 200},
+                curve[0],
+                "the interrupted run was scored at 100 and 200 only");
+        assertArrayEquals(
+                new double[] {(80 + 90 + 70) / 3.0, (60 + 70 + 65) / 3.0}, curve[1], 1e-12);
     }
 
     @Test
@@ -129,31 +159,54 @@ class GanStudyReportTest {
             StringBuilder csv = new StringBuilder(GanMetricsRow.CSV_HEADER).append('\n');
             r.rows().forEach(x -> csv.append(x.toCsv()).append('\n'));
             Files.writeString(dir.resolve("metrics.csv"), csv);
-            Files.writeString(dir.resolve("summary.json"), "{\"status\": \"finished\", \"steps\": 400}");
+            Files.writeString(
+                    dir.resolve("summary.json"), "{\"status\": \"finished\", \"steps\": 400}");
             SampleGrid.write(SampleGrid.file(dir, 400), new float[SampleGrid.COUNT * 3072]);
         }
-        StudyReport.Written w = GanStudyReport.write(s, out, List.of("./mixnorm reproduce --config hand.json"));
+        StudyReport.Written w =
+                GanStudyReport.write(s, out, List.of("./mixnorm reproduce --config hand.json"));
 
         String md = Files.readString(w.report());
         assertTrue(md.contains("FD (mixnorm CIFAR features)"), md);
-        assertFalse(md.replace("This is not an FID", "").contains("FID"), "the classifier's FD is never called an FID");
+        assertFalse(
+                md.replace("This is not an FID", "").contains("FID"),
+                "the classifier's FD is never called an FID");
         assertTrue(md.contains("**Budget**: 400 iterations of batch 64 per run"), md);
-        assertTrue(md.contains("| mn | 2 | finished | 400 | 63.00 (400) | 63.00 (400) | 62.00 (400) | never | never |"), md);
-        assertTrue(md.contains("| mn | 1 | finished | 400 | 40.00 (300) | 45.00 (400) | 50.00 (300) | 200 | +33.3% |"), md);
+        assertTrue(
+                md.contains(
+                        "| mn | 2 | finished | 400 | 63.00 (400) | 63.00 (400) | 62.00 (400) |"
+                                + " never | never |"),
+                md);
+        assertTrue(
+                md.contains(
+                        "| mn | 1 | finished | 400 | 40.00 (300) | 45.00 (400) | 50.00 (300) | 200"
+                                + " | +33.3% |"),
+                md);
         assertTrue(md.contains("![score curves](plots/scores.png)"), md);
-        assertTrue(md.contains("![mn seed 3, step 400](runs/mn/seed-3/samples/step-000400.png)"), md);
+        assertTrue(
+                md.contains("![mn seed 3, step 400](runs/mn/seed-3/samples/step-000400.png)"), md);
         assertTrue(w.headline().contains("| mn | 56.67 ["), w.headline());
         assertTrue(w.headline().contains("| 2/3 |"), w.headline());
-        assertTrue(Files.readString(out.resolve("report.html")).contains("<img src=\"plots/scores.png\""));
+        assertTrue(
+                Files.readString(out.resolve("report.html"))
+                        .contains("<img src=\"plots/scores.png\""));
 
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertEquals(7, csv.size(), "header + one row per run");
-        assertTrue(csv.contains("mn,2,finished,400,63.0000,400,63.0000,400,62.0000,400,never,,,48.0000,"
-                + "runs/mn/seed-2/samples/step-000400.png,runs/mn/seed-2"), String.join("\n", csv));
+        assertTrue(
+                csv.contains(
+                        "mn,2,finished,400,63.0000,400,63.0000,400,62.0000,400,never,,,48.0000,"
+                                + "runs/mn/seed-2/samples/step-000400.png,runs/mn/seed-2"),
+                String.join("\n", csv));
 
-        JsonObject summary = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+        JsonObject summary =
+                JsonParser.parseString(Files.readString(out.resolve("summary.json")))
+                        .getAsJsonObject();
         assertEquals("FD (mixnorm CIFAR features)", summary.get("score").getAsString());
-        JsonObject speedup = summary.getAsJsonObject("variants").getAsJsonObject("mn").getAsJsonObject("speedup_iterations");
+        JsonObject speedup =
+                summary.getAsJsonObject("variants")
+                        .getAsJsonObject("mn")
+                        .getAsJsonObject("speedup_iterations");
         assertEquals(1, speedup.get("never").getAsInt());
         assertEquals(3, speedup.get("seeds").getAsInt());
         assertEquals(2, speedup.get("n").getAsInt());
@@ -169,30 +222,72 @@ class GanStudyReportTest {
         GanStudySpec s = spec();
         s.seeds = List.of(2L);
         List<GanStudyResults.Run> runs = runs(s);
-        String headline = GanReportMarkdown.headline(s, GanStudyResults.aggregate(s, GanStudyResults.compare(runs, "bn")));
-        assertTrue(headline.contains("| mn | 62.00 | 400 | never | never | never | 63.00 | 63.00 | 0/1 |"), headline);
+        String headline =
+                GanReportMarkdown.headline(
+                        s, GanStudyResults.aggregate(s, GanStudyResults.compare(runs, "bn")));
+        assertTrue(
+                headline.contains(
+                        "| mn | 62.00 | 400 | never | never | never | 63.00 | 63.00 | 0/1 |"),
+                headline);
     }
 
     @Test
     void badStudyFilesAreOneLineErrors() {
-        assertTrue(assertThrows(UserException.class, () -> GanStudySpec.parse(SPEC.replace("\"steps\"", "\"stepz\""), "f"))
-                .getMessage().contains("unknown key 'stepz'"));
-        assertTrue(assertThrows(UserException.class, () -> GanStudySpec.parse(SPEC.replace("\"steps\"", "\"seed\""), "f"))
-                .getMessage().contains("sets 'seed'"));
+        assertTrue(
+                assertThrows(
+                                UserException.class,
+                                () ->
+                                        GanStudySpec.parse(
+                                                SPEC.replace("\"steps\"", "\"stepz\""), "f"))
+                        .getMessage()
+                        .contains("unknown key 'stepz'"));
+        assertTrue(
+                assertThrows(
+                                UserException.class,
+                                () ->
+                                        GanStudySpec.parse(
+                                                SPEC.replace("\"steps\"", "\"seed\""), "f"))
+                        .getMessage()
+                        .contains("sets 'seed'"));
         GanStudySpec noClassifier = GanStudySpec.parse(SPEC.replace("\"runs/clf\"", "\"\""), "f");
-        assertTrue(assertThrows(UserException.class, noClassifier::checkScoring).getMessage().startsWith("--features-model"));
-        GanStudySpec noScore = GanStudySpec.parse(SPEC.replace("\"scoreEvery\": 100", "\"scoreEvery\": 0"), "f");
-        assertTrue(assertThrows(UserException.class, noScore::checkScoring).getMessage().startsWith("--score-every"));
+        assertTrue(
+                assertThrows(UserException.class, noClassifier::checkScoring)
+                        .getMessage()
+                        .startsWith("--features-model"));
+        GanStudySpec noScore =
+                GanStudySpec.parse(SPEC.replace("\"scoreEvery\": 100", "\"scoreEvery\": 0"), "f");
+        assertTrue(
+                assertThrows(UserException.class, noScore::checkScoring)
+                        .getMessage()
+                        .startsWith("--score-every"));
         spec().checkScoring();
-        assertTrue(assertThrows(UserException.class, () -> GanStudySpec.parse(
-                SPEC.replace("\"name\": \"bn\", \"norm\": \"bn\"", "\"name\": \"bn\", \"norm\": \"mn\""), "f"))
-                .getMessage().contains("must use norm bn"));
-        assertTrue(assertThrows(UserException.class, () -> GanStudySpec.parse(SPEC.replace("g.norm1", "conv2"), "f"))
-                .getMessage().contains("g.norm1"));
+        assertTrue(
+                assertThrows(
+                                UserException.class,
+                                () ->
+                                        GanStudySpec.parse(
+                                                SPEC.replace(
+                                                        "\"name\": \"bn\", \"norm\": \"bn\"",
+                                                        "\"name\": \"bn\", \"norm\": \"mn\""),
+                                                "f"))
+                        .getMessage()
+                        .contains("must use norm bn"));
+        assertTrue(
+                assertThrows(
+                                UserException.class,
+                                () -> GanStudySpec.parse(SPEC.replace("g.norm1", "conv2"), "f"))
+                        .getMessage()
+                        .contains("g.norm1"));
     }
 
-    private static GanStudyResults.Comparison find(List<GanStudyResults.Comparison> comps, String variant, long seed) {
-        return comps.stream().filter(c -> c.run().key().variant().equals(variant) && c.run().key().seed() == seed)
-                .findFirst().orElseThrow();
+    private static GanStudyResults.Comparison find(
+            List<GanStudyResults.Comparison> comps, String variant, long seed) {
+        return comps.stream()
+                .filter(
+                        c ->
+                                c.run().key().variant().equals(variant)
+                                        && c.run().key().seed() == seed)
+                .findFirst()
+                .orElseThrow();
     }
 }

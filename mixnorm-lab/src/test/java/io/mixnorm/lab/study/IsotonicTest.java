@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 /** Pool-adjacent-violators against the min–max closed form, and reading steps off the fit. */
 class IsotonicTest {
     /**
-     * The isotonic regression's closed form: f_i = max_{j ≤ i} min_{k ≥ i} mean(y_j..y_k)
-     * (Barlow et al. 1972), computed the slow way.
+     * The isotonic regression's closed form: f_i = max_{j ≤ i} min_{k ≥ i} mean(y_j..y_k) (Barlow
+     * et al. 1972), computed the slow way.
      */
     static double[] minMax(double[] y) {
         int n = y.length;
@@ -48,7 +48,10 @@ class IsotonicTest {
 
     @Test
     void aLuckyEvaluationIsAveragedWithItsNeighbours() {
-        assertArrayEquals(new double[] {0.5, 0.65, 0.65, 0.7}, Isotonic.fit(new double[] {0.5, 0.7, 0.6, 0.7}), 1e-12);
+        assertArrayEquals(
+                new double[] {0.5, 0.65, 0.65, 0.7},
+                Isotonic.fit(new double[] {0.5, 0.7, 0.6, 0.7}),
+                1e-12);
     }
 
     @Test
@@ -58,7 +61,8 @@ class IsotonicTest {
         assertEquals(100, Isotonic.stepsTo(steps, smooth, 0.4).getAsDouble(), 1e-12);
         assertEquals(200, Isotonic.stepsTo(steps, smooth, 0.6).getAsDouble(), 1e-9);
         // halfway between 0.6 and 0.7 is halfway in log between 200 and 400: √(200·400)
-        assertEquals(Math.sqrt(200 * 400), Isotonic.stepsTo(steps, smooth, 0.65).getAsDouble(), 1e-9);
+        assertEquals(
+                Math.sqrt(200 * 400), Isotonic.stepsTo(steps, smooth, 0.65).getAsDouble(), 1e-9);
         assertFalse(Isotonic.stepsTo(steps, smooth, 0.71).isPresent());
     }
 }

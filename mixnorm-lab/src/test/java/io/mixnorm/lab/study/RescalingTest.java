@@ -16,8 +16,11 @@ import org.junit.jupiter.api.Test;
  * its 95% interval as often as it should be with the noise the study measured.
  */
 class RescalingTest {
-    /** A learning curve shaped like cnn5's with precise statistics: 55% at step 100, ~78% at 1,500. */
-    static final DoubleUnaryOperator TREND = t -> 0.80 - 0.30 * Math.exp(-t / 450.0) - 0.04 * Math.exp(-t / 60.0);
+    /**
+     * A learning curve shaped like cnn5's with precise statistics: 55% at step 100, ~78% at 1,500.
+     */
+    static final DoubleUnaryOperator TREND =
+            t -> 0.80 - 0.30 * Math.exp(-t / 450.0) - 0.04 * Math.exp(-t / 60.0);
 
     static double[] steps(int every, int n) {
         double[] t = new double[n];
@@ -41,15 +44,18 @@ class RescalingTest {
         double[] t = steps(100, 15);
         Random none = new Random(0);
         for (double r : new double[] {0.0, 0.1, 0.3, 0.47, -0.25}) {
-            double fitted = Rescaling.fit(t, curve(t, 0, 0, none), t, curve(t, r, 0, none)).getAsDouble();
-            // Interpolation in log-steps between evaluations 100 steps apart costs a little accuracy.
+            double fitted =
+                    Rescaling.fit(t, curve(t, 0, 0, none), t, curve(t, r, 0, none)).getAsDouble();
+            // Interpolation in log-steps between evaluations 100 steps apart costs a little
+            // accuracy.
             assertEquals(r, fitted, 0.01, "r = " + r);
         }
     }
 
     @Test
     void swappingTheCurvesInvertsTheScale() {
-        // If V at (1 − r)t equals B at t, then B at t/(1 − r)... i.e. r' = −r / (1 − r) the other way round.
+        // If V at (1 − r)t equals B at t, then B at t/(1 − r)... i.e. r' = −r / (1 − r) the other
+        // way round.
         double[] t = steps(100, 15);
         Random none = new Random(0);
         double[] b = curve(t, 0, 0, none);
@@ -71,14 +77,15 @@ class RescalingTest {
         Random none = new Random(0);
         double[] tb = steps(100, 15);
         double[] tv = steps(50, 30);
-        double fitted = Rescaling.fit(tb, curve(tb, 0, 0, none), tv, curve(tv, 0.2, 0, none)).getAsDouble();
+        double fitted =
+                Rescaling.fit(tb, curve(tb, 0, 0, none), tv, curve(tv, 0.2, 0, none)).getAsDouble();
         assertEquals(0.2, fitted, 0.005);
     }
 
     /**
-     * The gap at a given r, worked by hand: B = (100: 0.5, 200: 0.6, 400: 0.7), V = (100: 0.4,
-     * 200: 0.5, 400: 0.6, 800: 0.7). At r = 0.5, B's steps map to 50 (outside V), 100, 200: gaps
-     * 0.6 − 0.4 and 0.7 − 0.5, mean square 0.04; with r = −1 they map to 200, 400, 800: gaps 0 → 0.
+     * The gap at a given r, worked by hand: B = (100: 0.5, 200: 0.6, 400: 0.7), V = (100: 0.4, 200:
+     * 0.5, 400: 0.6, 800: 0.7). At r = 0.5, B's steps map to 50 (outside V), 100, 200: gaps 0.6 −
+     * 0.4 and 0.7 − 0.5, mean square 0.04; with r = −1 they map to 200, 400, 800: gaps 0 → 0.
      */
     @Test
     void theObjectiveMatchesAHandComputation() {
@@ -89,15 +96,24 @@ class RescalingTest {
         assertEquals(0.04, Rescaling.gap(0.5, ub, ab, uv, av, 2), 1e-12);
         assertEquals(Double.POSITIVE_INFINITY, Rescaling.gap(0.5, ub, ab, uv, av, 3));
         assertEquals(0.0, Rescaling.gap(-1.0, ub, ab, uv, av, 3), 1e-12);
-        // In between, the variant is read on its log-linear pieces: at r = −0.5 B's steps map to 150, 300
+        // In between, the variant is read on its log-linear pieces: at r = −0.5 B's steps map to
+        // 150, 300
         // and 600, each at the same log-fraction of the way between V's neighbouring evaluations.
         double w = (Math.log(150) - Math.log(100)) / (Math.log(200) - Math.log(100));
         double g1 = 0.5 - (0.4 + w * 0.1);
         double g2 = 0.6 - (0.5 + w * 0.1);
         double g3 = 0.7 - (0.6 + w * 0.1);
-        assertEquals((g1 * g1 + g2 * g2 + g3 * g3) / 3, Rescaling.gap(-0.5, ub, ab, uv, av, 3), 1e-12);
-        assertEquals(-1.0, Rescaling.fit(new double[] {100, 200, 400}, ab, new double[] {100, 200, 400, 800}, av)
-                .getAsDouble(), 1e-9);
+        assertEquals(
+                (g1 * g1 + g2 * g2 + g3 * g3) / 3, Rescaling.gap(-0.5, ub, ab, uv, av, 3), 1e-12);
+        assertEquals(
+                -1.0,
+                Rescaling.fit(
+                                new double[] {100, 200, 400},
+                                ab,
+                                new double[] {100, 200, 400, 800},
+                                av)
+                        .getAsDouble(),
+                1e-9);
     }
 
     /**
@@ -117,7 +133,9 @@ class RescalingTest {
                 List<Double> rs = new ArrayList<>();
                 for (int seed = 0; seed < 8; seed++) {
                     double r = truth + 0.05 * rng.nextGaussian();
-                    rs.add(Rescaling.fit(t, curve(t, 0, 0.005, rng), t, curve(t, r, 0.005, rng)).getAsDouble());
+                    rs.add(
+                            Rescaling.fit(t, curve(t, 0, 0.005, rng), t, curve(t, r, 0.005, rng))
+                                    .getAsDouble());
                 }
                 Stats st = Stats.of(rs);
                 sumMean += st.mean();
@@ -133,16 +151,33 @@ class RescalingTest {
 
     @Test
     void tooFewOverlappingEvaluationsGiveNoValue() {
-        assertFalse(Rescaling.fit(new double[] {100, 200}, new double[] {0.5, 0.6}, new double[] {100, 200},
-                new double[] {0.5, 0.6}).isPresent());
-        assertFalse(Rescaling.fit(new double[] {100, 200, 300}, new double[] {0.5, 0.6, 0.7}, new double[] {100},
-                new double[] {0.5}).isPresent());
+        assertFalse(
+                Rescaling.fit(
+                                new double[] {100, 200},
+                                new double[] {0.5, 0.6},
+                                new double[] {100, 200},
+                                new double[] {0.5, 0.6})
+                        .isPresent());
+        assertFalse(
+                Rescaling.fit(
+                                new double[] {100, 200, 300},
+                                new double[] {0.5, 0.6, 0.7},
+                                new double[] {100},
+                                new double[] {0.5})
+                        .isPresent());
     }
 
     @Test
     void stepsMustIncrease() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Rescaling.fit(
-                new double[] {100, 100, 300}, new double[] {0.5, 0.6, 0.7}, new double[] {100, 200}, new double[] {0.5, 0.6}));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                Rescaling.fit(
+                                        new double[] {100, 100, 300},
+                                        new double[] {0.5, 0.6, 0.7},
+                                        new double[] {100, 200},
+                                        new double[] {0.5, 0.6}));
         assertTrue(e.getMessage().contains("increasing"), e.getMessage());
     }
 }

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The t interval against hand computation with published t quantiles (t(0.975; 4) = 2.776445, t(0.975; 1) = 12.706205). */
+/**
+ * The t interval against hand computation with published t quantiles (t(0.975; 4) = 2.776445,
+ * t(0.975; 1) = 12.706205).
+ */
 class StatsTest {
     @Test
     void fiveValues() {

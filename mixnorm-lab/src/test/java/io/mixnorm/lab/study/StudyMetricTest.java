@@ -13,19 +13,33 @@ import org.junit.jupiter.api.Test;
 class StudyMetricTest {
     static final int BATCH = 10;
 
-    /** A curve evaluated every {@code every} steps; each step takes {@code secPerStep} training seconds. */
+    /**
+     * A curve evaluated every {@code every} steps; each step takes {@code secPerStep} training
+     * seconds.
+     */
     static List<MetricsRow> curve(long every, double secPerStep, double... acc) {
         List<MetricsRow> rows = new ArrayList<>();
         for (int i = 0; i < acc.length; i++) {
             long step = (i + 1) * every;
-            rows.add(new MetricsRow(step, 0, 1e-3, 1, 0.5, 1, acc[i], BATCH / secPerStep, step * secPerStep + 5 * i,
-                    step * secPerStep));
+            rows.add(
+                    new MetricsRow(
+                            step,
+                            0,
+                            1e-3,
+                            1,
+                            0.5,
+                            1,
+                            acc[i],
+                            BATCH / secPerStep,
+                            step * secPerStep + 5 * i,
+                            step * secPerStep));
         }
         return rows;
     }
 
     static StudyResults.Run run(String variant, List<MetricsRow> rows) {
-        return new StudyResults.Run(new StudySpec.RunKey(1e-3, variant, 1), Path.of(variant), "finished", rows, BATCH);
+        return new StudyResults.Run(
+                new StudySpec.RunKey(1e-3, variant, 1), Path.of(variant), "finished", rows, BATCH);
     }
 
     static StudyResults.Comparison vsBn(List<MetricsRow> bn, List<MetricsRow> other) {
@@ -96,9 +110,30 @@ class StudyMetricTest {
 
     @Test
     void oldRowsWithoutTrainSecondsSumTheSegmentsThroughput() {
-        List<MetricsRow> rows = List.of(
-                new MetricsRow(100, 0, 1e-3, 1, 0.5, 1, 0.5, 500, 9, Double.NaN),   // 100·10/500 = 2 s
-                new MetricsRow(300, 0, 1e-3, 1, 0.5, 1, 0.6, 250, 30, Double.NaN)); // + 200·10/250 = 8 s
+        List<MetricsRow> rows =
+                List.of(
+                        new MetricsRow(
+                                100,
+                                0,
+                                1e-3,
+                                1,
+                                0.5,
+                                1,
+                                0.5,
+                                500,
+                                9,
+                                Double.NaN), // 100·10/500 = 2 s
+                        new MetricsRow(
+                                300,
+                                0,
+                                1e-3,
+                                1,
+                                0.5,
+                                1,
+                                0.6,
+                                250,
+                                30,
+                                Double.NaN)); // + 200·10/250 = 8 s
         assertEquals(10.0, StepsToTarget.trainSecondsAt(rows, 300, BATCH), 1e-12);
         assertEquals(2.0, StepsToTarget.trainSecondsAt(rows, 100, BATCH), 1e-12);
     }
@@ -112,13 +147,25 @@ class StudyMetricTest {
         double[][] bnCurves = {{0.5, 0.7}, {0.5, 0.8}, {0.6, 0.7}};
         double[][] mnCurves = {{0.7, 0.7}, {0.5, 0.7}, {0.7, 0.75}};
         for (int s = 0; s < 3; s++) {
-            runs.add(new StudyResults.Run(new StudySpec.RunKey(1e-3, "bn", s + 1), Path.of("b"), "finished",
-                    curve(100, 0.2, bnCurves[s]), BATCH));
-            runs.add(new StudyResults.Run(new StudySpec.RunKey(1e-3, "mn", s + 1), Path.of("m"), "finished",
-                    curve(100, 0.2, mnCurves[s]), BATCH));
+            runs.add(
+                    new StudyResults.Run(
+                            new StudySpec.RunKey(1e-3, "bn", s + 1),
+                            Path.of("b"),
+                            "finished",
+                            curve(100, 0.2, bnCurves[s]),
+                            BATCH));
+            runs.add(
+                    new StudyResults.Run(
+                            new StudySpec.RunKey(1e-3, "mn", s + 1),
+                            Path.of("m"),
+                            "finished",
+                            curve(100, 0.2, mnCurves[s]),
+                            BATCH));
         }
-        List<StudyResults.Aggregate> aggs = StudyResults.aggregate(spec, StudyResults.compare(runs, "bn"));
-        StudyResults.Aggregate mn = aggs.stream().filter(a -> a.variant().equals("mn")).findFirst().orElseThrow();
+        List<StudyResults.Aggregate> aggs =
+                StudyResults.aggregate(spec, StudyResults.compare(runs, "bn"));
+        StudyResults.Aggregate mn =
+                aggs.stream().filter(a -> a.variant().equals("mn")).findFirst().orElseThrow();
         assertEquals(3, mn.compared());
         assertEquals(1, mn.never()); // seed 2: BN reached 0.8, MN only 0.7
         assertEquals(2, mn.speedupIterations().n());
@@ -128,10 +175,15 @@ class StudyMetricTest {
 
     @Test
     void unfinishedRunsStayOutOfTheComparison() {
-        List<StudyResults.Run> runs = List.of(
-                run("bn", curve(100, 0.2, 0.5, 0.7)),
-                new StudyResults.Run(new StudySpec.RunKey(1e-3, "mn", 1), Path.of("m"), "interrupted",
-                        curve(100, 0.2, 0.8), BATCH));
+        List<StudyResults.Run> runs =
+                List.of(
+                        run("bn", curve(100, 0.2, 0.5, 0.7)),
+                        new StudyResults.Run(
+                                new StudySpec.RunKey(1e-3, "mn", 1),
+                                Path.of("m"),
+                                "interrupted",
+                                curve(100, 0.2, 0.8),
+                                BATCH));
         assertEquals(1, StudyResults.compare(runs, "bn").size()); // BN against itself only
     }
 }

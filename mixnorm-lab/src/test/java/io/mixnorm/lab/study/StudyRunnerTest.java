@@ -24,10 +24,12 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A study end to end on a tiny synthetic task: runs, resume after an interrupted run, folder checks, report files. */
+/**
+ * A study end to end on a tiny synthetic task: runs, resume after an interrupted run, folder
+ * checks, report files.
+ */
 class StudyRunnerTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     static final CifarSplits DATA = SyntheticCifar.make(64, 32, 5);
     static final Function<TrainConfig, CifarSplits> LOADER = cfg -> DATA;
@@ -53,7 +55,16 @@ class StudyRunnerTest {
     /** Everything of a metrics row that does not depend on timing. */
     static List<String> numbers(Path runDir) throws IOException {
         return MetricsRow.readCsv(runDir.resolve("metrics.csv")).stream()
-                .map(r -> r.step() + " " + r.trainLoss() + " " + r.testLoss() + " " + r.testAccuracy()).toList();
+                .map(
+                        r ->
+                                r.step()
+                                        + " "
+                                        + r.trainLoss()
+                                        + " "
+                                        + r.testLoss()
+                                        + " "
+                                        + r.testAccuracy())
+                .toList();
     }
 
     @Test
@@ -62,7 +73,8 @@ class StudyRunnerTest {
         Path whole = tmp.resolve("whole");
         runAll(s, whole);
 
-        // The second study's MN run stopped at step 3 of 6 (as a crash after its first checkpoint leaves it).
+        // The second study's MN run stopped at step 3 of 6 (as a crash after its first checkpoint
+        // leaves it).
         Path resumed = tmp.resolve("resumed");
         runner(s, resumed).prepare();
         StudySpec.RunKey mnKey = s.runs().get(1);
@@ -72,27 +84,42 @@ class StudyRunnerTest {
         runAll(s, resumed);
 
         for (StudySpec.RunKey k : s.runs()) {
-            assertEquals(numbers(whole.resolve(k.dir())), numbers(resumed.resolve(k.dir())), k.toString());
+            assertEquals(
+                    numbers(whole.resolve(k.dir())),
+                    numbers(resumed.resolve(k.dir())),
+                    k.toString());
         }
         // and a third invocation trains nothing: both runs are finished
-        long before = Files.getLastModifiedTime(resumed.resolve(mnKey.dir()).resolve("metrics.csv")).toMillis();
+        long before =
+                Files.getLastModifiedTime(resumed.resolve(mnKey.dir()).resolve("metrics.csv"))
+                        .toMillis();
         runAll(s, resumed);
-        assertEquals(before, Files.getLastModifiedTime(resumed.resolve(mnKey.dir()).resolve("metrics.csv")).toMillis());
+        assertEquals(
+                before,
+                Files.getLastModifiedTime(resumed.resolve(mnKey.dir()).resolve("metrics.csv"))
+                        .toMillis());
     }
 
     @Test
     void aStudyFileRewrittenByAnotherToolIsTheSameStudy() throws IOException {
         StudySpec s = spec();
-        s.train.addProperty("weightDecay", 1e-4); // kept as JSON in the grid, so its notation reaches the comparison
+        s.train.addProperty(
+                "weightDecay",
+                1e-4); // kept as JSON in the grid, so its notation reaches the comparison
         Path out = tmp.resolve("edited");
         runner(s, out).prepare();
         Path file = out.resolve(StudyRunner.SPEC_FILE);
-        // every fractional number in another notation (1.0E-4 -> 1.000000e-04), as Python or jq write them
-        java.util.regex.Matcher num = java.util.regex.Pattern.compile("-?\\d+\\.\\d+(E-?\\d+)?").matcher(Files.readString(file));
+        // every fractional number in another notation (1.0E-4 -> 1.000000e-04), as Python or jq
+        // write them
+        java.util.regex.Matcher num =
+                java.util.regex.Pattern.compile("-?\\d+\\.\\d+(E-?\\d+)?")
+                        .matcher(Files.readString(file));
         StringBuilder edited = new StringBuilder();
         int changed = 0;
         while (num.find()) {
-            num.appendReplacement(edited, String.format(java.util.Locale.ROOT, "%e", Double.parseDouble(num.group())));
+            num.appendReplacement(
+                    edited,
+                    String.format(java.util.Locale.ROOT, "%e", Double.parseDouble(num.group())));
             changed++;
         }
         num.appendTail(edited);
@@ -101,7 +128,10 @@ class StudyRunnerTest {
         runner(s, out).prepare(); // accepted: the same values
         StudySpec other = spec();
         other.lrs = List.of(0.01);
-        assertThrows(UserException.class, () -> runner(other, out).prepare(), "a different value is still refused");
+        assertThrows(
+                UserException.class,
+                () -> runner(other, out).prepare(),
+                "a different value is still refused");
     }
 
     @Test
@@ -111,7 +141,8 @@ class StudyRunnerTest {
         runner(s, out).prepare();
         StudySpec other = spec();
         other.lrs = List.of(0.01);
-        String m = assertThrows(UserException.class, () -> runner(other, out).prepare()).getMessage();
+        String m =
+                assertThrows(UserException.class, () -> runner(other, out).prepare()).getMessage();
         assertTrue(m.contains("different grid"), m);
 
         // a run folder made by hand with other settings inside an otherwise new study folder
@@ -133,46 +164,69 @@ class StudyRunnerTest {
     @Test
     void theReportHasTheTableTheFilesAndTheKeys() throws IOException {
         StudySpec s = spec();
-        s.train.addProperty("evalEvery", 2); // three evaluations: the fewest a rescaling fit accepts
+        s.train.addProperty(
+                "evalEvery", 2); // three evaluations: the fewest a rescaling fit accepts
         Path out = tmp.resolve("r");
         runAll(s, out);
-        StudyReport.Written w = StudyReport.write(s, out, List.of("./mixnorm reproduce --config x.json"), LOADER);
+        StudyReport.Written w =
+                StudyReport.write(s, out, List.of("./mixnorm reproduce --config x.json"), LOADER);
 
         String md = Files.readString(w.report());
-        assertTrue(md.contains("| lr | variant | BN max test acc | steps to BN max | speed-up (iterations)"), md);
+        assertTrue(
+                md.contains(
+                        "| lr | variant | BN max test acc | steps to BN max | speed-up"
+                                + " (iterations)"),
+                md);
         assertTrue(md.contains("| 0.001 | bn |") && md.contains("| 0.001 | mn |"), md);
         assertTrue(md.contains("./mixnorm reproduce --config x.json"));
         assertTrue(md.contains("![Figure 1](figure1.png)"), md);
         assertTrue(md.contains("## Machine"));
         assertTrue(w.headline().startsWith("| lr | variant |"));
         String html = Files.readString(out.resolve("report.html"));
-        assertTrue(html.contains("<table>") && html.contains("<img src=\"plots/lr-0.001.png\""), html);
+        assertTrue(
+                html.contains("<table>") && html.contains("<img src=\"plots/lr-0.001.png\""), html);
 
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertEquals(3, csv.size(), "header + one row per run");
-        assertTrue(csv.get(0).startsWith("setting,lr,variant,seed,status,steps,bn_max_test_accuracy"));
+        assertTrue(
+                csv.get(0).startsWith("setting,lr,variant,seed,status,steps,bn_max_test_accuracy"));
         assertTrue(csv.get(1).startsWith("lr-0.001,0.00100000,bn,1,finished,6,"), csv.get(1));
 
-        JsonObject summary = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+        JsonObject summary =
+                JsonParser.parseString(Files.readString(out.resolve("summary.json")))
+                        .getAsJsonObject();
         JsonObject setting = summary.getAsJsonArray("settings").get(0).getAsJsonObject();
-        for (String key : List.of("bn_max_test_accuracy", "steps_to_bn_max", "speedup_iterations", "speedup_wallclock")) {
+        for (String key :
+                List.of(
+                        "bn_max_test_accuracy",
+                        "steps_to_bn_max",
+                        "speedup_iterations",
+                        "speedup_wallclock")) {
             assertTrue(setting.has(key), key);
         }
         assertTrue(setting.getAsJsonObject("steps_to_bn_max").has("mn"));
         assertTrue(setting.getAsJsonObject("speedup_iterations").getAsJsonObject("mn").has("ci95"));
         double bnMax = setting.getAsJsonObject("bn_max_test_accuracy").get("mean").getAsDouble();
-        double expected = MetricsRow.readCsv(out.resolve(s.runs().get(0).dir()).resolve("metrics.csv")).stream()
-                .mapToDouble(MetricsRow::testAccuracy).max().orElseThrow();
+        double expected =
+                MetricsRow.readCsv(out.resolve(s.runs().get(0).dir()).resolve("metrics.csv"))
+                        .stream()
+                        .mapToDouble(MetricsRow::testAccuracy)
+                        .max()
+                        .orElseThrow();
         assertEquals(expected, bnMax, 1e-12);
         // The whole-curve views of issue 16, read from the same metrics.csv files.
         assertTrue(md.contains("| lr | variant | rescaling speed-up r | seeds |"), md);
         assertTrue(csv.get(0).endsWith(",run_dir,speedup_rescaling"), csv.get(0));
         JsonObject rescaling = setting.getAsJsonObject("speedup_rescaling").getAsJsonObject("mn");
-        assertTrue(rescaling.has("mean") && rescaling.has("ci95") && rescaling.has("n"), rescaling.toString());
+        assertTrue(
+                rescaling.has("mean") && rescaling.has("ci95") && rescaling.has("n"),
+                rescaling.toString());
         double[][] bnCurve = curve(out.resolve(s.runs().get(0).dir()).resolve("metrics.csv"));
         double[][] mnCurve = curve(out.resolve(s.runs().get(1).dir()).resolve("metrics.csv"));
-        assertEquals(Rescaling.fit(bnCurve[0], bnCurve[1], mnCurve[0], mnCurve[1]).getAsDouble(),
-                rescaling.get("mean").getAsDouble(), 1e-12);
+        assertEquals(
+                Rescaling.fit(bnCurve[0], bnCurve[1], mnCurve[0], mnCurve[1]).getAsDouble(),
+                rescaling.get("mean").getAsDouble(),
+                1e-12);
         assertTrue(setting.getAsJsonArray("thresholds").size() >= 1, setting.toString());
         assertTrue(setting.getAsJsonObject("steps_to_threshold").has("mn"), setting.toString());
 
@@ -185,8 +239,10 @@ class StudyRunnerTest {
     /** Steps and headline test accuracies of a metrics.csv. */
     static double[][] curve(Path csv) throws IOException {
         List<MetricsRow> rows = MetricsRow.readCsv(csv);
-        return new double[][] {rows.stream().mapToDouble(MetricsRow::step).toArray(),
-            rows.stream().mapToDouble(MetricsRow::testAccuracy).toArray()};
+        return new double[][] {
+            rows.stream().mapToDouble(MetricsRow::step).toArray(),
+            rows.stream().mapToDouble(MetricsRow::testAccuracy).toArray()
+        };
     }
 
     @Test

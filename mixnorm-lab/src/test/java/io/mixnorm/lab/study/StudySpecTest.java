@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /** Study grids: the built-ins are valid and follow the paper; bad grids are one-line errors. */
 class StudySpecTest {
-    static final String VALID = """
+    static final String VALID =
+            """
             {"name": "s", "train": {"steps": 6, "evalEvery": 3, "batchSize": 16},
              "lrs": [0.001], "seeds": [1],
              "variants": [{"name": "bn", "norm": "bn"}, {"name": "mn", "norm": "mn", "mnLayers": "conv2", "components": 2}]}
@@ -40,10 +41,16 @@ class StudySpecTest {
         assertEquals("constant", mn.lrSchedule);
         StudySpec q = Studies.get("cnn5-cifar10", true);
         assertTrue(q.quick);
-        assertEquals("", q.config(q.runs().get(0), "t").data, "quick runs on the embedded mini set");
-        assertEquals(List.of("bn", "mn-k2", "mn-k3", "mn-k5"), Studies.get("cnn5-cifar10-k", false).variantNames());
-        assertEquals("all", Studies.get("cnn5-cifar10-layers", false).config(
-                new StudySpec.RunKey(0.001, "mn-all", 1), "t").mnLayers);
+        assertEquals(
+                "", q.config(q.runs().get(0), "t").data, "quick runs on the embedded mini set");
+        assertEquals(
+                List.of("bn", "mn-k2", "mn-k3", "mn-k5"),
+                Studies.get("cnn5-cifar10-k", false).variantNames());
+        assertEquals(
+                "all",
+                Studies.get("cnn5-cifar10-layers", false)
+                        .config(new StudySpec.RunKey(0.001, "mn-all", 1), "t")
+                        .mnLayers);
     }
 
     @Test
@@ -70,18 +77,66 @@ class StudySpecTest {
 
     @Test
     void badGridsAreOneLineErrors() {
-        assertTrue(message(() -> Studies.get("cnn5-imagenet", false)).contains("unknown study 'cnn5-imagenet'"));
-        assertTrue(message(() -> StudySpec.parse(VALID.replace("\"name\": \"bn\", \"norm\": \"bn\"", "\"name\": \"b2\", \"norm\": \"bn\""), "f"))
-                .contains("no baseline"));
-        assertTrue(message(() -> StudySpec.parse(VALID.replace("\"seeds\": [1]", "\"seeds\": []"), "f")).contains("seed list is empty"));
-        assertTrue(message(() -> StudySpec.parse(VALID.replace("\"lrs\": [0.001]", "\"lrs\": []"), "f")).contains("'lrs' is empty"));
-        assertTrue(message(() -> StudySpec.parse(VALID.replace("\"steps\": 6", "\"lr\": 0.1"), "f")).contains("sets 'lr'"));
-        assertTrue(message(() -> StudySpec.parse(VALID.replace("\"components\": 2", "\"components\": 0"), "f")).contains("--components"));
-        assertTrue(message(() -> StudySpec.parse(VALID.replace("\"name\": \"mn\"", "\"name\": \"bn\""), "f")).contains("two variants"));
-        assertTrue(message(() -> StudySpec.parse(VALID.replace("\"norm\": \"bn\"}", "\"norm\": \"mn\"}"), "f"))
-                .contains("must use norm bn"));
-        assertTrue(message(() -> StudySpec.parse(VALID.replace("\"seeds\"", "\"seedz\""), "f")).contains("unknown key 'seedz'"));
-        assertTrue(message(() -> StudySpec.parse("[1, 2]", "f")).contains("expected a JSON object"));
-        assertTrue(message(() -> StudySpec.parse(VALID.replace("\"steps\": 6", "\"stepz\": 6"), "f")).contains("unknown key 'stepz'"));
+        assertTrue(
+                message(() -> Studies.get("cnn5-imagenet", false))
+                        .contains("unknown study 'cnn5-imagenet'"));
+        assertTrue(
+                message(
+                                () ->
+                                        StudySpec.parse(
+                                                VALID.replace(
+                                                        "\"name\": \"bn\", \"norm\": \"bn\"",
+                                                        "\"name\": \"b2\", \"norm\": \"bn\""),
+                                                "f"))
+                        .contains("no baseline"));
+        assertTrue(
+                message(
+                                () ->
+                                        StudySpec.parse(
+                                                VALID.replace("\"seeds\": [1]", "\"seeds\": []"),
+                                                "f"))
+                        .contains("seed list is empty"));
+        assertTrue(
+                message(
+                                () ->
+                                        StudySpec.parse(
+                                                VALID.replace("\"lrs\": [0.001]", "\"lrs\": []"),
+                                                "f"))
+                        .contains("'lrs' is empty"));
+        assertTrue(
+                message(() -> StudySpec.parse(VALID.replace("\"steps\": 6", "\"lr\": 0.1"), "f"))
+                        .contains("sets 'lr'"));
+        assertTrue(
+                message(
+                                () ->
+                                        StudySpec.parse(
+                                                VALID.replace(
+                                                        "\"components\": 2", "\"components\": 0"),
+                                                "f"))
+                        .contains("--components"));
+        assertTrue(
+                message(
+                                () ->
+                                        StudySpec.parse(
+                                                VALID.replace(
+                                                        "\"name\": \"mn\"", "\"name\": \"bn\""),
+                                                "f"))
+                        .contains("two variants"));
+        assertTrue(
+                message(
+                                () ->
+                                        StudySpec.parse(
+                                                VALID.replace(
+                                                        "\"norm\": \"bn\"}", "\"norm\": \"mn\"}"),
+                                                "f"))
+                        .contains("must use norm bn"));
+        assertTrue(
+                message(() -> StudySpec.parse(VALID.replace("\"seeds\"", "\"seedz\""), "f"))
+                        .contains("unknown key 'seedz'"));
+        assertTrue(
+                message(() -> StudySpec.parse("[1, 2]", "f")).contains("expected a JSON object"));
+        assertTrue(
+                message(() -> StudySpec.parse(VALID.replace("\"steps\": 6", "\"stepz\": 6"), "f"))
+                        .contains("unknown key 'stepz'"));
     }
 }

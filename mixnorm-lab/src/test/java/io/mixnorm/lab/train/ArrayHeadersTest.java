@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +24,10 @@ class ArrayHeadersTest {
         }
     }
 
-    /** Offset of the first header's rank: marker 6, version 4, has-name 1 + "weight" 8, "DENSE" 7, "FLOAT32" 9. */
+    /**
+     * Offset of the first header's rank: marker 6, version 4, has-name 1 + "weight" 8, "DENSE" 7,
+     * "FLOAT32" 9.
+     */
     private static final int RANK = 5 + 6 + 4 + 1 + 8 + 7 + 9;
 
     @Test
@@ -37,14 +39,18 @@ class ArrayHeadersTest {
     void aHugeRankIsReported() {
         byte[] b = twoArrays();
         ByteBuffer.wrap(b).putInt(RANK, 0x7fffffff);
-        assertTrue(ArrayHeaders.firstProblem(b, 0).contains("rank 2147483647"), ArrayHeaders.firstProblem(b, 0));
+        assertTrue(
+                ArrayHeaders.firstProblem(b, 0).contains("rank 2147483647"),
+                ArrayHeaders.firstProblem(b, 0));
     }
 
     @Test
     void aHugeLayoutLengthIsReported() {
         byte[] b = twoArrays();
         ByteBuffer.wrap(b).putInt(RANK + 4 + 3 * 8, 1 << 30);
-        assertTrue(ArrayHeaders.firstProblem(b, 0).contains("layout length"), ArrayHeaders.firstProblem(b, 0));
+        assertTrue(
+                ArrayHeaders.firstProblem(b, 0).contains("layout length"),
+                ArrayHeaders.firstProblem(b, 0));
     }
 
     @Test
@@ -52,9 +58,13 @@ class ArrayHeadersTest {
         byte[] b = twoArrays();
         int layout = ByteBuffer.wrap(b).getInt(RANK + 4 + 3 * 8);
         int lengthAt = RANK + 4 + 3 * 8 + 4 + 2 * layout + 1;
-        assertTrue(ByteBuffer.wrap(b).getInt(lengthAt) == 24 * 4, "the test reads the layout it expects");
+        assertTrue(
+                ByteBuffer.wrap(b).getInt(lengthAt) == 24 * 4,
+                "the test reads the layout it expects");
         ByteBuffer.wrap(b).putInt(lengthAt, 0x7fff0000);
-        assertTrue(ArrayHeaders.firstProblem(b, 0).contains("data length"), ArrayHeaders.firstProblem(b, 0));
+        assertTrue(
+                ArrayHeaders.firstProblem(b, 0).contains("data length"),
+                ArrayHeaders.firstProblem(b, 0));
     }
 
     @Test
@@ -66,6 +76,8 @@ class ArrayHeadersTest {
         }
         int rankAt = second - 2 + 6 + 4 + 1 + 7 + 7; // no name: has-name byte 0; "INT64" is 7 bytes
         ByteBuffer.wrap(b).putInt(rankAt, -5);
-        assertTrue(ArrayHeaders.firstProblem(b, 0).contains("rank -5"), ArrayHeaders.firstProblem(b, 0));
+        assertTrue(
+                ArrayHeaders.firstProblem(b, 0).contains("rank -5"),
+                ArrayHeaders.firstProblem(b, 0));
     }
 }

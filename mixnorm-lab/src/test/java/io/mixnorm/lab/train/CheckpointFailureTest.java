@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointFailureTest {
     private static final CifarSplits DATA = SyntheticCifar.make(32, 16, 5);
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private static TrainConfig tiny(long steps) {
         TrainConfig c = new TrainConfig();
@@ -35,9 +34,9 @@ class CheckpointFailureTest {
     }
 
     /**
-     * A damaged checkpoint is reported once per process, however often it is met: one command
-     * loads a run's newest checkpoint more than once (the run, then a study report's figures, or a
-     * GAN's score classifier), and the fallback warning came twice.
+     * A damaged checkpoint is reported once per process, however often it is met: one command loads
+     * a run's newest checkpoint more than once (the run, then a study report's figures, or a GAN's
+     * score classifier), and the fallback warning came twice.
      */
     @Test
     void aDamagedCheckpointIsWarnedAboutOnce() throws IOException {
@@ -50,18 +49,26 @@ class CheckpointFailureTest {
         java.io.PrintStream old = System.err;
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
-            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            System.setErr(
+                    new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
             for (int i = 0; i < 2; i++) {
                 PreparedModel pm = PreparedModel.of(tiny(2), 4, m);
-                assertEquals(1, new CheckpointStore(dir, 3).loadLatest(m, pm.model().block()).state().step);
+                assertEquals(
+                        1,
+                        new CheckpointStore(dir, 3).loadLatest(m, pm.model().block()).state().step);
             }
         } finally {
             System.setErr(old);
         }
-        List<String> lines = err.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
-                .filter(l -> l.startsWith("mixnorm: warning:")).toList();
+        List<String> lines =
+                err.toString(java.nio.charset.StandardCharsets.UTF_8)
+                        .lines()
+                        .filter(l -> l.startsWith("mixnorm: warning:"))
+                        .toList();
         assertEquals(1, lines.size(), lines.toString());
-        assertTrue(lines.get(0).contains("skipping checkpoint " + newest + ": checksum mismatch"), lines.get(0));
+        assertTrue(
+                lines.get(0).contains("skipping checkpoint " + newest + ": checksum mismatch"),
+                lines.get(0));
     }
 
     @Test
@@ -82,15 +89,20 @@ class CheckpointFailureTest {
         }
         Files.write(ckpts.get(2), new byte[0]);
 
-        UserException e = assertThrows(UserException.class,
-                () -> new Trainer(tiny(5), DATA, dir, Progress.silent()).run(true));
+        UserException e =
+                assertThrows(
+                        UserException.class,
+                        () -> new Trainer(tiny(5), DATA, dir, Progress.silent()).run(true));
         String m = e.getMessage();
         assertFalse(m.contains("\n"), m);
         assertEquals(2, e.exitCode());
         assertTrue(m.contains(dir.resolve("checkpoints").toString()), m);
         assertTrue(m.contains("all 3 are damaged"), m);
         assertTrue(m.contains(ckpts.get(0).getFileName() + ": checksum mismatch"), m);
-        assertEquals(3, new CheckpointStore(dir, 3).list().size(), "damaged checkpoints are left for inspection");
+        assertEquals(
+                3,
+                new CheckpointStore(dir, 3).list().size(),
+                "damaged checkpoints are left for inspection");
     }
 
     @Test
@@ -98,11 +110,17 @@ class CheckpointFailureTest {
         Path dir = tmp.resolve("run");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("checkpoints"), "not a folder");
-        UserException e = assertThrows(UserException.class,
-                () -> new Trainer(tiny(2), DATA, dir, Progress.silent()).run(false));
+        UserException e =
+                assertThrows(
+                        UserException.class,
+                        () -> new Trainer(tiny(2), DATA, dir, Progress.silent()).run(false));
         String m = e.getMessage();
         assertFalse(m.contains("\n"), m);
-        assertTrue(m.startsWith("cannot write " + dir.resolve("checkpoints").resolve("step-0000000001.ckpt")), m);
+        assertTrue(
+                m.startsWith(
+                        "cannot write "
+                                + dir.resolve("checkpoints").resolve("step-0000000001.ckpt")),
+                m);
         assertEquals("not a folder", Files.readString(dir.resolve("checkpoints")));
         assertTrue(Files.exists(dir.resolve("config.json")));
     }

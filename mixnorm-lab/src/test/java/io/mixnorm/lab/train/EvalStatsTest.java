@@ -19,12 +19,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code --eval-stats}/{@code --precise-batches}: extra scorings of the same weights, never a different run. */
+/**
+ * {@code --eval-stats}/{@code --precise-batches}: extra scorings of the same weights, never a
+ * different run.
+ */
 class EvalStatsTest {
     private static final CifarSplits DATA = SyntheticCifar.make(256, 128, 5);
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private static TrainConfig mn(String evalStats) {
         TrainConfig c = TrainerTest.tiny(20);
@@ -45,14 +47,26 @@ class EvalStatsTest {
         List<MetricsRow> b = MetricsRow.readCsv(all.resolve("metrics.csv"));
         assertEquals(2, b.size());
         for (int i = 0; i < a.size(); i++) {
-            assertEquals(a.get(i).trainLoss(), b.get(i).trainLoss(), 0.0, "training is the same run");
-            assertEquals(a.get(i).testAccuracy(), b.get(i).testAccuracyRunning(), 0.0, "running scoring unchanged");
+            assertEquals(
+                    a.get(i).trainLoss(), b.get(i).trainLoss(), 0.0, "training is the same run");
+            assertEquals(
+                    a.get(i).testAccuracy(),
+                    b.get(i).testAccuracyRunning(),
+                    0.0,
+                    "running scoring unchanged");
             assertNull(a.get(i).testAccuracyPrecise());
             assertNotNull(b.get(i).testAccuracyPrecise());
             assertNotNull(b.get(i).testAccuracyBatch());
-            assertEquals(b.get(i).testAccuracyPrecise(), b.get(i).testAccuracy(), 0.0, "the first kind is the headline");
+            assertEquals(
+                    b.get(i).testAccuracyPrecise(),
+                    b.get(i).testAccuracy(),
+                    0.0,
+                    "the first kind is the headline");
         }
-        assertArrayEquals(weights(plain), weights(all), "weights and running statistics are left as they were");
+        assertArrayEquals(
+                weights(plain),
+                weights(all),
+                "weights and running statistics are left as they were");
     }
 
     @Test
@@ -77,7 +91,10 @@ class EvalStatsTest {
         }
         TrainConfig c = mn("precise");
         c.preciseBatches = 0;
-        assertTrue(assertThrows(UserException.class, c::validate).getMessage().startsWith("--precise-batches: "));
+        assertTrue(
+                assertThrows(UserException.class, c::validate)
+                        .getMessage()
+                        .startsWith("--precise-batches: "));
     }
 
     @Test
@@ -85,8 +102,12 @@ class EvalStatsTest {
         MetricsRow r = MetricsRow.parseCsv("10,0.5,0.001,1.2,0.5,1.1,0.55,300,12,10");
         assertEquals(0.55, r.testAccuracy(), 0.0);
         assertNull(r.testAccuracyPrecise());
-        MetricsRow back = MetricsRow.parseCsv(new MetricsRow(10, 0.5, 0.001, 1.2, 0.5, 1.1, 0.55, 300, 12, 10, 0.5,
-                null, 0.6).toCsv());
+        MetricsRow back =
+                MetricsRow.parseCsv(
+                        new MetricsRow(
+                                        10, 0.5, 0.001, 1.2, 0.5, 1.1, 0.55, 300, 12, 10, 0.5, null,
+                                        0.6)
+                                .toCsv());
         assertEquals(0.5, back.testAccuracyRunning(), 0.0);
         assertNull(back.testAccuracyPrecise());
         assertEquals(0.6, back.testAccuracyBatch(), 0.0);
@@ -102,7 +123,10 @@ class EvalStatsTest {
                 out.writeBytes(p.getValue().getArray().toByteArray());
             }
             byte[] bytes = out.toByteArray();
-            java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+            java.nio.FloatBuffer fb =
+                    java.nio.ByteBuffer.wrap(bytes)
+                            .order(java.nio.ByteOrder.nativeOrder())
+                            .asFloatBuffer();
             float[] f = new float[fb.remaining()];
             fb.get(f);
             return f;

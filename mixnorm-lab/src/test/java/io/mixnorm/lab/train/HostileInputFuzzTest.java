@@ -47,32 +47,44 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile inputs, fuzz style: valid CIFAR archives and folders, config files and checkpoints,
- * mutated a few hundred times each (truncations, byte and bit flips, tar header fields, gzip
- * header and trailer, hostile JSON values, forged checksums). Every mutant must give either a
- * clean one-line {@link UserException}/{@link DataException} naming the file, or a correct result;
- * never a hang, never another exception type. Seeded and deterministic.
+ * mutated a few hundred times each (truncations, byte and bit flips, tar header fields, gzip header
+ * and trailer, hostile JSON values, forged checksums). Every mutant must give either a clean
+ * one-line {@link UserException}/{@link DataException} naming the file, or a correct result; never
+ * a hang, never another exception type. Seeded and deterministic.
  */
 class HostileInputFuzzTest {
     private static final long SEED = 0x5EEDF00DL;
     private static final Duration LIMIT = Duration.ofSeconds(10);
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
-    /** Runs one case: a result (checked) or a one-line UserException mentioning {@code mustName}. */
-    private static <T> void oneCase(String what, String mustName, Supplier<T> action, Consumer<T> check,
+    /**
+     * Runs one case: a result (checked) or a one-line UserException mentioning {@code mustName}.
+     */
+    private static <T> void oneCase(
+            String what,
+            String mustName,
+            Supplier<T> action,
+            Consumer<T> check,
             List<String> outcomes) {
-        assertTimeoutPreemptively(LIMIT, () -> {
-            T[] result = newArray();
-            String o = outcome(what, mustName, () -> {
-                result[0] = action.get();
-                return result[0];
-            });
-            if (o.equals("ok")) {
-                check.accept(result[0]);
-            }
-            outcomes.add(o);
-        }, what + ": hung");
+        assertTimeoutPreemptively(
+                LIMIT,
+                () -> {
+                    T[] result = newArray();
+                    String o =
+                            outcome(
+                                    what,
+                                    mustName,
+                                    () -> {
+                                        result[0] = action.get();
+                                        return result[0];
+                                    });
+                    if (o.equals("ok")) {
+                        check.accept(result[0]);
+                    }
+                    outcomes.add(o);
+                },
+                what + ": hung");
     }
 
     @SuppressWarnings("unchecked")
@@ -80,7 +92,10 @@ class HostileInputFuzzTest {
         return (T[]) new Object[1];
     }
 
-    /** "ok", or "error" for a clean one-line UserException naming {@code mustName}; anything else fails. */
+    /**
+     * "ok", or "error" for a clean one-line UserException naming {@code mustName}; anything else
+     * fails.
+     */
     private static String outcome(String what, String mustName, Supplier<?> action) {
         try {
             action.get();
@@ -89,7 +104,8 @@ class HostileInputFuzzTest {
             String m = e.getMessage();
             assertTrue(m != null && !m.isBlank(), what + ": empty message");
             assertFalse(m.contains("\n") || m.contains("\r"), what + ": not one line: " + m);
-            assertTrue(m.contains(mustName), what + ": message does not name " + mustName + ": " + m);
+            assertTrue(
+                    m.contains(mustName), what + ": message does not name " + mustName + ": " + m);
             return "error";
         } catch (RuntimeException | Error e) {
             throw new AssertionError(what + ": escaped " + e, e);
@@ -98,8 +114,9 @@ class HostileInputFuzzTest {
 
     private static void report(String test, List<String> outcomes) {
         long ok = outcomes.stream().filter("ok"::equals).count();
-        System.out.printf("fuzz %s: %d mutants, %d read correctly, %d refused with a clean error%n", test,
-                outcomes.size(), ok, outcomes.size() - ok);
+        System.out.printf(
+                "fuzz %s: %d mutants, %d read correctly, %d refused with a clean error%n",
+                test, outcomes.size(), ok, outcomes.size() - ok);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -110,7 +127,8 @@ class HostileInputFuzzTest {
         Random rnd = new Random(SEED);
         Path src = tmp.resolve("src");
         CifarFixtures.writeCifar10(src, new int[] {3, 2}, 2, 11);
-        Path good = CifarFixtures.tarGzFolder(src, tmp.resolve("good.tar.gz"), "cifar-10-batches-bin");
+        Path good =
+                CifarFixtures.tarGzFolder(src, tmp.resolve("good.tar.gz"), "cifar-10-batches-bin");
         byte[] gz = Files.readAllBytes(good);
         byte[] tar = gunzip(gz);
         CifarSplits expected = CifarReader.read(good, CifarVariant.CIFAR10);
@@ -135,19 +153,32 @@ class HostileInputFuzzTest {
                 }
                 case 1 -> {
                     mutant = gz.clone();
-                    what = "gzip with flips at" + flip(mutant, rnd, 1 + rnd.nextInt(4), 0, mutant.length);
+                    what =
+                            "gzip with flips at"
+                                    + flip(mutant, rnd, 1 + rnd.nextInt(4), 0, mutant.length);
                     mustEqualIfOk = true;
                 }
                 case 2 -> {
                     byte[] t = tar.clone();
-                    what = "tar header " + mutateHeader(t, headers.get(rnd.nextInt(headers.size())), rnd);
+                    what =
+                            "tar header "
+                                    + mutateHeader(
+                                            t, headers.get(rnd.nextInt(headers.size())), rnd);
                     mutant = gzip(t);
                 }
                 case 3 -> {
                     mutant = gz.clone();
                     boolean header = rnd.nextBoolean();
-                    what = "gzip " + (header ? "header" : "trailer") + " flips at"
-                            + flip(mutant, rnd, 1 + rnd.nextInt(2), header ? 0 : mutant.length - 8, header ? 10 : mutant.length);
+                    what =
+                            "gzip "
+                                    + (header ? "header" : "trailer")
+                                    + " flips at"
+                                    + flip(
+                                            mutant,
+                                            rnd,
+                                            1 + rnd.nextInt(2),
+                                            header ? 0 : mutant.length - 8,
+                                            header ? 10 : mutant.length);
                     mustEqualIfOk = true;
                 }
                 case 4 -> {
@@ -157,7 +188,9 @@ class HostileInputFuzzTest {
                 }
                 default -> {
                     mutant = tar.clone();
-                    what = "plain tar with flips at" + flip(mutant, rnd, 1 + rnd.nextInt(3), 0, mutant.length);
+                    what =
+                            "plain tar with flips at"
+                                    + flip(mutant, rnd, 1 + rnd.nextInt(3), 0, mutant.length);
                     file = plainTar;
                 }
             }
@@ -165,13 +198,18 @@ class HostileInputFuzzTest {
             Path f = file;
             boolean fail = mustFail;
             boolean equal = mustEqualIfOk;
-            oneCase("case " + i + ": " + what, f.toString(), () -> CifarReader.read(f, CifarVariant.CIFAR10), s -> {
-                assertFalse(fail, what + ": must be refused");
-                assertSane(s, what);
-                if (equal) {
-                    assertSameSplits(expected, s, what);
-                }
-            }, outcomes);
+            oneCase(
+                    "case " + i + ": " + what,
+                    f.toString(),
+                    () -> CifarReader.read(f, CifarVariant.CIFAR10),
+                    s -> {
+                        assertFalse(fail, what + ": must be refused");
+                        assertSane(s, what);
+                        if (equal) {
+                            assertSameSplits(expected, s, what);
+                        }
+                    },
+                    outcomes);
             Files.deleteIfExists(file);
         }
         report("cifarArchives", outcomes);
@@ -204,14 +242,22 @@ class HostileInputFuzzTest {
                     what = victim.getFileName() + " truncated to " + len;
                 }
                 case 1 -> {
-                    what = victim.getFileName() + " flipped at" + flip(bytes, rnd, 1 + rnd.nextInt(4), 0, bytes.length);
+                    what =
+                            victim.getFileName()
+                                    + " flipped at"
+                                    + flip(bytes, rnd, 1 + rnd.nextInt(4), 0, bytes.length);
                     Files.write(victim, bytes);
                 }
                 case 2 -> {
                     int record = rnd.nextInt(bytes.length / 3073);
                     bytes[record * 3073] = (byte) rnd.nextInt(256);
                     Files.write(victim, bytes);
-                    what = victim.getFileName() + " label of record " + record + " = " + (bytes[record * 3073] & 0xFF);
+                    what =
+                            victim.getFileName()
+                                    + " label of record "
+                                    + record
+                                    + " = "
+                                    + (bytes[record * 3073] & 0xFF);
                 }
                 case 3 -> {
                     byte[] extra = new byte[1 + rnd.nextInt(4000)];
@@ -231,10 +277,17 @@ class HostileInputFuzzTest {
             }
             CifarSplits reference = referenceParse(dir);
             String w = "case " + i + ": " + what;
-            oneCase(w, dir.toString(), () -> CifarReader.read(dir, CifarVariant.CIFAR10), s -> {
-                assertTrue(reference != null, w + ": accepted, but the reference parse refuses it");
-                assertSameSplits(reference, s, w);
-            }, outcomes);
+            oneCase(
+                    w,
+                    dir.toString(),
+                    () -> CifarReader.read(dir, CifarVariant.CIFAR10),
+                    s -> {
+                        assertTrue(
+                                reference != null,
+                                w + ": accepted, but the reference parse refuses it");
+                        assertSameSplits(reference, s, w);
+                    },
+                    outcomes);
             if (outcomes.get(outcomes.size() - 1).equals("error")) {
                 assertEquals(null, reference, w + ": refused, but the reference parse accepts it");
             }
@@ -243,7 +296,10 @@ class HostileInputFuzzTest {
         assertTrue(outcomes.contains("ok") && outcomes.contains("error"), outcomes.toString());
     }
 
-    /** CIFAR-10 records of data_batch_N.bin (by N) and test_batch.bin; null when anything is invalid. */
+    /**
+     * CIFAR-10 records of data_batch_N.bin (by N) and test_batch.bin; null when anything is
+     * invalid.
+     */
     private static CifarSplits referenceParse(Path dir) throws IOException {
         List<Path> train = new ArrayList<>();
         for (String n : List.of("data_batch_1.bin", "data_batch_2.bin")) {
@@ -295,11 +351,38 @@ class HostileInputFuzzTest {
     // ------------------------------------------------------------------------------------------
     // config.json
 
-    private static final String[] HOSTILE_VALUES = {"null", "[]", "{}", "\"\"", "\"x\"", "-1", "0", "1e400", "-1e400",
-        "1.5", "9223372036854775808", "2147483648", "true", "\"NaN\"", "NaN", "-Infinity", "\"\\u0000\\n\"",
-        "[" .repeat(5000) + "]".repeat(5000), "{\"a\":{\"b\":[1,2,{}]}}", "\"" + "a".repeat(100_000) + "\"",
-        "\"conv2\"", "3", "0.1", "\"adamw\"", "\"cifar100\"", "18446744073709551619", "4294967304", "2.7", "1e19",
-        "1e999999999"};
+    private static final String[] HOSTILE_VALUES = {
+        "null",
+        "[]",
+        "{}",
+        "\"\"",
+        "\"x\"",
+        "-1",
+        "0",
+        "1e400",
+        "-1e400",
+        "1.5",
+        "9223372036854775808",
+        "2147483648",
+        "true",
+        "\"NaN\"",
+        "NaN",
+        "-Infinity",
+        "\"\\u0000\\n\"",
+        "[".repeat(5000) + "]".repeat(5000),
+        "{\"a\":{\"b\":[1,2,{}]}}",
+        "\"" + "a".repeat(100_000) + "\"",
+        "\"conv2\"",
+        "3",
+        "0.1",
+        "\"adamw\"",
+        "\"cifar100\"",
+        "18446744073709551619",
+        "4294967304",
+        "2.7",
+        "1e19",
+        "1e999999999"
+    };
 
     @Test
     void configFiles() throws IOException {
@@ -317,28 +400,49 @@ class HostileInputFuzzTest {
                     bytes = Arrays.copyOf(bytes, len);
                     what = "truncated to " + len;
                 }
-                case 1 -> what = "flipped at" + flip(bytes, rnd, 1 + rnd.nextInt(3), 0, bytes.length);
+                case 1 ->
+                        what = "flipped at" + flip(bytes, rnd, 1 + rnd.nextInt(3), 0, bytes.length);
                 case 2 -> {
                     String palette = "{}[],:\"\\ 0123456789eE+-.nultrfaNI\u0000\u00e9\t\n";
                     int at = rnd.nextInt(base.length());
                     char c = palette.charAt(rnd.nextInt(palette.length()));
-                    bytes = (base.substring(0, at) + c + base.substring(at)).getBytes(StandardCharsets.UTF_8);
+                    bytes =
+                            (base.substring(0, at) + c + base.substring(at))
+                                    .getBytes(StandardCharsets.UTF_8);
                     what = "inserted U+" + Integer.toHexString(c) + " at " + at;
                 }
                 case 3, 4 -> {
                     String key = keys.get(rnd.nextInt(keys.size()));
                     String value = HOSTILE_VALUES[rnd.nextInt(HOSTILE_VALUES.length)];
                     bytes = replaceValue(base, key, value).getBytes(StandardCharsets.UTF_8);
-                    what = key + " = " + (value.length() > 40 ? value.substring(0, 40) + "..." : value);
+                    what =
+                            key
+                                    + " = "
+                                    + (value.length() > 40
+                                            ? value.substring(0, 40) + "..."
+                                            : value);
                 }
                 case 5 -> {
                     String key = keys.get(rnd.nextInt(keys.size()));
-                    bytes = base.replaceFirst("\\s*\"" + key + "\": [^,\\n]*,?", "").getBytes(StandardCharsets.UTF_8);
+                    bytes =
+                            base.replaceFirst("\\s*\"" + key + "\": [^,\\n]*,?", "")
+                                    .getBytes(StandardCharsets.UTF_8);
                     what = "without " + key;
                 }
                 case 6 -> {
-                    String[] wholes = {"", "null", "[]", "42", "\"config\"", "{\"bogus\": 1}", "\uFEFF" + base,
-                        base + base, base + "}", "{", "{\"lr\": 0.1, \"lr\": 0.2}"};
+                    String[] wholes = {
+                        "",
+                        "null",
+                        "[]",
+                        "42",
+                        "\"config\"",
+                        "{\"bogus\": 1}",
+                        "\uFEFF" + base,
+                        base + base,
+                        base + "}",
+                        "{",
+                        "{\"lr\": 0.1, \"lr\": 0.2}"
+                    };
                     String w = wholes[rnd.nextInt(wholes.length)];
                     bytes = w.getBytes(StandardCharsets.UTF_8);
                     what = "whole file " + (w.length() > 30 ? w.substring(0, 30) + "..." : w);
@@ -352,16 +456,24 @@ class HostileInputFuzzTest {
             }
             Files.write(file, bytes);
             String w = "case " + i + ": " + what;
-            oneCase(w, file.toString(), () -> TrainConfig.load(file), cfg -> {
-                cfg.validate();
-                Path again = tmp.resolve("again.json");
-                try {
-                    Files.writeString(again, cfg.toJson());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                assertEquals(cfg.toJson(), TrainConfig.load(again).toJson(), w + ": does not round-trip");
-            }, outcomes);
+            oneCase(
+                    w,
+                    file.toString(),
+                    () -> TrainConfig.load(file),
+                    cfg -> {
+                        cfg.validate();
+                        Path again = tmp.resolve("again.json");
+                        try {
+                            Files.writeString(again, cfg.toJson());
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                        assertEquals(
+                                cfg.toJson(),
+                                TrainConfig.load(again).toJson(),
+                                w + ": does not round-trip");
+                    },
+                    outcomes);
         }
         report("configFiles", outcomes);
         assertTrue(outcomes.contains("ok") && outcomes.contains("error"), outcomes.toString());
@@ -372,8 +484,8 @@ class HostileInputFuzzTest {
      * and long), whole numbers written with exponents (1200e-2), fractions and huge exponents
      * (1e999999999), in every integer field. The value of each is known by construction; a config
      * must load exactly when the value is a whole number in the field's range (the field then holds
-     * it exactly, or validation refuses it naming the option), else fail naming the key. Gson's tree
-     * reader used to wrap and truncate such values silently.
+     * it exactly, or validation refuses it naming the option), else fail naming the key. Gson's
+     * tree reader used to wrap and truncate such values silently.
      */
     @Test
     void configIntegers() throws IOException {
@@ -410,34 +522,56 @@ class HostileInputFuzzTest {
                     exact = m;
                 }
                 case 3 -> {
-                    text = m + "." + rnd.nextInt(10) + (1 + rnd.nextInt(9)); // a fraction: its last digit is not 0
+                    text =
+                            m
+                                    + "."
+                                    + rnd.nextInt(10)
+                                    + (1 + rnd.nextInt(9)); // a fraction: its last digit is not 0
                     exact = null;
                 }
                 default -> {
                     int e = 20 + rnd.nextInt(999_999_980);
-                    text = (m.signum() == 0 ? "1" : m.toString()) + "e" + (rnd.nextBoolean() ? e : -e);
+                    text =
+                            (m.signum() == 0 ? "1" : m.toString())
+                                    + "e"
+                                    + (rnd.nextBoolean() ? e : -e);
                     exact = null; // at least 10^20, or a fraction
                 }
             }
             long min = field.getType() == int.class ? Integer.MIN_VALUE : Long.MIN_VALUE;
             long max = field.getType() == int.class ? Integer.MAX_VALUE : Long.MAX_VALUE;
-            boolean inRange = exact != null && exact.compareTo(java.math.BigInteger.valueOf(min)) >= 0
-                    && exact.compareTo(java.math.BigInteger.valueOf(max)) <= 0;
+            boolean inRange =
+                    exact != null
+                            && exact.compareTo(java.math.BigInteger.valueOf(min)) >= 0
+                            && exact.compareTo(java.math.BigInteger.valueOf(max)) <= 0;
             Files.writeString(file, replaceValue(base, field.getName(), text));
             String w = "case " + i + ": " + field.getName() + " = " + text;
             String outcome = outcome(w, file.toString(), () -> TrainConfig.load(file));
             if (outcome.equals("ok")) {
                 assertTrue(inRange, w + ": loaded a value that is not a whole number in range");
                 try {
-                    assertEquals(exact.longValue(), ((Number) field.get(TrainConfig.load(file))).longValue(), w);
+                    assertEquals(
+                            exact.longValue(),
+                            ((Number) field.get(TrainConfig.load(file))).longValue(),
+                            w);
                 } catch (IllegalAccessException e) {
                     throw new AssertionError(e);
                 }
             } else {
-                String msg = org.junit.jupiter.api.Assertions.assertThrows(UserException.class,
-                        () -> TrainConfig.load(file)).getMessage();
-                assertTrue(inRange ? msg.startsWith("--config " + file + ": --")
-                        : msg.contains("key '" + field.getName() + "' must be a whole number from " + min + " to " + max),
+                String msg =
+                        org.junit.jupiter.api.Assertions.assertThrows(
+                                        UserException.class, () -> TrainConfig.load(file))
+                                .getMessage();
+                assertTrue(
+                        inRange
+                                ? msg.startsWith("--config " + file + ": --")
+                                : msg.contains(
+                                        "key '"
+                                                + field.getName()
+                                                + "' must be a whole number from "
+                                                + min
+                                                + " to "
+                                                + max),
                         w + ": " + msg);
             }
             outcomes.add(outcome);
@@ -469,8 +603,13 @@ class HostileInputFuzzTest {
     void checkpoints() throws IOException {
         Random rnd = new Random(SEED + 3);
         PrintStream oldErr = System.err;
-        System.setErr(new PrintStream(OutputStreamNull.INSTANCE, true, StandardCharsets.UTF_8)); // the skip warnings
-        ai.djl.engine.Engine.getInstance().setRandomSeed(7); // the checkpoint's bytes, hence each mutant, are fixed
+        System.setErr(
+                new PrintStream(
+                        OutputStreamNull.INSTANCE,
+                        true,
+                        StandardCharsets.UTF_8)); // the skip warnings
+        ai.djl.engine.Engine.getInstance()
+                .setRandomSeed(7); // the checkpoint's bytes, hence each mutant, are fixed
         try (NDManager m = NDManager.newBaseManager()) {
             SequentialBlock block = tinyBlock(m);
             TrainState st = new TrainState();
@@ -497,18 +636,31 @@ class HostileInputFuzzTest {
                     }
                     case 1 -> {
                         mutant = good.clone();
-                        what = "flipped at" + flip(mutant, rnd, 1 + rnd.nextInt(3), 0, mutant.length);
+                        what =
+                                "flipped at"
+                                        + flip(mutant, rnd, 1 + rnd.nextInt(3), 0, mutant.length);
                     }
                     case 2 -> {
                         byte[] body = Arrays.copyOf(good, good.length - 32);
-                        what = "forged checksum, flipped at" + flip(body, rnd, 1 + rnd.nextInt(3), 0, body.length);
+                        what =
+                                "forged checksum, flipped at"
+                                        + flip(body, rnd, 1 + rnd.nextInt(3), 0, body.length);
                         mutant = concat(body, sha256(body));
                         mustFail = false;
                     }
                     default -> {
                         byte[] body = Arrays.copyOf(good, good.length - 32);
                         int at = rnd.nextInt(body.length - 4);
-                        int v = new int[] {-1, 0, Integer.MAX_VALUE, Integer.MIN_VALUE, 1 << 30, rnd.nextInt()}[rnd.nextInt(6)];
+                        int v =
+                                new int[] {
+                                            -1,
+                                            0,
+                                            Integer.MAX_VALUE,
+                                            Integer.MIN_VALUE,
+                                            1 << 30,
+                                            rnd.nextInt()
+                                        }
+                                        [rnd.nextInt(6)];
                         body[at] = (byte) (v >>> 24);
                         body[at + 1] = (byte) (v >>> 16);
                         body[at + 2] = (byte) (v >>> 8);
@@ -522,27 +674,42 @@ class HostileInputFuzzTest {
                 String w = "case " + i + ": " + what;
                 boolean fail = mustFail;
                 SequentialBlock fresh = tinyBlock(m);
-                oneCase(w, file.getFileName().toString(), () -> new CheckpointStore(run, 3).loadLatest(m, fresh), l -> {
-                    assertFalse(fail, w + ": a damaged checkpoint was accepted");
-                    assertTrue(l.state() != null, w);
-                }, outcomes);
+                oneCase(
+                        w,
+                        file.getFileName().toString(),
+                        () -> new CheckpointStore(run, 3).loadLatest(m, fresh),
+                        l -> {
+                            assertFalse(fail, w + ": a damaged checkpoint was accepted");
+                            assertTrue(l.state() != null, w);
+                        },
+                        outcomes);
             }
-            // Every position of the body, in turn, holds a huge length / count / rank (checksum forged):
-            // DJL's decoder then asks for one huge array (an OutOfMemoryError, reported as damage) or fails.
+            // Every position of the body, in turn, holds a huge length / count / rank (checksum
+            // forged):
+            // DJL's decoder then asks for one huge array (an OutOfMemoryError, reported as damage)
+            // or fails.
             byte[] goodBody = Arrays.copyOf(good, good.length - 32);
             SequentialBlock victim = tinyBlock(m);
-            assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
-                for (int at = 0; at + 4 <= goodBody.length; at++) {
-                    byte[] body = goodBody.clone();
-                    body[at] = 0x7f;
-                    body[at + 1] = (byte) 0xff;
-                    body[at + 2] = (byte) 0xff;
-                    body[at + 3] = (byte) 0xff;
-                    Files.write(file, concat(body, sha256(body)));
-                    outcomes.add(outcome("forged checksum, 2^31-1 at " + at, file.getFileName().toString(),
-                            () -> new CheckpointStore(run, 3).loadLatest(m, victim)));
-                }
-            }, "hung");
+            assertTimeoutPreemptively(
+                    Duration.ofSeconds(120),
+                    () -> {
+                        for (int at = 0; at + 4 <= goodBody.length; at++) {
+                            byte[] body = goodBody.clone();
+                            body[at] = 0x7f;
+                            body[at + 1] = (byte) 0xff;
+                            body[at + 2] = (byte) 0xff;
+                            body[at + 3] = (byte) 0xff;
+                            Files.write(file, concat(body, sha256(body)));
+                            outcomes.add(
+                                    outcome(
+                                            "forged checksum, 2^31-1 at " + at,
+                                            file.getFileName().toString(),
+                                            () ->
+                                                    new CheckpointStore(run, 3)
+                                                            .loadLatest(m, victim)));
+                        }
+                    },
+                    "hung");
             Files.write(file, good);
             SequentialBlock fresh = tinyBlock(m);
             CheckpointStore.Loaded l = new CheckpointStore(run, 3).loadLatest(m, fresh);
@@ -556,7 +723,10 @@ class HostileInputFuzzTest {
     }
 
     private static SequentialBlock tinyBlock(NDManager m) {
-        SequentialBlock b = new SequentialBlock().add(Linear.builder().setUnits(3).build()).add(BatchNorm.builder().build());
+        SequentialBlock b =
+                new SequentialBlock()
+                        .add(Linear.builder().setUnits(3).build())
+                        .add(BatchNorm.builder().build());
         b.initialize(m, DataType.FLOAT32, new Shape(2, 4));
         b.forward(new ParameterStore(m, false), new NDList(m.ones(new Shape(2, 4))), true);
         return b;
@@ -596,7 +766,10 @@ class HostileInputFuzzTest {
         assertArrayEquals(a.test().pixels(), b.test().pixels(), what);
     }
 
-    /** Flips one random bit in each of {@code n} random positions of [from, to); returns " p1 p2 ...". */
+    /**
+     * Flips one random bit in each of {@code n} random positions of [from, to); returns " p1 p2
+     * ...".
+     */
     private static String flip(byte[] b, Random rnd, int n, int from, int to) {
         StringBuilder s = new StringBuilder();
         for (int k = 0; k < n; k++) {
@@ -607,14 +780,41 @@ class HostileInputFuzzTest {
         return s.toString();
     }
 
-    private static final int[][] TAR_FIELDS = {{0, 100}, {100, 8}, {108, 8}, {116, 8}, {124, 12}, {136, 12}, {148, 8},
-        {156, 1}, {157, 100}, {257, 6}, {263, 2}, {345, 155}};
+    private static final int[][] TAR_FIELDS = {
+        {0, 100},
+        {100, 8},
+        {108, 8},
+        {116, 8},
+        {124, 12},
+        {136, 12},
+        {148, 8},
+        {156, 1},
+        {157, 100},
+        {257, 6},
+        {263, 2},
+        {345, 155}
+    };
 
-    /** Overwrites one field of the tar header at {@code h}; half the time with a correct header checksum. */
+    /**
+     * Overwrites one field of the tar header at {@code h}; half the time with a correct header
+     * checksum.
+     */
     private static String mutateHeader(byte[] tar, int h, Random rnd) {
         int[] f = TAR_FIELDS[rnd.nextInt(TAR_FIELDS.length)];
-        String[] values = {"", "77777777777", "99999999999", "-1", "0", "../../etc/passwd", "/abs/data_batch_1.bin",
-            "test_batch.bin", "2", "5", "g", "x"};
+        String[] values = {
+            "",
+            "77777777777",
+            "99999999999",
+            "-1",
+            "0",
+            "../../etc/passwd",
+            "/abs/data_batch_1.bin",
+            "test_batch.bin",
+            "2",
+            "5",
+            "g",
+            "x"
+        };
         byte[] v;
         if (rnd.nextBoolean()) {
             v = values[rnd.nextInt(values.length)].getBytes(StandardCharsets.US_ASCII);
@@ -636,8 +836,15 @@ class HostileInputFuzzTest {
             tar[h + 154] = 0;
             tar[h + 155] = ' ';
         }
-        return "at " + h + " field " + f[0] + "+" + f[1] + " = " + new String(v, StandardCharsets.ISO_8859_1)
-                .replaceAll("[^ -~]", "?") + (fix ? " (checksum fixed)" : "");
+        return "at "
+                + h
+                + " field "
+                + f[0]
+                + "+"
+                + f[1]
+                + " = "
+                + new String(v, StandardCharsets.ISO_8859_1).replaceAll("[^ -~]", "?")
+                + (fix ? " (checksum fixed)" : "");
     }
 
     private static List<Integer> tarHeaders(byte[] tar) {
@@ -645,7 +852,9 @@ class HostileInputFuzzTest {
         int pos = 0;
         while (pos + 512 <= tar.length && tar[pos] != 0) {
             out.add(pos);
-            String size = new String(tar, pos + 124, 12, StandardCharsets.US_ASCII).replaceAll("[^0-7]", "");
+            String size =
+                    new String(tar, pos + 124, 12, StandardCharsets.US_ASCII)
+                            .replaceAll("[^0-7]", "");
             long n = size.isEmpty() ? 0 : Long.parseLong(size, 8);
             pos += 512 + (int) ((n + 511) / 512) * 512;
         }

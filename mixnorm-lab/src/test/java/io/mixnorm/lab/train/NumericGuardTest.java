@@ -15,15 +15,15 @@ import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import io.mixnorm.lab.data.CifarSplits;
-import java.io.StringReader;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * NaN/Inf guards: a NaN in the input batch, a NaN parameter in a layer mid-network, and an overflow
@@ -33,11 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NumericGuardTest {
     private static final CifarSplits DATA = SyntheticCifar.make(64, 32, 5);
+
     /** Injected before step 8; checkpoints are written at steps 3 and 6. */
     private static final long BAD_STEP = 8;
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private static TrainConfig tiny() {
         TrainConfig c = new TrainConfig();
@@ -63,11 +63,14 @@ class NumericGuardTest {
     @Test
     void nanInTheInputBatchNamesTheStepAndTheInput() throws IOException {
         Path dir = tmp.resolve("run");
-        DivergedException e = diverge(dir, (step, net, images) -> {
-            if (step == BAD_STEP) {
-                images[12345] = Float.NaN;
-            }
-        });
+        DivergedException e =
+                diverge(
+                        dir,
+                        (step, net, images) -> {
+                            if (step == BAD_STEP) {
+                                images[12345] = Float.NaN;
+                            }
+                        });
         assertTrue(e.getMessage().contains("input batch"), e.getMessage());
         assertLastGoodCheckpointIsNewest(dir);
     }
@@ -75,12 +78,21 @@ class NumericGuardTest {
     @Test
     void nanParameterMidNetworkNamesTheStepAndTheLayer() throws IOException {
         Path dir = tmp.resolve("run");
-        DivergedException e = diverge(dir, (step, net, images) -> {
-            if (step == BAD_STEP) {
-                setFirstElement(weightOfLayer(net, 5), Float.NaN); // the second convolution
-            }
-        });
-        assertTrue(e.getMessage().contains("first non-finite parameter: " + layerKey(5) + "_weight (layer 5 ("),
+        DivergedException e =
+                diverge(
+                        dir,
+                        (step, net, images) -> {
+                            if (step == BAD_STEP) {
+                                setFirstElement(
+                                        weightOfLayer(net, 5), Float.NaN); // the second convolution
+                            }
+                        });
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "first non-finite parameter: "
+                                        + layerKey(5)
+                                        + "_weight (layer 5 ("),
                 e.getMessage());
         assertLastGoodCheckpointIsNewest(dir);
     }
@@ -88,15 +100,19 @@ class NumericGuardTest {
     @Test
     void overflowInsideALayerMidNetworkNamesTheStepAndTheLayer() throws IOException {
         Path dir = tmp.resolve("run");
-        DivergedException e = diverge(dir, (step, net, images) -> {
-            if (step == BAD_STEP) {
-                // finite but huge weights: the third convolution's output overflows to Inf
-                NDArray w = weightOfLayer(net, 9).getArray();
-                float[] x = new float[Math.toIntExact(w.size())];
-                java.util.Arrays.fill(x, 1e36f);
-                w.set(x);
-            }
-        });
+        DivergedException e =
+                diverge(
+                        dir,
+                        (step, net, images) -> {
+                            if (step == BAD_STEP) {
+                                // finite but huge weights: the third convolution's output overflows
+                                // to Inf
+                                NDArray w = weightOfLayer(net, 9).getArray();
+                                float[] x = new float[Math.toIntExact(w.size())];
+                                java.util.Arrays.fill(x, 1e36f);
+                                w.set(x);
+                            }
+                        });
         assertTrue(e.getMessage().contains("first non-finite output: layer 9"), e.getMessage());
         assertLastGoodCheckpointIsNewest(dir);
     }
@@ -111,52 +127,69 @@ class NumericGuardTest {
      */
     @ParameterizedTest
     @CsvSource({"mn, 1, 0", "modenorm, 1, 0", "mn, 100, 1", "modenorm, 100, 1"})
-    void aNormLayerRefusingANonFiniteInputIsADivergenceNamingTheStepAndLayer(String norm, long evalEvery,
-            int checkpointEvery) throws IOException {
+    void aNormLayerRefusingANonFiniteInputIsADivergenceNamingTheStepAndLayer(
+            String norm, long evalEvery, int checkpointEvery) throws IOException {
         TrainConfig c = tiny();
         c.norm = norm;
         c.lr = 1e30;
         c.evalEvery = evalEvery;
         c.checkpointEvery = checkpointEvery;
         Path dir = tmp.resolve("run");
-        DivergedException e = assertThrows(DivergedException.class,
-                () -> new Trainer(c, DATA, dir, Progress.silent()).run(false));
+        DivergedException e =
+                assertThrows(
+                        DivergedException.class,
+                        () -> new Trainer(c, DATA, dir, Progress.silent()).run(false));
         assertEquals(3, e.exitCode());
         String m = e.getMessage();
         assertTrue(m.contains(evalEvery == 1 ? "by step 1 (in the evaluation)" : "at step 2"), m);
         assertTrue(m.contains(norm.equals("mn") ? "MixtureNorm(K=3" : "ModeNorm(K=3"), m);
-        assertTrue(m.matches(".*first non-finite (parameter|output): .*layer \\d+ .*"), "names the layer: " + m);
+        assertTrue(
+                m.matches(".*first non-finite (parameter|output): .*layer \\d+ .*"),
+                "names the layer: " + m);
         JsonObject summary = strictJson(dir.resolve("summary.json"));
         assertEquals("diverged", summary.get("status").getAsString());
         if (checkpointEvery == 1) {
-            assertTrue(m.endsWith("the last good checkpoint is " + dir.resolve("checkpoints/step-0000000001.ckpt")), m);
+            assertTrue(
+                    m.endsWith(
+                            "the last good checkpoint is "
+                                    + dir.resolve("checkpoints/step-0000000001.ckpt")),
+                    m);
         } else {
             assertTrue(m.endsWith("no checkpoint had been written yet"), m);
-            assertFalse(Files.exists(dir.resolve("checkpoints")), "no checkpoint folder to point at");
+            assertFalse(
+                    Files.exists(dir.resolve("checkpoints")), "no checkpoint folder to point at");
         }
     }
 
     /**
-     * A run that diverges before its first evaluation has no accuracy: summary.json says null
-     * (it said NaN, which is not JSON), and the message does not point at a checkpoint folder that
-     * was never written.
+     * A run that diverges before its first evaluation has no accuracy: summary.json says null (it
+     * said NaN, which is not JSON), and the message does not point at a checkpoint folder that was
+     * never written.
      */
     @Test
-    void aDivergenceBeforeAnyEvaluationWritesValidJsonAndNamesNoMissingCheckpoint() throws IOException {
+    void aDivergenceBeforeAnyEvaluationWritesValidJsonAndNamesNoMissingCheckpoint()
+            throws IOException {
         TrainConfig c = tiny();
         c.optimizer = "sgd";
         c.lr = 1e30;
         c.evalEvery = 5;
         Path dir = tmp.resolve("run");
-        DivergedException e = assertThrows(DivergedException.class,
-                () -> new Trainer(c, DATA, dir, Progress.silent()).run(false));
+        DivergedException e =
+                assertThrows(
+                        DivergedException.class,
+                        () -> new Trainer(c, DATA, dir, Progress.silent()).run(false));
         assertTrue(e.getMessage().contains("at step 2: the loss is not finite"), e.getMessage());
         assertTrue(e.getMessage().endsWith("no checkpoint had been written yet"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("checkpoints")));
         JsonObject summary = strictJson(dir.resolve("summary.json"));
         assertEquals("diverged", summary.get("status").getAsString());
-        for (String key : List.of("best_test_accuracy", "best_step", "final_test_accuracy", "final_test_loss",
-                "final_train_loss")) {
+        for (String key :
+                List.of(
+                        "best_test_accuracy",
+                        "best_step",
+                        "final_test_accuracy",
+                        "final_test_loss",
+                        "final_train_loss")) {
             assertTrue(summary.has(key) && summary.get(key).isJsonNull(), key + " in " + summary);
         }
         assertEquals(1, summary.get("steps").getAsLong());
@@ -182,7 +215,12 @@ class NumericGuardTest {
 
     private static String layerKey(int layer) {
         try (NDManager m = NDManager.newBaseManager()) {
-            return PreparedModel.of(tiny(), 4, m).model().block().getChildren().get(layer - 1).getKey();
+            return PreparedModel.of(tiny(), 4, m)
+                    .model()
+                    .block()
+                    .getChildren()
+                    .get(layer - 1)
+                    .getKey();
         }
     }
 
@@ -196,7 +234,10 @@ class NumericGuardTest {
     private static void assertLastGoodCheckpointIsNewest(Path dir) throws IOException {
         CheckpointStore store = new CheckpointStore(dir, 3);
         List<Path> ckpts = store.list();
-        assertEquals("step-0000000006.ckpt", ckpts.get(0).getFileName().toString(), "newest checkpoint " + ckpts);
+        assertEquals(
+                "step-0000000006.ckpt",
+                ckpts.get(0).getFileName().toString(),
+                "newest checkpoint " + ckpts);
         try (NDManager m = NDManager.newBaseManager()) {
             PreparedModel pm = PreparedModel.of(tiny(), 4, m);
             CheckpointStore.Loaded l = store.loadLatest(m, pm.model().block());

@@ -11,15 +11,23 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Each optimizer against a plain float64 transcription of PyTorch's update rule, on a quadratic. */
+/**
+ * Each optimizer against a plain float64 transcription of PyTorch's update rule, on a quadratic.
+ */
 class OptimizerTest {
     private static final double[] C = {1.0, 0.5, 2.0};
     private static final double[] D = {0.3, -1.0, 0.1};
     private static final double[] W0 = {1.0, -2.0, 0.5};
 
     @ParameterizedTest
-    @CsvSource({"sgd,0.0,false", "sgd,0.01,false", "sgd,0.01,true", "adam,0.0,false", "adam,0.01,false",
-            "adamw,0.01,false"})
+    @CsvSource({
+        "sgd,0.0,false",
+        "sgd,0.01,false",
+        "sgd,0.01,true",
+        "adam,0.0,false",
+        "adam,0.01,false",
+        "adamw,0.01,false"
+    })
     void matchesFloat64Reference(String kind, double wd, boolean nesterov) {
         double lr = 0.05;
         double momentum = 0.9;
@@ -49,7 +57,8 @@ class OptimizerTest {
     }
 
     /** PyTorch's SGD/Adam/AdamW, float64, gradient g = C·w + D. */
-    static double[] reference(String kind, double wd, boolean nesterov, double lr, double mu, int steps) {
+    static double[] reference(
+            String kind, double wd, boolean nesterov, double lr, double mu, int steps) {
         double[] w = W0.clone();
         double[] b = new double[3];
         double[] mm = new double[3];

@@ -14,13 +14,15 @@ import org.junit.jupiter.api.io.TempDir;
 class StatsProbeTest {
     private static final CifarSplits DATA = SyntheticCifar.make(256, 128, 5);
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void bestMatchRecoversAPermutationOfTheComponents() {
-        GaussianMixture run = GaussianMixture.of(new double[] {0.2, 0.3, 0.5},
-                new double[] {0, 0, 5, 5, -5, 3}, new double[] {1, 1, 1, 1, 1, 1});
+        GaussianMixture run =
+                GaussianMixture.of(
+                        new double[] {0.2, 0.3, 0.5},
+                        new double[] {0, 0, 5, 5, -5, 3},
+                        new double[] {1, 1, 1, 1, 1, 1});
         GaussianMixture fit = run.permute(new int[] {2, 0, 1});
         int[] p = StatsProbe.bestMatch(fit, run);
         for (int k = 0; k < 3; k++) {
@@ -45,12 +47,21 @@ class StatsProbeTest {
         // the probe's running score is the trainer's own evaluation of that checkpoint
         List<MetricsRow> rows = MetricsRow.readCsv(dir.resolve("metrics.csv"));
         assertEquals(rows.get(1).testAccuracy(), r.running(), 1e-9);
-        for (double a : new double[] {r.running(), r.precise(), r.batch(), r.preciseBnOnly(), r.preciseMnOnly(),
-                r.frozenEma()}) {
+        for (double a :
+                new double[] {
+                    r.running(),
+                    r.precise(),
+                    r.batch(),
+                    r.preciseBnOnly(),
+                    r.preciseMnOnly(),
+                    r.frozenEma()
+                }) {
             assertTrue(a >= 0 && a <= 1, "accuracy " + a);
         }
         assertEquals(2, r.drift().size(), "one row per component of the one MN layer");
         assertEquals(3, r.batches());
-        assertArrayEquals(before, java.nio.file.Files.readAllBytes(new CheckpointStore(dir, 3).list().get(0)));
+        assertArrayEquals(
+                before,
+                java.nio.file.Files.readAllBytes(new CheckpointStore(dir, 3).list().get(0)));
     }
 }

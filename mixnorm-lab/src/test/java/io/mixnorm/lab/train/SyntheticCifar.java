@@ -5,9 +5,9 @@ import io.mixnorm.lab.data.CifarSplits;
 import java.util.SplittableRandom;
 
 /**
- * A small learnable task in CIFAR's exact layout: class c ∈ {0..3} brightens quadrant c of
- * channel c % 3 over a noisy grey background. Chance is 25%; a working trainer gets far above it
- * within a few dozen steps.
+ * A small learnable task in CIFAR's exact layout: class c ∈ {0..3} brightens quadrant c of channel
+ * c % 3 over a noisy grey background. Chance is 25%; a working trainer gets far above it within a
+ * few dozen steps.
  */
 public final class SyntheticCifar {
     private SyntheticCifar() {}
@@ -16,8 +16,12 @@ public final class SyntheticCifar {
         return new CifarSplits(dataset(train, seed), dataset(test, seed + 1));
     }
 
-    /** The task (128 train, 64 test images) written as a CIFAR-10 folder in the official record format. */
-    public static java.nio.file.Path writeFolder(java.nio.file.Path dir) throws java.io.IOException {
+    /**
+     * The task (128 train, 64 test images) written as a CIFAR-10 folder in the official record
+     * format.
+     */
+    public static java.nio.file.Path writeFolder(java.nio.file.Path dir)
+            throws java.io.IOException {
         CifarSplits s = make(128, 64, 9);
         java.nio.file.Files.createDirectories(dir);
         writeBin(s.train(), dir.resolve("data_batch_1.bin"));
@@ -25,7 +29,8 @@ public final class SyntheticCifar {
         return dir;
     }
 
-    private static void writeBin(CifarDataset d, java.nio.file.Path file) throws java.io.IOException {
+    private static void writeBin(CifarDataset d, java.nio.file.Path file)
+            throws java.io.IOException {
         byte[] out = new byte[d.size() * 3073];
         for (int i = 0; i < d.size(); i++) {
             out[i * 3073] = (byte) d.label(i);

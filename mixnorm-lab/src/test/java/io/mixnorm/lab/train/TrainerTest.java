@@ -22,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainerTest {
     private static final CifarSplits DATA = SyntheticCifar.make(256, 128, 5);
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     static TrainConfig tiny(long steps) {
         TrainConfig c = new TrainConfig();
@@ -33,7 +32,9 @@ class TrainerTest {
         c.evalBatchSize = 64;
         c.augment = false;
         c.seed = 3;
-        c.deterministic = true; // one PyTorch thread: much faster than 2 on a shared 2-core machine, and reproducible
+        c.deterministic =
+                true; // one PyTorch thread: much faster than 2 on a shared 2-core machine, and
+        // reproducible
         return c;
     }
 
@@ -45,7 +46,9 @@ class TrainerTest {
     void learnsASyntheticTaskFarAboveChance() throws IOException {
         Path dir = tmp.resolve("run");
         RunSummary s = train(tiny(40), dir, false);
-        assertTrue(s.finalTestAccuracy() > 0.7, "final accuracy " + s.finalTestAccuracy() + " vs chance 0.25");
+        assertTrue(
+                s.finalTestAccuracy() > 0.7,
+                "final accuracy " + s.finalTestAccuracy() + " vs chance 0.25");
         assertEquals(40, s.steps());
         assertEquals("finished", s.status());
         for (String f : List.of("config.json", "metrics.csv", "summary.json", "curves.png")) {
@@ -55,10 +58,17 @@ class TrainerTest {
         assertEquals(MetricsRow.CSV_HEADER, csv.get(0));
         assertEquals(5, csv.size(), "header + 4 evaluations");
         String summary = Files.readString(dir.resolve("summary.json"));
-        for (String key : List.of("best_test_accuracy", "final_test_accuracy", "\"steps\"", "images_per_second")) {
+        for (String key :
+                List.of(
+                        "best_test_accuracy",
+                        "final_test_accuracy",
+                        "\"steps\"",
+                        "images_per_second")) {
             assertTrue(summary.contains(key), key);
         }
-        assertTrue(s.evalImagesPerSecond() > 0, "the test passes' speed is reported: " + s.evalImagesPerSecond());
+        assertTrue(
+                s.evalImagesPerSecond() > 0,
+                "the test passes' speed is reported: " + s.evalImagesPerSecond());
         assertTrue(summary.contains("\"eval_images_per_second\": "), summary);
         assertEquals(3, new CheckpointStore(dir, 3).list().size(), "keeps the last 3 checkpoints");
     }
@@ -83,9 +93,13 @@ class TrainerTest {
         c.keepCheckpoints = 10;
         Path whole = tmp.resolve("whole");
         RunSummary a = train(c, whole, false);
-        List<String> names = new CheckpointStore(whole, 10).list().stream().map(p -> p.getFileName().toString()).toList();
+        List<String> names =
+                new CheckpointStore(whole, 10)
+                        .list().stream().map(p -> p.getFileName().toString()).toList();
         for (long step : new long[] {4, 8, 10, 12, 16, 20}) {
-            assertTrue(names.stream().anyMatch(n -> n.contains(String.format("%010d", step))), step + " in " + names);
+            assertTrue(
+                    names.stream().anyMatch(n -> n.contains(String.format("%010d", step))),
+                    step + " in " + names);
         }
         assertEquals(6, names.size(), names.toString());
         // a crash at step 14 leaves the step-12 checkpoint as the newest: resume from it
@@ -98,11 +112,19 @@ class TrainerTest {
         }
         RunSummary b = train(c, crashed, true);
         assertEquals(a.finalTestLoss(), b.finalTestLoss(), 0.0);
-        assertEquals(a.finalTrainLoss(), b.finalTrainLoss(), 0.0, "the train loss of steps 11..20 spans the checkpoint");
+        assertEquals(
+                a.finalTrainLoss(),
+                b.finalTrainLoss(),
+                0.0,
+                "the train loss of steps 11..20 spans the checkpoint");
         assertArrayEquals(finalWeights(whole), finalWeights(crashed));
-        assertEquals(MetricsRow.readCsv(whole.resolve("metrics.csv")).stream().map(r -> r.step() + " " + r.trainLoss()
-                + " " + r.testLoss()).toList(), MetricsRow.readCsv(crashed.resolve("metrics.csv")).stream()
-                .map(r -> r.step() + " " + r.trainLoss() + " " + r.testLoss()).toList());
+        assertEquals(
+                MetricsRow.readCsv(whole.resolve("metrics.csv")).stream()
+                        .map(r -> r.step() + " " + r.trainLoss() + " " + r.testLoss())
+                        .toList(),
+                MetricsRow.readCsv(crashed.resolve("metrics.csv")).stream()
+                        .map(r -> r.step() + " " + r.trainLoss() + " " + r.testLoss())
+                        .toList());
     }
 
     @Test
@@ -121,7 +143,11 @@ class TrainerTest {
         assertEquals(30, s.steps());
         Path uninterrupted = tmp.resolve("ref");
         RunSummary ref = train(tiny(30), uninterrupted, false);
-        assertEquals(ref.finalTestLoss(), s.finalTestLoss(), 0.0, "resumed from step 10 and replayed 10..20 exactly");
+        assertEquals(
+                ref.finalTestLoss(),
+                s.finalTestLoss(),
+                0.0,
+                "resumed from step 10 and replayed 10..20 exactly");
     }
 
     @Test
@@ -151,7 +177,8 @@ class TrainerTest {
     void batchLargerThanTheTrainingSetIsAUserError() {
         TrainConfig c = tiny(5);
         c.batchSize = 1000;
-        UserException e = assertThrows(UserException.class, () -> train(c, tmp.resolve("r"), false));
+        UserException e =
+                assertThrows(UserException.class, () -> train(c, tmp.resolve("r"), false));
         assertTrue(e.getMessage().contains("--batch-size"), e.getMessage());
     }
 

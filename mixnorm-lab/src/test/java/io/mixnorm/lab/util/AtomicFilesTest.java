@@ -18,10 +18,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A failed write leaves the previous file intact, no temporary file, and a one-line error naming the file. */
+/**
+ * A failed write leaves the previous file intact, no temporary file, and a one-line error naming
+ * the file.
+ */
 class AtomicFilesTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private static void assertOneLineNaming(UserException e, Path file) {
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
@@ -39,10 +41,18 @@ class AtomicFilesTest {
     void writerThatFailsHalfwayLeavesThePreviousFileAndNoTempFile() throws IOException {
         Path f = tmp.resolve("summary.json");
         AtomicFiles.writeString(f, "old complete content\n");
-        UserException e = assertThrows(UserException.class, () -> AtomicFiles.write(f, out -> {
-            out.write(new byte[100_000]); // more than the buffer: part of it reaches the temporary file
-            throw new IOException("simulated device error");
-        }));
+        UserException e =
+                assertThrows(
+                        UserException.class,
+                        () ->
+                                AtomicFiles.write(
+                                        f,
+                                        out -> {
+                                            out.write(new byte[100_000]); // more than the buffer:
+                                            // part of it reaches the
+                                            // temporary file
+                                            throw new IOException("simulated device error");
+                                        }));
         assertOneLineNaming(e, f);
         assertTrue(e.getMessage().contains("simulated device error"), e.getMessage());
         assertEquals("old complete content\n", Files.readString(f));
@@ -53,10 +63,16 @@ class AtomicFilesTest {
     void diskFullIsNamedAsSuch() throws IOException {
         Path f = tmp.resolve("metrics.csv");
         AtomicFiles.writeString(f, "a,b\n1,2\n");
-        UserException e = assertThrows(UserException.class, () -> AtomicFiles.write(f, out -> {
-            out.write("a,b\n".getBytes(StandardCharsets.UTF_8));
-            throw new IOException("No space left on device");
-        }));
+        UserException e =
+                assertThrows(
+                        UserException.class,
+                        () ->
+                                AtomicFiles.write(
+                                        f,
+                                        out -> {
+                                            out.write("a,b\n".getBytes(StandardCharsets.UTF_8));
+                                            throw new IOException("No space left on device");
+                                        }));
         assertOneLineNaming(e, f);
         assertTrue(e.getMessage().contains("no space left on device"), e.getMessage());
         assertEquals("a,b\n1,2\n", Files.readString(f));
@@ -67,10 +83,15 @@ class AtomicFilesTest {
     void uncheckedFailureInTheWriterAlsoRemovesTheTempFile() throws IOException {
         Path f = tmp.resolve("config.json");
         AtomicFiles.writeString(f, "{}\n");
-        assertThrows(UncheckedIOException.class, () -> AtomicFiles.write(f, out -> {
-            out.write(1);
-            throw new UncheckedIOException(new IOException("boom"));
-        }));
+        assertThrows(
+                UncheckedIOException.class,
+                () ->
+                        AtomicFiles.write(
+                                f,
+                                out -> {
+                                    out.write(1);
+                                    throw new UncheckedIOException(new IOException("boom"));
+                                }));
         assertEquals("{}\n", Files.readString(f));
         assertEquals(List.of("config.json"), files());
     }
@@ -80,20 +101,23 @@ class AtomicFilesTest {
         Path notADir = tmp.resolve("checkpoints");
         Files.writeString(notADir, "x");
         Path f = notADir.resolve("step-1.ckpt");
-        UserException e = assertThrows(UserException.class, () -> AtomicFiles.writeString(f, "data"));
+        UserException e =
+                assertThrows(UserException.class, () -> AtomicFiles.writeString(f, "data"));
         assertOneLineNaming(e, f);
         assertEquals("x", Files.readString(notADir));
     }
 
     @Test
     void readOnlyFolderIsAOneLineErrorAndKeepsThePreviousFile() throws IOException {
-        assumeFalse("root".equals(System.getProperty("user.name")), "root ignores folder permissions");
+        assumeFalse(
+                "root".equals(System.getProperty("user.name")), "root ignores folder permissions");
         Path dir = tmp.resolve("ro");
         Path f = dir.resolve("summary.json");
         AtomicFiles.writeString(f, "old\n");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
         try {
-            UserException e = assertThrows(UserException.class, () -> AtomicFiles.writeString(f, "new\n"));
+            UserException e =
+                    assertThrows(UserException.class, () -> AtomicFiles.writeString(f, "new\n"));
             assertOneLineNaming(e, f);
             assertEquals("old\n", Files.readString(f));
             try (Stream<Path> s = Files.list(dir)) {

@@ -13,10 +13,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One process at a time per run folder: within a JVM, across JVMs, and released when the holder dies. */
+/**
+ * One process at a time per run folder: within a JVM, across JVMs, and released when the holder
+ * dies.
+ */
 class RunLockTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     /** Holds the claim on args[0] until its stdin closes (or it is killed). */
     public static final class Holder {
@@ -37,7 +39,8 @@ class RunLockTest {
         RunLock first = RunLock.tryAcquire(run);
         assertNotNull(first);
         assertNull(RunLock.tryAcquire(run));
-        assertNotNull(RunLock.tryAcquire(tmp.resolve("runs/bn/seed-2")), "another run is another claim");
+        assertNotNull(
+                RunLock.tryAcquire(tmp.resolve("runs/bn/seed-2")), "another run is another claim");
         first.close();
         try (RunLock again = RunLock.tryAcquire(run)) {
             assertNotNull(again);
@@ -47,11 +50,20 @@ class RunLockTest {
     @Test
     void anotherProcessesClaimIsSeenAndDiesWithIt() throws Exception {
         Path run = tmp.resolve("run");
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-cp", System.getProperty("java.class.path"), Holder.class.getName(), run.toString())
-                .redirectErrorStream(true).start();
+        Process child =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-Xmx64m",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                Holder.class.getName(),
+                                run.toString())
+                        .redirectErrorStream(true)
+                        .start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(
+                            new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("held", out.readLine());
             assertNull(RunLock.tryAcquire(run), "the child holds the run");
             child.destroyForcibly(); // no close: the OS must drop the lock of a killed process

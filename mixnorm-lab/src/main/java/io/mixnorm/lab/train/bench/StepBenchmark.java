@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -21,7 +21,12 @@ public final class StepBenchmark {
     private StepBenchmark() {}
 
     /** Timings of one variant; FLOPs count convolutions and FC only, training = 3× forward. */
-    public record Result(String variant, int batchSize, double[] stepMs, long forwardFlopsPerImage, long peakRssBytes) {
+    public record Result(
+            String variant,
+            int batchSize,
+            double[] stepMs,
+            long forwardFlopsPerImage,
+            long peakRssBytes) {
         public double median() {
             return percentile(0.5);
         }
@@ -55,20 +60,26 @@ public final class StepBenchmark {
      * recorded meanwhile), then the timed steps go round-robin, one step of each variant per round,
      * so slow drifts of a shared machine hit all variants alike.
      */
-    public static List<Result> run(List<TrainConfig> configs, NDManager parent, int warmup, int repeats) {
+    public static List<Result> run(
+            List<TrainConfig> configs, NDManager parent, int warmup, int repeats) {
         return run(configs, parent, warmup, repeats, false);
     }
 
     /**
      * As {@link #run(List, NDManager, int, int)}; with {@code oneDnnAb} every variant is warmed up
-     * and timed twice per round, once with PyTorch's oneDNN convolutions off (ATen's
-     * own kernels, what {@link OneDnnWorkaround} falls back to) and once on, the order alternating between
+     * and timed twice per round, once with PyTorch's oneDNN convolutions off (ATen's own kernels,
+     * what {@link OneDnnWorkaround} falls back to) and once on, the order alternating between
      * rounds, so the workaround's cost is measured side by side. The switch is left as the models
      * set it.
      */
-    public static List<Result> run(List<TrainConfig> configs, NDManager parent, int warmup, int repeats,
+    public static List<Result> run(
+            List<TrainConfig> configs,
+            NDManager parent,
+            int warmup,
+            int repeats,
             boolean oneDnnAb) {
-        boolean oneDnnAfterBuild = true; // what the models chose (OneDnnWorkaround.applyFor), restored at the end
+        boolean oneDnnAfterBuild =
+                true; // what the models chose (OneDnnWorkaround.applyFor), restored at the end
         List<NDManager> managers = new ArrayList<>();
         List<Runnable> steps = new ArrayList<>();
         List<PreparedModel> models = new ArrayList<>();
@@ -110,11 +121,23 @@ public final class StepBenchmark {
             List<Result> results = new ArrayList<>();
             for (int v = 0; v < configs.size(); v++) {
                 TrainConfig cfg = configs.get(v);
-                String name = cfg.norm + (cfg.norm.equals("bn") ? "" : ":" + (cfg.mnLayers.isEmpty() ? "default" : cfg.mnLayers));
+                String name =
+                        cfg.norm
+                                + (cfg.norm.equals("bn")
+                                        ? ""
+                                        : ":"
+                                                + (cfg.mnLayers.isEmpty()
+                                                        ? "default"
+                                                        : cfg.mnLayers));
                 for (int arm = 0; arm < arms; arm++) {
                     String label = name + (oneDnnAb ? (arm == 0 ? " aten" : " onednn") : "");
-                    results.add(new Result(label, cfg.batchSize, ms[v][arm], models.get(v).model().forwardFlopsPerImage(),
-                            peaks[v]));
+                    results.add(
+                            new Result(
+                                    label,
+                                    cfg.batchSize,
+                                    ms[v][arm],
+                                    models.get(v).model().forwardFlopsPerImage(),
+                                    peaks[v]));
                 }
             }
             return results;
@@ -128,7 +151,8 @@ public final class StepBenchmark {
 
     /**
      * The trainer's step on a fixed synthetic batch. In an A/B run the oneDNN arm of a model that
-     * oneDNN miscomputes (DenseNet) goes non-finite; that run times the kernels only, so it goes on.
+     * oneDNN miscomputes (DenseNet) goes non-finite; that run times the kernels only, so it goes
+     * on.
      */
     private static Runnable stepOf(TrainConfig cfg, PreparedModel pm, boolean timingOnly) {
         int b = cfg.batchSize;
@@ -141,11 +165,21 @@ public final class StepBenchmark {
         for (int i = 0; i < b; i++) {
             labels[i] = rnd.nextInt(10);
         }
-        return () -> pm.step().run(images, labels, b, cfg.lr, x -> {
-            if (!timingOnly) {
-                throw new IllegalStateException("benchmark step of " + cfg.norm + " produced a non-finite loss");
-            }
-        });
+        return () ->
+                pm.step()
+                        .run(
+                                images,
+                                labels,
+                                b,
+                                cfg.lr,
+                                x -> {
+                                    if (!timingOnly) {
+                                        throw new IllegalStateException(
+                                                "benchmark step of "
+                                                        + cfg.norm
+                                                        + " produced a non-finite loss");
+                                    }
+                                });
     }
 
     /** GFLOP/s of a 4096×4096 float32 matrix product, best of 5: the practical FP32 peak here. */
