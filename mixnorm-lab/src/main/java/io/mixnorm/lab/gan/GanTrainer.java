@@ -132,8 +132,8 @@ public final class GanTrainer {
                 st.configJson = cfg.toJson();
             }
             // On a continuation too: config.json states the run's current budget (a run extended
-            // from
-            // 1,000 to 1,500 steps kept saying 1,000); only resumable settings can differ here.
+            // from 1,000 to 1,500 steps kept saying 1,000); only resumable settings can differ
+            // here.
             files.writeConfig();
             FeatureExtractor extractor = features == null ? null : features.apply(root);
             try {

@@ -86,8 +86,10 @@ public final class Trainer {
             if (st == null) {
                 st = new TrainState();
                 st.configJson = cfg.toJson();
-                files.writeConfig();
             }
+            // On a continuation too, so that config.json states the run's current budget (a run
+            // continued from 10 to 30 steps kept saying 10); only resumable settings can differ.
+            files.writeConfig();
             progress.message(
                     String.format(
                             "%s: %s, %s on %d/%d images, %d steps of %d, %s lr %.3g, seed %d, %s",

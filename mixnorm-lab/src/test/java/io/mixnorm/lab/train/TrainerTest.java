@@ -32,9 +32,8 @@ class TrainerTest {
         c.evalBatchSize = 64;
         c.augment = false;
         c.seed = 3;
-        c.deterministic =
-                true; // one PyTorch thread: much faster than 2 on a shared 2-core machine, and
-        // reproducible
+        // one PyTorch thread: much faster than 2 on a shared 2-core machine, and reproducible
+        c.deterministic = true;
         return c;
     }
 
@@ -84,6 +83,10 @@ class TrainerTest {
         assertEquals(a.finalTrainLoss(), b.finalTrainLoss(), 0.0);
         assertEquals(a.bestTestAccuracy(), b.bestTestAccuracy(), 0.0);
         assertArrayEquals(finalWeights(whole), finalWeights(split));
+        assertEquals(
+                30,
+                TrainConfig.load(split.resolve("config.json")).steps,
+                "the budget it was continued to");
     }
 
     @Test
