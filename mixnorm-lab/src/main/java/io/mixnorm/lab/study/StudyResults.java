@@ -8,7 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
@@ -118,12 +120,15 @@ public final class StudyResults {
     /** Every run that is over and whose BN baseline is over, measured against it. */
     public static List<Comparison> compare(List<Run> runs, String baseline) {
         List<Comparison> out = new ArrayList<>();
+        Map<Double, List<Double>> thresholds = new HashMap<>(); // one set per learning rate
         for (Run r : runs) {
             Run bn = baselineOf(runs, r.key(), baseline);
             if (bn == null || !bn.over() || !r.over()) {
                 continue;
             }
-            out.add(compare(r, bn, thresholds(runs, r.key().lr(), baseline)));
+            List<Double> ts =
+                    thresholds.computeIfAbsent(r.key().lr(), lr -> thresholds(runs, lr, baseline));
+            out.add(compare(r, bn, ts));
         }
         return out;
     }
