@@ -258,16 +258,19 @@ final class ReportMarkdown {
     static String rescalingTable(StudySpec spec, List<StudyResults.Aggregate> aggs) {
         StringBuilder md = new StringBuilder();
         md.append("| lr | variant | rescaling speed-up r | seeds |");
-        List<Double> ths =
-                aggs.isEmpty()
-                        ? List.of()
-                        : aggs.get(0).thresholds().stream()
-                                .map(StudyResults.ThresholdAggregate::threshold)
-                                .toList();
-        for (double t : ths) {
-            md.append(String.format(Locale.ROOT, " steps to %.1f%% (speed-up) |", 100 * t));
+        // The thresholds differ between learning rates (each is a fraction of that rate's BN
+        // curves), so the header names the fraction and every cell its threshold.
+        int columns = aggs.stream().mapToInt(a -> a.thresholds().size()).max().orElse(0);
+        for (int i = 0; i < columns; i++) {
+            md.append(
+                    i < StudyResults.THRESHOLD_FRACTIONS.length
+                            ? String.format(
+                                    Locale.ROOT,
+                                    " steps to %.0f%% of BN's final (speed-up) |",
+                                    100 * StudyResults.THRESHOLD_FRACTIONS[i])
+                            : " steps to threshold |");
         }
-        md.append("\n|---|---|---|---|").append("---|".repeat(ths.size())).append('\n');
+        md.append("\n|---|---|---|---|").append("---|".repeat(columns)).append('\n');
         for (StudyResults.Aggregate a : aggs) {
             boolean base = a.variant().equals(spec.baseline);
             md.append("| ")
@@ -280,6 +283,7 @@ final class ReportMarkdown {
                     .append(a.speedupRescaling().n())
                     .append(" |");
             for (StudyResults.ThresholdAggregate t : a.thresholds()) {
+                md.append(String.format(Locale.ROOT, " %.1f%%:", 100 * t.threshold()));
                 if (t.steps().n() == 0) {
                     md.append(" never ×").append(t.never());
                 } else {
