@@ -1,10 +1,12 @@
 package io.mixnorm.lab.cli;
 
+import com.google.gson.JsonObject;
 import io.mixnorm.lab.UserException;
-import io.mixnorm.lab.study.GanStudies;
-import io.mixnorm.lab.study.GanStudySpec;
+import io.mixnorm.lab.gan.FeaturesModel;
+import io.mixnorm.lab.report.StudyReport;
+import io.mixnorm.lab.study.GanKind;
+import io.mixnorm.lab.study.RunKind;
 import io.mixnorm.lab.study.Studies;
-import io.mixnorm.lab.study.StudyReport;
 import io.mixnorm.lab.study.StudyRunner;
 import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.train.TrainCommandLine;
@@ -21,8 +23,8 @@ import picocli.CommandLine.Spec;
  * {@code mixnorm reproduce}: a BN-vs-MN study (a grid of training runs) and its report. Re-running
  * the same command continues an interrupted study and rebuilds the report. A GAN study ({@code
  * --study dcgan-cifar10}, or a study file with {@code "kind": "gan"}) runs DCGANs instead of
- * classifiers and is handed to {@link GanReproduce}; it has no learning-rate grid and is scored,
- * not evaluated, so {@code --lrs}/{@code --eval-every} apply to classifier studies and {@code
+ * classifiers (its {@link RunKind}); it has no learning-rate grid and is scored, not evaluated, so
+ * {@code --lrs}/{@code --eval-every} apply to classifier studies and {@code
  * --features-model}/{@code --score-every}/{@code --score-samples} to GAN studies.
  */
 @Command(
@@ -153,34 +155,20 @@ public final class ReproduceCommand implements Callable<Integer> {
                                             + " --resume"));
         }
         StudyEngine studyEngine = engine();
-        if (study != null
-                ? GanStudies.isBuiltIn(study)
-                : config != null && GanStudySpec.describes(config)) {
-            GanStudySpec spec = resolveGan();
-            return GanReproduce.run(
-                    spec,
-                    out != null ? out : Path.of("runs", spec.name),
-                    commandLine(),
-                    threads,
-                    quiet,
-                    reportOnly,
-                    studyEngine,
-                    master);
-        }
-        if (featuresModel != null || scoreEvery != null || scoreSamples != null) {
-            throw new UserException(
-                    "--features-model, --score-every and --score-samples apply to GAN studies ("
-                            + String.join(", ", GanStudies.names())
-                            + ") only");
-        }
         StudySpec spec = resolve();
         Path dir = out != null ? out : Path.of("runs", spec.name);
         String command = commandLine();
         StudyRunner runner =
                 new StudyRunner(spec, dir, DataLoading::load, System.out, quiet, threads);
-        runner.prepare();
-        List<String> commands = StudyRunner.recordCommand(dir, command, !reportOnly);
         Threads.configure(threads);
+        runner.prepare(!reportOnly);
+        // A GAN study's score classifier first: the command that trains it comes before the
+        // study's in commands.txt.
+        FeaturesModel classifier = FeaturesModel.pinned(dir);
+        if (classifier != null) {
+            StudyRunner.recordCommand(dir, classifier.commandsLine(), !reportOnly);
+        }
+        List<String> commands = StudyRunner.recordCommand(dir, command, !reportOnly);
         // The report is part of the work a SIGINT/SIGTERM waits for: an interrupted study still
         // gets one.
         return Interruptible.run(
@@ -196,14 +184,12 @@ public final class ReproduceCommand implements Callable<Integer> {
                                                     threads,
                                                     System.out);
                     StudyReport.Written w =
-                            StudyReport.write(spec, dir, commands, DataLoading::load);
+                            spec.kind().report(spec, dir, commands, DataLoading::load);
                     System.out.println();
                     System.out.print(w.headline());
                     System.out.println();
                     System.out.println(
-                            outcome.reportLine()
-                                    + w.report()
-                                    + " (and report.html, results.csv, summary.json, plots/)");
+                            outcome.reportLine() + w.report() + spec.kind().reportFiles());
                     return 0;
                 });
     }
@@ -224,23 +210,36 @@ public final class ReproduceCommand implements Callable<Integer> {
         return StudyEngine.find(engine);
     }
 
+    /**
+     * The study the options ask for: a built-in or a study file, with the overrides its kind takes
+     * applied and checked.
+     */
     private StudySpec resolve() {
         if ((study == null) == (config == null)) {
             throw new UserException(
                     "reproduce needs exactly one of --study NAME or --config FILE (built in: "
                             + String.join(", ", Studies.names())
-                            + ", "
-                            + String.join(", ", GanStudies.names())
                             + ")");
         }
-        StudySpec spec;
-        if (study != null) {
-            spec = Studies.get(study, quick);
-        } else {
-            spec = StudySpec.load(config);
-            if (quick) {
-                spec = Studies.quick(spec);
-            }
+        StudySpec spec = study != null ? Studies.get(study, quick) : StudySpec.load(config);
+        if (quick && study == null) {
+            spec = spec.quick();
+        }
+        boolean gan = spec.kind() == RunKind.GAN;
+        if (gan && lrs != null) {
+            throw new UserException(
+                    "--lrs: a GAN study has one recipe (Adam, lr 2e-4), not a learning-rate grid;"
+                            + " set 'lr' in a study file's 'gan' block instead");
+        }
+        if (gan && evalEvery != null) {
+            throw new UserException(
+                    "--eval-every: a GAN study is scored, not evaluated; use --score-every N");
+        }
+        if (!gan && (featuresModel != null || scoreEvery != null || scoreSamples != null)) {
+            throw new UserException(
+                    "--features-model, --score-every and --score-samples apply to GAN studies ("
+                            + String.join(", ", Studies.names(RunKind.GAN))
+                            + ") only");
         }
         if (seeds != null) {
             if (seeds < 1) {
@@ -249,29 +248,73 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
             spec.seeds = LongStream.rangeClosed(1, seeds).boxed().toList();
         }
-        if (data != null) {
-            spec.train.addProperty("data", data);
-        }
-        if (steps != null) {
-            spec.train.addProperty("steps", steps);
-        }
-        if (evalEvery != null) {
-            spec.train.addProperty("evalEvery", evalEvery);
-        }
-        if (lrs != null) {
-            spec.lrs = lrs;
+        // the overrides in the order each kind's study.json has always listed them
+        if (gan) {
+            overrideGan(spec.recipe);
+        } else {
+            if (data != null) {
+                spec.recipe.addProperty("data", data);
+            }
+            if (steps != null) {
+                spec.recipe.addProperty("steps", steps);
+            }
+            if (evalEvery != null) {
+                spec.recipe.addProperty("evalEvery", evalEvery);
+            }
+            if (lrs != null) {
+                spec.lrs = lrs;
+            }
         }
         spec.validate("reproduce");
-        if (!spec.quick && study != null && !spec.train.has("data")) {
+        if (gan) {
+            GanKind.checkScoring(spec);
+        }
+        if (!spec.quick && study != null && !spec.recipe.has("data")) {
             throw new UserException(
                     "--study "
                             + study
-                            + " trains on the full "
-                            + spec.train.get("dataset").getAsString()
-                            + ": pass --data PATH (a CIFAR archive or folder; './mixnorm download'"
-                            + " fetches one), or add --quick for the embedded mini set");
+                            + (gan
+                                    ? " trains on the full CIFAR-10: pass --data PATH (a CIFAR-10"
+                                            + " archive or folder; './mixnorm download cifar10'"
+                                            + " fetches one)"
+                                    : " trains on the full "
+                                            + spec.recipe.get("dataset").getAsString()
+                                            + ": pass --data PATH (a CIFAR archive or folder;"
+                                            + " './mixnorm download' fetches one)")
+                            + ", or add --quick for the embedded mini set");
         }
         return spec;
+    }
+
+    /** A GAN study's overrides of its {@code gan} block. */
+    private void overrideGan(JsonObject gan) {
+        if (steps != null) {
+            require(steps >= 1, "--steps: must be at least 1, got " + steps);
+            gan.addProperty("steps", steps);
+        }
+        if (scoreEvery != null) {
+            require(
+                    scoreEvery >= 1,
+                    "--score-every: a GAN study compares scores, so N must be at least 1, got "
+                            + scoreEvery);
+            gan.addProperty("scoreEvery", scoreEvery);
+        }
+        if (scoreSamples != null) {
+            require(
+                    scoreSamples >= 2,
+                    "--score-samples: must be at least 2 (and above the feature width), got "
+                            + scoreSamples);
+            gan.addProperty("scoreSamples", scoreSamples);
+        }
+        if (data != null) {
+            gan.addProperty("data", data);
+        }
+        if (featuresModel != null) {
+            require(
+                    !featuresModel.isBlank(),
+                    "--features-model: empty path; pass a 'mixnorm train' run folder");
+            gan.addProperty("featuresModel", featuresModel);
+        }
     }
 
     /** This command as the user typed it, for commands.txt and the report. */
@@ -284,79 +327,6 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         return "./mixnorm "
                 + String.join(" ", args.stream().map(TrainCommandLine::shellQuote).toList());
-    }
-
-    /**
-     * The GAN study the options ask for: a built-in or a study file, with the overrides applied and
-     * checked.
-     */
-    private GanStudySpec resolveGan() {
-        if ((study == null) == (config == null)) {
-            throw new UserException("reproduce needs exactly one of --study NAME or --config FILE");
-        }
-        if (lrs != null) {
-            throw new UserException(
-                    "--lrs: a GAN study has one recipe (Adam, lr 2e-4), not a learning-rate grid;"
-                            + " set 'lr' in a study file's 'gan' block instead");
-        }
-        if (evalEvery != null) {
-            throw new UserException(
-                    "--eval-every: a GAN study is scored, not evaluated; use --score-every N");
-        }
-        GanStudySpec spec;
-        if (study != null) {
-            spec = GanStudies.get(study, quick);
-        } else {
-            spec = GanStudySpec.load(config);
-            if (quick) {
-                spec = GanStudies.quick(spec);
-            }
-        }
-        if (seeds != null) {
-            if (seeds < 1) {
-                throw new UserException(
-                        "--seeds: the seed list would be empty; give at least 1, got " + seeds);
-            }
-            spec.seeds = LongStream.rangeClosed(1, seeds).boxed().toList();
-        }
-        if (steps != null) {
-            require(steps >= 1, "--steps: must be at least 1, got " + steps);
-            spec.gan.addProperty("steps", steps);
-        }
-        if (scoreEvery != null) {
-            require(
-                    scoreEvery >= 1,
-                    "--score-every: a GAN study compares scores, so N must be at least 1, got "
-                            + scoreEvery);
-            spec.gan.addProperty("scoreEvery", scoreEvery);
-        }
-        if (scoreSamples != null) {
-            require(
-                    scoreSamples >= 2,
-                    "--score-samples: must be at least 2 (and above the feature width), got "
-                            + scoreSamples);
-            spec.gan.addProperty("scoreSamples", scoreSamples);
-        }
-        if (data != null) {
-            spec.gan.addProperty("data", data);
-        }
-        if (featuresModel != null) {
-            require(
-                    !featuresModel.isBlank(),
-                    "--features-model: empty path; pass a 'mixnorm train' run folder");
-            spec.gan.addProperty("featuresModel", featuresModel);
-        }
-        spec.validate("reproduce");
-        spec.checkScoring();
-        if (!spec.quick && study != null && !spec.gan.has("data")) {
-            throw new UserException(
-                    "--study "
-                            + study
-                            + " trains on the full CIFAR-10: pass --data PATH (a CIFAR-10 archive"
-                            + " or folder; './mixnorm download cifar10' fetches one), or add"
-                            + " --quick for the embedded mini set");
-        }
-        return spec;
     }
 
     private static void require(boolean ok, String message) {

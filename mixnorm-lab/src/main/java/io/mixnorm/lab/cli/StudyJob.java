@@ -3,12 +3,9 @@ package io.mixnorm.lab.cli;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import io.mixnorm.lab.data.CifarSplits;
-import io.mixnorm.lab.study.GanStudyRunner;
-import io.mixnorm.lab.study.GanStudySpec;
 import io.mixnorm.lab.study.StudyRunner;
 import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.util.Json;
 import java.io.PrintStream;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -24,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * folder, and resume from their checkpoints the same way.
  */
 public final class StudyJob implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /**
      * The data sets this JVM has read, shared by the runs it trains (an engine runs several at once
@@ -39,43 +36,24 @@ public final class StudyJob implements Serializable {
      */
     private static final Object TRAINING = new Object();
 
-    private final boolean gan;
     private final String name;
     private final String specJson;
     private final String folder;
     private final List<String> runDirs;
 
-    private StudyJob(boolean gan, String name, String specJson, Path folder, List<String> runDirs) {
-        this.gan = gan;
-        this.name = name;
-        this.specJson = specJson;
+    private StudyJob(StudySpec spec, Path folder) {
+        this.name = spec.name;
+        this.specJson = spec.toJson();
         this.folder = folder.toAbsolutePath().normalize().toString();
-        this.runDirs = List.copyOf(runDirs);
+        this.runDirs = spec.runs().stream().map(k -> k.dir().toString()).toList();
     }
 
     /**
-     * A classification study whose folder {@code folder} is already claimed ({@link
+     * A study (of any kind) whose folder {@code folder} is already claimed ({@link
      * StudyRunner#prepare}).
      */
     public static StudyJob of(StudySpec spec, Path folder) {
-        return new StudyJob(
-                false,
-                spec.name,
-                spec.toJson(),
-                folder,
-                spec.runs().stream().map(k -> k.dir().toString()).toList());
-    }
-
-    /**
-     * A GAN study whose folder {@code folder} is already claimed ({@link GanStudyRunner#prepare}).
-     */
-    public static StudyJob of(GanStudySpec spec, Path folder) {
-        return new StudyJob(
-                true,
-                spec.name,
-                spec.toJson(),
-                folder,
-                spec.runs().stream().map(k -> k.dir().toString()).toList());
+        return new StudyJob(spec, folder);
     }
 
     /** The study's name. */
@@ -120,13 +98,13 @@ public final class StudyJob implements Serializable {
         }
         synchronized (TRAINING) {
             prepareThread(threads);
-            if (gan) {
-                GanStudySpec spec = Json.GSON.fromJson(specJson, GanStudySpec.class);
-                return new GanStudyRunner(spec, folder(), StudyJob::data, log, true, threads)
-                        .run(j -> j == i);
-            }
-            StudySpec spec = Json.GSON.fromJson(specJson, StudySpec.class);
-            return new StudyRunner(spec, folder(), StudyJob::data, log, true, threads)
+            return new StudyRunner(
+                            StudySpec.fromJson(specJson),
+                            folder(),
+                            StudyJob::data,
+                            log,
+                            true,
+                            threads)
                     .run(j -> j == i);
         }
     }

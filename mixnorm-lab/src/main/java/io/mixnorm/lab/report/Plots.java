@@ -36,6 +36,11 @@ public final class Plots {
         }
     }
 
+    /** A grey dashed line at height {@code y} from 0 to {@code maxX}: the baseline's target. */
+    public static Series level(String name, double maxX, double y) {
+        return new Series(name, new double[] {0, maxX}, new double[] {y, y}, Color.GRAY, true);
+    }
+
     /** One chart: title, axis titles and its lines. */
     public record Panel(String title, String xTitle, String yTitle, List<Series> series) {}
 

@@ -80,7 +80,7 @@ public final class GanStudyResults {
      * null.
      */
     public record Run(
-            GanStudySpec.RunKey key,
+            StudySpec.RunKey key,
             Path dir,
             String status,
             List<GanMetricsRow> rows,
@@ -145,11 +145,11 @@ public final class GanStudyResults {
             int compared) {}
 
     /** Reads every run of the grid (missing ones as status "pending"). */
-    public static List<Run> read(GanStudySpec spec, Path out) {
+    public static List<Run> read(StudySpec spec, Path out) {
         List<Run> runs = new ArrayList<>();
-        for (GanStudySpec.RunKey k : spec.runs()) {
+        for (StudySpec.RunKey k : spec.runs()) {
             Path dir = out.resolve(k.dir());
-            GanConfig cfg = spec.config(k, "study '" + spec.name + "'");
+            GanConfig cfg = RunKind.GAN.config(spec, k, "study '" + spec.name + "'");
             Recorded rec = Recorded.of(dir);
             String status =
                     switch (rec.status()) {
@@ -175,14 +175,8 @@ public final class GanStudyResults {
     public static List<Comparison> compare(List<Run> runs, String baseline) {
         List<Comparison> out = new ArrayList<>();
         for (Run r : runs) {
-            Run bn =
-                    runs.stream()
-                            .filter(
-                                    b ->
-                                            b.key().seed() == r.key().seed()
-                                                    && b.key().variant().equals(baseline))
-                            .findFirst()
-                            .orElse(null);
+            StudySpec.RunKey bnKey = r.key().baseline(baseline);
+            Run bn = runs.stream().filter(b -> b.key().equals(bnKey)).findFirst().orElse(null);
             if (bn != null && bn.over() && r.over()) {
                 out.add(new Comparison(r, GanSpeedup.of(bn.rows(), r.rows())));
             }
@@ -194,7 +188,7 @@ public final class GanStudyResults {
      * Per variant, over seeds, in the spec's variant order; variants without a comparison are left
      * out.
      */
-    public static List<Aggregate> aggregate(GanStudySpec spec, List<Comparison> comps) {
+    public static List<Aggregate> aggregate(StudySpec spec, List<Comparison> comps) {
         List<Aggregate> out = new ArrayList<>();
         for (String v : spec.variantNames()) {
             List<Comparison> cs =

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -26,47 +25,29 @@ final class StudyFolder {
      */
     static final String CLASSIFICATION = "classification";
 
-    /** What pins a study folder. */
-    interface Pinned {
-        String name();
-
-        /**
-         * {@link #CLASSIFICATION} or {@link GanStudySpec#KIND}; saved as {@code kind} by all but
-         * the first.
-         */
-        String kind();
-
-        String toJson();
-
-        /** {@link #toJson()} without the seed list, which may grow between invocations. */
-        String gridJson();
-    }
-
     private StudyFolder() {}
 
     /**
      * Checks {@code out} for {@code spec} and pins it there.
      *
-     * @param load reads a saved study.json of the same kind (a {@link UserException} when it is
-     *     damaged)
      * @param runMismatches for every run folder of the grid that already holds a run: the first
      *     config difference to what the study asks for, or null
      */
-    static void claim(
-            Path out,
-            Pinned spec,
-            Function<Path, ? extends Pinned> load,
-            Map<Path, Supplier<String>> runMismatches) {
+    static void claim(Path out, StudySpec spec, Map<Path, Supplier<String>> runMismatches) {
         Path specFile = out.resolve(StudyRunner.SPEC_FILE);
         if (Files.exists(specFile)) {
             String savedKind = kindOf(specFile);
-            Pinned saved;
+            StudySpec saved;
             try {
-                if (!savedKind.equals(spec.kind())) {
+                if (!savedKind.equals(spec.kind().name())) {
                     throw new UserException(
-                            "it is a " + savedKind + " study, not a " + spec.kind() + " one");
+                            "it is a "
+                                    + savedKind
+                                    + " study, not a "
+                                    + spec.kind().name()
+                                    + " one");
                 }
-                saved = load.apply(specFile);
+                saved = StudySpec.load(specFile);
             } catch (UserException e) {
                 throw new UserException(
                         "--out "
@@ -82,10 +63,10 @@ final class StudyFolder {
                         "--out "
                                 + out
                                 + " holds the study '"
-                                + saved.name()
+                                + saved.name
                                 + "' with a different grid or "
                                 + "budget than '"
-                                + spec.name()
+                                + spec.name
                                 + "' asks for; choose another --out (compare "
                                 + specFile
                                 + ")");

@@ -90,14 +90,14 @@ public final class StudyResults {
     /**
      * Fractions of the lowest final smoothed BN accuracy of a setting that define its thresholds.
      */
-    static final double[] THRESHOLD_FRACTIONS = {0.90, 0.95, 1.00};
+    public static final double[] THRESHOLD_FRACTIONS = {0.90, 0.95, 1.00};
 
     /** Reads every run of the grid (missing ones as status "pending"). */
     public static List<Run> read(StudySpec spec, Path out) {
         List<Run> runs = new ArrayList<>();
         for (StudySpec.RunKey k : spec.runs()) {
             Path dir = out.resolve(k.dir());
-            TrainConfig cfg = spec.config(k, "study");
+            TrainConfig cfg = RunKind.CLASSIFICATION.config(spec, k, "study");
             Trainer.Recorded rec = Trainer.recorded(dir);
             String status =
                     rec.status().equals("finished") && !rec.finished(cfg)
@@ -122,7 +122,8 @@ public final class StudyResults {
         List<Comparison> out = new ArrayList<>();
         Map<Double, List<Double>> thresholds = new HashMap<>(); // one set per learning rate
         for (Run r : runs) {
-            Run bn = baselineOf(runs, r.key(), baseline);
+            StudySpec.RunKey bnKey = r.key().baseline(baseline);
+            Run bn = runs.stream().filter(b -> b.key().equals(bnKey)).findFirst().orElse(null);
             if (bn == null || !bn.over() || !r.over()) {
                 continue;
             }
@@ -260,17 +261,6 @@ public final class StudyResults {
                             (int) ts.stream().filter(t -> t.steps() == null).count()));
         }
         return out;
-    }
-
-    private static Run baselineOf(List<Run> runs, StudySpec.RunKey k, String baseline) {
-        for (Run r : runs) {
-            if (r.key().lr() == k.lr()
-                    && r.key().seed() == k.seed()
-                    && r.key().variant().equals(baseline)) {
-                return r;
-            }
-        }
-        return null;
     }
 
     /**

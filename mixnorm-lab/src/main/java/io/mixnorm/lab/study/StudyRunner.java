@@ -2,14 +2,11 @@ package io.mixnorm.lab.study;
 
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.CifarSplits;
-import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.Trainer;
 import io.mixnorm.lab.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,13 +15,12 @@ import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
- * Runs a study's grid into its folder, one training run at a time (each already uses every core).
- * Several processes may run the same study at once ({@link StudyLoop}): each run is claimed while
- * it trains, and a process skips the runs another one holds. Resumable by construction: a finished
- * run is skipped, an interrupted one continues from its newest good checkpoint, a diverged one is
- * reported as such; the report is rebuilt from the run folders, so a crash can never corrupt it.
- * The folder checks are {@link StudyFolder}'s, shared with the GAN studies ({@link
- * GanStudyRunner}).
+ * Runs a study's grid into its folder, one run at a time (each already uses every core), whatever
+ * its {@link RunKind}. Several processes may run the same study at once ({@link StudyLoop}): each
+ * run is claimed while it trains, and a process skips the runs another one holds. Resumable by
+ * construction: a finished run is skipped, an interrupted one continues from its newest good
+ * checkpoint, a diverged one is reported as such; the report is rebuilt from the run folders, so a
+ * crash can never corrupt it. The folder checks are {@link StudyFolder}'s.
  */
 public final class StudyRunner {
     public static final String SPEC_FILE = "study.json";
@@ -32,11 +28,8 @@ public final class StudyRunner {
 
     private final StudySpec spec;
     private final Path out;
-    private final Function<TrainConfig, CifarSplits> loader;
     private final PrintStream log;
-    private final boolean quiet;
-    private final int threads;
-    private final Map<String, CifarSplits> dataCache = new HashMap<>();
+    private final RunKind.Runs runs;
 
     /**
      * What happened to the grid. {@code SHARED}: this process ran all it could, but other processes
@@ -61,6 +54,10 @@ public final class StudyRunner {
         }
     }
 
+    /**
+     * @param loader reads the data a run's config names (for a GAN study also the score
+     *     classifier's, for its standardization)
+     */
     public StudyRunner(
             StudySpec spec,
             Path out,
@@ -70,24 +67,35 @@ public final class StudyRunner {
             int threads) {
         this.spec = spec;
         this.out = out;
-        this.loader = loader;
         this.log = log;
-        this.quiet = quiet;
-        this.threads = threads;
+        this.runs = spec.kind().runs(spec, out, loader, log, quiet, threads);
+    }
+
+    /** {@link #prepare(boolean)} for a command that trains. */
+    public void prepare() {
+        prepare(true);
     }
 
     /**
      * The study folder must be empty, or hold this same study; every existing run folder must match
      * its config.
+     *
+     * @param training the command will train: first check what the runs depend on (a GAN study's
+     *     score), and once the folder is claimed pin it there
      */
-    public void prepare() {
-        Map<Path, Supplier<String>> runs = new LinkedHashMap<>();
+    public void prepare(boolean training) {
+        if (training) {
+            runs.beforeClaim();
+        }
+        Map<Path, Supplier<String>> mismatches = new LinkedHashMap<>();
         for (StudySpec.RunKey k : spec.runs()) {
             Path dir = out.resolve(k.dir());
-            runs.put(
-                    dir, () -> Trainer.hasRun(dir) ? Trainer.configMismatch(dir, config(k)) : null);
+            mismatches.put(dir, () -> runs.mismatch(k, dir));
         }
-        StudyFolder.claim(out, spec, StudySpec::load, runs);
+        StudyFolder.claim(out, spec, mismatches);
+        if (training) {
+            runs.afterClaim();
+        }
     }
 
     /**
@@ -103,41 +111,7 @@ public final class StudyRunner {
      * engine's task).
      */
     public Outcome run(IntPredicate only) {
-        return StudyLoop.run(
-                out,
-                spec.runs(),
-                only,
-                new StudyLoop.Runs<>() {
-                    @Override
-                    public String label(StudySpec.RunKey k) {
-                        return StudySpec.settingName(k.lr())
-                                + " "
-                                + k.variant()
-                                + " seed "
-                                + k.seed();
-                    }
-
-                    @Override
-                    public String done(StudySpec.RunKey k, Path dir) {
-                        Trainer.Recorded rec = Trainer.recorded(dir);
-                        return rec.finished(config(k)) || rec.status().equals("diverged")
-                                ? rec.status()
-                                : null;
-                    }
-
-                    @Override
-                    public boolean started(Path dir) {
-                        return Trainer.hasRun(dir);
-                    }
-
-                    @Override
-                    public void train(StudySpec.RunKey k, Path dir, String label, boolean started) {
-                        TrainConfig cfg = config(k);
-                        new Trainer(cfg, data(cfg), dir, new Progress(log, quiet, label))
-                                .run(started);
-                    }
-                },
-                log);
+        return StudyLoop.run(out, spec.runs(), only, runs, log);
     }
 
     /**
@@ -162,16 +136,5 @@ public final class StudyRunner {
             }
         }
         return commands;
-    }
-
-    private TrainConfig config(StudySpec.RunKey k) {
-        TrainConfig cfg = spec.config(k, "study '" + spec.name + "'");
-        cfg.threads = threads;
-        return cfg;
-    }
-
-    private CifarSplits data(TrainConfig cfg) {
-        return dataCache.computeIfAbsent(
-                cfg.data + "|" + cfg.dataset + "|" + cfg.labels, key -> loader.apply(cfg));
     }
 }

@@ -12,25 +12,36 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * A study: one training budget ({@link #train}, any {@link TrainConfig} keys) run for every
- * learning rate × norm variant × seed. The variant named {@link #baseline} (batch norm) sets the
- * target: its maximum test accuracy, per learning rate and seed. Saved as {@code study.json} in the
- * study folder; that file is a valid {@code --config}.
+ * A study: one run recipe and budget ({@link #recipe}) run for every learning rate × norm variant ×
+ * seed. Its {@link RunKind} says what a run is: a classifier ({@code mixnorm train}; study.json's
+ * recipe key {@code train}, a learning-rate grid {@code lrs}) or a DCGAN ({@code "kind": "gan"};
+ * the recipe key {@code gan}, no learning-rate grid). The variant named {@link #baseline} (batch
+ * norm) sets the target. Saved as {@code study.json} in the study folder; that file is a valid
+ * {@code --config}.
  *
  * <pre>{@code
  * {"name": "cnn5-cifar10", "train": {"dataset": "cifar10", "steps": 7800, "evalEvery": 200},
  *  "lrs": [0.001, 0.005], "seeds": [1, 2, 3], "baseline": "bn",
  *  "variants": [{"name": "bn", "norm": "bn"},
  *               {"name": "mn", "norm": "mn", "mnLayers": "conv2", "components": 3}]}
+ * {"kind": "gan", "name": "dcgan-cifar10", "gan": {"steps": 2000, "scoreEvery": 200},
+ *  "seeds": [1, 2], "baseline": "bn",
+ *  "variants": [{"name": "bn", "norm": "bn"}, {"name": "mn", "norm": "mn", "components": 3}]}
  * }</pre>
  */
-public final class StudySpec implements StudyFolder.Pinned {
+public final class StudySpec {
     public String name = "";
     public String description = "";
-    public JsonObject train = new JsonObject();
+
+    /** The runs' shared config keys: study.json's {@code train} or {@code gan} block. */
+    public JsonObject recipe = new JsonObject();
+
+    /** The learning-rate grid; empty for a kind without one ({@link RunKind#lrGrid()}). */
     public List<Double> lrs = new ArrayList<>();
+
     public List<JsonObject> variants = new ArrayList<>();
     public List<Long> seeds = new ArrayList<>();
     public String baseline = "bn";
@@ -38,14 +49,56 @@ public final class StudySpec implements StudyFolder.Pinned {
     /** True for a {@code --quick} budget (mini set, short runs): a demonstration, not a result. */
     public boolean quick = false;
 
-    /** Keys a study sets itself, per run; a {@code train} block or variant may not set them. */
-    private static final Set<String> PER_RUN = Set.of("lr", "seed");
+    private RunKind<?> kind = RunKind.CLASSIFICATION;
 
-    /** One run of the grid. */
+    /** The file's fields as Gson reads them, so that type errors name study.json's own keys. */
+    private static final class File {
+        String kind;
+        String name = "";
+        String description = "";
+        JsonObject train;
+        JsonObject gan;
+        List<Double> lrs;
+        List<JsonObject> variants = new ArrayList<>();
+        List<Long> seeds = new ArrayList<>();
+        String baseline = "bn";
+        boolean quick = false;
+    }
+
+    public StudySpec() {}
+
+    /** An empty study of {@code kind}. */
+    public StudySpec(RunKind<?> kind) {
+        this.kind = kind;
+    }
+
+    /**
+     * One run of the grid. {@code lr} is NaN for a kind without a learning-rate grid, whose runs
+     * live one folder level higher.
+     */
     public record RunKey(double lr, String variant, long seed) implements StudyLoop.Key {
-        /** The run's folder, relative to the study folder: runs/lr-0.001/mn/seed-1. */
+        /** A run of a study without a learning-rate grid. */
+        public RunKey(String variant, long seed) {
+            this(Double.NaN, variant, seed);
+        }
+
+        /**
+         * The run's folder, relative to the study folder: runs/lr-0.001/mn/seed-1, runs/mn/seed-1.
+         */
         public Path dir() {
-            return Path.of("runs", settingName(lr), variant, "seed-" + seed);
+            return Double.isNaN(lr)
+                    ? Path.of("runs", variant, "seed-" + seed)
+                    : Path.of("runs", settingName(lr), variant, "seed-" + seed);
+        }
+
+        /** The baseline's run that this run is compared with: same learning rate and seed. */
+        public RunKey baseline(String baselineVariant) {
+            return new RunKey(lr, baselineVariant, seed);
+        }
+
+        /** The run in log lines: {@code lr-0.001 mn seed 1}, {@code mn seed 1}. */
+        public String label() {
+            return (Double.isNaN(lr) ? "" : settingName(lr) + " ") + variant + " seed " + seed;
         }
     }
 
@@ -58,32 +111,31 @@ public final class StudySpec implements StudyFolder.Pinned {
         return parse(Json.readText(file, "--config " + file), "--config " + file);
     }
 
-    static StudySpec parse(String text, String where) {
+    /** A study file's study, checked; errors name {@code where}. */
+    public static StudySpec parse(String text, String where) {
         JsonObject obj = TrainConfig.parseObject(text, where);
+        RunKind<?> kind = RunKind.of(obj);
         Set<String> known =
-                Set.of(
-                        "name",
-                        "description",
-                        "train",
-                        "lrs",
-                        "variants",
-                        "seeds",
-                        "baseline",
-                        "quick");
+                new TreeSet<>(
+                        Set.of("name", "description", "variants", "seeds", "baseline", "quick"));
+        known.add(kind.block());
+        known.add(kind.lrGrid() ? "lrs" : "kind");
         for (String key : obj.keySet()) {
             if (!known.contains(key)) {
                 throw new UserException(
                         where
                                 + ": unknown key '"
                                 + key
-                                + "' (a study has "
-                                + String.join(", ", new java.util.TreeSet<>(known))
+                                + "' ("
+                                + kind.noun()
+                                + " has "
+                                + String.join(", ", known)
                                 + ")");
             }
         }
         StudySpec spec;
         try {
-            spec = Json.GSON.fromJson(obj, StudySpec.class);
+            spec = of(obj);
         } catch (RuntimeException e) {
             throw new UserException(where + ": " + e.getMessage().replaceAll("[\\r\\n]+", " "));
         }
@@ -91,20 +143,73 @@ public final class StudySpec implements StudyFolder.Pinned {
         return spec;
     }
 
+    /** A study as {@link #toJson} wrote it, unchecked (it was checked before it was written). */
+    public static StudySpec fromJson(String json) {
+        return of(Json.GSON.fromJson(json, JsonObject.class));
+    }
+
+    private static StudySpec of(JsonObject obj) {
+        File f = Json.GSON.fromJson(obj, File.class);
+        StudySpec s = new StudySpec(RunKind.of(obj));
+        s.name = f.name;
+        s.description = f.description;
+        JsonObject recipe = s.kind.lrGrid() ? f.train : f.gan;
+        s.recipe = recipe == null ? new JsonObject() : recipe;
+        s.lrs = f.lrs == null ? new ArrayList<>() : f.lrs;
+        s.variants = f.variants;
+        s.seeds = f.seeds;
+        s.baseline = f.baseline;
+        s.quick = f.quick;
+        return s;
+    }
+
+    /** The study.json object, its keys in the order the file has always had. */
+    private JsonObject toJsonObject() {
+        JsonObject o = new JsonObject();
+        if (!kind.lrGrid()) {
+            o.addProperty("kind", kind.name());
+        }
+        o.addProperty("name", name);
+        o.addProperty("description", description);
+        o.add(kind.block(), recipe);
+        if (kind.lrGrid()) {
+            o.add("lrs", Json.GSON.toJsonTree(lrs));
+        }
+        o.add("variants", Json.GSON.toJsonTree(variants));
+        o.add("seeds", Json.GSON.toJsonTree(seeds));
+        o.addProperty("baseline", baseline);
+        o.addProperty("quick", quick);
+        return o;
+    }
+
     public String toJson() {
-        return Json.GSON.toJson(this);
+        return Json.GSON.toJson(toJsonObject());
     }
 
     public StudySpec copy() {
-        return Json.GSON.fromJson(toJson(), StudySpec.class);
+        return of(toJsonObject().deepCopy());
+    }
+
+    /** What a run of this study is. */
+    public RunKind<?> kind() {
+        return kind;
+    }
+
+    /** The same study with the quick budget (its kind's), named {@code <name>-quick}. */
+    public StudySpec quick() {
+        StudySpec q = copy();
+        q.quick = true;
+        q.name = name + "-quick";
+        kind.quick(q);
+        q.seeds = List.of(1L);
+        return q;
     }
 
     /**
      * The checks every kind of study shares: at least one seed, none repeated; variants with
      * distinct word names; one of them the baseline. Errors name {@code where}.
      */
-    static void checkSeedsAndVariants(
-            String where, List<Long> seeds, List<JsonObject> variants, String baseline) {
+    private void checkSeedsAndVariants(String where) {
         if (seeds == null || seeds.isEmpty()) {
             throw new UserException(
                     where + ": the seed list is empty: a study needs at least one seed");
@@ -146,23 +251,25 @@ public final class StudySpec implements StudyFolder.Pinned {
             throw new UserException(
                     where + ": 'name' must be a non-empty word of letters, digits, . _ -");
         }
-        if (lrs == null || lrs.isEmpty()) {
-            throw new UserException(
-                    where + ": 'lrs' is empty: a study needs at least one learning rate");
+        if (kind.lrGrid()) {
+            if (lrs == null || lrs.isEmpty()) {
+                throw new UserException(
+                        where + ": 'lrs' is empty: a study needs at least one learning rate");
+            }
+            if (new HashSet<>(lrs).size() != lrs.size()) {
+                throw new UserException(where + ": 'lrs' must not repeat a value");
+            }
         }
-        if (new HashSet<>(lrs).size() != lrs.size()) {
-            throw new UserException(where + ": 'lrs' must not repeat a value");
-        }
-        checkSeedsAndVariants(where, seeds, variants, baseline);
+        checkSeedsAndVariants(where);
         for (RunKey k : runs()) {
-            TrainConfig cfg = config(k, where);
-            if (k.variant().equals(baseline) && !cfg.norm.equals("bn")) {
+            String norm = kind.checkedNorm(this, k, where);
+            if (k.variant().equals(baseline) && !norm.equals("bn")) {
                 throw new UserException(
                         where
                                 + ": the baseline variant '"
                                 + baseline
                                 + "' must use norm bn, not "
-                                + cfg.norm);
+                                + norm);
             }
         }
     }
@@ -177,8 +284,9 @@ public final class StudySpec implements StudyFolder.Pinned {
      */
     public List<RunKey> runs() {
         List<RunKey> keys = new ArrayList<>();
+        List<Double> grid = kind.lrGrid() ? lrs : List.of(Double.NaN);
         for (long seed : seeds) {
-            for (double lr : lrs) {
+            for (double lr : grid) {
                 for (String v : variantNames()) {
                     keys.add(new RunKey(lr, v, seed));
                 }
@@ -187,51 +295,16 @@ public final class StudySpec implements StudyFolder.Pinned {
         return keys;
     }
 
-    /** The complete training config of one run; errors name {@code where}. */
-    public TrainConfig config(RunKey key, String where) {
-        TrainConfig cfg = new TrainConfig();
-        rejectPerRun(train, where + ": 'train'");
-        cfg.apply(train, where + ": 'train'");
-        JsonObject v = variant(key.variant()).deepCopy();
-        v.remove("name");
-        rejectPerRun(v, where + ": variant '" + key.variant() + "'");
-        cfg.apply(v, where + ": variant '" + key.variant() + "'");
-        cfg.lr = key.lr();
-        cfg.seed = key.seed();
-        try {
-            cfg.validate();
-        } catch (UserException e) {
-            throw new UserException(
-                    where
-                            + ": variant '"
-                            + key.variant()
-                            + "', lr "
-                            + key.lr()
-                            + ": "
-                            + e.getMessage());
-        }
-        return cfg;
-    }
-
-    private JsonObject variant(String variantName) {
+    /** A variant's own keys, without its name. */
+    JsonObject variant(String variantName) {
         for (JsonObject v : variants) {
             if (v.get("name").getAsString().equals(variantName)) {
-                return v;
+                JsonObject copy = v.deepCopy();
+                copy.remove("name");
+                return copy;
             }
         }
         throw new IllegalArgumentException("no variant " + variantName);
-    }
-
-    private static void rejectPerRun(JsonObject o, String where) {
-        for (String k : PER_RUN) {
-            if (o.has(k)) {
-                throw new UserException(
-                        where
-                                + " sets '"
-                                + k
-                                + "': the study sets it per run (use 'lrs' and 'seeds')");
-            }
-        }
     }
 
     /** The same study apart from its seed list (which may grow between invocations). */
@@ -239,18 +312,8 @@ public final class StudySpec implements StudyFolder.Pinned {
         return gridJson().equals(other.gridJson());
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String kind() {
-        return StudyFolder.CLASSIFICATION;
-    }
-
-    @Override
-    public String gridJson() {
+    /** {@link #toJson()} without the seed list, which may grow between invocations. */
+    String gridJson() {
         StudySpec a = copy();
         a.seeds = List.of();
         return a.toJson();

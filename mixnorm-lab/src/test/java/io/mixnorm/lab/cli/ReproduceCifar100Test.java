@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import io.mixnorm.lab.data.CifarFixtures;
 import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.study.RunKind;
 import io.mixnorm.lab.study.Studies;
 import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.train.TrainConfig;
@@ -54,8 +55,10 @@ class ReproduceCifar100Test {
         // distribution takes: the folder of files, the archive, a folder holding the archive.
         StudySpec spec = Studies.get("cnn5-cifar100", false);
         for (Path data : new Path[] {folder, archive, downloads}) {
-            spec.train.addProperty("data", data.toString());
-            CifarSplits s = DataLoading.load(spec.config(spec.runs().get(0), "test"));
+            spec.recipe.addProperty("data", data.toString());
+            CifarSplits s =
+                    DataLoading.load(
+                            RunKind.CLASSIFICATION.config(spec, spec.runs().get(0), "test"));
             assertEquals(100, s.numClasses(), data.toString());
             assertArrayEquals(w.trainPixels(), s.train().pixels(), data.toString());
             assertArrayEquals(w.trainLabels(), s.train().labels(), data + ": the fine labels");

@@ -15,7 +15,8 @@ import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanMetricsRow;
 import io.mixnorm.lab.gan.GanTrainer;
 import io.mixnorm.lab.gan.ScoreFeatures;
-import io.mixnorm.lab.study.GanStudySpec;
+import io.mixnorm.lab.study.RunKind;
+import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.train.SyntheticCifar;
 import io.mixnorm.lab.train.TrainConfig;
 import java.io.IOException;
@@ -109,8 +110,8 @@ class ReproduceGanStudyTest {
         assertFalse(Files.exists(out.resolve("runs")));
 
         // the MN run stopped after 2 of its 4 iterations, as a crash after a checkpoint leaves it
-        GanStudySpec spec = GanStudySpec.load(out.resolve("study.json"));
-        GanConfig partial = spec.config(new GanStudySpec.RunKey("mn", 1), "test");
+        StudySpec spec = StudySpec.load(out.resolve("study.json"));
+        GanConfig partial = RunKind.GAN.config(spec, new StudySpec.RunKey("mn", 1), "test");
         partial.steps = 2;
         Path mnDir = out.resolve("runs/mn/seed-1");
         TrainConfig dataCfg = new TrainConfig();

@@ -23,7 +23,7 @@ class DeepStudiesTest {
      */
     static void everyRunBuilds(StudySpec s) {
         for (StudySpec.RunKey k : s.runs()) {
-            TrainConfig cfg = s.config(k, "t");
+            TrainConfig cfg = RunKind.CLASSIFICATION.config(s, k, "t");
             List<LayerInfo> norms = ModelZoo.build(cfg.model, cfg.normSpec(), 10).norms();
             long mn = norms.stream().filter(l -> l.norm().equals("mn")).count();
             assertEquals(
@@ -43,7 +43,9 @@ class DeepStudiesTest {
             assertEquals("bn", s.baseline);
             assertEquals("bn", s.variantNames().get(0));
             assertEquals(4, s.variantNames().size());
-            TrainConfig c = s.config(new StudySpec.RunKey(0.1, "mn-first1", 1), "t");
+            TrainConfig c =
+                    RunKind.CLASSIFICATION.config(
+                            s, new StudySpec.RunKey(0.1, "mn-first1", 1), "t");
             assertEquals("sgd", c.optimizer);
             assertTrue(c.nesterov);
             assertEquals(0.9, c.momentum);
@@ -64,10 +66,12 @@ class DeepStudiesTest {
             StudySpec full = StudySpec.load(Path.of("..", "docs", "studies", name + "-full.json"));
             StudySpec builtIn = Studies.get(name, false);
             assertEquals(builtIn.variants, full.variants, name + ": same variants as the built-in");
-            TrainConfig c = full.config(full.runs().get(0), "t");
+            TrainConfig c = RunKind.CLASSIFICATION.config(full, full.runs().get(0), "t");
             assertEquals(300 * 781L, c.totalSteps(50_000));
             assertEquals("gpu", c.device);
-            assertEquals(builtIn.config(builtIn.runs().get(0), "t").model, c.model);
+            assertEquals(
+                    RunKind.CLASSIFICATION.config(builtIn, builtIn.runs().get(0), "t").model,
+                    c.model);
         }
     }
 }

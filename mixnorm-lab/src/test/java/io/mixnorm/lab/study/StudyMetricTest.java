@@ -140,7 +140,7 @@ class StudyMetricTest {
 
     @Test
     void aggregatesCountNeverSeparately() {
-        StudySpec spec = Studies.quick(Studies.get("cnn5-cifar10", false));
+        StudySpec spec = Studies.get("cnn5-cifar10", false).quick();
         spec.lrs = List.of(1e-3);
         spec.seeds = List.of(1L, 2L, 3L);
         List<StudyResults.Run> runs = new ArrayList<>();

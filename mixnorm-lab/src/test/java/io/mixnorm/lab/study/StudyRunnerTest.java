@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.report.StudyReport;
 import io.mixnorm.lab.train.MetricsRow;
 import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.SyntheticCifar;
@@ -37,8 +38,8 @@ class StudyRunnerTest {
 
     static StudySpec spec() {
         StudySpec s = StudySpec.parse(StudySpecTest.VALID, "test");
-        s.train.addProperty("deterministic", true);
-        s.train.addProperty("evalBatchSize", 32);
+        s.recipe.addProperty("deterministic", true);
+        s.recipe.addProperty("evalBatchSize", 32);
         return s;
     }
 
@@ -78,7 +79,7 @@ class StudyRunnerTest {
         Path resumed = tmp.resolve("resumed");
         runner(s, resumed).prepare();
         StudySpec.RunKey mnKey = s.runs().get(1);
-        TrainConfig partial = s.config(mnKey, "t");
+        TrainConfig partial = RunKind.CLASSIFICATION.config(s, mnKey, "t");
         partial.steps = 3;
         new Trainer(partial, DATA, resumed.resolve(mnKey.dir()), Progress.silent()).run(false);
         runAll(s, resumed);
@@ -103,7 +104,7 @@ class StudyRunnerTest {
     @Test
     void aStudyFileRewrittenByAnotherToolIsTheSameStudy() throws IOException {
         StudySpec s = spec();
-        s.train.addProperty(
+        s.recipe.addProperty(
                 "weightDecay",
                 1e-4); // kept as JSON in the grid, so its notation reaches the comparison
         Path out = tmp.resolve("edited");
@@ -147,7 +148,7 @@ class StudyRunnerTest {
 
         // a run folder made by hand with other settings inside an otherwise new study folder
         Path out2 = tmp.resolve("s2");
-        TrainConfig wrong = s.config(s.runs().get(0), "t");
+        TrainConfig wrong = RunKind.CLASSIFICATION.config(s, s.runs().get(0), "t");
         wrong.batchSize = 8;
         wrong.steps = 1;
         new Trainer(wrong, DATA, out2.resolve(s.runs().get(0).dir()), Progress.silent()).run(false);
@@ -164,7 +165,7 @@ class StudyRunnerTest {
     @Test
     void theReportHasTheTableTheFilesAndTheKeys() throws IOException {
         StudySpec s = spec();
-        s.train.addProperty(
+        s.recipe.addProperty(
                 "evalEvery", 2); // three evaluations: the fewest a rescaling fit accepts
         Path out = tmp.resolve("r");
         runAll(s, out);

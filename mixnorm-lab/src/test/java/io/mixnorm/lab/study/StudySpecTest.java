@@ -32,7 +32,8 @@ class StudySpecTest {
         }
         StudySpec s = Studies.get("cnn5-cifar10", false);
         assertEquals(List.of(0.001, 0.005), s.lrs, "two learning rates, the second 5x the first");
-        TrainConfig mn = s.config(new StudySpec.RunKey(0.005, "mn", 2), "t");
+        TrainConfig mn =
+                RunKind.CLASSIFICATION.config(s, new StudySpec.RunKey(0.005, "mn", 2), "t");
         assertEquals("mn", mn.norm);
         assertEquals("conv2", mn.mnLayers);
         assertEquals(3, mn.components);
@@ -42,14 +43,18 @@ class StudySpecTest {
         StudySpec q = Studies.get("cnn5-cifar10", true);
         assertTrue(q.quick);
         assertEquals(
-                "", q.config(q.runs().get(0), "t").data, "quick runs on the embedded mini set");
+                "",
+                RunKind.CLASSIFICATION.config(q, q.runs().get(0), "t").data,
+                "quick runs on the embedded mini set");
         assertEquals(
                 List.of("bn", "mn-k2", "mn-k3", "mn-k5"),
                 Studies.get("cnn5-cifar10-k", false).variantNames());
         assertEquals(
                 "all",
-                Studies.get("cnn5-cifar10-layers", false)
-                        .config(new StudySpec.RunKey(0.001, "mn-all", 1), "t")
+                RunKind.CLASSIFICATION.config(
+                                Studies.get("cnn5-cifar10-layers", false),
+                                new StudySpec.RunKey(0.001, "mn-all", 1),
+                                "t")
                         .mnLayers);
     }
 

@@ -1,5 +1,9 @@
-package io.mixnorm.lab.study;
+package io.mixnorm.lab.report;
 
+import io.mixnorm.lab.study.RunKind;
+import io.mixnorm.lab.study.Stats;
+import io.mixnorm.lab.study.StudyResults;
+import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.train.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,22 +29,7 @@ final class ReportMarkdown {
             String figure) {
         StringBuilder md = new StringBuilder();
         long over = runs.stream().filter(StudyResults.Run::over).count();
-        md.append("# Study ")
-                .append(spec.name)
-                .append("\n\n")
-                .append(spec.description)
-                .append("\n\n");
-        md.append(
-                String.format(
-                        Locale.ROOT,
-                        "Generated %s from %d of %d runs that are over%s.%n%n",
-                        StudyReport.timestamp(),
-                        over,
-                        runs.size(),
-                        over < runs.size()
-                                ? " (the rest are pending or interrupted; re-run the command to"
-                                        + " continue)"
-                                : ""));
+        ReportMarkdown.header(md, spec, over, runs.size());
         if (spec.quick) {
             md.append(
                     "**Quick budget** on the embedded 5,000-image mini CIFAR-10: a demonstration of"
@@ -148,7 +137,7 @@ final class ReportMarkdown {
         }
         md.append("## The paper's picture (Figure 1)\n\n").append(figure).append('\n');
         md.append("## Settings\n\n");
-        TrainConfig first = spec.config(spec.runs().get(0), "study");
+        TrainConfig first = RunKind.CLASSIFICATION.config(spec, spec.runs().get(0), "study");
         md.append(
                 String.format(
                         Locale.ROOT,
@@ -181,8 +170,10 @@ final class ReportMarkdown {
         md.append("- variants:\n");
         for (String v : spec.variantNames()) {
             TrainConfig c =
-                    spec.config(
-                            new StudySpec.RunKey(spec.lrs.get(0), v, spec.seeds.get(0)), "study");
+                    RunKind.CLASSIFICATION.config(
+                            spec,
+                            new StudySpec.RunKey(spec.lrs.get(0), v, spec.seeds.get(0)),
+                            "study");
             md.append("  - `")
                     .append(v)
                     .append("`: ")
@@ -208,17 +199,7 @@ final class ReportMarkdown {
                                                     : ""))
                     .append('\n');
         }
-        md.append(
-                "- the full grid is in `study.json`; each run's exact config is its"
-                        + " `config.json`\n\n");
-        md.append("## Commands\n\n```bash\n")
-                .append(String.join("\n", commands))
-                .append("\n```\n\n");
-        md.append(
-                "Re-running the same command continues an interrupted study (finished runs are"
-                        + " skipped) and rebuilds this report; add `--report-only` to rebuild it"
-                        + " without training.\n\n");
-        md.append("## Machine\n\n").append(machine()).append('\n');
+        ReportMarkdown.footer(md, commands);
         md.append(
                 "## Files\n\n"
                         + "`results.csv` (one row per run), `summary.json` (per setting:"
@@ -231,6 +212,44 @@ final class ReportMarkdown {
         return md.toString();
     }
 
+    /** The start every study's report.md shares: title, description, how many runs are over. */
+    static void header(StringBuilder md, StudySpec spec, long over, int total) {
+        md.append("# Study ")
+                .append(spec.name)
+                .append("\n\n")
+                .append(spec.description)
+                .append("\n\n");
+        md.append(
+                String.format(
+                        Locale.ROOT,
+                        "Generated %s from %d of %d runs that are over%s.%n%n",
+                        StudyReport.timestamp(),
+                        over,
+                        total,
+                        over < total
+                                ? " (the rest are pending or interrupted; re-run the command to"
+                                        + " continue)"
+                                : ""));
+    }
+
+    /**
+     * The end of the settings and the sections every study's report.md shares: the commands, how to
+     * continue, the machine.
+     */
+    static void footer(StringBuilder md, List<String> commands) {
+        md.append(
+                "- the full grid is in `study.json`; each run's exact config is its"
+                        + " `config.json`\n\n");
+        md.append("## Commands\n\n```bash\n")
+                .append(String.join("\n", commands))
+                .append("\n```\n\n");
+        md.append(
+                "Re-running the same command continues an interrupted study (finished runs are"
+                        + " skipped) and rebuilds this report; add `--report-only` to rebuild it"
+                        + " without training.\n\n");
+        md.append("## Machine\n\n").append(machine()).append('\n');
+    }
+
     /**
      * The headline tables: the rescaling speed-up and steps to thresholds, then the paper's metric.
      */
@@ -241,7 +260,8 @@ final class ReportMarkdown {
     /** Which statistics the headline test accuracy uses, in words. */
     static String headlineStats(StudySpec spec) {
         String first =
-                spec.config(spec.runs().get(0), "study")
+                RunKind.CLASSIFICATION
+                        .config(spec, spec.runs().get(0), "study")
                         .evalStatsList()
                         .get(0)
                         .name()

@@ -1,7 +1,10 @@
-package io.mixnorm.lab.study;
+package io.mixnorm.lab.report;
 
 import io.mixnorm.lab.data.CifarSplits;
-import io.mixnorm.lab.report.Plots;
+import io.mixnorm.lab.study.Stats;
+import io.mixnorm.lab.study.StepsToTarget;
+import io.mixnorm.lab.study.StudyResults;
+import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.train.MetricsRow;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.util.AtomicFiles;
@@ -59,9 +62,7 @@ public final class StudyReport {
         List<StudyResults.Comparison> comps = StudyResults.compare(runs, spec.baseline);
         List<StudyResults.Aggregate> aggs = StudyResults.aggregate(spec, comps);
         AtomicFiles.writeString(out.resolve("results.csv"), resultsCsv(runs, comps));
-        AtomicFiles.writeString(
-                out.resolve("summary.json"),
-                WITH_NULLS.toJson(summaryJson(spec, runs, aggs)) + "\n");
+        writeSummary(out, summaryJson(spec, runs, aggs));
         List<String> plots = new ArrayList<>();
         for (double lr : spec.lrs) {
             String name = StudySpec.settingName(lr);
@@ -74,10 +75,20 @@ public final class StudyReport {
         }
         String figure = Figure1Section.write(spec, out, runs, loader);
         String md = ReportMarkdown.render(spec, out, commands, runs, comps, aggs, plots, figure);
+        return written(spec, out, md, ReportMarkdown.headline(spec, aggs));
+    }
+
+    /** Writes report.md and report.html, every kind's. */
+    static Written written(StudySpec spec, Path out, String md, String headline) {
         Path report = out.resolve("report.md");
         AtomicFiles.writeString(report, md);
         AtomicFiles.writeString(out.resolve("report.html"), ReportMarkdown.html(spec.name, md));
-        return new Written(report, ReportMarkdown.headline(spec, aggs));
+        return new Written(report, headline);
+    }
+
+    /** Writes summary.json, every kind's: every key, null where there is no value. */
+    static void writeSummary(Path out, Map<String, Object> summary) {
+        AtomicFiles.writeString(out.resolve("summary.json"), WITH_NULLS.toJson(summary) + "\n");
     }
 
     static String resultsCsv(List<StudyResults.Run> runs, List<StudyResults.Comparison> comps) {
@@ -200,8 +211,13 @@ public final class StudyReport {
     }
 
     private static Map<String, Object> withNever(Map<String, Object> m, StudyResults.Aggregate a) {
-        m.put("never", a.never());
-        m.put("seeds", a.compared());
+        return withNever(m, a.never(), a.compared());
+    }
+
+    /** A "steps to" statistic with the seeds that never reached the target, of how many. */
+    static Map<String, Object> withNever(Map<String, Object> m, int never, int compared) {
+        m.put("never", never);
+        m.put("seeds", compared);
         return m;
     }
 
@@ -298,20 +314,8 @@ public final class StudyReport {
         if (!bnMax.isEmpty()) {
             double m = Stats.of(bnMax).mean();
             String name = String.format(Locale.ROOT, "BN max %.2f%% (mean)", 100 * m);
-            acc.add(
-                    new Plots.Series(
-                            name,
-                            new double[] {0, maxStep},
-                            new double[] {m, m},
-                            Color.GRAY,
-                            true));
-            accTime.add(
-                    new Plots.Series(
-                            name,
-                            new double[] {0, maxTime},
-                            new double[] {m, m},
-                            Color.GRAY,
-                            true));
+            acc.add(Plots.level(name, maxStep, m));
+            accTime.add(Plots.level(name, maxTime, m));
         }
         String t = spec.name + ", " + StudySpec.settingName(lr);
         List<Plots.Panel> panels =

@@ -1,4 +1,4 @@
-package io.mixnorm.lab.study;
+package io.mixnorm.lab.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,6 +12,9 @@ import com.google.gson.JsonParser;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.gan.GanMetricsRow;
 import io.mixnorm.lab.gan.SampleGrid;
+import io.mixnorm.lab.study.GanKind;
+import io.mixnorm.lab.study.GanStudyResults;
+import io.mixnorm.lab.study.StudySpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,13 +70,13 @@ class GanStudyReportTest {
                     rows(0.12, 85, 75, 70, 63),
                     rows(0.12, 57, 50, 45, 44));
 
-    static GanStudySpec spec() {
-        return GanStudySpec.parse(SPEC, "test");
+    static StudySpec spec() {
+        return StudySpec.parse(SPEC, "test");
     }
 
-    static List<GanStudyResults.Run> runs(GanStudySpec s) {
+    static List<GanStudyResults.Run> runs(StudySpec s) {
         List<GanStudyResults.Run> runs = new ArrayList<>();
-        for (GanStudySpec.RunKey k : s.runs()) {
+        for (StudySpec.RunKey k : s.runs()) {
             List<GanMetricsRow> rows = (k.variant().equals("bn") ? BN : MN).get((int) k.seed() - 1);
             runs.add(
                     new GanStudyResults.Run(
@@ -84,7 +87,7 @@ class GanStudyReportTest {
 
     @Test
     void stepsToBnBestSpeedupAndNeverPerSeed() {
-        GanStudySpec s = spec();
+        StudySpec s = spec();
         List<GanStudyResults.Comparison> comps = GanStudyResults.compare(runs(s), "bn");
         assertEquals(6, comps.size());
         GanStudyResults.Comparison mn1 = find(comps, "mn", 1);
@@ -103,7 +106,7 @@ class GanStudyReportTest {
 
     @Test
     void meansOverSeedsWithATInterval() {
-        GanStudySpec s = spec();
+        StudySpec s = spec();
         List<GanStudyResults.Aggregate> aggs =
                 GanStudyResults.aggregate(s, GanStudyResults.compare(runs(s), "bn"));
         assertEquals(
@@ -131,7 +134,7 @@ class GanStudyReportTest {
 
     @Test
     void theMeanCurveUsesTheStepsEveryRunWasScoredAt() {
-        GanStudySpec s = spec();
+        StudySpec s = spec();
         List<GanStudyResults.Run> bn =
                 runs(s).stream().filter(r -> r.key().variant().equals("bn")).toList();
         List<GanStudyResults.Run> shortened = new ArrayList<>(bn);
@@ -151,7 +154,7 @@ class GanStudyReportTest {
 
     @Test
     void theReportFilesFromRunFoldersOnDisk() throws IOException {
-        GanStudySpec s = spec();
+        StudySpec s = spec();
         Path out = tmp.resolve("study");
         for (GanStudyResults.Run r : runs(s)) {
             Path dir = out.resolve(r.key().dir());
@@ -219,7 +222,7 @@ class GanStudyReportTest {
 
     @Test
     void whenMnNeverReachesBnTheHeadlineSaysNever() {
-        GanStudySpec s = spec();
+        StudySpec s = spec();
         s.seeds = List.of(2L);
         List<GanStudyResults.Run> runs = runs(s);
         String headline =
@@ -236,36 +239,32 @@ class GanStudyReportTest {
         assertTrue(
                 assertThrows(
                                 UserException.class,
-                                () ->
-                                        GanStudySpec.parse(
-                                                SPEC.replace("\"steps\"", "\"stepz\""), "f"))
+                                () -> StudySpec.parse(SPEC.replace("\"steps\"", "\"stepz\""), "f"))
                         .getMessage()
                         .contains("unknown key 'stepz'"));
         assertTrue(
                 assertThrows(
                                 UserException.class,
-                                () ->
-                                        GanStudySpec.parse(
-                                                SPEC.replace("\"steps\"", "\"seed\""), "f"))
+                                () -> StudySpec.parse(SPEC.replace("\"steps\"", "\"seed\""), "f"))
                         .getMessage()
                         .contains("sets 'seed'"));
-        GanStudySpec noClassifier = GanStudySpec.parse(SPEC.replace("\"runs/clf\"", "\"\""), "f");
+        StudySpec noClassifier = StudySpec.parse(SPEC.replace("\"runs/clf\"", "\"\""), "f");
         assertTrue(
-                assertThrows(UserException.class, noClassifier::checkScoring)
+                assertThrows(UserException.class, () -> GanKind.checkScoring(noClassifier))
                         .getMessage()
                         .startsWith("--features-model"));
-        GanStudySpec noScore =
-                GanStudySpec.parse(SPEC.replace("\"scoreEvery\": 100", "\"scoreEvery\": 0"), "f");
+        StudySpec noScore =
+                StudySpec.parse(SPEC.replace("\"scoreEvery\": 100", "\"scoreEvery\": 0"), "f");
         assertTrue(
-                assertThrows(UserException.class, noScore::checkScoring)
+                assertThrows(UserException.class, () -> GanKind.checkScoring(noScore))
                         .getMessage()
                         .startsWith("--score-every"));
-        spec().checkScoring();
+        GanKind.checkScoring(spec());
         assertTrue(
                 assertThrows(
                                 UserException.class,
                                 () ->
-                                        GanStudySpec.parse(
+                                        StudySpec.parse(
                                                 SPEC.replace(
                                                         "\"name\": \"bn\", \"norm\": \"bn\"",
                                                         "\"name\": \"bn\", \"norm\": \"mn\""),
@@ -275,7 +274,7 @@ class GanStudyReportTest {
         assertTrue(
                 assertThrows(
                                 UserException.class,
-                                () -> GanStudySpec.parse(SPEC.replace("g.norm1", "conv2"), "f"))
+                                () -> StudySpec.parse(SPEC.replace("g.norm1", "conv2"), "f"))
                         .getMessage()
                         .contains("g.norm1"));
     }

@@ -1,11 +1,14 @@
-package io.mixnorm.lab.study;
+package io.mixnorm.lab.report;
 
 import io.mixnorm.lab.gan.FeaturesModel;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanMetricsRow;
-import io.mixnorm.lab.report.Plots;
+import io.mixnorm.lab.study.GanKind;
+import io.mixnorm.lab.study.GanStudyResults;
+import io.mixnorm.lab.study.RunKind;
+import io.mixnorm.lab.study.Stats;
+import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.util.AtomicFiles;
-import io.mixnorm.lab.util.Json;
 import java.awt.Color;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,17 +24,14 @@ import java.util.Map;
  * report.md} and {@code report.html}, which embed each run's last sample grid.
  */
 public final class GanStudyReport {
-    static final String PLOT = "plots/scores.png";
-
-    private static final com.google.gson.Gson WITH_NULLS =
-            Json.GSON.newBuilder().serializeNulls().create();
+    public static final String PLOT = "plots/scores.png";
 
     private GanStudyReport() {}
 
     /**
      * Writes every report file into {@code out}; returns report.md's path and the headline table.
      */
-    public static StudyReport.Written write(GanStudySpec spec, Path out, List<String> commands) {
+    public static StudyReport.Written write(StudySpec spec, Path out, List<String> commands) {
         List<GanStudyResults.Run> runs = GanStudyResults.read(spec, out);
         List<GanStudyResults.Comparison> comps = GanStudyResults.compare(runs, spec.baseline);
         List<GanStudyResults.Aggregate> aggs = GanStudyResults.aggregate(spec, comps);
@@ -46,16 +46,13 @@ public final class GanStudyReport {
             f.put("command", features.command());
             summary.put("features_model", f);
         }
-        AtomicFiles.writeString(out.resolve("summary.json"), WITH_NULLS.toJson(summary) + "\n");
+        StudyReport.writeSummary(out, summary);
         boolean plotted = runs.stream().anyMatch(r -> !r.scored().isEmpty());
         if (plotted) {
             writePlot(out.resolve(PLOT), spec, runs, comps);
         }
         String md = GanReportMarkdown.render(spec, commands, features, runs, comps, aggs, plotted);
-        Path report = out.resolve("report.md");
-        AtomicFiles.writeString(report, md);
-        AtomicFiles.writeString(out.resolve("report.html"), ReportMarkdown.html(spec.name, md));
-        return new StudyReport.Written(report, GanReportMarkdown.headline(spec, aggs));
+        return StudyReport.written(spec, out, md, GanReportMarkdown.headline(spec, aggs));
     }
 
     static String resultsCsv(
@@ -114,16 +111,14 @@ public final class GanStudyReport {
     }
 
     static Map<String, Object> summaryJson(
-            GanStudySpec spec,
-            List<GanStudyResults.Run> runs,
-            List<GanStudyResults.Aggregate> aggs) {
-        GanConfig first = spec.config(spec.runs().get(0), "study");
+            StudySpec spec, List<GanStudyResults.Run> runs, List<GanStudyResults.Aggregate> aggs) {
+        GanConfig first = RunKind.GAN.config(spec, spec.runs().get(0), "study");
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("study", spec.name);
-        root.put("kind", GanStudySpec.KIND);
+        root.put("kind", RunKind.GAN.name());
         root.put("quick", spec.quick);
         root.put("baseline", spec.baseline);
-        root.put("score", spec.scoreLabel());
+        root.put("score", GanKind.scoreLabel(spec));
         root.put("score_samples", first.scoreSamples);
         root.put("score_every", first.scoreEvery);
         root.put("steps", first.steps);
@@ -150,9 +145,7 @@ public final class GanStudyReport {
 
     private static Map<String, Object> withNever(
             Map<String, Object> m, GanStudyResults.Aggregate a) {
-        m.put("never", a.never());
-        m.put("seeds", a.compared());
-        return m;
+        return StudyReport.withNever(m, a.never(), a.compared());
     }
 
     /**
@@ -161,7 +154,7 @@ public final class GanStudyReport {
      */
     private static void writePlot(
             Path png,
-            GanStudySpec spec,
+            StudySpec spec,
             List<GanStudyResults.Run> runs,
             List<GanStudyResults.Comparison> comps) {
         List<String> variants = spec.variantNames();
@@ -210,22 +203,10 @@ public final class GanStudyReport {
         if (!bnBest.isEmpty()) {
             double m = Stats.of(bnBest).mean();
             String name = String.format(java.util.Locale.ROOT, "BN best %.2f (mean)", m);
-            bySteps.add(
-                    new Plots.Series(
-                            name,
-                            new double[] {0, maxStep},
-                            new double[] {m, m},
-                            Color.GRAY,
-                            true));
-            bySeconds.add(
-                    new Plots.Series(
-                            name,
-                            new double[] {0, maxSeconds},
-                            new double[] {m, m},
-                            Color.GRAY,
-                            true));
+            bySteps.add(Plots.level(name, maxStep, m));
+            bySeconds.add(Plots.level(name, maxSeconds, m));
         }
-        String score = spec.scoreLabel() + ", lower is better";
+        String score = GanKind.scoreLabel(spec) + ", lower is better";
         Plots.write(
                 png,
                 List.of(

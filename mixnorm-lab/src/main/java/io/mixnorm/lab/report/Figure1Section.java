@@ -1,6 +1,9 @@
-package io.mixnorm.lab.study;
+package io.mixnorm.lab.report;
 
 import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.study.RunKind;
+import io.mixnorm.lab.study.StudyResults;
+import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,7 +34,8 @@ final class Figure1Section {
         StudyResults.Run mn = null;
         TrainConfig mnCfg = null;
         for (String v : spec.variantNames()) {
-            TrainConfig c = spec.config(new StudySpec.RunKey(lr, v, seed), "study");
+            TrainConfig c =
+                    RunKind.CLASSIFICATION.config(spec, new StudySpec.RunKey(lr, v, seed), "study");
             if (c.norm.equals("mn")) {
                 mn = find(runs, v, lr, seed);
                 mnCfg = c;
@@ -45,7 +49,7 @@ final class Figure1Section {
                     + seed
                     + "._\n";
         }
-        TrainConfig bnCfg = spec.config(bn.key(), "study");
+        TrainConfig bnCfg = RunKind.CLASSIFICATION.config(spec, bn.key(), "study");
         String layer = mnLayer(mnCfg);
         try {
             List<Figure1.ChannelFit> fits =

@@ -1,11 +1,16 @@
-package io.mixnorm.lab.study;
+package io.mixnorm.lab.report;
 
-import static io.mixnorm.lab.study.ReportMarkdown.pctSigned;
-import static io.mixnorm.lab.study.ReportMarkdown.plain;
+import static io.mixnorm.lab.report.ReportMarkdown.pctSigned;
+import static io.mixnorm.lab.report.ReportMarkdown.plain;
 
 import io.mixnorm.lab.gan.FeaturesModel;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanMetricsRow;
+import io.mixnorm.lab.study.GanKind;
+import io.mixnorm.lab.study.GanStudyResults;
+import io.mixnorm.lab.study.RunKind;
+import io.mixnorm.lab.study.Stats;
+import io.mixnorm.lab.study.StudySpec;
 import java.util.List;
 import java.util.Locale;
 
@@ -18,33 +23,18 @@ final class GanReportMarkdown {
      *     an older study)
      */
     static String render(
-            GanStudySpec spec,
+            StudySpec spec,
             List<String> commands,
             FeaturesModel classifier,
             List<GanStudyResults.Run> runs,
             List<GanStudyResults.Comparison> comps,
             List<GanStudyResults.Aggregate> aggs,
             boolean plotted) {
-        GanConfig first = spec.config(spec.runs().get(0), "study");
-        String label = spec.scoreLabel();
+        GanConfig first = RunKind.GAN.config(spec, spec.runs().get(0), "study");
+        String label = GanKind.scoreLabel(spec);
         StringBuilder md = new StringBuilder();
         long over = runs.stream().filter(GanStudyResults.Run::over).count();
-        md.append("# Study ")
-                .append(spec.name)
-                .append("\n\n")
-                .append(spec.description)
-                .append("\n\n");
-        md.append(
-                String.format(
-                        Locale.ROOT,
-                        "Generated %s from %d of %d runs that are over%s.%n%n",
-                        StudyReport.timestamp(),
-                        over,
-                        runs.size(),
-                        over < runs.size()
-                                ? " (the rest are pending or interrupted; re-run the command to"
-                                        + " continue)"
-                                : ""));
+        ReportMarkdown.header(md, spec, over, runs.size());
         if (spec.quick) {
             md.append("**Quick budget** on ")
                     .append(
@@ -170,7 +160,8 @@ final class GanReportMarkdown {
                         spec.seeds));
         md.append("- variants (the discriminator is batch-normalized in all):\n");
         for (String v : spec.variantNames()) {
-            GanConfig c = spec.config(new GanStudySpec.RunKey(v, spec.seeds.get(0)), "study");
+            GanConfig c =
+                    RunKind.GAN.config(spec, new StudySpec.RunKey(v, spec.seeds.get(0)), "study");
             md.append("  - `")
                     .append(v)
                     .append("`: ")
@@ -186,17 +177,7 @@ final class GanReportMarkdown {
                                             c.mnLayers.isBlank() ? "g.norm1" : c.mnLayers))
                     .append('\n');
         }
-        md.append(
-                "- the full grid is in `study.json`; each run's exact config is its"
-                        + " `config.json`\n\n");
-        md.append("## Commands\n\n```bash\n")
-                .append(String.join("\n", commands))
-                .append("\n```\n\n");
-        md.append(
-                "Re-running the same command continues an interrupted study (finished runs are"
-                        + " skipped) and rebuilds this report; add `--report-only` to rebuild it"
-                        + " without training.\n\n");
-        md.append("## Machine\n\n").append(ReportMarkdown.machine()).append('\n');
+        ReportMarkdown.footer(md, commands);
         md.append(
                 "## Files\n\n"
                     + "`results.csv` (one row per run), `summary.json` (per variant:"
@@ -211,7 +192,7 @@ final class GanReportMarkdown {
     }
 
     /** The headline table: one row per variant. */
-    static String headline(GanStudySpec spec, List<GanStudyResults.Aggregate> aggs) {
+    static String headline(StudySpec spec, List<GanStudyResults.Aggregate> aggs) {
         StringBuilder md = new StringBuilder();
         md.append(
                 "| variant | BN best score | BN best at step | steps to BN best | speed-up"
@@ -249,7 +230,7 @@ final class GanReportMarkdown {
     }
 
     /** A table of each run's last sample grid: variants as rows, seeds as columns. */
-    private static String samples(GanStudySpec spec, List<GanStudyResults.Run> runs) {
+    private static String samples(StudySpec spec, List<GanStudyResults.Run> runs) {
         if (runs.stream().allMatch(r -> r.lastGrid() == null)) {
             return "No sample grid yet.\n\n";
         }

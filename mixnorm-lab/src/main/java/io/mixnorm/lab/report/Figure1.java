@@ -1,4 +1,4 @@
-package io.mixnorm.lab.study;
+package io.mixnorm.lab.report;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -16,7 +16,6 @@ import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.data.Standardization;
 import io.mixnorm.lab.models.LayerInfo;
 import io.mixnorm.lab.models.ModelZoo;
-import io.mixnorm.lab.report.Plots;
 import io.mixnorm.lab.train.CheckpointStore;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.nn.MixtureNorm;

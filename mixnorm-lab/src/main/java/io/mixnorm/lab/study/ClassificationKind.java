@@ -1,0 +1,157 @@
+package io.mixnorm.lab.study;
+
+import com.google.gson.JsonObject;
+import io.mixnorm.lab.UserException;
+import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.report.StudyReport;
+import io.mixnorm.lab.train.Progress;
+import io.mixnorm.lab.train.TrainConfig;
+import io.mixnorm.lab.train.Trainer;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Classifier runs ({@link Trainer}): study.json's {@code train} block (any {@link TrainConfig}
+ * keys) for every learning rate of {@code lrs}, variant and seed; the metric is test accuracy
+ * (higher is better), compared with the paper's steps to BN's maximum, the rescaling speed-up and
+ * steps to thresholds ({@link StudyResults}).
+ */
+final class ClassificationKind implements RunKind<TrainConfig> {
+    /** Keys a study sets itself, per run; a {@code train} block or variant may not set them. */
+    private static final Set<String> PER_RUN = Set.of("lr", "seed");
+
+    @Override
+    public String name() {
+        return StudyFolder.CLASSIFICATION;
+    }
+
+    @Override
+    public String block() {
+        return "train";
+    }
+
+    @Override
+    public boolean lrGrid() {
+        return true;
+    }
+
+    @Override
+    public String noun() {
+        return "a study";
+    }
+
+    @Override
+    public TrainConfig config(StudySpec spec, StudySpec.RunKey key, String where) {
+        TrainConfig cfg = new TrainConfig();
+        rejectPerRun(spec.recipe, where + ": 'train'");
+        cfg.apply(spec.recipe, where + ": 'train'");
+        JsonObject v = spec.variant(key.variant());
+        rejectPerRun(v, where + ": variant '" + key.variant() + "'");
+        cfg.apply(v, where + ": variant '" + key.variant() + "'");
+        cfg.lr = key.lr();
+        cfg.seed = key.seed();
+        try {
+            cfg.validate();
+        } catch (UserException e) {
+            throw new UserException(
+                    where
+                            + ": variant '"
+                            + key.variant()
+                            + "', lr "
+                            + key.lr()
+                            + ": "
+                            + e.getMessage());
+        }
+        return cfg;
+    }
+
+    @Override
+    public String checkedNorm(StudySpec spec, StudySpec.RunKey key, String where) {
+        return config(spec, key, where).norm;
+    }
+
+    private static void rejectPerRun(JsonObject o, String where) {
+        for (String k : PER_RUN) {
+            if (o.has(k)) {
+                throw new UserException(
+                        where
+                                + " sets '"
+                                + k
+                                + "': the study sets it per run (use 'lrs' and 'seeds')");
+            }
+        }
+    }
+
+    /** A few minutes a run on 2 cores, on the embedded mini set for CIFAR-10. */
+    @Override
+    public void quick(StudySpec q) {
+        q.recipe.addProperty("steps", 400);
+        q.recipe.addProperty("batchSize", 64);
+        q.recipe.addProperty("evalEvery", 25);
+    }
+
+    @Override
+    public StudyReport.Written report(
+            StudySpec spec,
+            Path out,
+            List<String> commands,
+            Function<TrainConfig, CifarSplits> loader) {
+        return StudyReport.write(spec, out, commands, loader);
+    }
+
+    @Override
+    public String reportFiles() {
+        return " (and report.html, results.csv, summary.json, plots/)";
+    }
+
+    @Override
+    public RunKind.Runs runs(
+            StudySpec spec,
+            Path out,
+            Function<TrainConfig, CifarSplits> loader,
+            PrintStream log,
+            boolean quiet,
+            int threads) {
+        Map<String, CifarSplits> dataCache = new HashMap<>();
+        Function<StudySpec.RunKey, TrainConfig> config =
+                k -> {
+                    TrainConfig cfg = config(spec, k, "study '" + spec.name + "'");
+                    cfg.threads = threads;
+                    return cfg;
+                };
+        return new RunKind.Runs() {
+            @Override
+            public String mismatch(StudySpec.RunKey k, Path dir) {
+                return Trainer.hasRun(dir) ? Trainer.configMismatch(dir, config.apply(k)) : null;
+            }
+
+            @Override
+            public String done(StudySpec.RunKey k, Path dir) {
+                Trainer.Recorded rec = Trainer.recorded(dir);
+                return rec.finished(config.apply(k)) || rec.status().equals("diverged")
+                        ? rec.status()
+                        : null;
+            }
+
+            @Override
+            public boolean started(Path dir) {
+                return Trainer.hasRun(dir);
+            }
+
+            @Override
+            public void train(StudySpec.RunKey k, Path dir, String label, boolean started) {
+                TrainConfig cfg = config.apply(k);
+                CifarSplits data =
+                        dataCache.computeIfAbsent(
+                                cfg.data + "|" + cfg.dataset + "|" + cfg.labels,
+                                key -> loader.apply(cfg));
+                new Trainer(cfg, data, dir, new Progress(log, quiet, label)).run(started);
+            }
+        };
+    }
+}
