@@ -184,12 +184,11 @@ public final class ReproduceCommand implements Callable<Integer> {
                                                     threads,
                                                     System.out);
                     StudyReport.Written w =
-                            spec.kind().report(spec, dir, commands, DataLoading::load);
+                            StudyReport.write(spec, dir, commands, DataLoading::load);
                     System.out.println();
                     System.out.print(w.headline());
                     System.out.println();
-                    System.out.println(
-                            outcome.reportLine() + w.report() + spec.kind().reportFiles());
+                    System.out.println(outcome.reportLine() + w.report() + StudyReport.files(spec));
                     return 0;
                 });
     }

@@ -193,12 +193,12 @@ final class GanReportMarkdown {
 
     /** The headline table: one row per variant. */
     static String headline(StudySpec spec, List<GanStudyResults.Aggregate> aggs) {
-        StringBuilder md = new StringBuilder();
-        md.append(
-                "| variant | BN best score | BN best at step | steps to BN best | speed-up"
-                    + " (iterations) | speed-up (wall-clock) | best score | final score | reached"
-                    + " |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|\n");
+        StringBuilder md =
+                new StringBuilder(
+                        "| variant | BN best score | BN best at step | steps to BN best | speed-up"
+                                + " (iterations) | speed-up (wall-clock) | best score | final score"
+                                + " | reached |\n"
+                                + "|---|---|---|---|---|---|---|---|---|\n");
         for (GanStudyResults.Aggregate a : aggs) {
             boolean base = a.variant().equals(spec.baseline);
             md.append("| ")
@@ -223,10 +223,7 @@ final class GanReportMarkdown {
                     .append(a.compared())
                     .append(" |\n");
         }
-        if (aggs.isEmpty()) {
-            md.append("| – | no finished BN/variant pair yet | | | | | | | |\n");
-        }
-        return md.toString();
+        return md.append(aggs.isEmpty() ? ReportMarkdown.noPairYet(10) : "").toString();
     }
 
     /** A table of each run's last sample grid: variants as rows, seeds as columns. */

@@ -113,20 +113,19 @@ public final class GanStudyReport {
     static Map<String, Object> summaryJson(
             StudySpec spec, List<GanStudyResults.Run> runs, List<GanStudyResults.Aggregate> aggs) {
         GanConfig first = RunKind.GAN.config(spec, spec.runs().get(0), "study");
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("study", spec.name);
-        root.put("kind", RunKind.GAN.name());
-        root.put("quick", spec.quick);
-        root.put("baseline", spec.baseline);
-        root.put("score", GanKind.scoreLabel(spec));
-        root.put("score_samples", first.scoreSamples);
-        root.put("score_every", first.scoreEvery);
-        root.put("steps", first.steps);
-        root.put("batch_size", first.batchSize);
-        root.put("seeds", spec.seeds);
-        root.put("interval", Stats.METHOD);
-        root.put("runs_total", runs.size());
-        root.put("runs_over", runs.stream().filter(GanStudyResults.Run::over).count());
+        Map<String, Object> budget = new LinkedHashMap<>();
+        budget.put("score", GanKind.scoreLabel(spec));
+        budget.put("score_samples", first.scoreSamples);
+        budget.put("score_every", first.scoreEvery);
+        budget.put("steps", first.steps);
+        budget.put("batch_size", first.batchSize);
+        budget.put("seeds", spec.seeds);
+        Map<String, Object> root =
+                StudyReport.summaryRoot(
+                        spec,
+                        budget,
+                        runs.size(),
+                        runs.stream().filter(GanStudyResults.Run::over).count());
         Map<String, Object> variants = new LinkedHashMap<>();
         for (GanStudyResults.Aggregate a : aggs) {
             Map<String, Object> v = new LinkedHashMap<>();
@@ -157,13 +156,13 @@ public final class GanStudyReport {
             StudySpec spec,
             List<GanStudyResults.Run> runs,
             List<GanStudyResults.Comparison> comps) {
-        List<String> variants = spec.variantNames();
-        List<Plots.Series> bySteps = new ArrayList<>();
-        List<Plots.Series> bySeconds = new ArrayList<>();
         double maxStep = 0;
         double maxSeconds = 0;
-        for (String v : variants) {
-            Color color = StudyReport.PALETTE[variants.indexOf(v) % StudyReport.PALETTE.length];
+        List<Plots.Series> bySteps = new ArrayList<>();
+        List<Plots.Series> bySeconds = new ArrayList<>();
+        for (int i = 0; i < spec.variants.size(); i++) {
+            String v = spec.variantNames().get(i);
+            Color color = StudyReport.PALETTE[i % StudyReport.PALETTE.length];
             Color thin = new Color(color.getRed(), color.getGreen(), color.getBlue(), 110);
             List<GanStudyResults.Run> rs =
                     runs.stream()

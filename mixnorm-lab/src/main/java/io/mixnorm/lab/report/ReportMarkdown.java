@@ -319,10 +319,12 @@ final class ReportMarkdown {
             }
             md.append('\n');
         }
-        if (aggs.isEmpty()) {
-            md.append("| – | no finished BN/variant pair yet | | |\n");
-        }
-        return md.toString();
+        return md.append(aggs.isEmpty() ? noPairYet(4) : "").toString();
+    }
+
+    /** A table's only row while no run can be compared with its baseline yet. */
+    static String noPairYet(int columns) {
+        return "| – | no finished BN/variant pair yet |" + " |".repeat(columns - 2) + "\n";
     }
 
     /** The paper-style table: one row per learning rate and variant. */
@@ -364,10 +366,7 @@ final class ReportMarkdown {
                     .append(a.compared())
                     .append(" |\n");
         }
-        if (aggs.isEmpty()) {
-            md.append("| – | no finished BN/variant pair yet | | | | | | | | |\n");
-        }
-        return md.toString();
+        return md.append(aggs.isEmpty() ? ReportMarkdown.noPairYet(11) : "").toString();
     }
 
     static String machine() {

@@ -1,6 +1,7 @@
 package io.mixnorm.lab.report;
 
 import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.study.RunKind;
 import io.mixnorm.lab.study.Stats;
 import io.mixnorm.lab.study.StepsToTarget;
 import io.mixnorm.lab.study.StudyResults;
@@ -52,8 +53,30 @@ public final class StudyReport {
     /** What {@link #write} produced: report.md's path and the headline table (Markdown). */
     public record Written(Path report, String headline) {}
 
-    /** Writes every report file into {@code out}. */
+    /**
+     * Writes every report file of the study folder {@code out}, as the study's {@link RunKind}
+     * reports: a GAN study's is {@link GanStudyReport}'s.
+     *
+     * @param loader reads a run's data (Figure 1 of a classification study)
+     */
     public static Written write(
+            StudySpec spec,
+            Path out,
+            List<String> commands,
+            Function<TrainConfig, CifarSplits> loader) {
+        return spec.kind() == RunKind.GAN
+                ? GanStudyReport.write(spec, out, commands)
+                : classification(spec, out, commands, loader);
+    }
+
+    /** The report files besides report.md, as the reproduce command's last line names them. */
+    public static String files(StudySpec spec) {
+        return spec.kind() == RunKind.GAN
+                ? " (and report.html, results.csv, summary.json, " + GanStudyReport.PLOT + ")"
+                : " (and report.html, results.csv, summary.json, plots/)";
+    }
+
+    private static Written classification(
             StudySpec spec,
             Path out,
             List<String> commands,
@@ -84,6 +107,26 @@ public final class StudyReport {
         AtomicFiles.writeString(report, md);
         AtomicFiles.writeString(out.resolve("report.html"), ReportMarkdown.html(spec.name, md));
         return new Written(report, headline);
+    }
+
+    /**
+     * summary.json's first keys, every kind's: the study, its kind (all but classification), its
+     * budget, the kind's {@code setting} keys, the interval and how many runs are over.
+     */
+    static Map<String, Object> summaryRoot(
+            StudySpec spec, Map<String, Object> setting, int total, long over) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("study", spec.name);
+        if (!spec.kind().lrGrid()) {
+            root.put("kind", spec.kind().name());
+        }
+        root.put("quick", spec.quick);
+        root.put("baseline", spec.baseline);
+        root.putAll(setting);
+        root.put("interval", Stats.METHOD);
+        root.put("runs_total", total);
+        root.put("runs_over", over);
+        return root;
     }
 
     /** Writes summary.json, every kind's: every key, null where there is no value. */
@@ -147,13 +190,12 @@ public final class StudyReport {
 
     static Map<String, Object> summaryJson(
             StudySpec spec, List<StudyResults.Run> runs, List<StudyResults.Aggregate> aggs) {
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("study", spec.name);
-        root.put("quick", spec.quick);
-        root.put("baseline", spec.baseline);
-        root.put("interval", Stats.METHOD);
-        root.put("runs_total", runs.size());
-        root.put("runs_over", runs.stream().filter(StudyResults.Run::over).count());
+        Map<String, Object> root =
+                summaryRoot(
+                        spec,
+                        Map.of(),
+                        runs.size(),
+                        runs.stream().filter(StudyResults.Run::over).count());
         List<Map<String, Object>> settings = new ArrayList<>();
         for (double lr : spec.lrs) {
             List<StudyResults.Aggregate> as = aggs.stream().filter(a -> a.lr() == lr).toList();

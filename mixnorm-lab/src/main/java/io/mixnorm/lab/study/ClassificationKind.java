@@ -3,14 +3,11 @@ package io.mixnorm.lab.study;
 import com.google.gson.JsonObject;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.CifarSplits;
-import io.mixnorm.lab.report.StudyReport;
 import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.Trainer;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -21,28 +18,12 @@ import java.util.function.Function;
  * (higher is better), compared with the paper's steps to BN's maximum, the rescaling speed-up and
  * steps to thresholds ({@link StudyResults}).
  */
-final class ClassificationKind implements RunKind<TrainConfig> {
+final class ClassificationKind extends RunKind<TrainConfig> {
     /** Keys a study sets itself, per run; a {@code train} block or variant may not set them. */
     private static final Set<String> PER_RUN = Set.of("lr", "seed");
 
-    @Override
-    public String name() {
-        return StudyFolder.CLASSIFICATION;
-    }
-
-    @Override
-    public String block() {
-        return "train";
-    }
-
-    @Override
-    public boolean lrGrid() {
-        return true;
-    }
-
-    @Override
-    public String noun() {
-        return "a study";
+    ClassificationKind() {
+        super(StudyFolder.CLASSIFICATION, "train", true, "a study");
     }
 
     @Override
@@ -96,32 +77,12 @@ final class ClassificationKind implements RunKind<TrainConfig> {
     }
 
     @Override
-    public StudyReport.Written report(
-            StudySpec spec,
-            Path out,
-            List<String> commands,
-            Function<TrainConfig, CifarSplits> loader) {
-        return StudyReport.write(spec, out, commands, loader);
-    }
-
-    @Override
-    public String reportFiles() {
-        return " (and report.html, results.csv, summary.json, plots/)";
-    }
-
-    @Override
-    public RunKind.Runs runs(
-            StudySpec spec,
-            Path out,
-            Function<TrainConfig, CifarSplits> loader,
-            PrintStream log,
-            boolean quiet,
-            int threads) {
+    public RunKind.Runs runs(StudySpec spec, Path out, RunKind.Env env) {
         Map<String, CifarSplits> dataCache = new HashMap<>();
         Function<StudySpec.RunKey, TrainConfig> config =
                 k -> {
                     TrainConfig cfg = config(spec, k, "study '" + spec.name + "'");
-                    cfg.threads = threads;
+                    cfg.threads = env.threads();
                     return cfg;
                 };
         return new RunKind.Runs() {
@@ -149,8 +110,9 @@ final class ClassificationKind implements RunKind<TrainConfig> {
                 CifarSplits data =
                         dataCache.computeIfAbsent(
                                 cfg.data + "|" + cfg.dataset + "|" + cfg.labels,
-                                key -> loader.apply(cfg));
-                new Trainer(cfg, data, dir, new Progress(log, quiet, label)).run(started);
+                                key -> env.loader().apply(cfg));
+                new Trainer(cfg, data, dir, new Progress(env.log(), env.quiet(), label))
+                        .run(started);
             }
         };
     }

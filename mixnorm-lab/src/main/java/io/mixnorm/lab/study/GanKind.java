@@ -13,14 +13,10 @@ import io.mixnorm.lab.gan.GanRunFiles;
 import io.mixnorm.lab.gan.GanScore;
 import io.mixnorm.lab.gan.GanTrainer;
 import io.mixnorm.lab.gan.ScoreFeatures;
-import io.mixnorm.lab.report.GanStudyReport;
-import io.mixnorm.lab.report.StudyReport;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.util.Json;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -33,30 +29,14 @@ import java.util.function.Function;
  * GanStudyResults}). The study file says {@code "kind": "gan"}, so that neither kind of study can
  * take the other's folder.
  */
-public final class GanKind implements RunKind<GanConfig> {
+public final class GanKind extends RunKind<GanConfig> {
     /**
      * Keys the study sets itself: the seed per run; {@code model} marks the folder as a GAN run.
      */
     private static final Set<String> RESERVED = Set.of("seed", "model");
 
-    @Override
-    public String name() {
-        return "gan";
-    }
-
-    @Override
-    public String block() {
-        return "gan";
-    }
-
-    @Override
-    public boolean lrGrid() {
-        return false;
-    }
-
-    @Override
-    public String noun() {
-        return "a GAN study";
+    GanKind() {
+        super("gan", "gan", false, "a GAN study");
     }
 
     @Override
@@ -179,62 +159,23 @@ public final class GanKind implements RunKind<GanConfig> {
     }
 
     @Override
-    public StudyReport.Written report(
-            StudySpec spec,
-            Path out,
-            List<String> commands,
-            Function<TrainConfig, CifarSplits> loader) {
-        return GanStudyReport.write(spec, out, commands);
-    }
-
-    @Override
-    public String reportFiles() {
-        return " (and report.html, results.csv, summary.json, " + GanStudyReport.PLOT + ")";
-    }
-
-    /**
-     * @param loader reads the data a config names (the GAN's, and the classifier's for its
-     *     standardization)
-     */
-    @Override
-    public RunKind.Runs runs(
-            StudySpec spec,
-            Path out,
-            Function<TrainConfig, CifarSplits> loader,
-            PrintStream log,
-            boolean quiet,
-            int threads) {
-        return new GanRuns(spec, out, loader, log, quiet, threads);
+    public RunKind.Runs runs(StudySpec spec, Path out, RunKind.Env env) {
+        return new GanRuns(spec, out, env);
     }
 
     /**
      * One {@code mixnorm gan} run at a time, each in {@code runs/<variant>/seed-<n>/}; it continues
      * from its newest good checkpoint exactly, as {@link GanTrainer} does.
      */
-    private final class GanRuns implements RunKind.Runs {
-        private final StudySpec spec;
-        private final Path out;
-        private final Function<TrainConfig, CifarSplits> loader;
-        private final PrintStream log;
-        private final boolean quiet;
-        private final int threads;
-        private final Map<String, CifarSplits> dataCache = new HashMap<>();
-        private final Map<String, Function<NDManager, FeatureExtractor>> featureCache =
-                new HashMap<>();
-
-        GanRuns(
-                StudySpec spec,
-                Path out,
-                Function<TrainConfig, CifarSplits> loader,
-                PrintStream log,
-                boolean quiet,
-                int threads) {
-            this.spec = spec;
-            this.out = out;
-            this.loader = loader;
-            this.log = log;
-            this.quiet = quiet;
-            this.threads = threads;
+    private record GanRuns(
+            StudySpec spec,
+            Path out,
+            RunKind.Env env,
+            Map<String, CifarSplits> dataCache,
+            Map<String, Function<NDManager, FeatureExtractor>> featureCache)
+            implements RunKind.Runs {
+        GanRuns(StudySpec spec, Path out, RunKind.Env env) {
+            this(spec, out, env, new HashMap<>(), new HashMap<>());
         }
 
         /**
@@ -297,7 +238,7 @@ public final class GanKind implements RunKind<GanConfig> {
             // GanTrainer resumes by itself
             GanConfig cfg = config(k);
             CifarSplits data = data(cfg);
-            new GanTrainer(cfg, data, dir, log, quiet, features(cfg, data)).run();
+            new GanTrainer(cfg, data, dir, env.log(), env.quiet(), features(cfg, data)).run();
         }
 
         @Override
@@ -306,8 +247,8 @@ public final class GanKind implements RunKind<GanConfig> {
         }
 
         private GanConfig config(StudySpec.RunKey k) {
-            GanConfig cfg = GanKind.this.config(spec, k, "study '" + spec.name + "'");
-            cfg.threads = threads;
+            GanConfig cfg = GanKind.config(spec, k, "study '" + spec.name + "'", true);
+            cfg.threads = env.threads();
             return cfg;
         }
 
@@ -317,7 +258,7 @@ public final class GanKind implements RunKind<GanConfig> {
                     d -> {
                         TrainConfig t = new TrainConfig();
                         t.data = d;
-                        return loader.apply(t);
+                        return env.loader().apply(t);
                     });
         }
 
@@ -330,7 +271,7 @@ public final class GanKind implements RunKind<GanConfig> {
                     cfg.features + "|" + cfg.featuresModel + "|" + cfg.inception + "|" + cfg.data;
             Function<NDManager, FeatureExtractor> f = featureCache.get(key);
             if (f == null) {
-                f = ScoreFeatures.forConfig(cfg, data, loader);
+                f = ScoreFeatures.forConfig(cfg, data, env.loader());
                 if (f == null) {
                     throw new UserException(
                             "--score-every: the study '" + spec.name + "' must score its runs");

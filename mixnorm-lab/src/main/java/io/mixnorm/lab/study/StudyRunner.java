@@ -68,7 +68,7 @@ public final class StudyRunner {
         this.spec = spec;
         this.out = out;
         this.log = log;
-        this.runs = spec.kind().runs(spec, out, loader, log, quiet, threads);
+        this.runs = spec.kind().runs(spec, out, new RunKind.Env(loader, log, quiet, threads));
     }
 
     /** {@link #prepare(boolean)} for a command that trains. */
