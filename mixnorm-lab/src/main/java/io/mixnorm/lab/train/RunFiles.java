@@ -7,7 +7,6 @@ import io.mixnorm.lab.report.Plots;
 import io.mixnorm.lab.util.AtomicFiles;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 
 /** The files of a run folder; each is rewritten whole and atomically after every evaluation. */
 final class RunFiles {
@@ -146,23 +145,6 @@ final class RunFiles {
      * setting.
      */
     static String configMismatch(TrainConfig a, TrainConfig b) {
-        for (java.lang.reflect.Field f : TrainConfig.class.getFields()) {
-            if (TrainConfig.resumable().contains(f.getName())) {
-                continue;
-            }
-            try {
-                if (!Objects.equals(f.get(a), f.get(b))) {
-                    return TrainConfig.optionName(f.getName())
-                            + " ("
-                            + f.get(a)
-                            + " there, "
-                            + f.get(b)
-                            + " now)";
-                }
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return null;
+        return RunConfig.mismatch(a, b, TrainConfig.resumable());
     }
 }
