@@ -74,6 +74,24 @@ class GanMixtureOptionsTest {
     }
 
     @Test
+    void aGanRunStartedBeforeTheOptionsExistedStillContinues() throws IOException {
+        GanConfig now = new GanConfig();
+        com.google.gson.JsonObject old =
+                io.mixnorm.lab.util.Json.GSON.toJsonTree(now).getAsJsonObject();
+        for (String k :
+                new String[] {"mnSampleMode", "mnEmIterations", "mnFitSamples", "mnInference"}) {
+            old.remove(k);
+        }
+        Path file = tmp.resolve("config.json");
+        Files.writeString(file, old.toString());
+        GanConfig saved = GanConfig.load(file);
+        assertEquals(NormSpec.MixtureOptions.defaults(), saved.normSpec().mn());
+        assertEquals(null, GanConfig.mismatch(saved, now));
+        now.mnEmIterations = 3;
+        assertEquals("--mn-em-iterations (2 there, 3 now)", GanConfig.mismatch(saved, now));
+    }
+
+    @Test
     void aBadMixtureOptionIsRefusedWithItsOptionName() {
         GanCommand gan = new GanCommand();
         new CommandLine(gan).parseArgs("--norm", "mn", "--mn-sample-mode", "pixel");
