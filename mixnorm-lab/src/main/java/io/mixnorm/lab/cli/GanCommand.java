@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -60,11 +61,6 @@ public final class GanCommand implements Callable<Integer> {
     int batchSize = D.batchSize;
 
     @Option(
-            names = "--seed",
-            description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
-    long seed = D.seed;
-
-    @Option(
             names = "--norm",
             description =
                     "bn, mn (MixtureNorm) or modenorm at the generator's --mn-layers; "
@@ -80,10 +76,7 @@ public final class GanCommand implements Callable<Integer> {
                             + ").")
     String mnLayers = D.mnLayers;
 
-    @Option(
-            names = {"--components", "-K"},
-            description = "Mixture components K (default: ${DEFAULT-VALUE}).")
-    int components = D.components;
+    @Mixin MixtureNormOptions mixture;
 
     @Option(
             names = "--lr",
@@ -150,23 +143,7 @@ public final class GanCommand implements Callable<Integer> {
                             + "and on Ctrl-C) (default: ${DEFAULT-VALUE}).")
     long checkpointEvery = D.checkpointEvery;
 
-    @Option(
-            names = "--keep-checkpoints",
-            description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
-    int keepCheckpoints = D.keepCheckpoints;
-
-    @Option(
-            names = "--threads",
-            description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
-    int threads = D.threads;
-
-    @Option(
-            names = "--deterministic",
-            negatable = true,
-            description =
-                    "Bit-reproducible across processes (fixed PyTorch threads: --threads, or 1 when"
-                            + " 0) (default: ${DEFAULT-VALUE}).")
-    boolean deterministic = D.deterministic;
+    @Mixin RunOptions run;
 
     @Option(
             names = "--quiet",
@@ -260,29 +237,10 @@ public final class GanCommand implements Callable<Integer> {
         return 0;
     }
 
-    private GanConfig config() {
+    /** The config the options describe (not yet validated). */
+    GanConfig config() {
         GanConfig c = new GanConfig();
-        c.data = data;
-        c.steps = steps;
-        c.batchSize = batchSize;
-        c.seed = seed;
-        c.norm = norm;
-        c.mnLayers = mnLayers;
-        c.components = components;
-        c.lr = lr;
-        c.beta1 = beta1;
-        c.beta2 = beta2;
-        c.logEvery = logEvery;
-        c.sampleEvery = sampleEvery;
-        c.scoreEvery = scoreEvery;
-        c.scoreSamples = scoreSamples;
-        c.features = features;
-        c.featuresModel = featuresModel;
-        c.inception = inception;
-        c.checkpointEvery = checkpointEvery;
-        c.keepCheckpoints = keepCheckpoints;
-        c.threads = threads;
-        c.deterministic = deterministic;
+        ConfigOptions.applyTo(this, c, null);
         return c;
     }
 }

@@ -1,19 +1,18 @@
 package io.mixnorm.lab.cli;
 
 import io.mixnorm.lab.train.TrainConfig;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The training options shared by {@code train}, {@code demo} and {@code bench}. Each option's field
- * has the name of the {@link TrainConfig} field it sets, so one reflective pass applies them; the
- * defaults shown in help are TrainConfig's own.
+ * The training options shared by {@code train}, {@code demo} and {@code bench}, with the option
+ * groups every training command has ({@link MixtureNormOptions}, {@link RunOptions}). Each option's
+ * field has the name of the {@link TrainConfig} field it sets, so one reflective pass ({@link
+ * ConfigOptions}) applies them; the defaults shown in help are TrainConfig's own.
  */
 public final class TrainOptions {
     private static final TrainConfig D = new TrainConfig();
@@ -43,33 +42,7 @@ public final class TrainOptions {
                         + " layer for the deep models; 'summary' lists the names).")
     String mnLayers = D.mnLayers;
 
-    @Option(
-            names = {"--components", "-K"},
-            description = "Mixture components / modes K (default: ${DEFAULT-VALUE}).")
-    int components = D.components;
-
-    @Option(
-            names = "--mn-sample-mode",
-            description =
-                    "MixtureNorm samples: position (one C-dim sample per pixel) or channel (1-D"
-                            + " mixture per channel) (default: ${DEFAULT-VALUE}).")
-    String mnSampleMode = D.mnSampleMode;
-
-    @Option(
-            names = "--mn-em-iterations",
-            description = "EM iterations per mini-batch (default: ${DEFAULT-VALUE}).")
-    int mnEmIterations = D.mnEmIterations;
-
-    @Option(
-            names = "--mn-fit-samples",
-            description = "Rows subsampled for the mixture fit (default: ${DEFAULT-VALUE}).")
-    int mnFitSamples = D.mnFitSamples;
-
-    @Option(
-            names = "--mn-inference",
-            description =
-                    "MixtureNorm at inference: running or batch " + "(default: ${DEFAULT-VALUE}).")
-    String mnInference = D.mnInference;
+    @Mixin MixtureNormOptions mixture;
 
     @Option(
             names = "--data",
@@ -121,11 +94,6 @@ public final class TrainOptions {
     String lrSchedule = D.lrSchedule;
 
     @Option(
-            names = "--seed",
-            description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
-    long seed = D.seed;
-
-    @Option(
             names = "--eval-every",
             description = "Evaluate, log and checkpoint every N steps (default: ${DEFAULT-VALUE}).")
     long evalEvery = D.evalEvery;
@@ -164,68 +132,28 @@ public final class TrainOptions {
     String device = D.device;
 
     @Option(
-            names = "--threads",
-            description = "PyTorch threads, 0 = all cores (default: ${DEFAULT-VALUE}).")
-    int threads = D.threads;
-
-    @Option(
-            names = "--deterministic",
-            negatable = true,
-            description =
-                    "Bit-reproducible across processes (fixed PyTorch threads: --threads, or 1 when"
-                            + " 0) (default: ${DEFAULT-VALUE}).")
-    boolean deterministic = D.deterministic;
-
-    @Option(
-            names = "--keep-checkpoints",
-            description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
-    int keepCheckpoints = D.keepCheckpoints;
-
-    @Option(
             names = "--checkpoint-every",
             description =
                     "Also checkpoint every N steps between evaluations; "
                             + "0 = only at evaluations (default: ${DEFAULT-VALUE}).")
     int checkpointEvery = D.checkpointEvery;
 
+    @Mixin RunOptions run;
+
     /**
      * Sets the options on {@code cfg}: all of them when {@code onlyGiven} is false (cfg is fresh),
      * else only those given on the command line (cfg came from --config or a run folder).
      */
     public void applyTo(TrainConfig cfg, boolean onlyGiven) {
-        for (String name : fieldNames()) {
-            if (onlyGiven && !given().contains(name)) {
-                continue;
-            }
-            try {
-                TrainConfig.class
-                        .getField(name)
-                        .set(cfg, TrainOptions.class.getDeclaredField(name).get(this));
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("option field without config field: " + name, e);
-            }
-        }
+        ConfigOptions.applyTo(this, cfg, onlyGiven ? parsed() : null);
     }
 
     /** The config field names of the options given on the command line. */
     public List<String> given() {
-        List<String> names = new ArrayList<>();
-        CommandLine.ParseResult pr = mixee.commandLine().getParseResult();
-        for (String name : fieldNames()) {
-            if (pr.hasMatchedOption(TrainConfig.optionName(name))) {
-                names.add(name);
-            }
-        }
-        return names;
+        return ConfigOptions.given(this, parsed());
     }
 
-    private static List<String> fieldNames() {
-        List<String> names = new ArrayList<>();
-        for (Field f : TrainOptions.class.getDeclaredFields()) {
-            if (!Modifier.isStatic(f.getModifiers()) && f.isAnnotationPresent(Option.class)) {
-                names.add(f.getName());
-            }
-        }
-        return names;
+    private CommandLine.ParseResult parsed() {
+        return mixee.commandLine().getParseResult();
     }
 }

@@ -1,21 +1,18 @@
 package io.mixnorm.lab.gan;
 
 import io.mixnorm.lab.UserException;
-import io.mixnorm.lab.models.NormKind;
-import io.mixnorm.lab.models.NormSpec;
+import io.mixnorm.lab.train.RunConfig;
 import io.mixnorm.lab.util.Json;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Objects;
 import java.util.Set;
 
 /**
  * Everything a GAN run depends on, saved as {@code config.json} in its run folder. Defaults are the
  * DCGAN paper's: batch 64, Adam lr 2e-4, β1 0.5, β2 0.999. JSON keys are the field names.
  */
-public final class GanConfig {
+public final class GanConfig extends RunConfig {
     public static final String CLASSIFIER = "cifar-classifier";
     public static final String INCEPTION = "inception";
 
@@ -39,6 +36,14 @@ public final class GanConfig {
     public String mnLayers = "";
 
     public int components = 3;
+
+    /** MixtureNorm's options, as {@code mixnorm train}'s (its --mn-* options). */
+    public String mnSampleMode = "position";
+
+    public int mnEmIterations = 2;
+    public int mnFitSamples = 4096;
+    public String mnInference = "running";
+
     public double lr = 2e-4;
     public double beta1 = 0.5;
     public double beta2 = 0.999;
@@ -85,10 +90,6 @@ public final class GanConfig {
     static final Set<String> RESUMABLE =
             Set.of("steps", "threads", "keepCheckpoints", "deterministic");
 
-    public String toJson() {
-        return Json.GSON.toJson(this);
-    }
-
     public GanConfig copy() {
         return Json.GSON.fromJson(toJson(), GanConfig.class);
     }
@@ -108,12 +109,16 @@ public final class GanConfig {
         }
     }
 
-    public NormSpec normSpec() {
-        return new NormSpec(
-                NormKind.parse(norm),
+    @Override
+    protected NormFields normFields() {
+        return new NormFields(
+                norm,
                 mnLayers,
                 components,
-                NormSpec.MixtureOptions.defaults(),
+                mnSampleMode,
+                mnEmIterations,
+                mnFitSamples,
+                mnInference,
                 seed);
     }
 
@@ -123,25 +128,12 @@ public final class GanConfig {
 
     /** Throws a one-line {@link UserException} naming the option for the first bad value. */
     public void validate() {
-        NormKind.parse(norm);
-        require(
-                !norm.equals("bn") || mnLayers == null || mnLayers.isBlank(),
-                "--mn-layers",
-                "selects generator layers for --norm mn or modenorm; with --norm bn there is"
-                        + " nothing to select");
-        require(
-                components >= 1 && components <= NormSpec.MAX_COMPONENTS,
-                "--components",
-                "must be from 1 to " + NormSpec.MAX_COMPONENTS + ", got " + components);
-        require(
-                steps >= 1 && steps <= 1_000_000_000L,
-                "--steps",
-                "must be from 1 to 1000000000, got " + steps);
+        validateNorm("generator layers");
+        validateRun(steps, lr, threads, keepCheckpoints);
         require(
                 batchSize >= 2,
                 "--batch-size",
                 "must be at least 2 (batch statistics), got " + batchSize);
-        require(lr > 0 && Double.isFinite(lr), "--lr", "must be a positive number, got " + lr);
         require(beta1 >= 0 && beta1 < 1, "--beta1", "must be in [0, 1), got " + beta1);
         require(beta2 >= 0 && beta2 < 1, "--beta2", "must be in [0, 1), got " + beta2);
         require(logEvery >= 1, "--log-every", "must be at least 1, got " + logEvery);
@@ -152,8 +144,6 @@ public final class GanConfig {
                 checkpointEvery >= 1,
                 "--checkpoint-every",
                 "must be at least 1, got " + checkpointEvery);
-        require(keepCheckpoints >= 1, "--keep-checkpoints", "must be at least 1");
-        require(threads >= 0, "--threads", "must be >= 0");
         require(
                 Set.of(CLASSIFIER, INCEPTION).contains(features),
                 "--features",
@@ -175,40 +165,11 @@ public final class GanConfig {
         }
     }
 
-    private static void require(boolean ok, String option, String message) {
-        if (!ok) {
-            throw new UserException(option + ": " + message);
-        }
-    }
-
-    /** The CLI option of a field: scoreEvery → --score-every. */
-    static String optionName(String field) {
-        return "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
-    }
-
     /**
      * Null when {@code now} may continue a run started with {@code saved}; else the first differing
      * option.
      */
     public static String mismatch(GanConfig saved, GanConfig now) {
-        for (Field f : GanConfig.class.getFields()) {
-            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())
-                    || RESUMABLE.contains(f.getName())) {
-                continue;
-            }
-            try {
-                if (!Objects.equals(f.get(saved), f.get(now))) {
-                    return optionName(f.getName())
-                            + " ("
-                            + f.get(saved)
-                            + " there, "
-                            + f.get(now)
-                            + " now)";
-                }
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return null;
+        return mismatch(saved, now, RESUMABLE);
     }
 }

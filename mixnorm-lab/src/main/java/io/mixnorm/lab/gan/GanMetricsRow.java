@@ -1,9 +1,8 @@
 package io.mixnorm.lab.gan;
 
+import io.mixnorm.lab.train.CsvRow;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -13,7 +12,8 @@ import java.util.Locale;
  * otherwise), and the seconds spent in training steps so far (sampling and scoring excluded).
  */
 public record GanMetricsRow(
-        long step, double dLoss, double gLoss, double score, double trainSeconds) {
+        long step, double dLoss, double gLoss, double score, double trainSeconds)
+        implements CsvRow {
     public static final String CSV_HEADER = "step,d_loss,g_loss,score,train_seconds";
 
     public String toCsv() {
@@ -28,21 +28,17 @@ public record GanMetricsRow(
     }
 
     public static List<GanMetricsRow> readCsv(Path csv) throws IOException {
-        List<GanMetricsRow> rows = new ArrayList<>();
-        List<String> lines = Files.readAllLines(csv);
-        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] f = line.split(",", -1);
-            rows.add(
-                    new GanMetricsRow(
-                            Long.parseLong(f[0]),
-                            Double.parseDouble(f[1]),
-                            Double.parseDouble(f[2]),
-                            f[3].isEmpty() ? Double.NaN : Double.parseDouble(f[3]),
-                            Double.parseDouble(f[4])));
-        }
-        return rows;
+        return CsvRow.read(csv, GanMetricsRow::parseCsv);
+    }
+
+    /** Parses a row; an empty score is NaN. */
+    public static GanMetricsRow parseCsv(String line) {
+        String[] f = line.split(",", -1);
+        return new GanMetricsRow(
+                Long.parseLong(f[0]),
+                Double.parseDouble(f[1]),
+                Double.parseDouble(f[2]),
+                f[3].isEmpty() ? Double.NaN : Double.parseDouble(f[3]),
+                Double.parseDouble(f[4]));
     }
 }

@@ -1,47 +1,26 @@
 package io.mixnorm.lab.gan;
 
 import io.mixnorm.lab.report.Plots;
-import io.mixnorm.lab.util.AtomicFiles;
+import io.mixnorm.lab.train.RunFolder;
 import io.mixnorm.lab.util.Json;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A GAN run folder's files: config.json, metrics.csv, summary.json, curves.png, each written
- * atomically.
+ * A GAN run folder's files ({@link RunFolder}'s: config.json, metrics.csv, summary.json,
+ * curves.png).
  */
-public final class GanRunFiles {
-    public static final String CONFIG = "config.json";
-    public static final String METRICS = "metrics.csv";
-    public static final String SUMMARY = "summary.json";
-    public static final String PLOT = "curves.png";
-
-    private final Path dir;
+public final class GanRunFiles extends RunFolder {
     private final GanConfig cfg;
 
     GanRunFiles(Path dir, GanConfig cfg) {
-        this.dir = dir;
+        super(dir, cfg);
         this.cfg = cfg;
     }
 
-    /** True when {@code dir} holds a GAN run (its config.json). */
-    public static boolean hasRun(Path dir) {
-        return Files.exists(dir.resolve(CONFIG));
-    }
-
-    void writeConfig() {
-        AtomicFiles.writeString(dir.resolve(CONFIG), cfg.toJson() + "\n");
-    }
-
     void writeResults(GanState st, String status) {
-        StringBuilder csv = new StringBuilder(GanMetricsRow.CSV_HEADER).append('\n');
-        for (GanMetricsRow r : st.metrics) {
-            csv.append(r.toCsv()).append('\n');
-        }
-        AtomicFiles.writeString(dir.resolve(METRICS), csv.toString());
         GanTrainer.Summary s = summary(st, status, "");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("status", status);
@@ -52,8 +31,7 @@ public final class GanRunFiles {
         m.put("best_score_step", s.best() == null ? null : s.best().step());
         m.put("train_seconds", st.trainSeconds);
         m.put("seed", cfg.seed);
-        AtomicFiles.writeString(dir.resolve(SUMMARY), Json.GSON.toJson(m) + "\n");
-        writePlot(st.metrics);
+        writeResults(GanMetricsRow.CSV_HEADER, st.metrics, Json.GSON.toJson(m), plot(st.metrics));
     }
 
     GanTrainer.Summary summary(GanState st, String scoreLabel) {
@@ -71,42 +49,28 @@ public final class GanRunFiles {
         return new GanTrainer.Summary(status, st.step, cfg.steps, last, best, scoreLabel);
     }
 
-    private void writePlot(List<GanMetricsRow> rows) {
-        double[] steps = rows.stream().mapToDouble(GanMetricsRow::step).toArray();
+    private List<Plots.Panel> plot(List<GanMetricsRow> rows) {
+        double[] steps = column(rows, GanMetricsRow::step);
         List<GanMetricsRow> scored = rows.stream().filter(r -> !Double.isNaN(r.score())).toList();
         String title = "DCGAN " + cfg.norm + " (seed " + cfg.seed + ")";
-        Plots.write(
-                dir.resolve(PLOT),
-                List.of(
-                        new Plots.Panel(
-                                "Losses — " + title,
-                                "steps",
-                                "BCE",
-                                List.of(
-                                        new Plots.Series(
-                                                "discriminator",
-                                                steps,
-                                                rows.stream()
-                                                        .mapToDouble(GanMetricsRow::dLoss)
-                                                        .toArray()),
-                                        new Plots.Series(
-                                                "generator",
-                                                steps,
-                                                rows.stream()
-                                                        .mapToDouble(GanMetricsRow::gLoss)
-                                                        .toArray()))),
-                        new Plots.Panel(
-                                "Score — " + title,
-                                "steps",
-                                "Fréchet distance (lower is better)",
-                                List.of(
-                                        new Plots.Series(
-                                                "score",
-                                                scored.stream()
-                                                        .mapToDouble(GanMetricsRow::step)
-                                                        .toArray(),
-                                                scored.stream()
-                                                        .mapToDouble(GanMetricsRow::score)
-                                                        .toArray())))));
+        return List.of(
+                new Plots.Panel(
+                        "Losses — " + title,
+                        "steps",
+                        "BCE",
+                        List.of(
+                                new Plots.Series(
+                                        "discriminator", steps, column(rows, GanMetricsRow::dLoss)),
+                                new Plots.Series(
+                                        "generator", steps, column(rows, GanMetricsRow::gLoss)))),
+                new Plots.Panel(
+                        "Score — " + title,
+                        "steps",
+                        "Fréchet distance (lower is better)",
+                        List.of(
+                                new Plots.Series(
+                                        "score",
+                                        column(scored, GanMetricsRow::step),
+                                        column(scored, GanMetricsRow::score)))));
     }
 }

@@ -1,16 +1,17 @@
 package io.mixnorm.lab.gan;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.BatchStream;
 import io.mixnorm.lab.data.CifarDataset;
 import io.mixnorm.lab.data.CifarSplits;
+import io.mixnorm.lab.train.CheckpointStore;
 import io.mixnorm.lab.train.Determinism;
 import io.mixnorm.lab.train.DivergedException;
+import io.mixnorm.lab.train.RunLoop;
 import io.mixnorm.lab.train.StopSignal;
-import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.util.Json;
 import io.mixnorm.nn.NonFiniteInputException;
 import java.io.PrintStream;
@@ -88,18 +89,8 @@ public final class GanTrainer {
 
     public Summary run() {
         CifarDataset train = data.train();
-        if (cfg.batchSize > train.size()) {
-            throw new UserException(
-                    "--batch-size "
-                            + cfg.batchSize
-                            + " is larger than the training set ("
-                            + train.size()
-                            + " images)");
-        }
-        TrainConfig threads = new TrainConfig();
-        threads.threads = cfg.threads;
-        threads.deterministic = cfg.deterministic;
-        try (Determinism det = Determinism.apply(threads);
+        RunLoop.requireBatchFits(cfg.batchSize, train);
+        try (Determinism det = Determinism.apply(cfg.deterministic, cfg.threads);
                 NDManager root = NDManager.newBaseManager(Device.cpu())) {
             GanNetworks nets = GanNetworks.create(cfg, root);
             BatchStream stream =
@@ -111,9 +102,9 @@ public final class GanTrainer {
                             .dropLast(true)
                             .repeat(true)
                             .build();
-            GanCheckpoints checkpoints = new GanCheckpoints(runDir, cfg.keepCheckpoints);
+            CheckpointStore checkpoints = checkpoints(runDir, cfg.keepCheckpoints);
             GanRunFiles files = new GanRunFiles(runDir, cfg);
-            GanState st = checkpoints.loadLatest(root, nets);
+            GanState st = restore(checkpoints, root, nets);
             if (st != null) {
                 String mismatch =
                         GanConfig.mismatch(Json.GSON.fromJson(st.configJson, GanConfig.class), cfg);
@@ -162,17 +153,10 @@ public final class GanTrainer {
                                         + " images every "
                                         + cfg.scoreEvery
                                         + " steps");
-                try {
-                    loop(st, nets, root, stream, score, checkpoints, files);
-                } catch (DivergedException e) {
-                    try { // summary.json says so (as Trainer's); metrics and checkpoints stay as of
-                        // the last good ones
-                        files.writeResults(st, "diverged");
-                    } catch (RuntimeException writeFailed) {
-                        e.addSuppressed(writeFailed);
-                    }
-                    throw e;
-                }
+                GanState state = st;
+                RunLoop.recordingDivergence(
+                        () -> loop(state, nets, root, stream, score, checkpoints, files),
+                        () -> files.writeResults(state, "diverged"));
             } finally {
                 if (extractor != null) {
                     extractor.close();
@@ -182,12 +166,33 @@ public final class GanTrainer {
         }
     }
 
+    /** A GAN run's checkpoints: their own magic line, so that a classifier run cannot load one. */
+    static CheckpointStore checkpoints(Path runDir, int keep) {
+        return new CheckpointStore(
+                runDir, keep, "MIXNORM-GAN-CKPT-1", "start the run again in a new --out");
+    }
+
+    /** Both networks and both optimizers from the newest good checkpoint; null when none. */
+    private static GanState restore(CheckpointStore checkpoints, NDManager root, GanNetworks nets) {
+        CheckpointStore.Stored<GanState> loaded =
+                checkpoints.loadLatest(
+                        root, List.of(nets.generator(), nets.discriminator()), 2, GanState.class);
+        if (loaded == null) {
+            return null;
+        }
+        GanState st = loaded.state();
+        nets.optimizerG().restore(loaded.optimizerStates().get(0), st.optimizerStepsG);
+        nets.optimizerD().restore(loaded.optimizerStates().get(1), st.optimizerStepsD);
+        loaded.optimizerStates().forEach(arrays -> arrays.forEach(NDArray::close));
+        return st;
+    }
+
     /**
      * A generator's MixtureNorm or ModeNorm refused its non-finite input: the run diverged (exit
      * 3), reported like a NaN loss, with the layer (the only generator norm layer of that width).
      */
     private DivergedException nonFiniteInput(
-            String when, NonFiniteInputException e, GanNetworks nets, GanCheckpoints checkpoints) {
+            String when, NonFiniteInputException e, GanNetworks nets) {
         String layer =
                 nets.norms().stream()
                         .filter(
@@ -206,15 +211,7 @@ public final class GanTrainer {
                         + ": "
                         + e.getMessage()
                         + "; "
-                        + checkpointNote(checkpoints));
-    }
-
-    /** Where the last good checkpoint is, or that there is none yet. */
-    private static String checkpointNote(GanCheckpoints checkpoints) {
-        List<Path> files = checkpoints.list();
-        return files.isEmpty()
-                ? "no checkpoint had been written yet"
-                : "the last good checkpoint is " + files.get(0);
+                        + CheckpointStore.note(runDir));
     }
 
     private void loop(
@@ -223,15 +220,13 @@ public final class GanTrainer {
             NDManager root,
             BatchStream stream,
             GanScore score,
-            GanCheckpoints checkpoints,
+            CheckpointStore checkpoints,
             GanRunFiles files) {
         GanStep step = new GanStep(nets, root);
         long total = cfg.steps;
         while (st.step < total) {
             long t0 = System.nanoTime();
-            if (st.step > 0 && st.step % 100 == 0) {
-                NativeMemory.trim(); // the C heap's free pages back to the OS, as in Trainer
-            }
+            RunLoop.trimBefore(st.step);
             BatchStream.Batch batch = stream.next();
             float[] z = Noise.latent(cfg.seed, Noise.TRAIN, st.step, batch.size());
             hook.accept(st.step + 1, nets);
@@ -239,7 +234,7 @@ public final class GanTrainer {
             try {
                 l = step.run(batch.images(), z, batch.size(), cfg.lr);
             } catch (NonFiniteInputException e) {
-                throw nonFiniteInput("at step " + (st.step + 1), e, nets, checkpoints);
+                throw nonFiniteInput("at step " + (st.step + 1), e, nets);
             }
             if (!l.finite()) {
                 throw new DivergedException(
@@ -249,7 +244,7 @@ public final class GanTrainer {
                                 st.step + 1,
                                 l.d(),
                                 l.g(),
-                                checkpointNote(checkpoints)));
+                                CheckpointStore.note(runDir)));
             }
             st.trainSeconds += (System.nanoTime() - t0) / 1e9;
             st.step++;
@@ -269,8 +264,7 @@ public final class GanTrainer {
                 try {
                     s = scoreNow ? score.score(nets, root) : Double.NaN;
                 } catch (NonFiniteInputException e) {
-                    throw nonFiniteInput(
-                            "by step " + st.step + " (in the score)", e, nets, checkpoints);
+                    throw nonFiniteInput("by step " + st.step + " (in the score)", e, nets);
                 }
                 GanMetricsRow r =
                         new GanMetricsRow(
@@ -308,12 +302,15 @@ public final class GanTrainer {
                                     SampleGrid.COUNT,
                                     SampleGrid.COUNT));
                 } catch (NonFiniteInputException e) {
-                    throw nonFiniteInput(
-                            "by step " + st.step + " (in the sample grid)", e, nets, checkpoints);
+                    throw nonFiniteInput("by step " + st.step + " (in the sample grid)", e, nets);
                 }
             }
             if (stop || last || scoreNow || st.step % cfg.checkpointEvery == 0) {
-                checkpoints.save(st, nets);
+                checkpoints.save(
+                        st.step,
+                        st,
+                        List.of(nets.generator(), nets.discriminator()),
+                        List.of(nets.optimizerG().stateArrays(), nets.optimizerD().stateArrays()));
             }
             if (row || stop) {
                 files.writeResults(

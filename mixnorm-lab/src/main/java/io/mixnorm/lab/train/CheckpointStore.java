@@ -25,44 +25,76 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Checkpoints of a run in {@code DIR/checkpoints/step-NNNNNNNN.ckpt}. Each file holds the trainer
- * state (JSON), the model's parameters (DJL's format, running statistics included) and the
- * optimizer buffers, followed by a SHA-256 of all of it. Files are written atomically; a file whose
- * checksum does not match is never applied: loading falls back to the previous one with a warning.
+ * Checkpoints of a run in {@code DIR/checkpoints/step-NNNNNNNNNN.ckpt}, for both kinds of run. Each
+ * file holds a magic line (its kind of run: neither kind can load the other's), the trainer state
+ * (JSON), the parameters of the run's networks (DJL's format, running statistics included) and the
+ * buffers of its optimizers, followed by a SHA-256 of all of it. Files are written atomically; a
+ * file whose checksum does not match is never applied: loading falls back to the previous one with
+ * a warning.
  */
 public final class CheckpointStore {
-    private static final byte[] MAGIC = "MIXNORM-CKPT-1\n".getBytes(StandardCharsets.US_ASCII);
+    /** A classifier run's magic line; {@code new CheckpointStore(dir, keep)} is such a run's. */
+    private static final String MAGIC = "MIXNORM-CKPT-1";
+
     private final Path dir;
     private final int keep;
+    private final byte[] magic;
+    private final String restart;
 
     public CheckpointStore(Path runDir, int keep) {
-        this.dir = runDir.resolve("checkpoints");
-        this.keep = keep;
+        this(
+                runDir,
+                keep,
+                MAGIC,
+                "the run cannot be resumed, start it again without --resume in a new --out");
     }
 
-    /** A checkpoint read back and verified. */
+    /**
+     * A store for a kind of run with its own {@code magic} line; {@code restart} says what to do
+     * when every checkpoint is damaged.
+     */
+    public CheckpointStore(Path runDir, int keep, String magic, String restart) {
+        this.dir = runDir.resolve("checkpoints");
+        this.keep = keep;
+        this.magic = (magic + "\n").getBytes(StandardCharsets.US_ASCII);
+        this.restart = restart;
+    }
+
+    /** A classifier checkpoint read back and verified. */
     public record Loaded(Path file, TrainState state, List<NDArray> optimizerState) {}
 
+    /** A checkpoint read back and verified: its state and each optimizer's buffers. */
+    public record Stored<S>(Path file, S state, List<List<NDArray>> optimizerStates) {}
+
     public void save(TrainState state, Block block, List<NDArray> optimizerState) {
+        save(state.step, state, List.of(block), List.of(optimizerState));
+    }
+
+    /** Writes the checkpoint of {@code step}: the state, the blocks' parameters, the buffers. */
+    public void save(long step, Object state, List<Block> blocks, List<List<NDArray>> optimizers) {
         ByteArrayOutputStream body = new ByteArrayOutputStream(1 << 22);
         try (DataOutputStream out = new DataOutputStream(body)) {
-            out.write(MAGIC);
+            out.write(magic);
             byte[] json = Json.GSON.toJson(state).getBytes(StandardCharsets.UTF_8);
             out.writeInt(json.length);
             out.write(json);
-            block.saveParameters(out);
-            out.writeInt(optimizerState.size());
-            for (NDArray a : optimizerState) {
-                byte[] b = a.encode();
-                out.writeInt(b.length);
-                out.write(b);
+            for (Block b : blocks) {
+                b.saveParameters(out);
+            }
+            for (List<NDArray> arrays : optimizers) {
+                out.writeInt(arrays.size());
+                for (NDArray a : arrays) {
+                    byte[] bytes = a.encode();
+                    out.writeInt(bytes.length);
+                    out.write(bytes);
+                }
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot serialize checkpoint", e);
         }
         byte[] bytes = body.toByteArray();
         byte[] digest = sha256(bytes);
-        Path file = dir.resolve(String.format("step-%010d.ckpt", state.step));
+        Path file = dir.resolve(String.format("step-%010d.ckpt", step));
         AtomicFiles.write(
                 file,
                 out -> {
@@ -86,6 +118,17 @@ public final class CheckpointStore {
         }
     }
 
+    /**
+     * Where the last good checkpoint of the run in {@code runDir} is, or that there is none yet (a
+     * divergence before the first one), for a divergence's message.
+     */
+    public static String note(Path runDir) {
+        List<Path> ckpts = new CheckpointStore(runDir, 1).list();
+        return ckpts.isEmpty()
+                ? "no checkpoint had been written yet"
+                : "the last good checkpoint is " + ckpts.get(0);
+    }
+
     private void prune() {
         List<Path> all = list();
         for (int i = keep; i < all.size(); i++) {
@@ -102,11 +145,22 @@ public final class CheckpointStore {
      * do not. Returns null when the run has no checkpoint at all.
      */
     public Loaded loadLatest(NDManager manager, Block block) {
+        Stored<TrainState> s = loadLatest(manager, List.of(block), 1, TrainState.class);
+        return s == null ? null : new Loaded(s.file(), s.state(), s.optimizerStates().get(0));
+    }
+
+    /**
+     * Loads the newest checkpoint that verifies into {@code blocks}, with the buffers of {@code
+     * optimizers} optimizers (arrays of {@code manager}, the caller's to close); warns about and
+     * skips any that do not verify. Returns null when the run has no checkpoint at all.
+     */
+    public <S> Stored<S> loadLatest(
+            NDManager manager, List<Block> blocks, int optimizers, Class<S> stateType) {
         List<Path> files = list();
         String newestProblem = null;
         for (Path f : files) {
             try {
-                return load(f, manager, block);
+                return load(f, manager, blocks, optimizers, stateType);
             } catch (CorruptCheckpointException e) {
                 warnSkipped(f, e.getMessage());
                 if (newestProblem == null) {
@@ -122,8 +176,8 @@ public final class CheckpointStore {
                             + files.size()
                             + " are damaged (newest "
                             + newestProblem
-                            + "); the run cannot be resumed, start it again without --resume in a"
-                            + " new --out");
+                            + "); "
+                            + restart);
         }
         return null;
     }
@@ -157,14 +211,22 @@ public final class CheckpointStore {
         }
     }
 
+    /** Loads one classifier checkpoint file into {@code block}. */
     Loaded load(Path file, NDManager manager, Block block) throws CorruptCheckpointException {
+        Stored<TrainState> s = load(file, manager, List.of(block), 1, TrainState.class);
+        return new Loaded(s.file(), s.state(), s.optimizerStates().get(0));
+    }
+
+    private <S> Stored<S> load(
+            Path file, NDManager manager, List<Block> blocks, int optimizers, Class<S> stateType)
+            throws CorruptCheckpointException {
         byte[] all;
         try {
             all = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new CorruptCheckpointException("unreadable (" + e.getMessage() + ")");
         }
-        if (all.length < MAGIC.length + 32) {
+        if (all.length < magic.length + 32) {
             throw new CorruptCheckpointException("truncated (" + all.length + " bytes)");
         }
         byte[] body = Arrays.copyOf(all, all.length - 32);
@@ -173,29 +235,34 @@ public final class CheckpointStore {
             throw new CorruptCheckpointException("checksum mismatch (file damaged or incomplete)");
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
-            byte[] magic = in.readNBytes(MAGIC.length);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new CorruptCheckpointException("not a mixnorm checkpoint");
+            if (!Arrays.equals(in.readNBytes(magic.length), magic)) {
+                throw new CorruptCheckpointException(
+                        "not a mixnorm checkpoint of this kind of run");
             }
             byte[] json = in.readNBytes(in.readInt());
-            TrainState state =
-                    Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), TrainState.class);
-            String problem = ArrayHeaders.firstProblem(body, MAGIC.length + 4 + json.length);
+            S state = Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), stateType);
+            String problem = ArrayHeaders.firstProblem(body, magic.length + 4 + json.length);
             if (problem != null) {
                 throw new CorruptCheckpointException("cannot parse: " + problem);
             }
-            block.loadParameters(manager, in);
-            for (Parameter p : block.getParameters().values()) {
-                if (p.requiresGradient()) {
-                    p.getArray().setRequiresGradient(true);
+            for (Block block : blocks) {
+                block.loadParameters(manager, in);
+                for (Parameter p : block.getParameters().values()) {
+                    if (p.requiresGradient()) {
+                        p.getArray().setRequiresGradient(true);
+                    }
                 }
             }
-            int n = in.readInt();
-            List<NDArray> opt = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                opt.add(NDArray.decode(manager, in.readNBytes(in.readInt())));
+            List<List<NDArray>> buffers = new ArrayList<>(optimizers);
+            for (int o = 0; o < optimizers; o++) {
+                int n = in.readInt();
+                List<NDArray> opt = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    opt.add(NDArray.decode(manager, in.readNBytes(in.readInt())));
+                }
+                buffers.add(opt);
             }
-            return new Loaded(file, state, opt);
+            return new Stored<>(file, state, buffers);
         } catch (IOException | MalformedModelException | RuntimeException e) {
             throw new CorruptCheckpointException("cannot parse: " + e.getMessage());
         } catch (OutOfMemoryError e) {

@@ -31,10 +31,15 @@ public final class Determinism implements AutoCloseable {
      * before the first NDArray of the run is created.
      */
     public static Determinism apply(TrainConfig cfg) {
-        if (!cfg.deterministic) {
+        return apply(cfg.deterministic, cfg.threads);
+    }
+
+    /** Applies {@code deterministic} with {@code threads} (0: 1 thread), as for any kind of run. */
+    public static Determinism apply(boolean deterministic, int threads) {
+        if (!deterministic) {
             return new Determinism(-1);
         }
-        int n = threadsFor(cfg);
+        int n = threads > 0 ? threads : 1;
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         Engine engine = Engine.getInstance();

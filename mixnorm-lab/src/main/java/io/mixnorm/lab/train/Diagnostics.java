@@ -61,7 +61,7 @@ final class Diagnostics {
                                 + " ("
                                 + layerOf(net, p.getKey())
                                 + ") holds NaN/Inf; "
-                                + checkpointNote(runDir));
+                                + CheckpointStore.note(runDir));
             }
         }
     }
@@ -99,18 +99,7 @@ final class Diagnostics {
                         + "; "
                         + where
                         + "; "
-                        + checkpointNote(runDir));
-    }
-
-    /**
-     * Where the last good checkpoint is, or that there is none yet (a divergence before the first
-     * one).
-     */
-    static String checkpointNote(Path runDir) {
-        List<Path> ckpts = new CheckpointStore(runDir, 1).list();
-        return ckpts.isEmpty()
-                ? "no checkpoint had been written yet"
-                : "the last good checkpoint is " + ckpts.get(0);
+                        + CheckpointStore.note(runDir));
     }
 
     /** "layer 5 (05Conv2d)" for a parameter key such as "05Conv2d_weight" of a sequential model. */

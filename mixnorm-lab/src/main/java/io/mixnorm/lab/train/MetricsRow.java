@@ -1,9 +1,7 @@
 package io.mixnorm.lab.train;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -31,7 +29,8 @@ public record MetricsRow(
         double trainSeconds,
         Double testAccuracyRunning,
         Double testAccuracyPrecise,
-        Double testAccuracyBatch) {
+        Double testAccuracyBatch)
+        implements CsvRow {
 
     public static final String CSV_HEADER =
             "step,epoch,lr,train_loss,train_accuracy,test_loss,test_accuracy,"
@@ -112,14 +111,7 @@ public record MetricsRow(
 
     /** Reads a run's {@code metrics.csv}. */
     public static List<MetricsRow> readCsv(Path csv) throws IOException {
-        List<MetricsRow> rows = new ArrayList<>();
-        List<String> lines = Files.readAllLines(csv);
-        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-            if (!line.isBlank()) {
-                rows.add(parseCsv(line));
-            }
-        }
-        return rows;
+        return CsvRow.read(csv, MetricsRow::parseCsv);
     }
 
     private static String optional(Double v) {

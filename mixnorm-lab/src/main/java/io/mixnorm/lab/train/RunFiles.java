@@ -4,32 +4,20 @@ import ai.djl.nn.Parameter;
 import io.mixnorm.lab.models.LayerInfo;
 import io.mixnorm.lab.models.ModelZoo;
 import io.mixnorm.lab.report.Plots;
-import io.mixnorm.lab.util.AtomicFiles;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 
-/** The files of a run folder; each is rewritten whole and atomically after every evaluation. */
-final class RunFiles {
-    static final String CONFIG = "config.json";
-    static final String METRICS = "metrics.csv";
-    static final String SUMMARY = "summary.json";
-    static final String PLOT = "curves.png";
-
-    private final Path dir;
+/** The files of a classifier's run folder, rewritten after every evaluation. */
+final class RunFiles extends RunFolder {
     private final TrainConfig cfg;
     private final ModelZoo.BuiltModel model;
     private final int trainSize;
 
     RunFiles(Path dir, TrainConfig cfg, ModelZoo.BuiltModel model, int trainSize) {
-        this.dir = dir;
+        super(dir, cfg);
         this.cfg = cfg;
         this.model = model;
         this.trainSize = trainSize;
-    }
-
-    void writeConfig() {
-        AtomicFiles.writeString(dir.resolve(CONFIG), cfg.toJson() + "\n");
     }
 
     String normDescription() {
@@ -51,13 +39,11 @@ final class RunFiles {
     }
 
     void writeResults(TrainState st, long total, String status) {
-        StringBuilder csv = new StringBuilder(MetricsRow.CSV_HEADER).append('\n');
-        for (MetricsRow r : st.metrics) {
-            csv.append(r.toCsv()).append('\n');
-        }
-        AtomicFiles.writeString(dir.resolve(METRICS), csv.toString());
-        AtomicFiles.writeString(dir.resolve(SUMMARY), summary(st, total, status).toJson() + "\n");
-        writePlot(st.metrics);
+        writeResults(
+                MetricsRow.CSV_HEADER,
+                st.metrics,
+                summary(st, total, status).toJson(),
+                plot(st.metrics));
     }
 
     RunSummary summary(TrainState st, long total) {
@@ -99,46 +85,27 @@ final class RunFiles {
                 cfg.seed);
     }
 
-    private void writePlot(List<MetricsRow> rows) {
-        double[] steps = rows.stream().mapToDouble(MetricsRow::step).toArray();
+    private List<Plots.Panel> plot(List<MetricsRow> rows) {
+        double[] steps = column(rows, MetricsRow::step);
         String title = cfg.model + " " + cfg.norm + " (" + cfg.dataset + ", seed " + cfg.seed + ")";
-        Plots.write(
-                dir.resolve(PLOT),
-                List.of(
-                        new Plots.Panel(
-                                "Accuracy — " + title,
-                                "steps",
-                                "accuracy",
-                                List.of(
-                                        new Plots.Series(
-                                                "test",
-                                                steps,
-                                                rows.stream()
-                                                        .mapToDouble(MetricsRow::testAccuracy)
-                                                        .toArray()),
-                                        new Plots.Series(
-                                                "train",
-                                                steps,
-                                                rows.stream()
-                                                        .mapToDouble(MetricsRow::trainAccuracy)
-                                                        .toArray()))),
-                        new Plots.Panel(
-                                "Loss — " + title,
-                                "steps",
-                                "cross-entropy",
-                                List.of(
-                                        new Plots.Series(
-                                                "test",
-                                                steps,
-                                                rows.stream()
-                                                        .mapToDouble(MetricsRow::testLoss)
-                                                        .toArray()),
-                                        new Plots.Series(
-                                                "train",
-                                                steps,
-                                                rows.stream()
-                                                        .mapToDouble(MetricsRow::trainLoss)
-                                                        .toArray())))));
+        return List.of(
+                new Plots.Panel(
+                        "Accuracy — " + title,
+                        "steps",
+                        "accuracy",
+                        List.of(
+                                new Plots.Series(
+                                        "test", steps, column(rows, MetricsRow::testAccuracy)),
+                                new Plots.Series(
+                                        "train", steps, column(rows, MetricsRow::trainAccuracy)))),
+                new Plots.Panel(
+                        "Loss — " + title,
+                        "steps",
+                        "cross-entropy",
+                        List.of(
+                                new Plots.Series("test", steps, column(rows, MetricsRow::testLoss)),
+                                new Plots.Series(
+                                        "train", steps, column(rows, MetricsRow::trainLoss)))));
     }
 
     /**
@@ -146,23 +113,6 @@ final class RunFiles {
      * setting.
      */
     static String configMismatch(TrainConfig a, TrainConfig b) {
-        for (java.lang.reflect.Field f : TrainConfig.class.getFields()) {
-            if (TrainConfig.resumable().contains(f.getName())) {
-                continue;
-            }
-            try {
-                if (!Objects.equals(f.get(a), f.get(b))) {
-                    return TrainConfig.optionName(f.getName())
-                            + " ("
-                            + f.get(a)
-                            + " there, "
-                            + f.get(b)
-                            + " now)";
-                }
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return null;
+        return RunConfig.mismatch(a, b, TrainConfig.resumable());
     }
 }

@@ -1,16 +1,7 @@
 package io.mixnorm.lab.train;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonSyntaxException;
 import io.mixnorm.lab.UserException;
-import io.mixnorm.lab.models.NormKind;
-import io.mixnorm.lab.models.NormSpec;
 import io.mixnorm.lab.util.Json;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +13,7 @@ import java.util.Set;
  * Defaults follow the third-party reproduction of the paper's CNN study (spec §8): AdamW, lr 1e-3,
  * weight decay 1e-4.
  */
-public final class TrainConfig {
+public final class TrainConfig extends RunConfig {
     public String model = "cnn5";
     public String norm = "bn";
 
@@ -126,12 +117,9 @@ public final class TrainConfig {
                     "preciseBatches");
 
     /**
-     * Budget bounds: beyond them a run never ends (--epochs 1e300 was accepted and trained
-     * forever). 10,000 epochs is 30 times DenseNet's 300; a billion steps is months at the fastest
-     * step here.
+     * Budget bound in epochs (--epochs 1e300 was accepted and trained forever): 30 times DenseNet's
+     * 300.
      */
-    static final long MAX_STEPS = 1_000_000_000L;
-
     static final double MAX_EPOCHS = 10_000;
 
     private static final Set<String> OPTIMIZERS = Set.of("sgd", "adam", "adamw");
@@ -139,88 +127,15 @@ public final class TrainConfig {
 
     /** Reads a config file; unknown keys and wrong types are errors naming the file and key. */
     public static TrainConfig load(Path file) {
-        String text = Json.readText(file, "--config " + file);
-        JsonObject obj = parseObject(text, "--config " + file);
+        String where = "--config " + file;
         TrainConfig cfg = new TrainConfig();
-        cfg.apply(obj, "--config " + file);
+        cfg.apply(parseObject(Json.readText(file, where), where), where);
         try {
             cfg.validate();
         } catch (UserException e) {
-            throw new UserException("--config " + file + ": " + e.getMessage());
+            throw new UserException(where + ": " + e.getMessage());
         }
         return cfg;
-    }
-
-    /**
-     * Sets the fields named by the keys of {@code obj} (JSON keys are field names); unknown keys
-     * and wrong types are errors that start with {@code where}. Does not validate ranges.
-     */
-    public void apply(JsonObject obj, String where) {
-        List<String> known = fieldNames();
-        for (String key : obj.keySet()) {
-            if (!known.contains(key)) {
-                throw new UserException(where + ": unknown key '" + key + "'");
-            }
-        }
-        for (Field f : TrainConfig.class.getFields()) {
-            if (obj.has(f.getName())) {
-                try {
-                    JsonElement v = obj.get(f.getName());
-                    if (v.isJsonNull() || (f.getType() != String.class && !v.isJsonPrimitive())) {
-                        throw new JsonSyntaxException("not a " + f.getType().getSimpleName());
-                    }
-                    f.set(this, Json.GSON.fromJson(v, f.getType()));
-                } catch (JsonParseException | IllegalAccessException | IllegalArgumentException e) {
-                    throw new UserException(
-                            where
-                                    + ": key '"
-                                    + f.getName()
-                                    + "' must be "
-                                    + Json.expected(f.getType())
-                                    + ", got "
-                                    + abbreviate(obj.get(f.getName()).toString()));
-                }
-            }
-        }
-    }
-
-    /**
-     * Reads a JSON document into an object, as a one-line error naming {@code where} when it is not
-     * one.
-     */
-    public static JsonObject parseObject(String text, String where) {
-        try {
-            JsonElement el = JsonParser.parseString(text);
-            if (!el.isJsonObject()) {
-                throw new UserException(where + ": expected a JSON object");
-            }
-            return el.getAsJsonObject();
-        } catch (JsonParseException | StackOverflowError e) {
-            throw new UserException(where + ": not valid JSON (" + oneLine(e.getMessage()) + ")");
-        }
-    }
-
-    private static String oneLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        String t =
-                s.replaceAll("\\s*See https?://\\S+", "")
-                        .replaceAll("^([\\w.]+\\.)?\\w+(Exception|Error): ", "");
-        return abbreviate(t.replaceAll("[\\r\\n]+", " ").trim());
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 120 ? s : s.substring(0, 117) + "...";
-    }
-
-    /** The CLI option that sets a field: mnLayers → --mn-layers. */
-    public static String optionName(String field) {
-        return "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
-    }
-
-    public String toJson() {
-        return Json.GSON.toJson(this);
     }
 
     public TrainConfig copy() {
@@ -228,53 +143,31 @@ public final class TrainConfig {
     }
 
     static List<String> fieldNames() {
-        List<String> names = new ArrayList<>();
-        for (Field f : TrainConfig.class.getFields()) {
-            if (!Modifier.isStatic(f.getModifiers())) {
-                names.add(f.getName());
-            }
-        }
-        return names;
+        return fieldNames(TrainConfig.class);
+    }
+
+    @Override
+    protected NormFields normFields() {
+        return new NormFields(
+                norm,
+                mnLayers,
+                components,
+                mnSampleMode,
+                mnEmIterations,
+                mnFitSamples,
+                mnInference,
+                seed);
     }
 
     /** Throws a {@link UserException} naming the option for the first value out of range. */
     public void validate() {
-        NormKind.parse(norm);
-        require(
-                norm.equals("bn") ? mnLayers == null || mnLayers.isBlank() : true,
-                "--mn-layers",
-                "selects the layers for --norm mn or modenorm; with --norm bn there is nothing to"
-                        + " select");
-        require(
-                components >= 1 && components <= NormSpec.MAX_COMPONENTS,
-                "--components",
-                "must be from 1 to " + NormSpec.MAX_COMPONENTS + ", got " + components);
-        require(
-                norm.equals("bn") || components <= mnFitSamples,
-                "--components",
-                "must not exceed --mn-fit-samples ("
-                        + mnFitSamples
-                        + "), the rows each mixture is fitted on; got "
-                        + components);
-        require(
-                Set.of("position", "channel").contains(mnSampleMode),
-                "--mn-sample-mode",
-                "must be position or channel");
-        require(mnEmIterations >= 0, "--mn-em-iterations", "must be >= 0");
-        require(mnFitSamples >= 1, "--mn-fit-samples", "must be >= 1");
-        require(
-                Set.of("running", "batch").contains(mnInference),
-                "--mn-inference",
-                "must be running or batch");
+        validateNorm("the layers");
+        validateRun(steps, lr, threads, keepCheckpoints);
         require(
                 Set.of("cifar10", "cifar100").contains(dataset),
                 "--dataset",
                 "must be cifar10 or cifar100, got '" + dataset + "'");
         require(Set.of("fine", "coarse").contains(labels), "--labels", "must be fine or coarse");
-        require(
-                steps >= 1 && steps <= MAX_STEPS,
-                "--steps",
-                "must be from 1 to " + MAX_STEPS + ", got " + steps);
         require(
                 epochs >= 0 && epochs <= MAX_EPOCHS,
                 "--epochs",
@@ -284,7 +177,6 @@ public final class TrainConfig {
                 OPTIMIZERS.contains(optimizer),
                 "--optimizer",
                 "must be sgd, adam or adamw, got '" + optimizer + "'");
-        require(lr > 0 && Double.isFinite(lr), "--lr", "must be a positive number, got " + lr);
         require(
                 weightDecay >= 0 && Double.isFinite(weightDecay),
                 "--weight-decay",
@@ -305,8 +197,6 @@ public final class TrainConfig {
                 Set.of("cpu", "gpu").contains(device),
                 "--device",
                 "must be cpu or gpu, got '" + device + "'");
-        require(threads >= 0, "--threads", "must be >= 0");
-        require(keepCheckpoints >= 1, "--keep-checkpoints", "must be at least 1");
         require(
                 checkpointEvery >= 0,
                 "--checkpoint-every",
@@ -338,24 +228,6 @@ public final class TrainConfig {
      */
     public static List<String> resumable() {
         return RESUMABLE;
-    }
-
-    private static void require(boolean ok, String option, String message) {
-        if (!ok) {
-            throw new UserException(option + ": " + message);
-        }
-    }
-
-    /** The norm layers this config asks for. */
-    public NormSpec normSpec() {
-        NormKind kind = NormKind.parse(norm);
-        return new NormSpec(
-                kind,
-                mnLayers,
-                components,
-                new NormSpec.MixtureOptions(
-                        mnSampleMode, mnEmIterations, mnFitSamples, mnInference, 0.1f, 1e-5f),
-                seed);
     }
 
     /**

@@ -24,13 +24,6 @@ import java.util.List;
  * checkpoint, and the data order and augmentation are pure functions of (seed, epoch, index).
  */
 public final class Trainer {
-    /**
-     * Steps between {@link NativeMemory#trim()} calls, which hand the C heap's free pages back to
-     * the OS: without them MixtureNorm's resident memory grew by a third over 5,000 steps (glibc
-     * fragmentation, docs/reliability.md). Also after every evaluation.
-     */
-    static final int TRIM_EVERY = 100;
-
     private final TrainConfig cfg;
     private final CifarSplits data;
     private final Path runDir;
@@ -62,14 +55,7 @@ public final class Trainer {
     /** Trains to the configured budget (or continues from the newest checkpoint when resuming). */
     public RunSummary run(boolean resume) {
         CifarDataset train = data.train();
-        if (cfg.batchSize > train.size()) {
-            throw new UserException(
-                    "--batch-size "
-                            + cfg.batchSize
-                            + " is larger than the training set ("
-                            + train.size()
-                            + " images)");
-        }
+        RunLoop.requireBatchFits(cfg.batchSize, train);
         long total = cfg.totalSteps(train.size());
         Device device = Devices.resolve(cfg.device);
         try (Determinism det = Determinism.apply(cfg);
@@ -126,17 +112,10 @@ public final class Trainer {
                                     cfg.augment,
                                     cfg.seed,
                                     cfg.preciseBatches));
-            try {
-                loop(total, st, stream, pm, evaluator, checkpoints, files);
-            } catch (DivergedException e) {
-                try { // summary.json says so; metrics and checkpoints stay as of the last good
-                    // evaluation
-                    files.writeResults(st, total, "diverged");
-                } catch (RuntimeException writeFailed) {
-                    e.addSuppressed(writeFailed);
-                }
-                throw e;
-            }
+            TrainState state = st;
+            RunLoop.recordingDivergence(
+                    () -> loop(total, state, stream, pm, evaluator, checkpoints, files),
+                    () -> files.writeResults(state, total, "diverged"));
             return files.summary(st, total);
         }
     }
@@ -198,10 +177,7 @@ public final class Trainer {
             BatchStream.Batch batch = stream.next();
             long step = st.step;
             hook.beforeStep(step + 1, net, batch.images());
-            if (step > 0 && step % TRIM_EVERY == 0) {
-                NativeMemory
-                        .trim(); // after the hook: the soak samples the worst point of each cycle
-            }
+            RunLoop.trimBefore(step); // after the hook: the soak samples each cycle's worst point
             TrainStep.Result r;
             try {
                 r =
@@ -222,7 +198,7 @@ public final class Trainer {
                                                                     x,
                                                                     pm.trainable())
                                                             + "; "
-                                                            + Diagnostics.checkpointNote(runDir));
+                                                            + CheckpointStore.note(runDir));
                                         });
             } catch (NonFiniteInputException e) {
                 throw Diagnostics.nonFiniteInput(
@@ -372,7 +348,7 @@ public final class Trainer {
 
     /** True when {@code dir} already holds a run (its config file). */
     public static boolean hasRun(Path dir) {
-        return Files.exists(dir.resolve(RunFiles.CONFIG));
+        return RunFolder.hasRun(dir);
     }
 
     /** The resolved config saved in a run folder. */

@@ -72,7 +72,7 @@ class GanTrainerTest {
         for (String f : List.of("config.json", "summary.json", "curves.png")) {
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
         }
-        assertFalse(new GanCheckpoints(dir, 3).list().isEmpty());
+        assertFalse(GanTrainer.checkpoints(dir, 3).list().isEmpty());
         assertEquals(tiny("bn").toJson(), GanConfig.load(dir.resolve("config.json")).toJson());
     }
 
