@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.models.NormSpec;
-import io.mixnorm.lab.study.GanStudySpec;
+import io.mixnorm.lab.study.RunKind;
+import io.mixnorm.lab.study.StudySpec;
 import io.mixnorm.lab.train.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -68,8 +69,8 @@ class GanMixtureOptionsTest {
                  "variants": [{"name": "bn", "norm": "bn"},
                   {"name": "mn", "norm": "mn", "mnFitSamples": 100, "mnInference": "batch"}]}
                 """);
-        GanStudySpec spec = GanStudySpec.load(file);
-        GanConfig mn = spec.config(new GanStudySpec.RunKey("mn", 1), "test");
+        StudySpec spec = StudySpec.load(file);
+        GanConfig mn = RunKind.GAN.config(spec, new StudySpec.RunKey("mn", 1), "test");
         assertEquals(EXPECTED, mn.normSpec().mn());
     }
 
