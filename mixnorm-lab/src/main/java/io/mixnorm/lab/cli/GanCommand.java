@@ -7,7 +7,7 @@ import io.mixnorm.lab.gan.Dcgan;
 import io.mixnorm.lab.gan.FeatureExtractor;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanRunFiles;
-import io.mixnorm.lab.gan.GanTrainer;
+import io.mixnorm.lab.gan.GanTrainingRun;
 import io.mixnorm.lab.gan.ScoreFeatures;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.util.RunLock;
@@ -207,14 +207,15 @@ public final class GanCommand implements Callable<Integer> {
         CifarSplits splits = DataLoading.load(dataCfg);
         Function<NDManager, FeatureExtractor> extractor =
                 ScoreFeatures.forConfig(cfg, splits, DataLoading::load);
-        GanTrainer.Summary
+        GanTrainingRun.Summary
                 s; // claimed after the data and the score load: their errors leave no run folder
         // behind
         try (RunLock lock = RunLock.claim(dir, "--out")) {
             s =
                     Interruptible.run(
                             () ->
-                                    new GanTrainer(cfg, splits, dir, System.out, quiet, extractor)
+                                    new GanTrainingRun(
+                                                    cfg, splits, dir, System.out, quiet, extractor)
                                             .run());
         }
         String best =

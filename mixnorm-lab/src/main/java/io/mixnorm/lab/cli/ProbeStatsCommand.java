@@ -4,7 +4,7 @@ import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.train.StatsProbe;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.train.TrainingRun;
 import io.mixnorm.lab.util.AtomicFiles;
 import io.mixnorm.lab.util.Json;
 import java.nio.file.Path;
@@ -69,14 +69,14 @@ public final class ProbeStatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Trainer.hasRun(run)) {
+        if (!TrainingRun.hasRun(run)) {
             throw new UserException("--run " + run + ": not a run folder (no config.json)");
         }
         if (batches < 1 || testImages < 1) {
             throw new UserException("--precise-batches and --test-images must be at least 1");
         }
         Threads.configure(threads);
-        TrainConfig cfg = Trainer.savedConfig(run);
+        TrainConfig cfg = TrainingRun.savedConfig(run);
         if (data != null) {
             cfg.data = data;
         }

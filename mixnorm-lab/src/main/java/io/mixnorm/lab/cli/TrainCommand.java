@@ -6,7 +6,7 @@ import io.mixnorm.lab.models.ModelZoo;
 import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.RunSummary;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.train.TrainingRun;
 import io.mixnorm.lab.util.RunLock;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -57,13 +57,13 @@ public final class TrainCommand implements Callable<Integer> {
                 cfg.normSpec(),
                 10); // model and --mn-layers errors before any data is read
         Path dir = out != null ? out : defaultOut(cfg);
-        if (resume && !Trainer.hasRun(dir)) {
+        if (resume && !TrainingRun.hasRun(dir)) {
             throw new UserException(
                     "--resume: "
                             + dir
                             + " holds no run (no config.json); start one without --resume");
         }
-        if (!resume && Trainer.hasRun(dir)) {
+        if (!resume && TrainingRun.hasRun(dir)) {
             throw new UserException(
                     "--out "
                             + dir
@@ -100,7 +100,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (out == null) {
                 throw new UserException("--resume needs --out DIR, the run folder to continue");
             }
-            if (!Trainer.hasRun(out)) {
+            if (!TrainingRun.hasRun(out)) {
                 throw new UserException(
                         "--resume: "
                                 + out
@@ -109,9 +109,9 @@ public final class TrainCommand implements Callable<Integer> {
             // The command that started the run, with --resume appended, continues it: what it sets
             // is
             // compared by value with the run's config, and only a real change is refused.
-            cfg = config != null ? TrainConfig.load(config) : Trainer.savedConfig(out);
+            cfg = config != null ? TrainConfig.load(config) : TrainingRun.savedConfig(out);
             options.applyTo(cfg, true);
-            String mismatch = Trainer.configMismatch(out, cfg);
+            String mismatch = TrainingRun.configMismatch(out, cfg);
             if (mismatch != null) {
                 throw new UserException(
                         "--resume: the run in "
@@ -145,7 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (RunLock lock = RunLock.claim(dir, "--out")) {
             return Interruptible.run(
                     () ->
-                            new Trainer(cfg, data, dir, new Progress(System.out, quiet, ""))
+                            new TrainingRun(cfg, data, dir, new Progress(System.out, quiet, ""))
                                     .run(resume));
         }
     }

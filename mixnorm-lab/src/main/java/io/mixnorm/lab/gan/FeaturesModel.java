@@ -5,7 +5,7 @@ import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.train.CheckpointStore;
 import io.mixnorm.lab.train.TrainCommandLine;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.train.TrainingRun;
 import io.mixnorm.lab.util.AtomicFiles;
 import io.mixnorm.lab.util.Json;
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ public record FeaturesModel(
      */
     public static FeaturesModel describe(Path dir) {
         String where = "--features-model " + dir;
-        if (!Trainer.hasRun(dir)) {
+        if (!TrainingRun.hasRun(dir)) {
             throw new UserException(
                     where
                             + ": not a 'mixnorm train' run folder (no config.json), so how its"
@@ -50,12 +50,12 @@ public record FeaturesModel(
         }
         TrainConfig cfg;
         try {
-            cfg = Trainer.savedConfig(dir);
+            cfg = TrainingRun.savedConfig(dir);
         } catch (UserException e) {
             throw new UserException(
                     where + ": its config.json does not describe a run (" + e.getMessage() + ")");
         }
-        Trainer.Recorded rec = Trainer.recorded(dir);
+        TrainingRun.Recorded rec = TrainingRun.recorded(dir);
         if (rec.status().isEmpty()) {
             throw new UserException(
                     where

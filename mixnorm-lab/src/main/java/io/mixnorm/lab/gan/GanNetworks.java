@@ -8,7 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.mixnorm.engine.OneDnnWorkaround;
 import io.mixnorm.lab.models.LayerInfo;
-import io.mixnorm.lab.train.Optimizer;
+import io.mixnorm.lab.train.UpdateRule;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,16 +17,16 @@ public final class GanNetworks {
     private final Block generator;
     private final Block discriminator;
     private final List<LayerInfo> norms;
-    private final Optimizer optG;
-    private final Optimizer optD;
+    private final UpdateRule optG;
+    private final UpdateRule optD;
     private final ParameterStore ps;
 
     private GanNetworks(
             Block g,
             Block d,
             List<LayerInfo> norms,
-            Optimizer optG,
-            Optimizer optD,
+            UpdateRule optG,
+            UpdateRule optD,
             ParameterStore ps) {
         this.generator = g;
         this.discriminator = d;
@@ -46,9 +46,9 @@ public final class GanNetworks {
                 gen.block()); // a safety net: every DCGAN conv is a PaddedConv2d, so oneDNN
         // stays on
         OneDnnWorkaround.applyFor(d);
-        Optimizer optG =
-                new Optimizer("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(gen.block()));
-        Optimizer optD = new Optimizer("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(d));
+        UpdateRule optG =
+                new UpdateRule("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(gen.block()));
+        UpdateRule optD = new UpdateRule("adam", 0, 0, false, cfg.beta1, cfg.beta2, trainable(d));
         return new GanNetworks(
                 gen.block(), d, gen.norms(), optG, optD, new ParameterStore(root, false));
     }
@@ -75,11 +75,11 @@ public final class GanNetworks {
         return norms;
     }
 
-    public Optimizer optimizerG() {
+    public UpdateRule optimizerG() {
         return optG;
     }
 
-    public Optimizer optimizerD() {
+    public UpdateRule optimizerD() {
         return optD;
     }
 

@@ -21,7 +21,7 @@ public final class GanRunFiles extends RunFolder {
     }
 
     void writeResults(GanState st, String status) {
-        GanTrainer.Summary s = summary(st, status, "");
+        GanTrainingRun.Summary s = summary(st, status, "");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("status", status);
         m.put("steps", st.step);
@@ -34,11 +34,11 @@ public final class GanRunFiles extends RunFolder {
         writeResults(GanMetricsRow.CSV_HEADER, st.metrics, Json.GSON.toJson(m), plot(st.metrics));
     }
 
-    GanTrainer.Summary summary(GanState st, String scoreLabel) {
+    GanTrainingRun.Summary summary(GanState st, String scoreLabel) {
         return summary(st, st.step >= cfg.steps ? "finished" : "interrupted", scoreLabel);
     }
 
-    private GanTrainer.Summary summary(GanState st, String status, String scoreLabel) {
+    private GanTrainingRun.Summary summary(GanState st, String status, String scoreLabel) {
         GanMetricsRow best = null;
         for (GanMetricsRow r : st.metrics) {
             if (!Double.isNaN(r.score()) && (best == null || r.score() < best.score())) {
@@ -46,7 +46,7 @@ public final class GanRunFiles extends RunFolder {
             }
         }
         GanMetricsRow last = st.metrics.isEmpty() ? null : st.metrics.get(st.metrics.size() - 1);
-        return new GanTrainer.Summary(status, st.step, cfg.steps, last, best, scoreLabel);
+        return new GanTrainingRun.Summary(status, st.step, cfg.steps, last, best, scoreLabel);
     }
 
     private List<Plots.Panel> plot(List<GanMetricsRow> rows) {

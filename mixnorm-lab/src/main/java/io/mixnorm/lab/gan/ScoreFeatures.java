@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.function.Function;
 
 /**
- * The score's feature extractor for a GAN config, as the {@link GanTrainer} takes it: a function
- * that opens it under the run's manager. Shared by {@code mixnorm gan} and the GAN study, so that a
- * study run scores exactly as the same {@code gan} command would.
+ * The score's feature extractor for a GAN config, as the {@link GanTrainingRun} takes it: a
+ * function that opens it under the run's manager. Shared by {@code mixnorm gan} and the GAN study,
+ * so that a study run scores exactly as the same {@code gan} command would.
  */
 public final class ScoreFeatures {
     private ScoreFeatures() {}

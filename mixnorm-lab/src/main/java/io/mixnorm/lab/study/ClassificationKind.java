@@ -5,7 +5,7 @@ import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.train.TrainingRun;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Classifier runs ({@link Trainer}): study.json's {@code train} block (any {@link TrainConfig}
+ * Classifier runs ({@link TrainingRun}): study.json's {@code train} block (any {@link TrainConfig}
  * keys) for every learning rate of {@code lrs}, variant and seed; the metric is test accuracy
  * (higher is better), compared with the paper's steps to BN's maximum, the rescaling speed-up and
  * steps to thresholds ({@link StudyResults}).
@@ -88,12 +88,14 @@ final class ClassificationKind extends RunKind<TrainConfig> {
         return new RunKind.Runs() {
             @Override
             public String mismatch(StudySpec.RunKey k, Path dir) {
-                return Trainer.hasRun(dir) ? Trainer.configMismatch(dir, config.apply(k)) : null;
+                return TrainingRun.hasRun(dir)
+                        ? TrainingRun.configMismatch(dir, config.apply(k))
+                        : null;
             }
 
             @Override
             public String done(StudySpec.RunKey k, Path dir) {
-                Trainer.Recorded rec = Trainer.recorded(dir);
+                TrainingRun.Recorded rec = TrainingRun.recorded(dir);
                 return rec.finished(config.apply(k)) || rec.status().equals("diverged")
                         ? rec.status()
                         : null;
@@ -101,7 +103,7 @@ final class ClassificationKind extends RunKind<TrainConfig> {
 
             @Override
             public boolean started(Path dir) {
-                return Trainer.hasRun(dir);
+                return TrainingRun.hasRun(dir);
             }
 
             @Override
@@ -111,7 +113,7 @@ final class ClassificationKind extends RunKind<TrainConfig> {
                         dataCache.computeIfAbsent(
                                 cfg.data + "|" + cfg.dataset + "|" + cfg.labels,
                                 key -> env.loader().apply(cfg));
-                new Trainer(cfg, data, dir, new Progress(env.log(), env.quiet(), label))
+                new TrainingRun(cfg, data, dir, new Progress(env.log(), env.quiet(), label))
                         .run(started);
             }
         };

@@ -11,7 +11,7 @@ import io.mixnorm.lab.gan.FeaturesModel;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanRunFiles;
 import io.mixnorm.lab.gan.GanScore;
-import io.mixnorm.lab.gan.GanTrainer;
+import io.mixnorm.lab.gan.GanTrainingRun;
 import io.mixnorm.lab.gan.ScoreFeatures;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.util.Json;
@@ -23,7 +23,7 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * DCGAN runs ({@link GanTrainer}): study.json's {@code gan} block (any {@link GanConfig} keys,
+ * DCGAN runs ({@link GanTrainingRun}): study.json's {@code gan} block (any {@link GanConfig} keys,
  * scoring included) for every generator variant and seed, no learning-rate grid; the metric is the
  * score (lower is better), compared by iterations to the BN generator's best ({@link
  * GanStudyResults}). The study file says {@code "kind": "gan"}, so that neither kind of study can
@@ -165,7 +165,7 @@ public final class GanKind extends RunKind<GanConfig> {
 
     /**
      * One {@code mixnorm gan} run at a time, each in {@code runs/<variant>/seed-<n>/}; it continues
-     * from its newest good checkpoint exactly, as {@link GanTrainer} does.
+     * from its newest good checkpoint exactly, as {@link GanTrainingRun} does.
      */
     private record GanRuns(
             StudySpec spec,
@@ -235,10 +235,10 @@ public final class GanKind extends RunKind<GanConfig> {
 
         @Override
         public void train(StudySpec.RunKey k, Path dir, String label, boolean started) {
-            // GanTrainer resumes by itself
+            // GanTrainingRun resumes by itself
             GanConfig cfg = config(k);
             CifarSplits data = data(cfg);
-            new GanTrainer(cfg, data, dir, env.log(), env.quiet(), features(cfg, data)).run();
+            new GanTrainingRun(cfg, data, dir, env.log(), env.quiet(), features(cfg, data)).run();
         }
 
         @Override

@@ -4,7 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.mixnorm.lab.UserException;
-import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.train.TrainingRun;
 import io.mixnorm.lab.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,7 +71,7 @@ final class StudyFolder {
                                 + specFile
                                 + ")");
             }
-        } else if (Files.isDirectory(out.resolve("runs")) || Trainer.hasRun(out)) {
+        } else if (Files.isDirectory(out.resolve("runs")) || TrainingRun.hasRun(out)) {
             throw new UserException(
                     "--out "
                             + out

@@ -2,7 +2,7 @@ package io.mixnorm.lab.study;
 
 import io.mixnorm.lab.train.MetricsRow;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.train.TrainingRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -98,7 +98,7 @@ public final class StudyResults {
         for (StudySpec.RunKey k : spec.runs()) {
             Path dir = out.resolve(k.dir());
             TrainConfig cfg = RunKind.CLASSIFICATION.config(spec, k, "study");
-            Trainer.Recorded rec = Trainer.recorded(dir);
+            TrainingRun.Recorded rec = TrainingRun.recorded(dir);
             String status =
                     rec.status().equals("finished") && !rec.finished(cfg)
                             ? "interrupted"

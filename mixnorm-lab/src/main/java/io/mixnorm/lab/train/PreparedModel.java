@@ -15,7 +15,7 @@ import java.util.List;
 public record PreparedModel(
         ModelZoo.BuiltModel model,
         List<Parameter> trainable,
-        Optimizer optimizer,
+        UpdateRule optimizer,
         ParameterStore parameterStore,
         TrainStep step) {
 
@@ -33,8 +33,8 @@ public record PreparedModel(
                 trainable.add(p);
             }
         }
-        Optimizer opt =
-                new Optimizer(
+        UpdateRule opt =
+                new UpdateRule(
                         cfg.optimizer, cfg.weightDecay, cfg.momentum, cfg.nesterov, trainable);
         ParameterStore ps = new ParameterStore(root, false);
         return new PreparedModel(

@@ -4,7 +4,7 @@ import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.CifarDataset;
 
-/** The parts of a training loop that both kinds of run ({@link Trainer}, the GAN's) share. */
+/** The parts of a training loop that both kinds of run ({@link TrainingRun}, the GAN's) share. */
 public final class RunLoop {
     /**
      * Steps between {@link NativeMemory#trim()} calls, which hand the C heap's free pages back to

@@ -19,10 +19,11 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * A memory soak: the real {@link Trainer} (steps, evaluations, checkpoints, run files) on synthetic
- * data for many steps, sampling the process's resident memory, the Java heap, direct buffers and
- * the NDArrays DJL holds every {@code sampleEvery} steps (after a full GC, so the heap figure is
- * the live heap). A leak shows up as resident memory that keeps growing after the warm-up.
+ * A memory soak: the real {@link TrainingRun} (steps, evaluations, checkpoints, run files) on
+ * synthetic data for many steps, sampling the process's resident memory, the Java heap, direct
+ * buffers and the NDArrays DJL holds every {@code sampleEvery} steps (after a full GC, so the heap
+ * figure is the live heap). A leak shows up as resident memory that keeps growing after the
+ * warm-up.
  */
 public final class Soak {
     private Soak() {}
@@ -158,8 +159,8 @@ public final class Soak {
             throw new IllegalStateException("cannot create a temporary run folder", e);
         }
         try {
-            Trainer t =
-                    new Trainer(cfg, data, dir, Progress.silent())
+            TrainingRun t =
+                    new TrainingRun(cfg, data, dir, Progress.silent())
                             .withStepHook(
                                     (step, net, images) -> {
                                         long done = step - 1;

@@ -87,7 +87,7 @@ public final class StatsProbe {
     }
 
     public Row probe(Path checkpoint) {
-        TrainConfig cfg = Trainer.savedConfig(runDir);
+        TrainConfig cfg = TrainingRun.savedConfig(runDir);
         CifarDataset train = data.train();
         CifarDataset test =
                 testImages >= data.test().size() ? data.test() : data.test().head(testImages);
@@ -105,21 +105,21 @@ public final class StatsProbe {
                 throw new UserException("probe-stats: " + checkpoint + ": " + e.getMessage());
             }
             Standardization std = Standardization.fit(train);
-            Evaluator eval = new Evaluator(net, ps, root, test, std, cfg.evalBatchSize);
+            Evaluation eval = new Evaluation(net, ps, root, test, std, cfg.evalBatchSize);
             List<Block> bns = new ArrayList<>();
             List<MixtureNorm> mns = new ArrayList<>();
             collect(net, bns, mns);
             try (NDManager sub = root.newSubManager()) {
                 List<NDList> in =
-                        Evaluator.preciseBatches(
-                                new Evaluator.PreciseSource(
+                        Evaluation.preciseBatches(
+                                new Evaluation.PreciseSource(
                                         train, cfg.batchSize, cfg.augment, cfg.seed, batches),
                                 std,
                                 st.step,
                                 sub);
                 PreciseStatistics.Snapshot asTrained = PreciseStatistics.snapshot(net);
                 double running = eval.evaluate().accuracy();
-                double batch = eval.evaluate(Evaluator.Stats.BATCH, st.step).accuracy();
+                double batch = eval.evaluate(Evaluation.Stats.BATCH, st.step).accuracy();
                 // switched components: transductive EM fits warm-started from the running mixture
                 int switched = 0;
                 for (NDList b : in) {

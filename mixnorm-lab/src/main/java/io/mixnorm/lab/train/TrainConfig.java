@@ -72,7 +72,7 @@ public final class TrainConfig extends RunConfig {
     /**
      * Which norm statistics score each evaluation: running, precise or batch, or a comma list of
      * them (each gets its metrics.csv column; the first is the headline test accuracy). See {@link
-     * Evaluator.Stats}. Not part of a run's identity: evaluation never changes training.
+     * Evaluation.Stats}. Not part of a run's identity: evaluation never changes training.
      */
     public String evalStats = "running";
 
@@ -204,12 +204,12 @@ public final class TrainConfig extends RunConfig {
     }
 
     /** {@link #evalStats} parsed: distinct kinds, the headline first. */
-    public List<Evaluator.Stats> evalStatsList() {
-        List<Evaluator.Stats> out = new ArrayList<>();
+    public List<Evaluation.Stats> evalStatsList() {
+        List<Evaluation.Stats> out = new ArrayList<>();
         for (String s : (evalStats == null ? "" : evalStats).split(",", -1)) {
-            Evaluator.Stats k;
+            Evaluation.Stats k;
             try {
-                k = Evaluator.Stats.parse(s);
+                k = Evaluation.Stats.parse(s);
             } catch (IllegalArgumentException e) {
                 throw new UserException(
                         "--eval-stats: '"

@@ -19,9 +19,9 @@ public final class TrainStep {
     private final Block net;
     private final ParameterStore ps;
     private final NDManager root;
-    private final Optimizer opt;
+    private final UpdateRule opt;
 
-    public TrainStep(Block net, ParameterStore ps, NDManager root, Optimizer opt) {
+    public TrainStep(Block net, ParameterStore ps, NDManager root, UpdateRule opt) {
         this.net = net;
         this.ps = ps;
         this.root = root;

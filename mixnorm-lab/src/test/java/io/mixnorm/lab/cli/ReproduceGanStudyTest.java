@@ -13,7 +13,7 @@ import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.gan.FeaturesModel;
 import io.mixnorm.lab.gan.GanConfig;
 import io.mixnorm.lab.gan.GanMetricsRow;
-import io.mixnorm.lab.gan.GanTrainer;
+import io.mixnorm.lab.gan.GanTrainingRun;
 import io.mixnorm.lab.gan.ScoreFeatures;
 import io.mixnorm.lab.study.RunKind;
 import io.mixnorm.lab.study.StudySpec;
@@ -117,7 +117,7 @@ class ReproduceGanStudyTest {
         TrainConfig dataCfg = new TrainConfig();
         dataCfg.data = data.toString();
         CifarSplits splits = DataLoading.load(dataCfg);
-        new GanTrainer(
+        new GanTrainingRun(
                         partial,
                         splits,
                         mnDir,

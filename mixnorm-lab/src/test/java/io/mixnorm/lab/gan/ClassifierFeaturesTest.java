@@ -12,7 +12,7 @@ import io.mixnorm.lab.metrics.FeatureMatrix;
 import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.SyntheticCifar;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.train.TrainingRun;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +35,7 @@ class ClassifierFeaturesTest {
         c.augment = false;
         c.deterministic = true;
         Path run = tmp.resolve("clf");
-        new Trainer(c, data, run, Progress.silent()).run(false);
+        new TrainingRun(c, data, run, Progress.silent()).run(false);
         try (NDManager m = NDManager.newBaseManager();
                 ClassifierFeatures f =
                         ClassifierFeatures.load(run, Standardization.fit(data.train()), m)) {

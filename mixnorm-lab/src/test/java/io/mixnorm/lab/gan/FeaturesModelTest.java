@@ -11,7 +11,7 @@ import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.SyntheticCifar;
 import io.mixnorm.lab.train.TrainCommandLine;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.train.TrainingRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +38,8 @@ class FeaturesModelTest {
         clfConfig.augment = false;
         clfConfig.deterministic = true;
         clf = shared.resolve("clf");
-        new Trainer(clfConfig, SyntheticCifar.make(16, 8, 5), clf, Progress.silent()).run(false);
+        new TrainingRun(clfConfig, SyntheticCifar.make(16, 8, 5), clf, Progress.silent())
+                .run(false);
     }
 
     @TempDir Path tmp;

@@ -19,7 +19,7 @@ import ai.djl.training.ParameterStore;
 import io.mixnorm.engine.OneDnnWorkaround;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.train.Losses;
-import io.mixnorm.lab.train.Optimizer;
+import io.mixnorm.lab.train.UpdateRule;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -98,7 +98,7 @@ final class ModelChecks {
                         what + " is not finite");
                 assertTrue(g.abs().sum().getFloat() > 0, what + " is all zero");
             }
-            new Optimizer("sgd", 1e-4, 0.9, true, params).step(0.1);
+            new UpdateRule("sgd", 1e-4, 0.9, true, params).step(0.1);
             NDArray before = forward(bm.block(), m, x, false);
             assertFalse(
                     before.isNaN().any().getBoolean(), model + " inference output after one step");

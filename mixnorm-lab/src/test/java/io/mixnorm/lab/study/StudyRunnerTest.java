@@ -13,7 +13,7 @@ import io.mixnorm.lab.train.MetricsRow;
 import io.mixnorm.lab.train.Progress;
 import io.mixnorm.lab.train.SyntheticCifar;
 import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.Trainer;
+import io.mixnorm.lab.train.TrainingRun;
 import io.mixnorm.lab.util.RunLock;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -81,7 +81,7 @@ class StudyRunnerTest {
         StudySpec.RunKey mnKey = s.runs().get(1);
         TrainConfig partial = RunKind.CLASSIFICATION.config(s, mnKey, "t");
         partial.steps = 3;
-        new Trainer(partial, DATA, resumed.resolve(mnKey.dir()), Progress.silent()).run(false);
+        new TrainingRun(partial, DATA, resumed.resolve(mnKey.dir()), Progress.silent()).run(false);
         runAll(s, resumed);
 
         for (StudySpec.RunKey k : s.runs()) {
@@ -151,13 +151,14 @@ class StudyRunnerTest {
         TrainConfig wrong = RunKind.CLASSIFICATION.config(s, s.runs().get(0), "t");
         wrong.batchSize = 8;
         wrong.steps = 1;
-        new Trainer(wrong, DATA, out2.resolve(s.runs().get(0).dir()), Progress.silent()).run(false);
+        new TrainingRun(wrong, DATA, out2.resolve(s.runs().get(0).dir()), Progress.silent())
+                .run(false);
         Files.writeString(out2.resolve(StudyRunner.SPEC_FILE), s.toJson());
         m = assertThrows(UserException.class, () -> runner(s, out2).prepare()).getMessage();
         assertTrue(m.contains("belongs to a different study") && m.contains("--batch-size"), m);
 
         Path plainRun = tmp.resolve("plain");
-        new Trainer(wrong, DATA, plainRun, Progress.silent()).run(false);
+        new TrainingRun(wrong, DATA, plainRun, Progress.silent()).run(false);
         m = assertThrows(UserException.class, () -> runner(s, plainRun).prepare()).getMessage();
         assertTrue(m.contains("not a study folder"), m);
     }
@@ -269,11 +270,11 @@ class StudyRunnerTest {
         try (RunLock other = RunLock.tryAcquire(out.resolve(held.dir()))) {
             assertEquals(StudyRunner.Outcome.SHARED, r.run());
         }
-        assertTrue(!Trainer.hasRun(out.resolve(held.dir())), "the held run was not touched");
-        assertEquals("finished", Trainer.recorded(out.resolve(free.dir())).status());
+        assertTrue(!TrainingRun.hasRun(out.resolve(held.dir())), "the held run was not touched");
+        assertEquals("finished", TrainingRun.recorded(out.resolve(free.dir())).status());
         // once released, the same command trains it and the study is whole
         assertEquals(StudyRunner.Outcome.FINISHED, r.run());
-        assertEquals("finished", Trainer.recorded(out.resolve(held.dir())).status());
+        assertEquals("finished", TrainingRun.recorded(out.resolve(held.dir())).status());
         // a run held elsewhere that is finished by the end of the walk (the other process's last
         // moments) leaves this process the last one: it reports the study as finished
         try (RunLock other = RunLock.tryAcquire(out.resolve(held.dir()))) {

@@ -41,7 +41,7 @@ class CheckpointFailureTest {
     @Test
     void aDamagedCheckpointIsWarnedAboutOnce() throws IOException {
         Path dir = tmp.resolve("run");
-        new Trainer(tiny(2), DATA, dir, Progress.silent()).run(false);
+        new TrainingRun(tiny(2), DATA, dir, Progress.silent()).run(false);
         Path newest = new CheckpointStore(dir, 3).list().get(0);
         try (RandomAccessFile f = new RandomAccessFile(newest.toFile(), "rw")) {
             f.setLength(f.length() / 2);
@@ -74,7 +74,7 @@ class CheckpointFailureTest {
     @Test
     void allCheckpointsDamagedIsAClearErrorOnResume() throws IOException {
         Path dir = tmp.resolve("run");
-        new Trainer(tiny(3), DATA, dir, Progress.silent()).run(false);
+        new TrainingRun(tiny(3), DATA, dir, Progress.silent()).run(false);
         List<Path> ckpts = new CheckpointStore(dir, 3).list();
         assertEquals(3, ckpts.size());
         // three kinds of damage: a flipped byte, a truncation, an empty file
@@ -92,7 +92,7 @@ class CheckpointFailureTest {
         UserException e =
                 assertThrows(
                         UserException.class,
-                        () -> new Trainer(tiny(5), DATA, dir, Progress.silent()).run(true));
+                        () -> new TrainingRun(tiny(5), DATA, dir, Progress.silent()).run(true));
         String m = e.getMessage();
         assertFalse(m.contains("\n"), m);
         assertEquals(2, e.exitCode());
@@ -113,7 +113,7 @@ class CheckpointFailureTest {
         UserException e =
                 assertThrows(
                         UserException.class,
-                        () -> new Trainer(tiny(2), DATA, dir, Progress.silent()).run(false));
+                        () -> new TrainingRun(tiny(2), DATA, dir, Progress.silent()).run(false));
         String m = e.getMessage();
         assertFalse(m.contains("\n"), m);
         assertTrue(

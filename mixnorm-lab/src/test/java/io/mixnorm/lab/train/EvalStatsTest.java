@@ -29,7 +29,7 @@ class EvalStatsTest {
     @TempDir Path tmp;
 
     private static TrainConfig mn(String evalStats) {
-        TrainConfig c = TrainerTest.tiny(20);
+        TrainConfig c = TrainingRunTest.tiny(20);
         c.norm = "mn";
         c.components = 2;
         c.evalStats = evalStats;
@@ -41,8 +41,8 @@ class EvalStatsTest {
     void scoringWithPreciseAndBatchStatisticsDoesNotChangeTraining() throws IOException {
         Path plain = tmp.resolve("plain");
         Path all = tmp.resolve("all");
-        new Trainer(mn("running"), DATA, plain, Progress.silent()).run(false);
-        new Trainer(mn("precise,running,batch"), DATA, all, Progress.silent()).run(false);
+        new TrainingRun(mn("running"), DATA, plain, Progress.silent()).run(false);
+        new TrainingRun(mn("precise,running,batch"), DATA, all, Progress.silent()).run(false);
         List<MetricsRow> a = MetricsRow.readCsv(plain.resolve("metrics.csv"));
         List<MetricsRow> b = MetricsRow.readCsv(all.resolve("metrics.csv"));
         assertEquals(2, b.size());
@@ -74,8 +74,8 @@ class EvalStatsTest {
         Path dir = tmp.resolve("run");
         TrainConfig first = mn("running");
         first.steps = 10;
-        new Trainer(first, DATA, dir, Progress.silent()).run(false);
-        new Trainer(mn("precise"), DATA, dir, Progress.silent()).run(true);
+        new TrainingRun(first, DATA, dir, Progress.silent()).run(false);
+        new TrainingRun(mn("precise"), DATA, dir, Progress.silent()).run(true);
         List<MetricsRow> rows = MetricsRow.readCsv(dir.resolve("metrics.csv"));
         assertNull(rows.get(0).testAccuracyPrecise());
         assertNotNull(rows.get(1).testAccuracyPrecise());

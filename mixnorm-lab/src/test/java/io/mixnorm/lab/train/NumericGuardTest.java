@@ -51,8 +51,8 @@ class NumericGuardTest {
         return c;
     }
 
-    private DivergedException diverge(Path dir, Trainer.StepHook hook) {
-        Trainer t = new Trainer(tiny(), DATA, dir, Progress.silent()).withStepHook(hook);
+    private DivergedException diverge(Path dir, TrainingRun.StepHook hook) {
+        TrainingRun t = new TrainingRun(tiny(), DATA, dir, Progress.silent()).withStepHook(hook);
         DivergedException e = assertThrows(DivergedException.class, () -> t.run(false));
         assertEquals(3, e.exitCode());
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
@@ -138,7 +138,7 @@ class NumericGuardTest {
         DivergedException e =
                 assertThrows(
                         DivergedException.class,
-                        () -> new Trainer(c, DATA, dir, Progress.silent()).run(false));
+                        () -> new TrainingRun(c, DATA, dir, Progress.silent()).run(false));
         assertEquals(3, e.exitCode());
         String m = e.getMessage();
         assertTrue(m.contains(evalEvery == 1 ? "by step 1 (in the evaluation)" : "at step 2"), m);
@@ -177,7 +177,7 @@ class NumericGuardTest {
         DivergedException e =
                 assertThrows(
                         DivergedException.class,
-                        () -> new Trainer(c, DATA, dir, Progress.silent()).run(false));
+                        () -> new TrainingRun(c, DATA, dir, Progress.silent()).run(false));
         assertTrue(e.getMessage().contains("at step 2: the loss is not finite"), e.getMessage());
         assertTrue(e.getMessage().endsWith("no checkpoint had been written yet"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("checkpoints")));

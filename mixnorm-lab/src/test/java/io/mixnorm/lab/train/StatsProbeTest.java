@@ -33,11 +33,11 @@ class StatsProbeTest {
 
     @Test
     void probesEveryCheckpointAndLeavesTheRunAsItWas() throws Exception {
-        TrainConfig c = TrainerTest.tiny(20);
+        TrainConfig c = TrainingRunTest.tiny(20);
         c.norm = "mn";
         c.components = 2;
         Path dir = tmp.resolve("run");
-        new Trainer(c, DATA, dir, Progress.silent()).run(false);
+        new TrainingRun(c, DATA, dir, Progress.silent()).run(false);
         byte[] before = java.nio.file.Files.readAllBytes(new CheckpointStore(dir, 3).list().get(0));
         StatsProbe probe = new StatsProbe(dir, DATA, 3, 1000);
         List<Path> ckpts = probe.checkpoints();

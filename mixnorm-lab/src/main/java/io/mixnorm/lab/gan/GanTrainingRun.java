@@ -28,7 +28,7 @@ import java.util.function.Function;
  * checkpoint and computes exactly what an uninterrupted run computes: the data order is a pure
  * function of (seed, epoch, index) and the noise of (seed, step), so nothing random needs saving.
  */
-public final class GanTrainer {
+public final class GanTrainingRun {
     private final GanConfig cfg;
     private final CifarSplits data;
     private final Path runDir;
@@ -42,7 +42,7 @@ public final class GanTrainer {
      * @param features opens the score's feature extractor under the run's manager; null when the
      *     config does not score
      */
-    public GanTrainer(
+    public GanTrainingRun(
             GanConfig cfg,
             CifarSplits data,
             Path runDir,
@@ -64,7 +64,7 @@ public final class GanTrainer {
      * Behaves as if a stop were requested after {@code step} (tests: an in-process
      * crash-and-resume).
      */
-    GanTrainer stopAfter(long step) {
+    GanTrainingRun stopAfter(long step) {
         this.stopAt = step;
         return this;
     }
@@ -73,7 +73,7 @@ public final class GanTrainer {
      * Calls {@code h} before each step with the step number (1-based) and the networks (tests:
      * fault injection).
      */
-    GanTrainer beforeStep(java.util.function.BiConsumer<Long, GanNetworks> h) {
+    GanTrainingRun beforeStep(java.util.function.BiConsumer<Long, GanNetworks> h) {
         this.hook = h;
         return this;
     }

@@ -23,7 +23,7 @@ import java.util.List;
  * weights, running statistics, optimizer buffers, and the data stream's position all come from the
  * checkpoint, and the data order and augmentation are pure functions of (seed, epoch, index).
  */
-public final class Trainer {
+public final class TrainingRun {
     private final TrainConfig cfg;
     private final CifarSplits data;
     private final Path runDir;
@@ -39,7 +39,7 @@ public final class Trainer {
         void beforeStep(long step, Block net, float[] images);
     }
 
-    public Trainer(TrainConfig cfg, CifarSplits data, Path runDir, Progress progress) {
+    public TrainingRun(TrainConfig cfg, CifarSplits data, Path runDir, Progress progress) {
         this.cfg = cfg;
         this.data = data;
         this.runDir = runDir;
@@ -47,7 +47,7 @@ public final class Trainer {
     }
 
     /** Installs a {@link StepHook} (tests only). */
-    Trainer withStepHook(StepHook h) {
+    TrainingRun withStepHook(StepHook h) {
         this.hook = h;
         return this;
     }
@@ -63,7 +63,7 @@ public final class Trainer {
             PreparedModel pm = PreparedModel.of(cfg, train.numClasses(), root);
             ModelZoo.BuiltModel model = pm.model();
             Block net = model.block();
-            Optimizer opt = pm.optimizer();
+            UpdateRule opt = pm.optimizer();
             Standardization std = Standardization.fit(train);
             BatchStream stream = trainStream(train, std);
             CheckpointStore checkpoints = new CheckpointStore(runDir, cfg.keepCheckpoints);
@@ -90,23 +90,23 @@ public final class Trainer {
                             cfg.lr,
                             cfg.seed,
                             device));
-            List<Evaluator.Stats> evalStats = cfg.evalStatsList();
-            if (evalStats.contains(Evaluator.Stats.BATCH) && hasDropout(net)) {
+            List<Evaluation.Stats> evalStats = cfg.evalStatsList();
+            if (evalStats.contains(Evaluation.Stats.BATCH) && hasDropout(net)) {
                 throw new UserException(
                         "--eval-stats batch: "
                                 + model.name()
                                 + " has Dropout, which the training-mode forward of batch"
                                 + " statistics would apply; use running or precise");
             }
-            Evaluator evaluator =
-                    new Evaluator(
+            Evaluation evaluator =
+                    new Evaluation(
                             net,
                             pm.parameterStore(),
                             root,
                             data.test(),
                             std,
                             cfg.evalBatchSize,
-                            new Evaluator.PreciseSource(
+                            new Evaluation.PreciseSource(
                                     train,
                                     cfg.batchSize,
                                     cfg.augment,
@@ -134,7 +134,7 @@ public final class Trainer {
             CheckpointStore checkpoints,
             NDManager root,
             Block net,
-            Optimizer opt,
+            UpdateRule opt,
             BatchStream stream) {
         CheckpointStore.Loaded loaded = checkpoints.loadLatest(root, net);
         if (loaded == null) {
@@ -160,11 +160,11 @@ public final class Trainer {
             TrainState st,
             BatchStream stream,
             PreparedModel pm,
-            Evaluator evaluator,
+            Evaluation evaluator,
             CheckpointStore checkpoints,
             RunFiles files) {
         Block net = pm.model().block();
-        Optimizer opt = pm.optimizer();
+        UpdateRule opt = pm.optimizer();
         double lossSum = st.pendingLossSum;
         long correct = st.pendingCorrect;
         long seen = st.pendingSeen;
@@ -251,9 +251,9 @@ public final class Trainer {
             if (evalNow) {
                 st.trainSeconds += trainNanos / 1e9;
                 EvalResult ev = null;
-                Double[] byStats = new Double[Evaluator.Stats.values().length];
+                Double[] byStats = new Double[Evaluation.Stats.values().length];
                 long evalStart = System.nanoTime();
-                for (Evaluator.Stats kind : cfg.evalStatsList()) {
+                for (Evaluation.Stats kind : cfg.evalStatsList()) {
                     EvalResult e;
                     try {
                         e = evaluator.evaluate(kind, st.step);
@@ -343,7 +343,7 @@ public final class Trainer {
         if (b instanceof ai.djl.nn.norm.Dropout) {
             return true;
         }
-        return b.getChildren().values().stream().anyMatch(Trainer::hasDropout);
+        return b.getChildren().values().stream().anyMatch(TrainingRun::hasDropout);
     }
 
     /** True when {@code dir} already holds a run (its config file). */

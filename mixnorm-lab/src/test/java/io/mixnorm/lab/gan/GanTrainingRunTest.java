@@ -19,7 +19,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class GanTrainerTest {
+class GanTrainingRunTest {
     private static final CifarSplits DATA = SyntheticCifar.make(64, 40, 4);
     private static final PrintStream SILENT =
             new PrintStream(java.io.OutputStream.nullOutputStream());
@@ -42,14 +42,14 @@ class GanTrainerTest {
         return c;
     }
 
-    static GanTrainer trainer(GanConfig c, Path dir) {
-        return new GanTrainer(c, DATA, dir, SILENT, true, m -> new QuadrantFeatures());
+    static GanTrainingRun trainer(GanConfig c, Path dir) {
+        return new GanTrainingRun(c, DATA, dir, SILENT, true, m -> new QuadrantFeatures());
     }
 
     @Test
     void writesMetricsSamplesAndCheckpoints() throws IOException {
         Path dir = tmp.resolve("run");
-        GanTrainer.Summary s = trainer(tiny("bn"), dir).run();
+        GanTrainingRun.Summary s = trainer(tiny("bn"), dir).run();
         assertEquals("finished", s.status());
         assertEquals(6, s.step());
         List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
@@ -72,7 +72,7 @@ class GanTrainerTest {
         for (String f : List.of("config.json", "summary.json", "curves.png")) {
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
         }
-        assertFalse(GanTrainer.checkpoints(dir, 3).list().isEmpty());
+        assertFalse(GanTrainingRun.checkpoints(dir, 3).list().isEmpty());
         assertEquals(tiny("bn").toJson(), GanConfig.load(dir.resolve("config.json")).toJson());
     }
 
@@ -101,8 +101,8 @@ class GanTrainerTest {
         c.scoreEvery = 0;
         c.sampleEvery = 0;
         c.checkpointEvery = 1;
-        GanTrainer t =
-                new GanTrainer(c, DATA, dir, SILENT, true, null)
+        GanTrainingRun t =
+                new GanTrainingRun(c, DATA, dir, SILENT, true, null)
                         .beforeStep(
                                 (step, nets) -> {
                                     if (step == 3) { // the projection in front of g.norm1 turns NaN
@@ -142,10 +142,10 @@ class GanTrainerTest {
         Path resumed = tmp.resolve("resumed");
         GanConfig c = tiny("mn");
         trainer(c, straight).run();
-        GanTrainer.Summary first = trainer(c, resumed).stopAfter(5).run();
+        GanTrainingRun.Summary first = trainer(c, resumed).stopAfter(5).run();
         assertEquals("interrupted", first.status());
         assertEquals(5, first.step());
-        GanTrainer.Summary second = trainer(c, resumed).run();
+        GanTrainingRun.Summary second = trainer(c, resumed).run();
         assertEquals("finished", second.status());
         assertEquals(
                 withoutSeconds(straight),
@@ -164,11 +164,11 @@ class GanTrainerTest {
         c.steps = 2;
         c.scoreEvery = 0;
         c.sampleEvery = 0;
-        new GanTrainer(c, DATA, dir, SILENT, true, null).run();
+        new GanTrainingRun(c, DATA, dir, SILENT, true, null).run();
         assertEquals(2, GanConfig.load(dir.resolve("config.json")).steps);
         GanConfig longer = c.copy();
         longer.steps = 3;
-        assertEquals(3, new GanTrainer(longer, DATA, dir, SILENT, true, null).run().step());
+        assertEquals(3, new GanTrainingRun(longer, DATA, dir, SILENT, true, null).run().step());
         assertEquals(
                 longer.toJson(),
                 GanConfig.load(dir.resolve("config.json")).toJson(),
@@ -182,13 +182,13 @@ class GanTrainerTest {
         c.steps = 2;
         c.scoreEvery = 0;
         c.sampleEvery = 0;
-        new GanTrainer(c, DATA, dir, SILENT, true, null).run();
+        new GanTrainingRun(c, DATA, dir, SILENT, true, null).run();
         GanConfig other = c.copy();
         other.lr = 1e-3;
         UserException e =
                 assertThrows(
                         UserException.class,
-                        () -> new GanTrainer(other, DATA, dir, SILENT, true, null).run());
+                        () -> new GanTrainingRun(other, DATA, dir, SILENT, true, null).run());
         assertTrue(e.getMessage().contains("--lr"), e.getMessage());
     }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Each optimizer against a plain float64 transcription of PyTorch's update rule, on a quadratic.
  */
-class OptimizerTest {
+class UpdateRuleTest {
     private static final double[] C = {1.0, 0.5, 2.0};
     private static final double[] D = {0.3, -1.0, 0.1};
     private static final double[] W0 = {1.0, -2.0, 0.5};
@@ -38,7 +38,7 @@ class OptimizerTest {
             NDArray w = m.create(new float[] {(float) W0[0], (float) W0[1], (float) W0[2]});
             w.setRequiresGradient(true);
             p.setArray(w);
-            Optimizer opt = new Optimizer(kind, wd, momentum, nesterov, List.of(p));
+            UpdateRule opt = new UpdateRule(kind, wd, momentum, nesterov, List.of(p));
             NDArray c = m.create(new float[] {(float) C[0], (float) C[1], (float) C[2]});
             NDArray d = m.create(new float[] {(float) D[0], (float) D[1], (float) D[2]});
             for (int s = 0; s < steps; s++) {

@@ -20,7 +20,7 @@ import java.util.Locale;
  * layers' inference statistics chosen by {@link Stats}. Every mode leaves the model exactly as it
  * found it, so how a run is evaluated never changes how it trains.
  */
-public final class Evaluator {
+public final class Evaluation {
 
     /** Which statistics the norm layers use for the test pass. */
     public enum Stats {
@@ -60,7 +60,7 @@ public final class Evaluator {
     private final int batchSize;
     private final PreciseSource precise;
 
-    public Evaluator(
+    public Evaluation(
             Block net,
             ParameterStore ps,
             NDManager root,
@@ -70,7 +70,7 @@ public final class Evaluator {
         this(net, ps, root, test, std, batchSize, null);
     }
 
-    public Evaluator(
+    public Evaluation(
             Block net,
             ParameterStore ps,
             NDManager root,

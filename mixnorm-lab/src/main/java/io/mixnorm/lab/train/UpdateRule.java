@@ -21,7 +21,7 @@ import java.util.List;
  * β1 = 0.9, β2 = 0.999 by default (DCGAN uses β1 = 0.5), ε = 1e-8. Gradients are zeroed after each
  * update.
  */
-public final class Optimizer {
+public final class UpdateRule {
     private static final double EPS = 1e-8;
 
     private final String kind;
@@ -34,7 +34,7 @@ public final class Optimizer {
     private final List<NDArray[]> state = new ArrayList<>();
     private long t;
 
-    public Optimizer(
+    public UpdateRule(
             String kind,
             double weightDecay,
             double momentum,
@@ -44,7 +44,7 @@ public final class Optimizer {
     }
 
     /** With Adam's betas given (ignored by SGD). */
-    public Optimizer(
+    public UpdateRule(
             String kind,
             double weightDecay,
             double momentum,

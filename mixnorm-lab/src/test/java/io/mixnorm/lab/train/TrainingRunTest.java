@@ -19,7 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class TrainerTest {
+class TrainingRunTest {
     private static final CifarSplits DATA = SyntheticCifar.make(256, 128, 5);
 
     @TempDir Path tmp;
@@ -38,7 +38,7 @@ class TrainerTest {
     }
 
     static RunSummary train(TrainConfig c, Path dir, boolean resume) {
-        return new Trainer(c, DATA, dir, Progress.silent()).run(resume);
+        return new TrainingRun(c, DATA, dir, Progress.silent()).run(resume);
     }
 
     @Test
