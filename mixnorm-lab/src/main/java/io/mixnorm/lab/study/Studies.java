@@ -20,8 +20,7 @@ import java.util.List;
  * batches; the headline) and running statistics; 8 seeds for the two-rate studies, 3 for the
  * ablations. Each seed is its own data order and initialisation, shared by every variant of that
  * seed. About 15 minutes per run on 2 CPU cores. The paper trained longer; {@code --steps} sets any
- * budget. {@code --quick}: the embedded mini CIFAR-10, 400 steps of batch 64, evaluated every 25
- * steps, 1 seed.
+ * budget.
  *
  * <p>The deep-model studies (spec §8: DenseNet-40, DenseNet-BC-100, Inception-V3 on CIFAR-10)
  * follow the DenseNet paper's recipe: SGD with Nesterov momentum 0.9, lr 0.1 divided by 10 at 50%
