@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -24,23 +23,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class MixtureNormTest {
-
-    private NDManager manager;
-
-    @BeforeEach
-    void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-    }
+class MixtureNormTest extends NdTestBase {
 
     /** Multi-modal, per-channel offset/scale data: 1/3 of the positions from a shifted mode. */
     private static double[] bimodal(long[] shape, SplittableRandom rng) {
@@ -59,19 +44,6 @@ class MixtureNormTest {
             }
         }
         return x;
-    }
-
-    private NDArray array(double[] v, long[] shape, DataType type) {
-        NDArray a = manager.create(v, new Shape(shape));
-        return type == DataType.FLOAT64 ? a : a.toType(type, false);
-    }
-
-    private static double[] values(NDArray a) {
-        return MixtureNorm.toDoubles(a);
-    }
-
-    private static NDArray fwd(Block b, ParameterStore ps, NDArray x, boolean training) {
-        return b.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
     private static void setParam(Block b, String name, double[] v) {

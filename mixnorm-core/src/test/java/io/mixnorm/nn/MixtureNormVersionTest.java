@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -22,8 +21,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,22 +28,10 @@ import org.junit.jupiter.api.Test;
  * version 1 (before the split of issue 18) kept them radix-2^20 encoded in a fifth float32
  * parameter {@code mixtureState} and must still load to the same state and outputs.
  */
-class MixtureNormVersionTest {
+class MixtureNormVersionTest extends NdTestBase {
 
     private static final long[] SHAPE = {2, 3, 3, 3};
     private static final int RADIX = 1 << 20;
-
-    private NDManager manager;
-
-    @BeforeEach
-    void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-    }
 
     /**
      * The inputs the fixtures were made with (main at 9434fde): five training forwards of {@code

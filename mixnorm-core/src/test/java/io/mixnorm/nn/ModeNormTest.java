@@ -8,11 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -24,23 +22,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class ModeNormTest {
-
-    private NDManager manager;
-
-    @BeforeEach
-    void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-    }
+class ModeNormTest extends NdTestBase {
 
     /** Images from two "domains": half of them offset and rescaled. */
     private static double[] twoDomains(long[] shape, SplittableRandom rng) {
@@ -58,19 +42,6 @@ class ModeNormTest {
             }
         }
         return x;
-    }
-
-    private NDArray array(double[] v, long[] shape, DataType type) {
-        NDArray a = manager.create(v, new Shape(shape));
-        return type == DataType.FLOAT64 ? a : a.toType(type, false);
-    }
-
-    private static double[] values(NDArray a) {
-        return MixtureNorm.toDoubles(a);
-    }
-
-    private static NDArray fwd(Block b, ParameterStore ps, NDArray x, boolean training) {
-        return b.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
     /** Specification §7 written directly, float64, two-pass variances. */

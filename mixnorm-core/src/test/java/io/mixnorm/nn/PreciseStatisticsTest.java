@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -22,8 +21,6 @@ import io.mixnorm.gmm.GaussianMixture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,19 +28,7 @@ import org.junit.jupiter.api.Test;
  * equal-weight averages of the batches' own statistics, computed here independently of the layers'
  * running updates.
  */
-class PreciseStatisticsTest {
-
-    private NDManager manager;
-
-    @BeforeEach
-    void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-    }
+class PreciseStatisticsTest extends NdTestBase {
 
     private List<NDList> batches(long[] shape, int count, long seed, double offset) {
         SplittableRandom rng = new SplittableRandom(seed);
