@@ -14,6 +14,8 @@ import io.mixnorm.lab.metrics.Wam;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,12 +35,20 @@ class FdCommandTest {
         return p;
     }
 
+    /** {@code mixnorm fd --a a --b b extra...}. */
+    private static CliTest.Outcome fd(Path a, Path b, String... extra) {
+        List<String> args =
+                new ArrayList<>(List.of("fd", "--a", a.toString(), "--b", b.toString()));
+        args.addAll(List.of(extra));
+        return run(args.toArray(String[]::new));
+    }
+
     @Test
     void fdPlainAndJson() {
         Path a = features("a.npy", 40, 5, 0, 1);
         Path b = features("b.npy", 30, 5, 0.5, 2);
         double expected = FrechetDistance.between(Npy.read(a), Npy.read(b));
-        CliTest.Outcome o = run("fd", "--a", a.toString(), "--b", b.toString());
+        CliTest.Outcome o = fd(a, b);
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().startsWith("fd = "), o.out());
         assertTrue(o.out().contains("n_a=40, n_b=30, dim=5"), o.out());
@@ -47,7 +57,7 @@ class FdCommandTest {
                 Double.parseDouble(o.out().substring(5, o.out().indexOf(' ', 5))),
                 1e-9 * expected);
 
-        o = run("fd", "--a", a.toString(), "--b", b.toString(), "--json");
+        o = fd(a, b, "--json");
         assertEquals(0, o.code(), o.err());
         JsonObject j = JsonParser.parseString(o.out()).getAsJsonObject();
         assertEquals("fd", j.get("metric").getAsString());
@@ -62,12 +72,9 @@ class FdCommandTest {
         Path a = features("a.npy", 40, 3, 0, 1);
         Path b = features("b.npy", 30, 3, 2, 2);
         CliTest.Outcome o =
-                run(
-                        "fd",
-                        "--a",
-                        a.toString(),
-                        "--b",
-                        b.toString(),
+                fd(
+                        a,
+                        b,
                         "--metric",
                         "wam",
                         "--components",
@@ -84,17 +91,7 @@ class FdCommandTest {
         assertEquals(5, j.get("seed").getAsLong());
         double expected = Wam.between(Npy.read(a), Npy.read(b), 2, 5, 10).value();
         assertEquals(expected, j.get("value").getAsDouble(), 0);
-        o =
-                run(
-                        "fd",
-                        "--a",
-                        a.toString(),
-                        "--b",
-                        b.toString(),
-                        "--metric",
-                        "wam",
-                        "--components",
-                        "2");
+        o = fd(a, b, "--metric", "wam", "--components", "2");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().startsWith("wam = ") && o.out().contains("K=2, seed=0"), o.out());
     }
@@ -103,9 +100,8 @@ class FdCommandTest {
     void singularNeedsTheFlag() {
         Path a = features("a.npy", 40, 5, 0, 1);
         Path few = features("few.npy", 5, 5, 0, 2);
-        assertUsageError(run("fd", "--a", a.toString(), "--b", few.toString()), "singular");
-        CliTest.Outcome o =
-                run("fd", "--a", a.toString(), "--b", few.toString(), "--allow-singular");
+        assertUsageError(fd(a, few), "singular");
+        CliTest.Outcome o = fd(a, few, "--allow-singular");
         assertEquals(0, o.code(), o.err());
     }
 
@@ -113,52 +109,21 @@ class FdCommandTest {
     void errorsAreOneLineWithExitCode2() throws IOException {
         Path a = features("a.npy", 40, 5, 0, 1);
         Path wide = features("wide.npy", 40, 6, 0, 2);
-        assertUsageError(
-                run("fd", "--a", a.toString(), "--b", wide.toString()), "feature widths differ");
-        assertUsageError(
-                run("fd", "--a", a.toString(), "--b", tmp.resolve("nope.npy").toString()),
-                "nope.npy: no such file");
+        assertUsageError(fd(a, wide), "feature widths differ");
+        assertUsageError(fd(a, tmp.resolve("nope.npy")), "nope.npy: no such file");
         Path garbage = tmp.resolve("garbage.npy");
         Files.writeString(garbage, "not numpy at all");
-        assertUsageError(
-                run("fd", "--a", garbage.toString(), "--b", a.toString()),
-                "garbage.npy: not a .npy file");
+        assertUsageError(fd(garbage, a), "garbage.npy: not a .npy file");
         double[] x = Npy.read(a).data().clone();
         x[3 * 5 + 1] = Double.NaN;
         Path nan = tmp.resolve("nan.npy");
         Npy.write(nan, new FeatureMatrix(40, 5, x, "nan"), Npy.WriteType.FLOAT64);
-        assertUsageError(
-                run("fd", "--a", a.toString(), "--b", nan.toString()),
-                "nan.npy: row 3, column 1 is NaN");
-        assertUsageError(
-                run("fd", "--a", a.toString(), "--b", a.toString(), "--components", "3"),
-                "--components");
-        assertUsageError(
-                run(
-                        "fd",
-                        "--a",
-                        a.toString(),
-                        "--b",
-                        a.toString(),
-                        "--metric",
-                        "wam",
-                        "--allow-singular"),
-                "--allow-singular");
-        assertUsageError(
-                run(
-                        "fd",
-                        "--a",
-                        a.toString(),
-                        "--b",
-                        a.toString(),
-                        "--metric",
-                        "wam",
-                        "--components",
-                        "0"),
-                "--components");
+        assertUsageError(fd(a, nan), "nan.npy: row 3, column 1 is NaN");
+        assertUsageError(fd(a, a, "--components", "3"), "--components");
+        assertUsageError(fd(a, a, "--metric", "wam", "--allow-singular"), "--allow-singular");
+        assertUsageError(fd(a, a, "--metric", "wam", "--components", "0"), "--components");
         assertUsageError(run("fd", "--a", a.toString(), "--metric", "fd"), "--b");
-        assertUsageError(
-                run("fd", "--a", a.toString(), "--b", a.toString(), "--metric", "kid"), "--metric");
+        assertUsageError(fd(a, a, "--metric", "kid"), "--metric");
     }
 
     @Test
