@@ -9,6 +9,8 @@ import io.mixnorm.lab.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -32,8 +34,14 @@ final class StudyFolder {
      *
      * @param runMismatches for every run folder of the grid that already holds a run: the first
      *     config difference to what the study asks for, or null
+     * @param training whether the command will train. A command that only reports does not refuse
+     *     run folders whose config differs (typically a default that changed since an older build
+     *     made them: study.json keeps only what the study sets): it reports the runs as they were
+     *     made, and returns the differences so that the caller can say so
+     * @return one line per run folder that differs (empty when training: then a difference throws)
      */
-    static void claim(Path out, StudySpec spec, Map<Path, Supplier<String>> runMismatches) {
+    static List<String> claim(
+            Path out, StudySpec spec, Map<Path, Supplier<String>> runMismatches, boolean training) {
         Path specFile = out.resolve(StudyRunner.SPEC_FILE);
         if (Files.exists(specFile)) {
             String savedKind = kindOf(specFile);
@@ -79,9 +87,17 @@ final class StudyFolder {
                             + StudyRunner.SPEC_FILE
                             + ": not a study folder; choose another --out");
         }
+        List<String> differing = new ArrayList<>();
         for (Map.Entry<Path, Supplier<String>> run : runMismatches.entrySet()) {
             String mismatch = run.getValue().get();
-            if (mismatch != null) {
+            if (mismatch != null && !training) {
+                differing.add(
+                        "note: run folder "
+                                + run.getKey()
+                                + " was made with a different "
+                                + mismatch
+                                + "; the report shows it as it was made");
+            } else if (mismatch != null) {
                 throw new UserException(
                         "run folder "
                                 + run.getKey()
@@ -91,6 +107,7 @@ final class StudyFolder {
             }
         }
         AtomicFiles.writeString(specFile, spec.toJson() + "\n");
+        return differing;
     }
 
     /**

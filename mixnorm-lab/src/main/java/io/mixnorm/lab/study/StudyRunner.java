@@ -78,7 +78,7 @@ public final class StudyRunner {
 
     /**
      * The study folder must be empty, or hold this same study; every existing run folder must match
-     * its config.
+     * its config (when only reporting, a run folder that differs is noted in the log instead).
      *
      * @param training the command will train: first check what the runs depend on (a GAN study's
      *     score), and once the folder is claimed pin it there
@@ -92,7 +92,7 @@ public final class StudyRunner {
             Path dir = out.resolve(k.dir());
             mismatches.put(dir, () -> runs.mismatch(k, dir));
         }
-        StudyFolder.claim(out, spec, mismatches);
+        StudyFolder.claim(out, spec, mismatches, training).forEach(log::println);
         if (training) {
             runs.afterClaim();
         }
