@@ -15,6 +15,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +25,22 @@ class CliTest {
     @TempDir Path tmp;
 
     record Outcome(int code, String out, String err) {}
+
+    /** {@code mixnorm reproduce --config config --data data --out out extra...}. */
+    static Outcome reproduce(Path config, Path data, Object out, String... extra) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "reproduce",
+                                "--config",
+                                config.toString(),
+                                "--data",
+                                data.toString(),
+                                "--out",
+                                out.toString()));
+        args.addAll(List.of(extra));
+        return run(args.toArray(String[]::new));
+    }
 
     static Outcome run(String... args) {
         PrintStream oldOut = System.out;

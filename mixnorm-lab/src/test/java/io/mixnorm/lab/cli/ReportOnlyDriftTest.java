@@ -1,6 +1,7 @@
 package io.mixnorm.lab.cli;
 
 import static io.mixnorm.lab.cli.CliTest.assertUsageError;
+import static io.mixnorm.lab.cli.CliTest.reproduce;
 import static io.mixnorm.lab.cli.CliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,16 +55,7 @@ class ReportOnlyDriftTest {
         c.addProperty("evalBatchSize", now + 7);
         Files.writeString(config, c.toString());
 
-        o =
-                run(
-                        "reproduce",
-                        "--config",
-                        cfg.toString(),
-                        "--data",
-                        data.toString(),
-                        "--out",
-                        out,
-                        "--report-only");
+        o = reproduce(cfg, data, out, "--report-only");
         assertEquals(0, o.code(), o.err());
         String said = o.out() + o.err();
         assertTrue(

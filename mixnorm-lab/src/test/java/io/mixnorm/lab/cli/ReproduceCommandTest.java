@@ -1,6 +1,7 @@
 package io.mixnorm.lab.cli;
 
 import static io.mixnorm.lab.cli.CliTest.assertUsageError;
+import static io.mixnorm.lab.cli.CliTest.reproduce;
 import static io.mixnorm.lab.cli.CliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,16 +114,7 @@ class ReproduceCommandTest {
                  "variants": [{"name": "bn", "norm": "bn"}, {"name": "mn", "norm": "mn", "components": 2}]}\
                 """);
         String out = tmp.resolve("study").toString();
-        CliTest.Outcome o =
-                run(
-                        "reproduce",
-                        "--config",
-                        cfg.toString(),
-                        "--data",
-                        data.toString(),
-                        "--out",
-                        out,
-                        "--quiet");
+        CliTest.Outcome o = reproduce(cfg, data, out, "--quiet");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("| 0.001 | mn |"), o.out());
         for (String f :
@@ -141,43 +133,14 @@ class ReproduceCommandTest {
 
         // the same command again: nothing to train; --report-only rebuilds without adding itself to
         // the commands
-        o =
-                run(
-                        "reproduce",
-                        "--config",
-                        cfg.toString(),
-                        "--data",
-                        data.toString(),
-                        "--out",
-                        out,
-                        "--quiet");
+        o = reproduce(cfg, data, out, "--quiet");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("finished, skipped"), o.out());
-        o =
-                run(
-                        "reproduce",
-                        "--config",
-                        cfg.toString(),
-                        "--data",
-                        data.toString(),
-                        "--out",
-                        out,
-                        "--report-only");
+        o = reproduce(cfg, data, out, "--report-only");
         assertEquals(0, o.code(), o.err());
         assertEquals(1, Files.readAllLines(Path.of(out, "commands.txt")).size());
 
         // another grid into the same folder is refused
-        assertUsageError(
-                run(
-                        "reproduce",
-                        "--config",
-                        cfg.toString(),
-                        "--data",
-                        data.toString(),
-                        "--out",
-                        out,
-                        "--lrs",
-                        "0.01"),
-                "different grid");
+        assertUsageError(reproduce(cfg, data, out, "--lrs", "0.01"), "different grid");
     }
 }
