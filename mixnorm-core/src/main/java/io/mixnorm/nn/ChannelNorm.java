@@ -17,10 +17,10 @@ import java.io.IOException;
 /**
  * What the channel norms of this package ({@link MixtureNorm}, {@link ModeNorm}) share, in the
  * manner of PyTorch's {@code _NormBase}: K components over C channels, ε, the momentum of the
- * running averages, the affine {@code γ}, {@code β} (C), the running state, input checks and the
- * versioned save/load of the block's metadata. A subclass adds its own parameters after {@code
- * gamma} and {@code beta}, sets their shapes in {@link #prepareParameters} and implements {@code
- * forwardInternal}.
+ * running averages, the affine {@code γ}, {@code β} (C), input checks and the versioned save/load
+ * of the block's metadata. The running state is each subclass's own ({@link RunningMixture} for
+ * MixtureNorm). A subclass adds its own parameters after {@code gamma} and {@code beta}, sets their
+ * shapes in {@link #prepareParameters} and implements {@code forwardInternal}.
  *
  * <p>Metadata, in this order: the input shapes, {@code C} (long), {@code K} (int), then what {@link
  * #saveExtraMetadata} writes. A stream of an older supported version is read by {@link
@@ -122,6 +122,9 @@ public abstract class ChannelNorm extends AbstractBlock {
     void loadLegacyParameters(byte version, NDManager manager, DataInputStream is)
             throws IOException, MalformedModelException {}
 
+    /** Puts into effect what the metadata held, once every parameter has loaded. */
+    void commitLoad() {}
+
     /** {@inheritDoc} */
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
@@ -210,6 +213,7 @@ public abstract class ChannelNorm extends AbstractBlock {
             parameter.load(manager, is);
         }
         loadLegacyParameters(loadVersion, manager, is);
+        commitLoad();
     }
 
     /**
@@ -381,7 +385,8 @@ public abstract class ChannelNorm extends AbstractBlock {
         abstract T self();
 
         /**
-         * @param k number of components K ≥ 1
+         * @param k number of components K ≥ 1 (default 3 for MixtureNorm, where K = 1 is BatchNorm;
+         *     2 for ModeNorm)
          * @return this
          */
         public T optComponents(int k) {
@@ -409,7 +414,8 @@ public abstract class ChannelNorm extends AbstractBlock {
         }
 
         /**
-         * @param s seed of the layer's randomness (default 0)
+         * @param s seed of the layer's randomness (default 0): MixtureNorm's row subsamples and
+         *     k-means++ seeding, ModeNorm's gate initialisation
          * @return this
          */
         public T optSeed(long s) {

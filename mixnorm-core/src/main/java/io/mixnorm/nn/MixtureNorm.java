@@ -74,8 +74,10 @@ import java.util.SplittableRandom;
  * in the block's metadata, so {@link #saveParameters}/{@link #loadParameters} (and a DJL model
  * save/load) restore a run exactly. Parameters, in order: {@code gamma}, {@code beta} (C), {@code
  * runningWeights} (K, or (K, C) in CHANNEL mode), {@code runningMean} (K, C), {@code runningVar}
- * (K, C). Encoding version 2; version 1 (counters in a fifth float32 parameter {@code
- * mixtureState}) is still read.
+ * (K, C). Encoding version 2; version 1 (the counters in a sixth float32 parameter {@code
+ * mixtureState} of five values) is still read. The counters live in the block, not in the arrays: a
+ * block is trained on one device (with a batch split over several devices they would advance once
+ * per device).
  *
  * <h2>Layout and cost</h2>
  *
@@ -191,20 +193,25 @@ public class MixtureNorm extends ChannelNorm {
     void loadExtraMetadata(byte version, DataInputStream is)
             throws IOException, MalformedModelException {
         int mode = is.readByte();
+        if (mode < 0 || mode >= SampleMode.values().length) {
+            throw new MalformedModelException(
+                    "MixtureNorm: unknown sample mode " + mode + " in the saved parameters");
+        }
         if (mode != sampleMode.ordinal()) {
             throw new MalformedModelException(
-                    "MixtureNorm: saved parameters are for K="
-                            + components
-                            + ", sampleMode="
+                    "MixtureNorm: saved parameters are for sampleMode="
                             + SampleMode.values()[mode]
-                            + " but this block has K="
-                            + components
-                            + ", sampleMode="
+                            + " but this block has sampleMode="
                             + sampleMode);
         }
         if (version >= VERSION) {
             running.load(is);
         }
+    }
+
+    @Override
+    void commitLoad() {
+        running.commitLoad();
     }
 
     @Override
@@ -388,9 +395,10 @@ public class MixtureNorm extends ChannelNorm {
     }
 
     /**
-     * @return the mixture fitted by EM in the last batch-mode forward or by the last {@link
-     *     PreciseStatistics#recompute} (POSITION mode, K > 1), in input coordinates, or {@code
-     *     null}; not saved with the parameters
+     * @return the mixture fitted by EM in the last batch-mode forward, including the forwards of
+     *     {@link PreciseStatistics} (its {@code recompute} and {@code batchStatisticsForward}), in
+     *     input coordinates (POSITION mode, K > 1), or {@code null}; not saved with the parameters
+     *     and not part of a {@link PreciseStatistics#snapshot}
      */
     public GaussianMixture getLastFit() {
         GaussianMixture[] f = lastFits;

@@ -15,12 +15,13 @@ import java.util.Arrays;
  *
  * <p>Layout: the input is brought once into a row matrix {@code X} of shape {@code (m, C)}, {@code
  * m = N·H·W}, rows in {@code (n, h, w)} order (a channels-last copy of a 4-D input, the input
- * itself for a 2-D one), and shifted by a constant per-channel vector {@code c} (the detached batch
- * mean in training, the running mixture's mean at inference). The transform is shift invariant; the
- * shift only keeps the one-pass variance and the expanded quadratic form of the log-density free of
- * cancellation. Everything else is {@code (m×C)·(C×K)}, {@code (K×m)·(m×C)} and {@code (m×K)·(K×C)}
- * products plus a few elementwise passes; no {@code (K, m, C)} tensor is formed in {@code POSITION}
- * mode.
+ * itself for a 2-D one), and shifted by a constant per-channel vector {@code c}: the de-biased
+ * running mixture's mean ({@link #shiftFor}), the batch's detached mean on the first call or after
+ * a reset ({@link #shiftFromBatch}), and no shift at all where the data are centred enough. The
+ * transform is shift invariant; the shift only keeps the one-pass variance and the expanded
+ * quadratic form of the log-density free of cancellation. Everything else is {@code (m×C)·(C×K)},
+ * {@code (K×m)·(m×C)} and {@code (m×K)·(K×C)} products plus a few elementwise passes; no {@code (K,
+ * m, C)} tensor is formed in {@code POSITION} mode.
  */
 final class MixtureOps {
 
@@ -430,7 +431,8 @@ final class MixtureOps {
 
     /**
      * Equations (1)–(7) (POSITION mode) with a given mixture instead of one fitted by EM, the rows
-     * shifted by the batch mean: the code path of a training forward after the fit.
+     * shifted by the batch mean: the operations of a training forward after the fit (which shifts
+     * by the running mean instead; the result is the same up to rounding).
      *
      * @param x input {@code (N, C, H, W)} or {@code (N, C)}
      * @param theta the mixture over {@code R^C}, in input coordinates

@@ -159,7 +159,8 @@ public final class PreciseStatistics {
      * The forward of {@code inputs} with every norm layer normalizing by the batch's own statistics
      * (BatchNorm and ModeNorm in training mode, MixtureNorm as {@link
      * MixtureNorm.InferenceMode#BATCH}), leaving every running statistic, counter and random stream
-     * as it was. The block runs in training mode, so Dropout is active.
+     * as it was (only {@link MixtureNorm#getLastFit} reports the fit). The block runs in training
+     * mode, so Dropout is active.
      *
      * @param block an initialised block
      * @param parameterStore its parameter store

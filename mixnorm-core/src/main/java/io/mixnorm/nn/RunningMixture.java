@@ -1,5 +1,6 @@
 package io.mixnorm.nn;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -38,6 +39,9 @@ final class RunningMixture {
     private long calls;
     private long updates;
 
+    /** Counters read by a load in progress, committed once every parameter has loaded. */
+    private long[] loaded;
+
     /**
      * Creates the three parameters; the block registers them, in this order.
      *
@@ -64,9 +68,15 @@ final class RunningMixture {
     }
 
     /**
-     * Sets the shapes: weights {@code (K)} or {@code (K, C)}, means and variances {@code (K, C)}.
+     * Sets the shapes: weights {@code (K)} or {@code (K, C)}, means and variances {@code (K, C)};
+     * the counters go back to zero with the arrays. DJL prepares a block only when its parameters
+     * are not initialised (a new block, or after {@code clear()}): counters left from before would
+     * warm-start EM from K identical components, which EM never separates again.
      */
     void prepare(long channels) {
+        initialised = false;
+        calls = 0;
+        updates = 0;
         Shape kc = new Shape(components, channels);
         weights.setShape(perChannel ? kc : new Shape(components));
         means.setShape(kc);
@@ -116,21 +126,52 @@ final class RunningMixture {
         os.writeLong(updates);
     }
 
-    void load(DataInputStream is) throws IOException {
-        initialised = is.readBoolean();
-        calls = is.readLong();
-        updates = is.readLong();
+    /** Reads what {@link #save} wrote; they take effect at {@link #commitLoad}. */
+    void load(DataInputStream is) throws IOException, MalformedModelException {
+        loaded = checked(is.readBoolean(), is.readLong(), is.readLong());
     }
 
     /**
      * Reads the counters of encoding version 1: {@code mixtureState = (initialised, calls mod 2^20,
-     * calls div 2^20, updates mod 2^20, updates div 2^20)} in float32.
+     * calls div 2^20, updates mod 2^20, updates div 2^20)} in float32; they take effect at {@link
+     * #commitLoad}.
      */
-    void readLegacyState(NDArray mixtureState) {
+    void readLegacyState(NDArray mixtureState) throws MalformedModelException {
         double[] s = ChannelNorm.toDoubles(mixtureState);
-        initialised = Math.round(s[0]) != 0;
-        calls = Math.round(s[1]) + (long) LEGACY_RADIX * Math.round(s[2]);
-        updates = Math.round(s[3]) + (long) LEGACY_RADIX * Math.round(s[4]);
+        if (s.length != 5 || !Arrays.stream(s).allMatch(Double::isFinite)) {
+            throw new MalformedModelException(
+                    "MixtureNorm: mixtureState must be 5 finite values, got " + Arrays.toString(s));
+        }
+        loaded =
+                checked(
+                        Math.round(s[0]) != 0,
+                        Math.round(s[1]) + (long) LEGACY_RADIX * Math.round(s[2]),
+                        Math.round(s[3]) + (long) LEGACY_RADIX * Math.round(s[4]));
+    }
+
+    private static long[] checked(boolean initialised, long calls, long updates)
+            throws MalformedModelException {
+        // updates may exceed calls (replace() saturates updates); neither may be negative
+        if (calls < 0 || updates < 0) {
+            throw new MalformedModelException(
+                    "MixtureNorm: negative counters in the saved parameters (calls "
+                            + calls
+                            + ", updates "
+                            + updates
+                            + ")");
+        }
+        return new long[] {initialised ? 1 : 0, calls, updates};
+    }
+
+    /**
+     * Puts the counters of a load into effect, once every parameter has loaded: a load that fails
+     * half-way leaves the counters together with the arrays they describe.
+     */
+    void commitLoad() {
+        if (loaded != null) {
+            restoreCounters(loaded);
+            loaded = null;
+        }
     }
 
     // ------------------------------------------------------------------ the averages

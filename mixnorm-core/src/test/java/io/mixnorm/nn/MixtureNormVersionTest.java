@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * MixtureNorm's parameter encoding: version 2 keeps the counters as integers in the metadata;
- * version 1 (before the split of issue 18) kept them radix-2^20 encoded in a fifth float32
+ * version 1 (before the split of issue 18) kept them radix-2^20 encoded in a sixth float32
  * parameter {@code mixtureState} and must still load to the same state and outputs.
  */
 class MixtureNormVersionTest extends NdTestBase {
@@ -92,7 +92,8 @@ class MixtureNormVersionTest extends NdTestBase {
                 new String[] {"gamma", "beta", "runningWeights", "runningMean", "runningVar"}) {
             assertArrayEquals(running(a, p), running(b, p), 0f, p);
         }
-        assertEquals(a.getTrainingCalls(), b.getTrainingCalls());
+        assertArrayEquals(
+                a.running.counters(), b.running.counters(), "initialised, calls, updates");
     }
 
     @Test
@@ -143,6 +144,11 @@ class MixtureNormVersionTest extends NdTestBase {
      * div 2^20, updates mod 2^20, updates div 2^20)} in float32.
      */
     private byte[] version1(MixtureNorm mn, long calls, long updates) throws IOException {
+        return version1(mn, true, calls, updates);
+    }
+
+    private byte[] version1(MixtureNorm mn, boolean initialised, long calls, long updates)
+            throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         DataOutputStream os = new DataOutputStream(bos);
         os.writeByte(1);
@@ -154,7 +160,9 @@ class MixtureNormVersionTest extends NdTestBase {
         for (Parameter p : mn.getParameters().values()) {
             p.save(os);
         }
-        float[] state = {1, calls % RADIX, calls / RADIX, updates % RADIX, updates / RADIX};
+        float[] state = {
+            initialised ? 1 : 0, calls % RADIX, calls / RADIX, updates % RADIX, updates / RADIX
+        };
         os.writeChar('P');
         os.writeByte(1);
         os.writeUTF("mixtureState");
@@ -193,6 +201,72 @@ class MixtureNormVersionTest extends NdTestBase {
         assertEquals(calls + 1, big.getTrainingCalls());
         // another call count draws another subsample than the trained block did
         assertFalse(big.getLastFit().equals(trained.getLastFit()));
+    }
+
+    @Test
+    void version1KeepsTheThreeCountersApart() throws IOException, MalformedModelException {
+        MixtureNorm trained = block(MixtureNorm.SampleMode.POSITION);
+        for (int s = 0; s < 4; s++) {
+            fwd(trained, input(s), true);
+        }
+        trained.resetMixture(); // not initialised, 4 calls, 0 updates
+        MixtureNorm reset = block(MixtureNorm.SampleMode.POSITION);
+        load(reset, version1(trained, false, 4, 0));
+        assertSameState(trained, reset);
+        NDArray x = input(7);
+        assertArrayEquals(fwd(trained, x, true), fwd(reset, x, true), 0f, "first step after reset");
+        fwd(trained, input(8), true); // initialised, 6 calls, 2 updates: de-biasing on
+        fwd(reset, input(8), true);
+        MixtureNorm old = block(MixtureNorm.SampleMode.POSITION);
+        load(old, version1(trained, true, 6, 2));
+        assertSameState(trained, old);
+        assertArrayEquals(fwd(trained, x, false), fwd(old, x, false), 0f, "de-biased inference");
+        assertArrayEquals(fwd(trained, x, true), fwd(old, x, true), 0f, "the next step");
+    }
+
+    @Test
+    void clearAndInitializeStartTheCountersAfresh() {
+        MixtureNorm fresh = block(MixtureNorm.SampleMode.POSITION);
+        MixtureNorm used = block(MixtureNorm.SampleMode.POSITION);
+        for (int s = 0; s < 3; s++) {
+            fwd(used, input(s), true);
+        }
+        used.clear();
+        used.initialize(manager, DataType.FLOAT32, new Shape(SHAPE));
+        assertArrayEquals(new long[] {0, 0, 0}, used.running.counters());
+        // without the reset EM would warm-start from K identical components and stay there
+        NDArray x = input(5);
+        assertArrayEquals(fwd(fresh, x, true), fwd(used, x, true), 0f);
+        assertSameState(fresh, used);
+    }
+
+    @Test
+    void aFailedLoadLeavesTheCountersWithTheirArrays() throws IOException {
+        MixtureNorm other = block(MixtureNorm.SampleMode.POSITION);
+        for (int s = 0; s < 3; s++) {
+            fwd(other, input(s), true);
+        }
+        byte[] full = save(other);
+        MixtureNorm mn = block(MixtureNorm.SampleMode.POSITION);
+        fwd(mn, input(9), true);
+        long[] before = mn.running.counters();
+        byte[] truncated = java.util.Arrays.copyOf(full, full.length - 10);
+        assertThrows(Exception.class, () -> load(mn, truncated));
+        assertArrayEquals(before, mn.running.counters());
+
+        // a sample-mode byte out of range and negative counters are malformed, not a crash
+        int modeAt = 1 + 4 + new Shape(SHAPE).getEncoded().length + 8 + 4;
+        assertEquals(MixtureNorm.SampleMode.POSITION.ordinal(), full[modeAt], "the layout above");
+        byte[] badMode = full.clone();
+        badMode[modeAt] = 9;
+        MalformedModelException e =
+                assertThrows(MalformedModelException.class, () -> load(mn, badMode));
+        assertTrue(e.getMessage().contains("sample mode 9"), e.getMessage());
+        byte[] negative = full.clone();
+        negative[modeAt + 2] = (byte) 0x80; // the sign byte of calls
+        e = assertThrows(MalformedModelException.class, () -> load(mn, negative));
+        assertTrue(e.getMessage().contains("negative counters"), e.getMessage());
+        assertArrayEquals(before, mn.running.counters());
     }
 
     @Test
