@@ -5,9 +5,12 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -17,10 +20,15 @@ import java.util.stream.Stream;
  * processes can share out one study's runs (the same {@code reproduce} command started N times)
  * without two of them ever writing the same run. The claim is an OS file lock on {@code
  * <run>/.lock}: the OS drops it when the process dies, however it dies, so a crash never leaves a
- * run claimed. The empty lock file stays behind; it carries no state. Only when a claim is released
- * with nothing but its lock file in the folder (an error before the run wrote anything) does it
- * remove what it created itself: the lock file, and the folders it made for it, never anything that
- * existed before.
+ * run claimed. The lock file stays behind; it holds only the last claimant's token. Only when a
+ * claim is released with nothing but its lock file in the folder (an error before the run wrote
+ * anything) does it remove what it created itself: the lock file, and the folders it made for it,
+ * never anything that existed before.
+ *
+ * <p>Because a lock file can be removed, a process may open it, then lock it after its holder has
+ * removed it and a third process has made a new one: two locks on two files of one name. So a claim
+ * writes a token of its own into the file it locked and reads it back through the name; another
+ * token (or no file) means its file is gone, and it tries again.
  */
 public final class RunLock implements AutoCloseable {
     public static final String FILE = ".lock";
@@ -44,10 +52,34 @@ public final class RunLock implements AutoCloseable {
      * holds it.
      */
     public static RunLock tryAcquire(Path runDir) {
-        Path file = runDir.resolve(FILE);
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new UserException("the run folder " + runDir + " is a file, not a folder");
         }
+        for (int attempt = 0; attempt < 100; attempt++) {
+            Attempt a = attempt(runDir);
+            if (a != Attempt.AGAIN) {
+                return a.lock;
+            }
+        }
+        throw new UserException(
+                "cannot claim the run folder " + runDir + ": its lock file keeps being replaced");
+    }
+
+    /** One try: a claim, {@link #BUSY}, or {@link #AGAIN} when the lock file was replaced. */
+    record Attempt(RunLock lock) {
+        static final Attempt BUSY = new Attempt(null);
+        static final Attempt AGAIN = new Attempt(null);
+    }
+
+    /**
+     * Locks the file named {@code .lock} and checks, by its file key (device and inode, read with
+     * stat: opening and closing the file again would drop this process's POSIX lock), that the name
+     * still names the file locked. A holder removes the file before it lets go (see {@link
+     * #close}); a process that opened it before the removal and locks it after would otherwise hold
+     * a lock on a file nobody else can see, next to the lock of whoever made the new one.
+     */
+    static Attempt attempt(Path runDir) {
+        Path file = runDir.resolve(FILE);
         FileChannel ch = null;
         try {
             List<Path> missing = new ArrayList<>();
@@ -57,8 +89,23 @@ public final class RunLock implements AutoCloseable {
                 missing.add(d);
             }
             Files.createDirectories(runDir);
-            boolean fileExisted = Files.exists(file);
-            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            boolean created;
+            try {
+                Files.createFile(file);
+                created = true;
+            } catch (FileAlreadyExistsException e) {
+                created = false;
+            }
+            Object before = fileKey(file);
+            if (before == GONE) {
+                return Attempt.AGAIN;
+            }
+            try {
+                ch = FileChannel.open(file, StandardOpenOption.WRITE);
+            } catch (NoSuchFileException e) {
+                return Attempt.AGAIN; // removed between the check and the open
+            }
+            betweenOpenAndLock.run();
             FileLock l;
             try {
                 l = ch.tryLock();
@@ -67,9 +114,14 @@ public final class RunLock implements AutoCloseable {
             }
             if (l == null) {
                 ch.close();
-                return null;
+                return Attempt.BUSY;
             }
-            return new RunLock(ch, file, !fileExisted, missing);
+            if (before != null && !before.equals(fileKey(file))) {
+                // removed and made anew since the check (or the open): not the file under the name
+                ch.close();
+                return Attempt.AGAIN;
+            }
+            return new Attempt(new RunLock(ch, file, created, missing));
         } catch (IOException e) {
             closeQuietly(ch);
             throw new UserException(
@@ -80,6 +132,23 @@ public final class RunLock implements AutoCloseable {
                             + ": "
                             + e.getMessage()
                             + ")");
+        }
+    }
+
+    private static final Object GONE = new Object();
+
+    /** Tests only: runs inside {@link #attempt} between opening the lock file and locking it. */
+    static Runnable betweenOpenAndLock = () -> {};
+
+    /**
+     * The file key (device, inode) of {@code file}; null where the platform has none, {@link #GONE}
+     * when there is no such file.
+     */
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return GONE;
         }
     }
 

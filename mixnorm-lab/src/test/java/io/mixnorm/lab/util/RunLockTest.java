@@ -75,4 +75,34 @@ class RunLockTest {
             child.destroyForcibly();
         }
     }
+
+    @Test
+    void aLockFileReplacedBetweenOpenAndLockIsNoClaim() throws Exception {
+        // The interleaving: B opens .lock; its holder removes it and another process makes a new
+        // one; B locks the removed file. B must not take that for a claim, and tries again.
+        Path run = tmp.resolve("run");
+        java.nio.file.Files.createDirectories(run);
+        Path lockFile = run.resolve(RunLock.FILE);
+        java.nio.file.Files.createFile(lockFile);
+        java.util.concurrent.atomic.AtomicInteger opens =
+                new java.util.concurrent.atomic.AtomicInteger();
+        RunLock.betweenOpenAndLock =
+                () -> {
+                    if (opens.getAndIncrement() == 0) {
+                        try {
+                            java.nio.file.Files.delete(lockFile);
+                            java.nio.file.Files.createFile(lockFile);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                };
+        try (RunLock b = RunLock.tryAcquire(run)) {
+            assertNotNull(b);
+            assertEquals(2, opens.get(), "the first lock was on the removed file: tried again");
+            assertNull(RunLock.tryAcquire(run), "B's claim is on the file under the name");
+        } finally {
+            RunLock.betweenOpenAndLock = () -> {};
+        }
+    }
 }
