@@ -97,8 +97,9 @@ public final class Npy {
                 throw new UserException(
                         name + ": shape " + shapeString(h.shape) + " has no features");
             }
-            long count = n * d;
-            if (count > Integer.MAX_VALUE - 8 || n > Integer.MAX_VALUE) {
+            // n and d below 2^31 first, so that n·d cannot overflow a long
+            long count = n > Integer.MAX_VALUE || d > Integer.MAX_VALUE ? Long.MAX_VALUE : n * d;
+            if (count > Integer.MAX_VALUE - 8) {
                 throw new UserException(
                         name
                                 + ": "

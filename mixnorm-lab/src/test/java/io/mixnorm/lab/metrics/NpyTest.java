@@ -336,6 +336,15 @@ class NpyTest {
         assertBad("badshape.npy", npy(1, dict("<f8", false, "(2, x)"), six), "shape");
         assertBad("truncated.npy", npy(1, dict("<f8", false, "(2, 4)"), six), "truncated");
         assertBad("trailing.npy", npy(1, dict("<f8", false, "(2, 2)"), six), "trailing bytes");
+        // n·d wraps around a long to 1048576·1: 4 MiB of data must not pass for a 1048576×1 matrix
+        assertBad(
+                "wraps.npy",
+                npy(1, dict("<f4", false, "(1048576, 17592186044417)"), new byte[4 << 20]),
+                "too large");
+        assertBad(
+                "huge.npy",
+                npy(1, dict("<f4", false, "(2, 4611686018427387904)"), six),
+                "too large");
         byte[] cutHeader = java.util.Arrays.copyOf(npy(1, dict("<f8", false, "(2, 3)"), six), 40);
         assertBad("cutheader.npy", cutHeader, "truncated");
         Path missing = tmp.resolve("missing.npy");
