@@ -8,10 +8,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -33,6 +36,9 @@ public final class CifarDownloader {
 
     /** The largest download accepted (the official archives are 163 MB and 161 MB). */
     public static final long MAX_DOWNLOAD_BYTES = 1_000_000_000L;
+
+    /** How long the server may take to answer a request (its headers), once connected. */
+    static final Duration RESPONSE_TIMEOUT = Duration.ofMinutes(2);
 
     /** An official archive: data set name, file name, address and MD5. */
     public record OfficialArchive(String dataset, String fileName, URI uri, String md5) {}
@@ -113,7 +119,9 @@ public final class CifarDownloader {
             return target;
         }
         createFolder(toDir);
-        HttpRequest request = HttpRequest.newBuilder(archive.uri()).GET().build();
+        // a server that accepts the connection but never answers is an error, not a hang
+        HttpRequest request =
+                HttpRequest.newBuilder(archive.uri()).timeout(RESPONSE_TIMEOUT).GET().build();
         HttpResponse<InputStream> response;
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -169,7 +177,8 @@ public final class CifarDownloader {
         try {
             MessageDigest md5 = Checksums.digest("MD5");
             long total = 0;
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                    OutputStream out = Channels.newOutputStream(ch)) {
                 byte[] buf = new byte[1 << 16];
                 int n;
                 while ((n = body.read(buf)) > 0) {
@@ -184,6 +193,7 @@ public final class CifarDownloader {
                     md5.update(buf, 0, n);
                     out.write(buf, 0, n);
                 }
+                ch.force(true); // on disk before the rename makes it the archive
             } catch (IOException e) {
                 throw new DataException(
                         "download of "
