@@ -42,9 +42,9 @@ public final class Rescaling {
 
     /**
      * The fitted r for a baseline curve (steps {@code tb}, accuracies {@code ab}) and a variant
-     * curve ({@code tv}, {@code av}); empty when fewer than 3 baseline evaluations can ever overlap
-     * the variant's range or the variant has fewer than 2 evaluations. Steps must be positive and
-     * increasing.
+     * curve ({@code tv}, {@code av}); empty when no admissible r lets at least max(3, ⌈n/2⌉) of the
+     * n baseline evaluations fall inside the variant's rescaled range, or the variant has fewer
+     * than 2 evaluations. Steps must be positive and increasing.
      */
     public static OptionalDouble fit(double[] tb, double[] ab, double[] tv, double[] av) {
         check(tb, ab, "baseline");

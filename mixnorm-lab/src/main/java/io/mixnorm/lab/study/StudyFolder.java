@@ -106,7 +106,11 @@ final class StudyFolder {
                                 + "; choose another --out");
             }
         }
-        AtomicFiles.writeString(specFile, spec.toJson() + "\n");
+        // a command that only reports claims a new folder but never rewrites a study's pin: with
+        // --seeds it would otherwise shrink the seed list that the next training command continues
+        if (training || !Files.exists(specFile)) {
+            AtomicFiles.writeString(specFile, spec.toJson() + "\n");
+        }
         return differing;
     }
 

@@ -15,15 +15,16 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * A study made by an older build whose defaults differ from today's: study.json keeps only what the
- * study sets, so its runs' config.json record a default this build no longer has. Training more
- * into that folder must still be refused (it would mix two recipes), but {@code --report-only}
- * reports the runs as they were made, and says which run differs in what.
- */
-class ReportOnlyDriftTest {
+/** {@code reproduce --report-only}: it reports what is there and changes no study's pin. */
+class ReportOnlyTest {
     @TempDir Path tmp;
 
+    /**
+     * A study made by an older build whose defaults differ from today's: study.json keeps only what
+     * the study sets, so its runs' config.json record a default this build no longer has. Training
+     * more into that folder must still be refused (it would mix two recipes), but {@code
+     * --report-only} reports the runs as they were made, and says which run differs in what.
+     */
     @Test
     void reportOnlyReportsRunsMadeWithAnOlderDefaultAndSaysSo() throws IOException {
         Path data = SyntheticCifar.writeFolder(tmp.resolve("cifar"));
@@ -66,5 +67,25 @@ class ReportOnlyDriftTest {
         assertTrue(Files.exists(Path.of(out, "report.md")));
 
         assertUsageError(run(train), "belongs to a different study");
+    }
+
+    @Test
+    void reportOnlyNeverRewritesTheStudysSeedList() throws IOException {
+        Path data = SyntheticCifar.writeFolder(tmp.resolve("cifar"));
+        Path cfg = tmp.resolve("study.json");
+        Files.writeString(
+                cfg,
+                """
+                {"name": "seeds", "train": {"steps": 2, "evalEvery": 2, "batchSize": 16},
+                 "lrs": [0.001], "seeds": [1, 2], "variants": [{"name": "bn", "norm": "bn"}]}\
+                """);
+        Path out = tmp.resolve("study");
+        assertEquals(0, reproduce(cfg, data, out, "--report-only").code(), "claims a new folder");
+        Path pin = out.resolve("study.json");
+        String pinned = Files.readString(pin);
+        assertTrue(pinned.contains("2"), pinned);
+        CliTest.Outcome o = reproduce(cfg, data, out, "--report-only", "--seeds", "1");
+        assertEquals(0, o.code(), o.err());
+        assertEquals(pinned, Files.readString(pin), "the next training command continues 2 seeds");
     }
 }
