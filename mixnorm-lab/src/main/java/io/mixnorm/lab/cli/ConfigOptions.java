@@ -5,16 +5,20 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /**
  * The one mapping from picocli options to a {@link RunConfig}: each {@code @Option} field of an
  * options object, and of the {@code @Mixin} groups it holds ({@link MixtureNormOptions}, {@link
- * RunOptions}), sets the config field of the same name. Option fields the config does not have are
- * the command's own (--out, --quiet, --resume) and are left alone.
+ * StepOptions}, {@link RunOptions}), sets the config field of the same name. Option fields the
+ * config does not have are the command's own (--out, --quiet, --resume) and are left alone.
  */
 final class ConfigOptions {
     private ConfigOptions() {}
@@ -69,5 +73,40 @@ final class ConfigOptions {
             }
         }
         return out;
+    }
+
+    /**
+     * A command's option defaults from a fresh config of its kind: an option whose field that
+     * config has defaults to the field's value, so that a shared group, whose fields hold {@code
+     * train}'s defaults, applies and shows another kind's own (the GAN's batch size, say). Booleans
+     * keep their declared default: picocli negates a negatable option's declared default.
+     */
+    abstract static class Defaults implements CommandLine.IDefaultValueProvider {
+        private final RunConfig config;
+
+        Defaults(RunConfig config) {
+            this.config = config;
+        }
+
+        @Override
+        public String defaultValue(ArgSpec arg) throws IllegalAccessException {
+            if (!(arg instanceof OptionSpec o) || arg.type() == boolean.class) {
+                return null;
+            }
+            String kebab = o.longestName().substring(2);
+            try {
+                Field f = config.getClass().getField(toCamel(kebab));
+                return String.valueOf(f.get(config));
+            } catch (NoSuchFieldException notAConfigOption) {
+                return null;
+            }
+        }
+
+        /** batch-size → batchSize. */
+        private static String toCamel(String kebab) {
+            return Pattern.compile("-(.)")
+                    .matcher(kebab)
+                    .replaceAll(m -> m.group(1).toUpperCase(Locale.ROOT));
+        }
     }
 }
