@@ -5,13 +5,10 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.ArgSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -90,23 +87,14 @@ final class ConfigOptions {
 
         @Override
         public String defaultValue(ArgSpec arg) throws IllegalAccessException {
-            if (!(arg instanceof OptionSpec o) || arg.type() == boolean.class) {
+            if (!(arg.userObject() instanceof Field option) || arg.type() == boolean.class) {
                 return null;
             }
-            String kebab = o.longestName().substring(2);
             try {
-                Field f = config.getClass().getField(toCamel(kebab));
-                return String.valueOf(f.get(config));
+                return String.valueOf(config.getClass().getField(option.getName()).get(config));
             } catch (NoSuchFieldException notAConfigOption) {
                 return null;
             }
-        }
-
-        /** batch-size → batchSize. */
-        private static String toCamel(String kebab) {
-            return Pattern.compile("-(.)")
-                    .matcher(kebab)
-                    .replaceAll(m -> m.group(1).toUpperCase(Locale.ROOT));
         }
     }
 }
