@@ -56,6 +56,7 @@ public final class GanConfig extends RunConfig {
     static final Set<String> RESUMABLE =
             Set.of("steps", "threads", "keepCheckpoints", "deterministic");
 
+    /** config.json's key order ({@link #keys}). */
     private static final List<String> KEYS =
             List.of(
                     ("model data steps batchSize seed norm mnLayers components mnSampleMode"

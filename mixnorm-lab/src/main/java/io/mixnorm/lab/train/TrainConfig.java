@@ -65,6 +65,7 @@ public final class TrainConfig extends RunConfig {
      */
     public int checkpointEvery = 0;
 
+    /** config.json's key order ({@link #keys}). */
     private static final List<String> KEYS =
             List.of(
                     ("model norm mnLayers components mnSampleMode mnEmIterations mnFitSamples"
