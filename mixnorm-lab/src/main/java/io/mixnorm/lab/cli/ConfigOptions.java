@@ -8,13 +8,14 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Option;
 
 /**
  * The one mapping from picocli options to a {@link RunConfig}: each {@code @Option} field of an
  * options object, and of the {@code @Mixin} groups it holds ({@link MixtureNormOptions}, {@link
- * RunOptions}), sets the config field of the same name. Option fields the config does not have are
- * the command's own (--out, --quiet, --resume) and are left alone.
+ * StepOptions}, {@link RunOptions}), sets the config field of the same name. Option fields the
+ * config does not have are the command's own (--out, --quiet, --resume) and are left alone.
  */
 final class ConfigOptions {
     private ConfigOptions() {}
@@ -69,5 +70,31 @@ final class ConfigOptions {
             }
         }
         return out;
+    }
+
+    /**
+     * A command's option defaults from a fresh config of its kind: an option whose field that
+     * config has defaults to the field's value, so that a shared group, whose fields hold {@code
+     * train}'s defaults, applies and shows another kind's own (the GAN's batch size, say). Booleans
+     * keep their declared default: picocli negates a negatable option's declared default.
+     */
+    abstract static class Defaults implements CommandLine.IDefaultValueProvider {
+        private final RunConfig config;
+
+        Defaults(RunConfig config) {
+            this.config = config;
+        }
+
+        @Override
+        public String defaultValue(ArgSpec arg) throws IllegalAccessException {
+            if (!(arg.userObject() instanceof Field option) || arg.type() == boolean.class) {
+                return null;
+            }
+            try {
+                return String.valueOf(config.getClass().getField(option.getName()).get(config));
+            } catch (NoSuchFieldException notAConfigOption) {
+                return null;
+            }
+        }
     }
 }

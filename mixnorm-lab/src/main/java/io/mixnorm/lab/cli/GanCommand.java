@@ -29,19 +29,24 @@ import picocli.CommandLine.Option;
         name = "gan",
         mixinStandardHelpOptions = true,
         sortOptions = false,
+        defaultValueProvider = GanCommand.Defaults.class,
         description = {
             "Train a DCGAN (32x32) with BN or MixtureNorm in the generator; write config.json,"
                 + " metrics.csv (step, d_loss, g_loss, score, train_seconds),"
                 + " samples/step-NNNNNN.png, curves.png and checkpoints into --out. Run the same"
-                + " command again to continue an interrupted run. See docs/gan.md."
+                + " command again to continue an interrupted run. See docs/gan.md. The generator's"
+                + " norm layers (--mn-layers) are g.norm1 (4x4x512), g.norm2 (8x8x256) and g.norm3"
+                + " (16x16x128)."
         })
 public final class GanCommand implements Callable<Integer> {
-    private static final GanConfig D = new GanConfig();
+    /** GanConfig's defaults for the shared option groups. */
+    static final class Defaults extends ConfigOptions.Defaults {
+        Defaults() {
+            super(new GanConfig());
+        }
+    }
 
-    @Option(
-            names = "--data",
-            description = "CIFAR-10 folder or .tar.gz (default: the embedded mini CIFAR-10).")
-    String data = D.data;
+    private static final GanConfig D = new GanConfig();
 
     @Option(
             names = "--out",
@@ -50,38 +55,9 @@ public final class GanCommand implements Callable<Integer> {
                             + "is continued.")
     Path out;
 
-    @Option(
-            names = "--steps",
-            description = "Iterations (one D and one G update each) (default: ${DEFAULT-VALUE}).")
-    long steps = D.steps;
-
-    @Option(
-            names = {"--batch-size", "-b"},
-            description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
-    int batchSize = D.batchSize;
-
-    @Option(
-            names = "--norm",
-            description =
-                    "bn, mn (MixtureNorm) or modenorm at the generator's --mn-layers; "
-                            + "bn elsewhere and in the discriminator (default: ${DEFAULT-VALUE}).")
-    String norm = D.norm;
-
-    @Option(
-            names = "--mn-layers",
-            description =
-                    "Generator layers that get --norm: g.norm1 (4x4x512), g.norm2 (8x8x256),"
-                            + " g.norm3 (16x16x128), 1-based indices, first:N or all (default: "
-                            + Dcgan.DEFAULT_MN_LAYERS
-                            + ").")
-    String mnLayers = D.mnLayers;
-
     @Mixin MixtureNormOptions mixture;
 
-    @Option(
-            names = "--lr",
-            description = "Adam learning rate, both networks (default: ${DEFAULT-VALUE}).")
-    double lr = D.lr;
+    @Mixin StepOptions step;
 
     @Option(names = "--beta1", description = "Adam beta1 (default: ${DEFAULT-VALUE}).")
     double beta1 = D.beta1;

@@ -10,9 +10,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * The training options shared by {@code train}, {@code demo} and {@code bench}, with the option
- * groups every training command has ({@link MixtureNormOptions}, {@link RunOptions}). Each option's
- * field has the name of the {@link TrainConfig} field it sets, so one reflective pass ({@link
- * ConfigOptions}) applies them; the defaults shown in help are TrainConfig's own.
+ * groups every training command has ({@link MixtureNormOptions}, {@link StepOptions}, {@link
+ * RunOptions}). Each option's field has the name of the {@link TrainConfig} field it sets, so one
+ * reflective pass ({@link ConfigOptions}) applies them; the defaults shown in help are
+ * TrainConfig's own.
  */
 public final class TrainOptions {
     private static final TrainConfig D = new TrainConfig();
@@ -27,27 +28,9 @@ public final class TrainOptions {
                             + "(docs/models.md; default: ${DEFAULT-VALUE}).")
     String model = D.model;
 
-    @Option(
-            names = "--norm",
-            description =
-                    "bn, mn (MixtureNorm) or modenorm at the --mn-layers; bn elsewhere "
-                            + "(default: ${DEFAULT-VALUE}).")
-    String norm = D.norm;
-
-    @Option(
-            names = "--mn-layers",
-            description =
-                    "Layers that get --norm: names (conv2), 1-based indices, first:N or all,"
-                        + " comma-separated (default: the model's: conv2 for cnn5, the first norm"
-                        + " layer for the deep models; 'summary' lists the names).")
-    String mnLayers = D.mnLayers;
-
     @Mixin MixtureNormOptions mixture;
 
-    @Option(
-            names = "--data",
-            description = "CIFAR folder or .tar.gz (default: the embedded mini CIFAR-10).")
-    String data = D.data;
+    @Mixin StepOptions step;
 
     @Option(names = "--dataset", description = "cifar10 or cifar100 (default: ${DEFAULT-VALUE}).")
     String dataset = D.dataset;
@@ -57,22 +40,11 @@ public final class TrainOptions {
             description = "CIFAR-100 labels: fine or coarse (default: ${DEFAULT-VALUE}).")
     String labels = D.labels;
 
-    @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
-    long steps = D.steps;
-
     @Option(names = "--epochs", description = "Epochs instead of --steps (default: unset).")
     double epochs = D.epochs;
 
-    @Option(
-            names = {"--batch-size", "-b"},
-            description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
-    int batchSize = D.batchSize;
-
     @Option(names = "--optimizer", description = "sgd, adam or adamw (default: ${DEFAULT-VALUE}).")
     String optimizer = D.optimizer;
-
-    @Option(names = "--lr", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double lr = D.lr;
 
     @Option(names = "--weight-decay", description = "Weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay = D.weightDecay;

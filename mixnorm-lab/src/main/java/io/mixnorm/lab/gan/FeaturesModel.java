@@ -192,7 +192,7 @@ public record FeaturesModel(
         o.addProperty("step", step);
         o.addProperty("deterministic", deterministic);
         o.addProperty("command", command);
-        o.add("config", Json.GSON.toJsonTree(config));
+        o.add("config", config.toJsonTree());
         return Json.GSON.toJson(o);
     }
 }

@@ -6,11 +6,14 @@ import io.mixnorm.lab.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
  * Everything a GAN run depends on, saved as {@code config.json} in its run folder. Defaults are the
- * DCGAN paper's: batch 64, Adam lr 2e-4, β1 0.5, β2 0.999. JSON keys are the field names.
+ * DCGAN paper's: batch 64, Adam lr 2e-4, β1 0.5, β2 0.999. JSON keys are the field names. The norm
+ * settings ({@link #norm} at {@link #mnLayers}) are the generator's; the discriminator is always
+ * BN.
  */
 public final class GanConfig extends RunConfig {
     public static final String CLASSIFIER = "cifar-classifier";
@@ -19,32 +22,6 @@ public final class GanConfig extends RunConfig {
     /** Marks a GAN run's config.json (a train run's has a classifier model there). */
     public String model = "dcgan";
 
-    /** CIFAR-10 folder or .tar.gz; empty = the embedded mini CIFAR-10. */
-    public String data = "";
-
-    public long steps = 2000;
-    public int batchSize = 64;
-    public long seed = 1;
-
-    /** Norm at the generator's --mn-layers (bn, mn or modenorm); the discriminator is always BN. */
-    public String norm = "bn";
-
-    /**
-     * Generator layers that get {@link #norm}: g.norm1..g.norm3, indices, first:N, all; empty =
-     * g.norm1.
-     */
-    public String mnLayers = "";
-
-    public int components = 3;
-
-    /** MixtureNorm's options, as {@code mixnorm train}'s (its --mn-* options). */
-    public String mnSampleMode = "position";
-
-    public int mnEmIterations = 2;
-    public int mnFitSamples = 4096;
-    public String mnInference = "running";
-
-    public double lr = 2e-4;
     public double beta1 = 0.5;
     public double beta2 = 0.999;
 
@@ -75,20 +52,29 @@ public final class GanConfig extends RunConfig {
     /** A checkpoint every N steps (also at every score, at the end and on a stop). */
     public long checkpointEvery = 500;
 
-    public int keepCheckpoints = 3;
-
-    /** PyTorch intra-op threads; 0 = the engine's default. */
-    public int threads = 0;
-
-    /**
-     * Fixed PyTorch threads ({@link #threads}, or 1) so that two processes compute bit-identical
-     * runs.
-     */
-    public boolean deterministic = false;
-
     /** What may differ between the segments of one run: the budget and how fast it is computed. */
     static final Set<String> RESUMABLE =
             Set.of("steps", "threads", "keepCheckpoints", "deterministic");
+
+    /** config.json's key order ({@link #keys}). */
+    private static final List<String> KEYS =
+            List.of(
+                    ("model data steps batchSize seed norm mnLayers components mnSampleMode"
+                                    + " mnEmIterations mnFitSamples mnInference lr beta1 beta2"
+                                    + " logEvery sampleEvery scoreEvery scoreSamples features"
+                                    + " featuresModel inception checkpointEvery keepCheckpoints"
+                                    + " threads deterministic")
+                            .split(" "));
+
+    /** The DCGAN paper's batch 64 and Adam lr 2e-4. */
+    public GanConfig() {
+        super(64, 2e-4);
+    }
+
+    @Override
+    protected List<String> keys() {
+        return KEYS;
+    }
 
     public GanConfig copy() {
         return Json.GSON.fromJson(toJson(), GanConfig.class);
@@ -109,27 +95,13 @@ public final class GanConfig extends RunConfig {
         }
     }
 
-    @Override
-    protected NormFields normFields() {
-        return new NormFields(
-                norm,
-                mnLayers,
-                components,
-                mnSampleMode,
-                mnEmIterations,
-                mnFitSamples,
-                mnInference,
-                seed);
-    }
-
     public boolean scoring() {
         return scoreEvery > 0;
     }
 
     /** Throws a one-line {@link UserException} naming the option for the first bad value. */
     public void validate() {
-        validateNorm("generator layers");
-        validateRun(steps, lr, threads, keepCheckpoints);
+        validateShared("generator layers");
         require(
                 batchSize >= 2,
                 "--batch-size",

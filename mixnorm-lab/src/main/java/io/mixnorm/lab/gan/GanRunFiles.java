@@ -39,38 +39,26 @@ public final class GanRunFiles extends RunFolder {
     }
 
     private GanTrainingRun.Summary summary(GanState st, String status, String scoreLabel) {
-        GanMetricsRow best = null;
-        for (GanMetricsRow r : st.metrics) {
-            if (!Double.isNaN(r.score()) && (best == null || r.score() < best.score())) {
-                best = r;
-            }
-        }
-        GanMetricsRow last = st.metrics.isEmpty() ? null : st.metrics.get(st.metrics.size() - 1);
-        return new GanTrainingRun.Summary(status, st.step, cfg.steps, last, best, scoreLabel);
+        GanMetricsRow best = best(st.metrics, GanMetricsRow::score, false);
+        return new GanTrainingRun.Summary(
+                status, st.step, cfg.steps, last(st.metrics), best, scoreLabel);
     }
 
     private List<Plots.Panel> plot(List<GanMetricsRow> rows) {
-        double[] steps = column(rows, GanMetricsRow::step);
-        List<GanMetricsRow> scored = rows.stream().filter(r -> !Double.isNaN(r.score())).toList();
         String title = "DCGAN " + cfg.norm + " (seed " + cfg.seed + ")";
         return List.of(
-                new Plots.Panel(
+                panel(
                         "Losses — " + title,
-                        "steps",
                         "BCE",
-                        List.of(
-                                new Plots.Series(
-                                        "discriminator", steps, column(rows, GanMetricsRow::dLoss)),
-                                new Plots.Series(
-                                        "generator", steps, column(rows, GanMetricsRow::gLoss)))),
-                new Plots.Panel(
+                        rows,
+                        List.of("discriminator", "generator"),
+                        GanMetricsRow::dLoss,
+                        GanMetricsRow::gLoss),
+                panel(
                         "Score — " + title,
-                        "steps",
                         "Fréchet distance (lower is better)",
-                        List.of(
-                                new Plots.Series(
-                                        "score",
-                                        column(scored, GanMetricsRow::step),
-                                        column(scored, GanMetricsRow::score)))));
+                        rows.stream().filter(r -> !Double.isNaN(r.score())).toList(),
+                        List.of("score"),
+                        GanMetricsRow::score));
     }
 }

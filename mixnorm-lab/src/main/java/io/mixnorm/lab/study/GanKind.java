@@ -51,7 +51,7 @@ public final class GanKind extends RunKind<GanConfig> {
 
     private static GanConfig config(
             StudySpec spec, StudySpec.RunKey key, String where, boolean validate) {
-        JsonObject merged = Json.GSON.toJsonTree(new GanConfig()).getAsJsonObject();
+        JsonObject merged = new GanConfig().toJsonTree();
         overlay(merged, spec.recipe, where + ": 'gan'");
         overlay(merged, spec.variant(key.variant()), where + ": variant '" + key.variant() + "'");
         merged.addProperty("seed", key.seed());

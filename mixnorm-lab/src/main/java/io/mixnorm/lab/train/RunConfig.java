@@ -12,6 +12,7 @@ import io.mixnorm.lab.util.Json;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -19,12 +20,12 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What the configs of the lab's two kinds of run ({@link TrainConfig}, the GAN's config) share:
- * JSON keys are the public field names, a field's CLI option is its name in kebab case ({@link
- * #optionName}), a resumed run must match its saved config except in the resumable settings, and
+ * What the configs of the lab's two kinds of run ({@link TrainConfig}, the GAN's config) share: the
+ * settings both have, declared once here; JSON keys are the public field names, written in each
+ * kind's own order ({@link #keys}); a field's CLI option is its name in kebab case ({@link
+ * #optionName}); a resumed run must match its saved config except in the resumable settings; and
  * the norm settings (norm, layers, K and MixtureNorm's options) are validated and turned into a
- * {@link NormSpec} here, once. Declares no fields itself, so that each config.json keeps its key
- * order.
+ * {@link NormSpec} here, once.
  */
 public abstract class RunConfig {
     /**
@@ -32,75 +33,106 @@ public abstract class RunConfig {
      */
     public static final long MAX_STEPS = 1_000_000_000L;
 
-    /** The norm settings both kinds of run have, as the config's fields hold them. */
-    public record NormFields(
-            String norm,
-            String mnLayers,
-            int components,
-            String mnSampleMode,
-            int mnEmIterations,
-            int mnFitSamples,
-            String mnInference,
-            long seed) {}
+    /** bn, mn (MixtureNorm) or modenorm at {@link #mnLayers}; bn everywhere else. */
+    public String norm = "bn";
 
-    /** This config's norm settings. */
-    protected abstract NormFields normFields();
+    /**
+     * Layers that get {@link #norm} when it is not bn; empty = the model's default (cnn5: conv2,
+     * the DCGAN generator: g.norm1).
+     */
+    public String mnLayers = "";
 
-    /** The norm layers this config asks for. */
-    public NormSpec normSpec() {
-        NormFields n = normFields();
-        return new NormSpec(
-                NormKind.parse(n.norm()),
-                n.mnLayers(),
-                n.components(),
-                new NormSpec.MixtureOptions(
-                        n.mnSampleMode(),
-                        n.mnEmIterations(),
-                        n.mnFitSamples(),
-                        n.mnInference(),
-                        0.1f,
-                        1e-5f),
-                n.seed());
+    /**
+     * K: mixture components (MixtureNorm, paper default 3) or modes (ModeNorm; its paper uses 2).
+     */
+    public int components = 3;
+
+    public String mnSampleMode = "position";
+    public int mnEmIterations = 2;
+    public int mnFitSamples = 4096;
+    public String mnInference = "running";
+
+    /** Data source: a CIFAR folder or .tar.gz archive; empty = the embedded mini CIFAR-10. */
+    public String data = "";
+
+    public long steps = 2000;
+
+    /** Each kind's own default, set by its constructor. */
+    public int batchSize;
+
+    /** Each kind's own default, set by its constructor. */
+    public double lr;
+
+    public long seed = 1;
+
+    /** PyTorch intra-op threads; 0 = the engine's default (all cores). */
+    public int threads = 0;
+
+    /**
+     * Bit-reproducible across processes: a fixed PyTorch thread count ({@link #threads}, or 1 when
+     * that is 0); see {@link Determinism}. Slower on many cores.
+     */
+    public boolean deterministic = false;
+
+    /** Checkpoints kept in the run folder, newest first. */
+    public int keepCheckpoints = 3;
+
+    protected RunConfig(int batchSize, double lr) {
+        this.batchSize = batchSize;
+        this.lr = lr;
     }
 
     /**
-     * Throws a {@link UserException} naming the option of the first bad norm setting; {@code
+     * The settings' names in config.json's order, which is the order each kind declared them in
+     * before the shared ones moved here: Gson would write a superclass's fields last, and a file's
+     * bytes must not depend on which class declares a field.
+     */
+    protected abstract List<String> keys();
+
+    /** The norm layers this config asks for. */
+    public NormSpec normSpec() {
+        return new NormSpec(
+                NormKind.parse(norm),
+                mnLayers,
+                components,
+                new NormSpec.MixtureOptions(
+                        mnSampleMode, mnEmIterations, mnFitSamples, mnInference, 0.1f, 1e-5f),
+                seed);
+    }
+
+    /**
+     * Throws a {@link UserException} naming the option of the first bad shared setting; {@code
      * layers} says what --mn-layers selects ("the layers", "generator layers").
      */
-    protected void validateNorm(String layers) {
-        NormFields n = normFields();
-        NormKind.parse(n.norm());
+    protected void validateShared(String layers) {
+        NormKind.parse(norm);
         require(
-                !n.norm().equals("bn") || n.mnLayers() == null || n.mnLayers().isBlank(),
+                !norm.equals("bn") || mnLayers == null || mnLayers.isBlank(),
                 "--mn-layers",
                 "selects "
                         + layers
                         + " for --norm mn or modenorm; with --norm bn there is nothing to select");
         require(
-                n.components() >= 1 && n.components() <= NormSpec.MAX_COMPONENTS,
+                components >= 1 && components <= NormSpec.MAX_COMPONENTS,
                 "--components",
-                "must be from 1 to " + NormSpec.MAX_COMPONENTS + ", got " + n.components());
+                "must be from 1 to " + NormSpec.MAX_COMPONENTS + ", got " + components);
         require(
-                n.norm().equals("bn") || n.components() <= n.mnFitSamples(),
+                norm.equals("bn") || components <= mnFitSamples,
                 "--components",
                 "must not exceed --mn-fit-samples ("
-                        + n.mnFitSamples()
+                        + mnFitSamples
                         + "), the rows each mixture is fitted on; got "
-                        + n.components());
+                        + components);
         require(
-                Set.of("position", "channel").contains(n.mnSampleMode()),
+                Set.of("position", "channel").contains(mnSampleMode),
                 "--mn-sample-mode",
                 "must be position or channel");
-        require(n.mnEmIterations() >= 0, "--mn-em-iterations", "must be >= 0");
-        require(n.mnFitSamples() >= 1, "--mn-fit-samples", "must be >= 1");
+        require(mnEmIterations >= 0, "--mn-em-iterations", "must be >= 0");
+        require(mnFitSamples >= 1, "--mn-fit-samples", "must be >= 1");
         require(
-                Set.of("running", "batch").contains(n.mnInference()),
+                Set.of("running", "batch").contains(mnInference),
                 "--mn-inference",
                 "must be running or batch");
-    }
-
-    /** The checks of the settings both kinds of run have beside the norm. */
-    protected static void validateRun(long steps, double lr, int threads, int keepCheckpoints) {
         require(
                 steps >= 1 && steps <= MAX_STEPS,
                 "--steps",
@@ -116,8 +148,22 @@ public abstract class RunConfig {
         }
     }
 
+    /** The settings as config.json holds them, keys in {@link #keys} order. */
+    public JsonObject toJsonTree() {
+        JsonObject o = new JsonObject();
+        for (Field f : settings()) {
+            try {
+                o.add(f.getName(), Json.GSON.toJsonTree(f.get(this), f.getType()));
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return o;
+    }
+
+    /** The text of config.json, without the final newline. */
     public String toJson() {
-        return Json.GSON.toJson(this);
+        return Json.GSON.toJson(toJsonTree());
     }
 
     /**
@@ -125,13 +171,12 @@ public abstract class RunConfig {
      * and wrong types are errors that start with {@code where}. Does not validate ranges.
      */
     public void apply(JsonObject obj, String where) {
-        List<String> known = fieldNames(getClass());
         for (String key : obj.keySet()) {
-            if (!known.contains(key)) {
+            if (!keys().contains(key)) {
                 throw new UserException(where + ": unknown key '" + key + "'");
             }
         }
-        for (Field f : settings(getClass())) {
+        for (Field f : settings()) {
             if (obj.has(f.getName())) {
                 try {
                     JsonElement v = obj.get(f.getName());
@@ -188,19 +233,24 @@ public abstract class RunConfig {
         return "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
     }
 
-    /** The settings (public instance fields) of a config class, in declaration order. */
-    static List<Field> settings(Class<?> type) {
+    /** The settings (public instance fields), in {@link #keys} order. */
+    final List<Field> settings() {
         List<Field> out = new ArrayList<>();
-        for (Field f : type.getFields()) {
-            if (!Modifier.isStatic(f.getModifiers())) {
-                out.add(f);
+        for (String key : keys()) {
+            try {
+                out.add(getClass().getField(key));
+            } catch (NoSuchFieldException e) {
+                throw new IllegalStateException(getClass().getSimpleName() + " has no " + key, e);
             }
+        }
+        if (Arrays.stream(getClass().getFields()).filter(f -> !isStatic(f)).count() != out.size()) {
+            throw new IllegalStateException(getClass().getSimpleName() + ": a field not in keys()");
         }
         return out;
     }
 
-    static List<String> fieldNames(Class<?> type) {
-        return settings(type).stream().map(Field::getName).toList();
+    private static boolean isStatic(Field f) {
+        return Modifier.isStatic(f.getModifiers());
     }
 
     /**
@@ -208,7 +258,7 @@ public abstract class RunConfig {
      * setting outside {@code resumable}, as "--option (A there, B now)".
      */
     public static String mismatch(RunConfig saved, RunConfig now, Collection<String> resumable) {
-        for (Field f : settings(saved.getClass())) {
+        for (Field f : saved.settings()) {
             if (resumable.contains(f.getName())) {
                 continue;
             }

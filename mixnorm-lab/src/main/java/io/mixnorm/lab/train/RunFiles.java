@@ -51,13 +51,8 @@ final class RunFiles extends RunFolder {
     }
 
     private RunSummary summary(TrainState st, long total, String status) {
-        MetricsRow best = null;
-        for (MetricsRow r : st.metrics) {
-            if (best == null || r.testAccuracy() > best.testAccuracy()) {
-                best = r;
-            }
-        }
-        MetricsRow last = st.metrics.isEmpty() ? null : st.metrics.get(st.metrics.size() - 1);
+        MetricsRow best = best(st.metrics, MetricsRow::testAccuracy, true);
+        MetricsRow last = last(st.metrics);
         long params = 0;
         for (Parameter p : model.block().getParameters().values()) {
             if (p.requiresGradient()) {
@@ -86,26 +81,23 @@ final class RunFiles extends RunFolder {
     }
 
     private List<Plots.Panel> plot(List<MetricsRow> rows) {
-        double[] steps = column(rows, MetricsRow::step);
         String title = cfg.model + " " + cfg.norm + " (" + cfg.dataset + ", seed " + cfg.seed + ")";
+        List<String> testTrain = List.of("test", "train");
         return List.of(
-                new Plots.Panel(
+                panel(
                         "Accuracy — " + title,
-                        "steps",
                         "accuracy",
-                        List.of(
-                                new Plots.Series(
-                                        "test", steps, column(rows, MetricsRow::testAccuracy)),
-                                new Plots.Series(
-                                        "train", steps, column(rows, MetricsRow::trainAccuracy)))),
-                new Plots.Panel(
+                        rows,
+                        testTrain,
+                        MetricsRow::testAccuracy,
+                        MetricsRow::trainAccuracy),
+                panel(
                         "Loss — " + title,
-                        "steps",
                         "cross-entropy",
-                        List.of(
-                                new Plots.Series("test", steps, column(rows, MetricsRow::testLoss)),
-                                new Plots.Series(
-                                        "train", steps, column(rows, MetricsRow::trainLoss)))));
+                        rows,
+                        testTrain,
+                        MetricsRow::testLoss,
+                        MetricsRow::trainLoss));
     }
 
     /**

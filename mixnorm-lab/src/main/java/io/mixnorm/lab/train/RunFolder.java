@@ -4,8 +4,11 @@ import io.mixnorm.lab.report.Plots;
 import io.mixnorm.lab.util.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
 
 /**
  * The files of a run folder, for either kind of run: config.json, metrics.csv, summary.json and
@@ -49,8 +52,34 @@ public abstract class RunFolder {
         Plots.write(dir.resolve(PLOT), plot);
     }
 
-    /** One value of each row, for a plot. */
-    protected static <R> double[] column(List<R> rows, ToDoubleFunction<R> value) {
-        return rows.stream().mapToDouble(value).toArray();
+    /**
+     * A panel of curves over the steps of {@code rows}: the series {@code names}, {@code values}.
+     */
+    @SafeVarargs
+    protected static <R extends CsvRow> Plots.Panel panel(
+            String title,
+            String yTitle,
+            List<R> rows,
+            List<String> names,
+            ToDoubleFunction<R>... values) {
+        double[] steps = rows.stream().mapToDouble(CsvRow::step).toArray();
+        List<Plots.Series> series = new ArrayList<>();
+        for (int i = 0; i < values.length; i++) {
+            double[] y = rows.stream().mapToDouble(values[i]).toArray();
+            series.add(new Plots.Series(names.get(i), steps, y));
+        }
+        return new Plots.Panel(title, "steps", yTitle, series);
+    }
+
+    /** The row with the best {@code metric} (the first of equals; NaN never), or null. */
+    protected static <R> R best(List<R> rows, ToDoubleFunction<R> metric, boolean higherIsBetter) {
+        Comparator<R> order = Comparator.comparingDouble(metric);
+        Stream<R> finite = rows.stream().filter(r -> !Double.isNaN(metric.applyAsDouble(r)));
+        return (higherIsBetter ? finite.max(order) : finite.min(order)).orElse(null);
+    }
+
+    /** The newest row, or null. */
+    protected static <R> R last(List<R> rows) {
+        return rows.isEmpty() ? null : rows.get(rows.size() - 1);
     }
 }

@@ -1,14 +1,13 @@
 package io.mixnorm.lab.train;
 
 import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The {@code ./mixnorm train} command that trains a given config: every setting of {@link
- * TrainConfig} as its option ({@link TrainConfig#optionName}), in the config's field order, so that
+ * TrainConfig} as its option ({@link TrainConfig#optionName}), in config.json's key order, so that
  * the command's own parsing gives back the same config (tested in {@code TrainCommandLineTest}).
  * Used to name a run that something else depends on, e.g. the classifier whose features score a GAN
  * study.
@@ -34,10 +33,7 @@ public final class TrainCommandLine {
     /** The options (names and values, unquoted) that set every field of {@code cfg}. */
     public static List<String> options(TrainConfig cfg) {
         List<String> args = new ArrayList<>();
-        for (Field f : TrainConfig.class.getFields()) {
-            if (Modifier.isStatic(f.getModifiers())) {
-                continue;
-            }
+        for (Field f : cfg.settings()) {
             Object v;
             try {
                 v = f.get(cfg);

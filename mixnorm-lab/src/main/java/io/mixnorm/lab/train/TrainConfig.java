@@ -15,39 +15,15 @@ import java.util.Set;
  */
 public final class TrainConfig extends RunConfig {
     public String model = "cnn5";
-    public String norm = "bn";
-
-    /**
-     * Layers that get {@link #norm} when it is not bn; empty = the model's default (cnn5: conv2).
-     */
-    public String mnLayers = "";
-
-    /**
-     * K: mixture components (MixtureNorm, paper default 3) or modes (ModeNorm; its paper uses 2).
-     */
-    public int components = 3;
-
-    public String mnSampleMode = "position";
-    public int mnEmIterations = 2;
-    public int mnFitSamples = 4096;
-    public String mnInference = "running";
-
-    /** Data source: a folder or .tar.gz archive; empty = the embedded mini CIFAR-10. */
-    public String data = "";
-
     public String dataset = "cifar10";
 
     /** CIFAR-100 only: fine (100 classes) or coarse (20). */
     public String labels = "fine";
 
-    public long steps = 2000;
-
     /** When positive, overrides {@link #steps}: full passes over the training set. */
     public double epochs = 0;
 
-    public int batchSize = 128;
     public String optimizer = "adamw";
-    public double lr = 1e-3;
     public double weightDecay = 1e-4;
 
     /** SGD momentum (ignored by Adam/AdamW, which use betas 0.9/0.999). */
@@ -58,7 +34,6 @@ public final class TrainConfig extends RunConfig {
     /** constant, cosine, or step (lr ÷10 at 50% and 75% of the budget). */
     public String lrSchedule = "constant";
 
-    public long seed = 1;
     public long evalEvery = 100;
 
     /**
@@ -82,27 +57,24 @@ public final class TrainConfig extends RunConfig {
     public boolean augment = true;
     public String device = "cpu";
 
-    /** PyTorch intra-op threads; 0 = the engine's default (all cores). */
-    public int threads = 0;
-
     /**
-     * Bit-reproducible across processes: a fixed PyTorch thread count ({@link #threads}, or 1 when
-     * that is 0); see {@link Determinism}. Slower on many cores.
-     */
-    public boolean deterministic = false;
-
-    /**
-     * Checkpoints kept in the run folder (newest first); a checkpoint is written at every
-     * evaluation.
-     */
-    public int keepCheckpoints = 3;
-
-    /**
-     * Also checkpoint every N steps between evaluations (0: only at evaluations). For models whose
-     * test pass is long (DenseNet on a CPU: minutes), so that a crash loses at most N steps. Not
-     * part of a run's identity: it may change when resuming.
+     * Also checkpoint every N steps between evaluations (a checkpoint is written at every
+     * evaluation; 0: only then). For models whose test pass is long (DenseNet on a CPU: minutes),
+     * so that a crash loses at most N steps. Not part of a run's identity: it may change when
+     * resuming.
      */
     public int checkpointEvery = 0;
+
+    /** config.json's key order ({@link #keys}). */
+    private static final List<String> KEYS =
+            List.of(
+                    ("model norm mnLayers components mnSampleMode mnEmIterations mnFitSamples"
+                                    + " mnInference data dataset labels steps epochs batchSize"
+                                    + " optimizer lr weightDecay momentum nesterov lrSchedule seed"
+                                    + " evalEvery evalBatchSize evalStats preciseBatches augment"
+                                    + " device threads deterministic keepCheckpoints"
+                                    + " checkpointEvery")
+                            .split(" "));
 
     /** What may differ between the segments of one run: the budget and how fast it is computed. */
     private static final List<String> RESUMABLE =
@@ -125,6 +97,16 @@ public final class TrainConfig extends RunConfig {
     private static final Set<String> OPTIMIZERS = Set.of("sgd", "adam", "adamw");
     private static final Set<String> SCHEDULES = Set.of("constant", "cosine", "step");
 
+    /** The defaults named above: batch 128, lr 1e-3. */
+    public TrainConfig() {
+        super(128, 1e-3);
+    }
+
+    @Override
+    protected List<String> keys() {
+        return KEYS;
+    }
+
     /** Reads a config file; unknown keys and wrong types are errors naming the file and key. */
     public static TrainConfig load(Path file) {
         String where = "--config " + file;
@@ -143,26 +125,12 @@ public final class TrainConfig extends RunConfig {
     }
 
     static List<String> fieldNames() {
-        return fieldNames(TrainConfig.class);
-    }
-
-    @Override
-    protected NormFields normFields() {
-        return new NormFields(
-                norm,
-                mnLayers,
-                components,
-                mnSampleMode,
-                mnEmIterations,
-                mnFitSamples,
-                mnInference,
-                seed);
+        return KEYS;
     }
 
     /** Throws a {@link UserException} naming the option for the first value out of range. */
     public void validate() {
-        validateNorm("the layers");
-        validateRun(steps, lr, threads, keepCheckpoints);
+        validateShared("the layers");
         require(
                 Set.of("cifar10", "cifar100").contains(dataset),
                 "--dataset",
