@@ -3,6 +3,7 @@ package io.mixnorm.lab.gan;
 import com.google.gson.JsonObject;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.train.CheckpointStore;
+import io.mixnorm.lab.train.RunConfig;
 import io.mixnorm.lab.train.TrainCommandLine;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.TrainingRun;
@@ -10,6 +11,7 @@ import io.mixnorm.lab.util.AtomicFiles;
 import io.mixnorm.lab.util.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The classifier whose features give "FD (mixnorm CIFAR features)", described well enough to be
@@ -78,16 +80,6 @@ public record FeaturesModel(
                             + dir
                             + " --resume'");
         }
-        if (cfg.epochs == 0 && cfg.steps != rec.totalSteps()) {
-            throw new UserException(
-                    where
-                            + ": its config.json says --steps "
-                            + cfg.steps
-                            + " but the run finished at step "
-                            + rec.totalSteps()
-                            + " (continued with another --steps), so no single command trains it;"
-                            + " train one with a single './mixnorm train' command");
-        }
         var checkpoints = new CheckpointStore(dir, cfg.keepCheckpoints).list();
         if (checkpoints.isEmpty()) {
             throw new UserException(
@@ -107,12 +99,44 @@ public record FeaturesModel(
                             + rec.steps()
                             + "; the features would come from a model its config does not name");
         }
+        // config.json states the run's current budget (a continuation rewrites it); the config the
+        // run was started with is in every checkpoint. A run continued with another budget or
+        // determinism is not what any single command trains (the schedule and the random streams
+        // follow the first budget up to the continuation). Evaluation-only settings may differ.
+        String continued =
+                RunConfig.mismatch(
+                        firstConfig(
+                                new CheckpointStore(dir, cfg.keepCheckpoints), checkpoints, where),
+                        cfg,
+                        EVALUATION_ONLY);
+        if (continued != null) {
+            throw new UserException(
+                    where
+                            + ": it was continued with another setting than it started with: "
+                            + continued.replace(" there,", " at the start,")
+                            + ", so no single command trains it; train one with a single"
+                            + " './mixnorm train' command");
+        }
         return new FeaturesModel(
                 dir.toString(),
                 newest,
                 cfg.deterministic,
                 TrainCommandLine.of(cfg, dir.toString()),
                 cfg);
+    }
+
+    /** Settings that change what a run logs or keeps, never its weights. */
+    private static final List<String> EVALUATION_ONLY =
+            List.of("threads", "keepCheckpoints", "checkpointEvery", "evalStats", "preciseBatches");
+
+    private static TrainConfig firstConfig(
+            CheckpointStore store, List<Path> checkpoints, String where) {
+        try {
+            return Json.GSON.fromJson(
+                    store.readState(checkpoints.get(0)).configJson, TrainConfig.class);
+        } catch (UserException e) {
+            throw new UserException(where + ": " + e.getMessage());
+        }
     }
 
     /** The line for {@code commands.txt}: the command, with what it is for as a shell comment. */

@@ -211,6 +211,32 @@ public final class CheckpointStore {
         }
     }
 
+    /**
+     * The trainer's state in a classifier checkpoint, without its arrays; a one-line {@link
+     * UserException} naming the file when it is damaged or not a checkpoint of this kind.
+     */
+    public TrainState readState(Path file) {
+        try {
+            byte[] all = Files.readAllBytes(file);
+            if (all.length < magic.length + 4 + 32
+                    || !MessageDigest.isEqual(
+                            Arrays.copyOfRange(all, all.length - 32, all.length),
+                            sha256(Arrays.copyOf(all, all.length - 32)))
+                    || !Arrays.equals(Arrays.copyOf(all, magic.length), magic)) {
+                throw new UserException(file + ": damaged, or not a checkpoint of a train run");
+            }
+            DataInputStream in =
+                    new DataInputStream(new ByteArrayInputStream(all, magic.length, all.length));
+            byte[] json = in.readNBytes(in.readInt());
+            return Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), TrainState.class);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof UserException u) {
+                throw u;
+            }
+            throw new UserException(file + ": cannot read its state (" + e.getMessage() + ")");
+        }
+    }
+
     /** Loads one classifier checkpoint file into {@code block}. */
     Loaded load(Path file, NDManager manager, Block block) throws CorruptCheckpointException {
         Stored<TrainState> s = load(file, manager, List.of(block), 1, TrainState.class);

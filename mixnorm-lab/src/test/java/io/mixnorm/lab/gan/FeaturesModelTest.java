@@ -115,12 +115,19 @@ class FeaturesModelTest {
                 older,
                 "its newest checkpoint is step 1 but summary.json says it finished at step 2");
 
-        // a run of 1 step continued with --steps 2 --resume: config.json still says 1
-        Path extended = copy("extended");
-        Path extConfig = extended.resolve("config.json");
-        Files.writeString(
-                extConfig, Files.readString(extConfig).replace("\"steps\": 2,", "\"steps\": 1,"));
-        refused(extended, "its config.json says --steps 1 but the run finished at step 2");
+        // a run of 1 step continued to 2 with --resume: config.json says 2 since the continuation,
+        // the checkpoints keep the config it started with
+        TrainConfig one = clfConfig.copy();
+        one.steps = 1;
+        Path extended = tmp.resolve("extended");
+        new TrainingRun(one, SyntheticCifar.make(16, 8, 5), extended, Progress.silent()).run(false);
+        new TrainingRun(clfConfig, SyntheticCifar.make(16, 8, 5), extended, Progress.silent())
+                .run(true);
+        assertEquals(2, TrainingRun.savedConfig(extended).steps, "config.json: the new budget");
+        refused(
+                extended,
+                "continued with another setting than it started with: --steps (1 at the start, 2"
+                        + " now)");
 
         Path badConfig = copy("bad-config");
         Files.writeString(badConfig.resolve("config.json"), "{\"lr\": -1}");
