@@ -6,6 +6,7 @@ import io.mixnorm.lab.data.CifarDataset;
 import io.mixnorm.lab.data.Standardization;
 import io.mixnorm.lab.metrics.FeatureMatrix;
 import io.mixnorm.lab.metrics.FrechetDistance;
+import io.mixnorm.lab.train.DivergedException;
 import java.util.Locale;
 
 /**
@@ -65,6 +66,15 @@ public final class GanScore {
 
     public double score(GanNetworks nets, NDManager root) {
         float[] fake = Generate.images(nets, root, Noise.latent(seed, Noise.SCORE, 0, n), n, 100);
+        for (int i = 0; i < fake.length; i++) {
+            if (!Float.isFinite(fake[i])) {
+                // finite weights whose images overflow: the run diverged, the input is not bad
+                throw new DivergedException(
+                        "GAN training diverged: generated image "
+                                + i / (fake.length / n)
+                                + " of the score holds NaN/Inf");
+            }
+        }
         FeatureMatrix f = extractor.features(fake, n, "generated images");
         return FrechetDistance.between(f, real);
     }

@@ -9,6 +9,7 @@ import io.mixnorm.lab.data.CifarDataset;
 import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.train.CheckpointStore;
 import io.mixnorm.lab.train.Determinism;
+import io.mixnorm.lab.train.Diagnostics;
 import io.mixnorm.lab.train.DivergedException;
 import io.mixnorm.lab.train.RunLoop;
 import io.mixnorm.lab.train.StopSignal;
@@ -259,6 +260,13 @@ public final class GanTrainingRun {
             boolean last = st.step == total;
             boolean scoreNow = score != null && (st.step % cfg.scoreEvery == 0 || last);
             boolean row = st.step % cfg.logEvery == 0 || scoreNow || last;
+            boolean persist = stop || last || scoreNow || st.step % cfg.checkpointEvery == 0;
+            if (persist || scoreNow) {
+                // a finite loss does not make finite weights: no score and no checkpoint from a
+                // network that holds NaN/Inf (the newest checkpoint must stay a good one)
+                Diagnostics.requireFiniteParameters(nets.generator(), st.step, runDir);
+                Diagnostics.requireFiniteParameters(nets.discriminator(), st.step, runDir);
+            }
             if (row) {
                 double s;
                 try {
@@ -305,7 +313,7 @@ public final class GanTrainingRun {
                     throw nonFiniteInput("by step " + st.step + " (in the sample grid)", e, nets);
                 }
             }
-            if (stop || last || scoreNow || st.step % cfg.checkpointEvery == 0) {
+            if (persist) {
                 checkpoints.save(
                         st.step,
                         st,

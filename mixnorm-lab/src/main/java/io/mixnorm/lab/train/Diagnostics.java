@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Finds where a NaN/Inf first appears, so a divergence message can name the layer. */
-final class Diagnostics {
+public final class Diagnostics {
     private Diagnostics() {}
 
     /** Names the first non-finite parameter, else the first layer whose output is non-finite. */
@@ -50,7 +50,12 @@ final class Diagnostics {
                 + " is to blame)";
     }
 
-    static void requireFiniteParameters(Block net, long step, Path runDir) {
+    /**
+     * Throws a {@link DivergedException} naming the first parameter of {@code net} that holds
+     * NaN/Inf: checked before a checkpoint is written (so the newest one stays good) and before a
+     * score is computed from the network.
+     */
+    public static void requireFiniteParameters(Block net, long step, Path runDir) {
         for (Pair<String, Parameter> p : net.getParameters()) {
             if (!isFinite(p.getValue().getArray())) {
                 throw new DivergedException(

@@ -136,6 +136,46 @@ class GanTrainingRunTest {
         assertTrue(summary.contains("\"status\": \"diverged\""), summary);
     }
 
+    /**
+     * A finite loss does not make finite weights: a generator whose running statistics turned NaN
+     * (training mode never reads them) must not be scored or checkpointed; it is a divergence (exit
+     * 3, summary "diverged"), not a bad-input error that stops a whole study.
+     */
+    @Test
+    void nonFiniteWeightsBehindAFiniteLossAreADivergence() throws IOException {
+        Path dir = tmp.resolve("nan-weights");
+        GanConfig c = tiny("bn");
+        c.sampleEvery = 0;
+        GanTrainingRun t =
+                new GanTrainingRun(c, DATA, dir, SILENT, true, m -> new QuadrantFeatures())
+                        .beforeStep(
+                                (step, nets) -> {
+                                    if (step == 2) {
+                                        for (var p : nets.generator().getParameters()) {
+                                            if (p.getKey().contains("runningMean")) {
+                                                ai.djl.ndarray.NDArray a = p.getValue().getArray();
+                                                float[] nan = new float[Math.toIntExact(a.size())];
+                                                java.util.Arrays.fill(nan, Float.NaN);
+                                                a.set(nan);
+                                                return;
+                                            }
+                                        }
+                                    }
+                                });
+        io.mixnorm.lab.train.DivergedException e =
+                assertThrows(io.mixnorm.lab.train.DivergedException.class, t::run);
+        assertEquals(3, e.exitCode());
+        assertTrue(
+                e.getMessage().startsWith("training diverged by step 3: parameter ")
+                        && e.getMessage().contains("runningMean"),
+                e.getMessage());
+        assertTrue(
+                !Files.exists(dir.resolve("checkpoints/step-0000000003.ckpt")),
+                "no NaN checkpoint");
+        String summary = Files.readString(dir.resolve("summary.json"));
+        assertTrue(summary.contains("\"status\": \"diverged\""), summary);
+    }
+
     @Test
     void aStoppedRunContinuedEqualsAnUninterruptedOne() throws IOException {
         Path straight = tmp.resolve("straight");
