@@ -175,17 +175,24 @@ public final class GanTrainingRun {
 
     /** Both networks and both optimizers from the newest good checkpoint; null when none. */
     private static GanState restore(CheckpointStore checkpoints, NDManager root, GanNetworks nets) {
+        // the optimizers inside the fallback: a checkpoint whose buffers do not fit is skipped
         CheckpointStore.Stored<GanState> loaded =
                 checkpoints.loadLatest(
-                        root, List.of(nets.generator(), nets.discriminator()), 2, GanState.class);
+                        root,
+                        List.of(nets.generator(), nets.discriminator()),
+                        2,
+                        GanState.class,
+                        s -> {
+                            nets.optimizerG()
+                                    .restore(s.optimizerStates().get(0), s.state().optimizerStepsG);
+                            nets.optimizerD()
+                                    .restore(s.optimizerStates().get(1), s.state().optimizerStepsD);
+                        });
         if (loaded == null) {
             return null;
         }
-        GanState st = loaded.state();
-        nets.optimizerG().restore(loaded.optimizerStates().get(0), st.optimizerStepsG);
-        nets.optimizerD().restore(loaded.optimizerStates().get(1), st.optimizerStepsD);
         loaded.optimizerStates().forEach(arrays -> arrays.forEach(NDArray::close));
-        return st;
+        return loaded.state();
     }
 
     /**

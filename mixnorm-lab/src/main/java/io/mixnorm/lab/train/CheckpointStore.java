@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -145,7 +146,28 @@ public final class CheckpointStore {
      * do not. Returns null when the run has no checkpoint at all.
      */
     public Loaded loadLatest(NDManager manager, Block block) {
-        Stored<TrainState> s = loadLatest(manager, List.of(block), 1, TrainState.class);
+        return loadLatest(manager, block, loaded -> {});
+    }
+
+    /**
+     * {@link #loadLatest(NDManager, Block)}, with {@code restore} (the optimizer's buffers, say)
+     * applied inside the fallback: a checkpoint that verifies but cannot be restored (an {@link
+     * IllegalStateException} or {@link IllegalArgumentException} from {@code restore}) is skipped
+     * like a damaged one, its arrays closed.
+     */
+    public Loaded loadLatest(NDManager manager, Block block, Consumer<Loaded> restore) {
+        Stored<TrainState> s =
+                loadLatest(
+                        manager,
+                        List.of(block),
+                        1,
+                        TrainState.class,
+                        st ->
+                                restore.accept(
+                                        new Loaded(
+                                                st.file(),
+                                                st.state(),
+                                                st.optimizerStates().get(0))));
         return s == null ? null : new Loaded(s.file(), s.state(), s.optimizerStates().get(0));
     }
 
@@ -156,11 +178,31 @@ public final class CheckpointStore {
      */
     public <S> Stored<S> loadLatest(
             NDManager manager, List<Block> blocks, int optimizers, Class<S> stateType) {
+        return loadLatest(manager, blocks, optimizers, stateType, stored -> {});
+    }
+
+    /**
+     * {@link #loadLatest(NDManager, List, int, Class)} with {@code restore} applied inside the
+     * fallback, as {@link #loadLatest(NDManager, Block, Consumer)} describes.
+     */
+    public <S> Stored<S> loadLatest(
+            NDManager manager,
+            List<Block> blocks,
+            int optimizers,
+            Class<S> stateType,
+            Consumer<Stored<S>> restore) {
         List<Path> files = list();
         String newestProblem = null;
         for (Path f : files) {
             try {
-                return load(f, manager, blocks, optimizers, stateType);
+                Stored<S> stored = load(f, manager, blocks, optimizers, stateType);
+                try {
+                    restore.accept(stored);
+                } catch (IllegalStateException | IllegalArgumentException e) {
+                    stored.optimizerStates().forEach(arrays -> arrays.forEach(NDArray::close));
+                    throw new CorruptCheckpointException("cannot restore: " + e.getMessage());
+                }
+                return stored;
             } catch (CorruptCheckpointException e) {
                 warnSkipped(f, e.getMessage());
                 if (newestProblem == null) {

@@ -136,19 +136,30 @@ public final class TrainingRun {
             Block net,
             UpdateRule opt,
             BatchStream stream) {
-        CheckpointStore.Loaded loaded = checkpoints.loadLatest(root, net);
+        // the optimizer inside the fallback: a checkpoint whose buffers do not fit is skipped; a
+        // config mismatch (a UserException) is not damage and ends the command
+        CheckpointStore.Loaded loaded =
+                checkpoints.loadLatest(
+                        root,
+                        net,
+                        l -> {
+                            TrainConfig saved =
+                                    io.mixnorm.lab.util.Json.GSON.fromJson(
+                                            l.state().configJson, TrainConfig.class);
+                            String mismatch = RunFiles.configMismatch(saved, cfg);
+                            if (mismatch != null) {
+                                throw new UserException(
+                                        "--resume: the run in "
+                                                + runDir
+                                                + " was started with a different "
+                                                + mismatch);
+                            }
+                            opt.restore(l.optimizerState(), l.state().optimizerSteps);
+                        });
         if (loaded == null) {
             return null;
         }
         TrainState st = loaded.state();
-        TrainConfig saved =
-                io.mixnorm.lab.util.Json.GSON.fromJson(st.configJson, TrainConfig.class);
-        String mismatch = RunFiles.configMismatch(saved, cfg);
-        if (mismatch != null) {
-            throw new UserException(
-                    "--resume: the run in " + runDir + " was started with a different " + mismatch);
-        }
-        opt.restore(loaded.optimizerState(), st.optimizerSteps);
         loaded.optimizerState().forEach(NDArray::close);
         stream.seek(st.streamEpoch, st.streamPosition);
         progress.message("resumed from " + loaded.file().getFileName() + " at step " + st.step);

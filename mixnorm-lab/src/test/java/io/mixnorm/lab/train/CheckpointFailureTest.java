@@ -71,6 +71,37 @@ class CheckpointFailureTest {
                 lines.get(0));
     }
 
+    /**
+     * A checkpoint that verifies but whose optimizer buffers do not fit the optimizer is skipped
+     * like a damaged one, and the run resumes from the one before (it escaped as a stack trace).
+     */
+    @Test
+    void aCheckpointWhoseOptimizerStateDoesNotFitIsSkipped() throws IOException {
+        Path dir = tmp.resolve("run");
+        new TrainingRun(tiny(2), DATA, dir, Progress.silent()).run(false);
+        CheckpointStore store = new CheckpointStore(dir, 3);
+        Path newest = store.list().get(0);
+        TrainState state = store.readState(newest);
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            PreparedModel pm = PreparedModel.of(tiny(2), 4, m);
+            store.loadLatest(m, pm.model().block()); // the newest weights, and a valid checksum
+            store.save(state, pm.model().block(), List.of()); // but no optimizer buffers
+        }
+        assertEquals(newest, store.list().get(0));
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(
+                    new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            new TrainingRun(tiny(3), DATA, dir, Progress.silent()).run(true);
+        } finally {
+            System.setErr(old);
+        }
+        String warned = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(warned.contains("skipping checkpoint " + newest + ": cannot restore"), warned);
+        assertEquals(3, TrainingRun.recorded(dir).steps(), "resumed from step 1, finished");
+    }
+
     @Test
     void allCheckpointsDamagedIsAClearErrorOnResume() throws IOException {
         Path dir = tmp.resolve("run");
