@@ -214,6 +214,9 @@ public final class StudySpec {
             throw new UserException(
                     where + ": the seed list is empty: a study needs at least one seed");
         }
+        if (seeds.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new UserException(where + ": 'seeds' holds a null; seeds are whole numbers");
+        }
         if (new HashSet<>(seeds).size() != seeds.size()) {
             throw new UserException(where + ": 'seeds' must not repeat a value");
         }
@@ -255,6 +258,9 @@ public final class StudySpec {
             if (lrs == null || lrs.isEmpty()) {
                 throw new UserException(
                         where + ": 'lrs' is empty: a study needs at least one learning rate");
+            }
+            if (lrs.stream().anyMatch(java.util.Objects::isNull)) {
+                throw new UserException(where + ": 'lrs' holds a null; learning rates are numbers");
             }
             if (new HashSet<>(lrs).size() != lrs.size()) {
                 throw new UserException(where + ": 'lrs' must not repeat a value");

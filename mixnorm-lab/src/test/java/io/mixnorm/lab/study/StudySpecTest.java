@@ -80,6 +80,22 @@ class StudySpecTest {
         assertFalse(s.sameGridAs(back));
     }
 
+    /** A null in a list was a NullPointerException (a stack trace) when the runs were listed. */
+    @Test
+    void nullsInTheListsAreOneLineErrors() {
+        String m = message(() -> StudySpec.parse(VALID.replace("[1]", "[null]"), "f"));
+        assertTrue(m.contains("'seeds' holds a null"), m);
+        m = message(() -> StudySpec.parse(VALID.replace("[0.001]", "[0.001, null]"), "f"));
+        assertTrue(m.contains("'lrs' holds a null"), m);
+        m =
+                message(
+                        () ->
+                                StudySpec.parse(
+                                        VALID.replace("\"variants\": [", "\"variants\": [null, "),
+                                        "f"));
+        assertTrue(m.contains("$.variants[0]") && !m.contains("\n"), m); // Gson's own message
+    }
+
     @Test
     void badGridsAreOneLineErrors() {
         assertTrue(
