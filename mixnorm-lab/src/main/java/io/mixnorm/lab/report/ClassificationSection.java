@@ -3,6 +3,7 @@ package io.mixnorm.lab.report;
 import static io.mixnorm.lab.report.ReportMarkdown.pct;
 import static io.mixnorm.lab.report.ReportMarkdown.pctSigned;
 import static io.mixnorm.lab.report.ReportMarkdown.plain;
+import static io.mixnorm.lab.report.ReportMarkdown.row;
 import static io.mixnorm.lab.report.ReportMarkdown.signedPct;
 import static io.mixnorm.lab.report.StudyReport.num;
 
@@ -264,100 +265,86 @@ final class ClassificationSection extends ReportSection<MetricsRow, Curves> {
 
     /** r per learning rate and variant, then steps to each threshold and their speed-ups. */
     private String rescalingTable(List<Aggregate<MetricsRow, Curves>> aggs) {
-        StringBuilder md = new StringBuilder();
-        md.append("| lr | variant | rescaling speed-up r | seeds |");
+        StringBuilder columns = new StringBuilder("lr | variant | rescaling speed-up r | seeds");
         // The thresholds differ between learning rates (each is a fraction of that rate's BN
         // curves), so the header names the fraction and every cell its threshold.
-        int columns = aggs.stream().mapToInt(a -> curves(a).thresholds().size()).max().orElse(0);
-        for (int i = 0; i < columns; i++) {
-            md.append(
+        int thresholds = aggs.stream().mapToInt(a -> curves(a).thresholds().size()).max().orElse(0);
+        for (int i = 0; i < thresholds; i++) {
+            columns.append(
                     i < AccuracyMetric.THRESHOLD_FRACTIONS.length
                             ? String.format(
                                     Locale.ROOT,
-                                    " steps to %.0f%% of BN's final (speed-up) |",
+                                    " | steps to %.0f%% of BN's final (speed-up)",
                                     100 * AccuracyMetric.THRESHOLD_FRACTIONS[i])
-                            : " steps to threshold |");
+                            : " | steps to threshold");
         }
-        md.append("\n|---|---|---|---|").append("---|".repeat(columns)).append('\n');
+        List<String> rows = new ArrayList<>();
         for (Aggregate<MetricsRow, Curves> a : aggs) {
             AccuracyMetric.CurvesAggregate curves = curves(a);
             boolean base = a.variant().equals(spec.baseline);
-            md.append("| ")
-                    .append(ReportMarkdown.num(a.lr()))
-                    .append(" | ")
-                    .append(a.variant())
-                    .append(" | ")
-                    .append(base ? "(baseline)" : pctSigned(curves.speedupRescaling()))
-                    .append(" | ")
-                    .append(curves.speedupRescaling().n())
-                    .append(" |");
+            List<Object> cells = new ArrayList<>();
+            cells.add(ReportMarkdown.num(a.lr()));
+            cells.add(a.variant());
+            cells.add(base ? "(baseline)" : pctSigned(curves.speedupRescaling()));
+            cells.add(curves.speedupRescaling().n());
             for (AccuracyMetric.ThresholdAggregate t : curves.thresholds()) {
-                md.append(String.format(Locale.ROOT, " %.1f%%:", 100 * t.threshold()));
+                StringBuilder cell =
+                        new StringBuilder(
+                                String.format(Locale.ROOT, "%.1f%%:", 100 * t.threshold()));
                 if (t.steps().n() == 0) {
-                    md.append(" never ×").append(t.never());
+                    cell.append(" never ×").append(t.never());
                 } else {
-                    md.append(' ').append(plain(t.steps(), "%.0f"));
+                    cell.append(' ').append(plain(t.steps(), "%.0f"));
                     if (!base && t.speedup().n() > 0) {
-                        md.append(" (").append(pctSigned(t.speedup())).append(')');
+                        cell.append(" (").append(pctSigned(t.speedup())).append(')');
                     }
                     if (t.never() > 0) {
-                        md.append(", never ×").append(t.never());
+                        cell.append(", never ×").append(t.never());
                     }
                 }
-                md.append(" |");
+                cells.add(cell);
             }
-            md.append('\n');
+            rows.add(row(cells.toArray()));
         }
-        return md.append(aggs.isEmpty() ? ReportMarkdown.noPairYet(4) : "").toString();
+        return ReportMarkdown.table(columns.toString(), rows, 4);
     }
 
     /** The paper-style table: one row per learning rate and variant. */
     private String paperTable(List<Aggregate<MetricsRow, Curves>> aggs) {
-        StringBuilder md = new StringBuilder();
-        md.append(
-                "| lr | variant | BN max test acc | steps to BN max | speed-up (iterations) | train"
-                        + " s to BN max | speed-up (wall-clock) | max test acc | final test acc |"
-                        + " reached |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        List<String> rows = new ArrayList<>();
         for (Aggregate<MetricsRow, Curves> a : aggs) {
             boolean base = a.variant().equals(spec.baseline);
-            md.append("| ")
-                    .append(ReportMarkdown.num(a.lr()))
-                    .append(" | ")
-                    .append(a.variant())
-                    .append(" | ")
-                    .append(pct(a.bnBest()))
-                    .append(" | ")
-                    .append(plain(a.steps(), "%.0f"))
-                    .append(" | ")
-                    .append(base ? "(baseline)" : pctSigned(a.speedupIterations()))
-                    .append(" | ")
-                    .append(plain(a.seconds(), "%.0f"))
-                    .append(" | ")
-                    .append(base ? "(baseline)" : pctSigned(a.speedupWallclock()))
-                    .append(" | ")
-                    .append(pct(a.best()))
-                    .append(" | ")
-                    .append(pct(a.finalValue()))
-                    .append(" | ")
-                    .append(ReportMarkdown.reached(a));
+            rows.add(
+                    row(
+                            ReportMarkdown.num(a.lr()),
+                            a.variant(),
+                            pct(a.bnBest()),
+                            plain(a.steps(), "%.0f"),
+                            base ? "(baseline)" : pctSigned(a.speedupIterations()),
+                            plain(a.seconds(), "%.0f"),
+                            base ? "(baseline)" : pctSigned(a.speedupWallclock()),
+                            pct(a.best()),
+                            pct(a.finalValue()),
+                            ReportMarkdown.reached(a)));
         }
-        return md.append(aggs.isEmpty() ? ReportMarkdown.noPairYet(11) : "").toString();
+        return ReportMarkdown.table(
+                "lr | variant | BN max test acc | steps to BN max | speed-up (iterations) | train s"
+                        + " to BN max | speed-up (wall-clock) | max test acc | final test acc |"
+                        + " reached",
+                rows,
+                11);
     }
 
     @Override
-    String runsHeader() {
-        return "| lr | variant | seed | status | steps | BN max | steps to BN max | speed-up (it.)"
-                + " | speed-up (wall) | max acc (step) | final acc | img/s |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    String runsColumns() {
+        return "lr | variant | seed | status | steps | BN max | steps to BN max | speed-up (it.) |"
+                + " speed-up (wall) | max acc (step) | final acc | img/s";
     }
 
     @Override
     String runRow(Run<MetricsRow> r, Comparison<MetricsRow, Curves> c) {
         MetricsRow last = r.last();
-        return String.format(
-                Locale.ROOT,
-                "| %s | %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+        return row(
                 ReportMarkdown.num(r.key().lr()),
                 r.key().variant(),
                 r.key().seed(),

@@ -2,6 +2,7 @@ package io.mixnorm.lab.report;
 
 import static io.mixnorm.lab.report.ReportMarkdown.pctSigned;
 import static io.mixnorm.lab.report.ReportMarkdown.plain;
+import static io.mixnorm.lab.report.ReportMarkdown.row;
 import static io.mixnorm.lab.report.StudyReport.num;
 
 import io.mixnorm.lab.gan.FeaturesModel;
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -215,50 +217,38 @@ final class GanSection extends ReportSection<GanMetricsRow, Void> {
     /** The headline table: one row per variant. */
     @Override
     String headline(List<Aggregate<GanMetricsRow, Void>> aggs) {
-        StringBuilder md =
-                new StringBuilder(
-                        "| variant | BN best score | BN best at step | steps to BN best | speed-up"
-                                + " (iterations) | speed-up (wall-clock) | best score | final score"
-                                + " | reached |\n"
-                                + "|---|---|---|---|---|---|---|---|---|\n");
+        List<String> rows = new ArrayList<>();
         for (Aggregate<GanMetricsRow, Void> a : aggs) {
             boolean base = a.variant().equals(spec.baseline);
-            md.append("| ")
-                    .append(a.variant())
-                    .append(" | ")
-                    .append(plain(a.bnBest(), "%.2f"))
-                    .append(" | ")
-                    .append(plain(a.bnSteps(), "%.0f"))
-                    .append(" | ")
-                    .append(plain(a.steps(), "%.0f"))
-                    .append(" | ")
-                    .append(base ? "(baseline)" : pctSigned(a.speedupIterations()))
-                    .append(" | ")
-                    .append(base ? "(baseline)" : pctSigned(a.speedupWallclock()))
-                    .append(" | ")
-                    .append(plain(a.best(), "%.2f"))
-                    .append(" | ")
-                    .append(plain(a.finalValue(), "%.2f"))
-                    .append(" | ")
-                    .append(ReportMarkdown.reached(a));
+            rows.add(
+                    row(
+                            a.variant(),
+                            plain(a.bnBest(), "%.2f"),
+                            plain(a.bnSteps(), "%.0f"),
+                            plain(a.steps(), "%.0f"),
+                            base ? "(baseline)" : pctSigned(a.speedupIterations()),
+                            base ? "(baseline)" : pctSigned(a.speedupWallclock()),
+                            plain(a.best(), "%.2f"),
+                            plain(a.finalValue(), "%.2f"),
+                            ReportMarkdown.reached(a)));
         }
-        return md.append(aggs.isEmpty() ? ReportMarkdown.noPairYet(10) : "").toString();
+        return ReportMarkdown.table(
+                "variant | BN best score | BN best at step | steps to BN best | speed-up"
+                    + " (iterations) | speed-up (wall-clock) | best score | final score | reached",
+                rows,
+                10);
     }
 
     @Override
-    String runsHeader() {
-        return "| variant | seed | status | iterations | best score (step) | final score (step) |"
-                + " BN best (step) | steps to BN best | speed-up (it.) | speed-up (wall) |"
-                + " train s |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|\n";
+    String runsColumns() {
+        return "variant | seed | status | iterations | best score (step) | final score (step) | BN"
+                + " best (step) | steps to BN best | speed-up (it.) | speed-up (wall) | train s";
     }
 
     @Override
     String runRow(Run<GanMetricsRow> r, Comparison<GanMetricsRow, Void> c) {
         GanMetricsRow last = r.last();
-        return String.format(
-                Locale.ROOT,
-                "| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s |%n",
+        return row(
                 r.key().variant(),
                 r.key().seed(),
                 r.status(),
@@ -515,41 +505,37 @@ final class GanSection extends ReportSection<GanMetricsRow, Void> {
      * curve).
      */
     static double[][] meanCurve(List<Run<GanMetricsRow>> runs) {
-        List<Run<GanMetricsRow>> scored = runs.stream().filter(r -> !r.scored().isEmpty()).toList();
-        if (scored.isEmpty()) {
+        List<Map<Long, Double>> scores = new ArrayList<>();
+        for (Run<GanMetricsRow> r : runs) {
+            Map<Long, Double> byStep = new HashMap<>();
+            r.scored().forEach(q -> byStep.putIfAbsent(q.step(), q.score()));
+            if (!byStep.isEmpty()) {
+                scores.add(byStep);
+            }
+        }
+        if (scores.isEmpty()) {
             return new double[][] {{}, {}};
         }
         List<Long> common =
-                scored.get(0).scored().stream()
+                runs.stream()
+                        .filter(r -> !r.scored().isEmpty())
+                        .findFirst()
+                        .orElseThrow()
+                        .scored()
+                        .stream()
                         .map(GanMetricsRow::step)
-                        .filter(
-                                s ->
-                                        scored.stream()
-                                                .allMatch(
-                                                        r ->
-                                                                r.scored().stream()
-                                                                        .anyMatch(
-                                                                                x ->
-                                                                                        x.step()
-                                                                                                == s)))
+                        .filter(s -> scores.stream().allMatch(m -> m.containsKey(s)))
                         .toList();
-        double[] x = new double[common.size()];
-        double[] y = new double[common.size()];
-        for (int i = 0; i < x.length; i++) {
-            long s = common.get(i);
-            x[i] = s;
-            y[i] =
-                    scored.stream()
-                            .mapToDouble(
-                                    r ->
-                                            r.scored().stream()
-                                                    .filter(q -> q.step() == s)
-                                                    .findFirst()
-                                                    .orElseThrow()
-                                                    .score())
-                            .average()
-                            .orElseThrow();
-        }
+        double[] x = common.stream().mapToDouble(s -> s).toArray();
+        double[] y =
+                common.stream()
+                        .mapToDouble(
+                                s ->
+                                        scores.stream()
+                                                .mapToDouble(m -> m.get(s))
+                                                .average()
+                                                .orElseThrow())
+                        .toArray();
         return new double[][] {x, y};
     }
 

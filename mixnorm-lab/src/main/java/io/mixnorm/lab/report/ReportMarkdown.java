@@ -55,13 +55,13 @@ final class ReportMarkdown {
     }
 
     /** A table's only row while no run can be compared with its baseline yet. */
-    static String noPairYet(int columns) {
+    private static String noPairYet(int columns) {
         return "| – | no finished BN/variant pair yet |" + " |".repeat(columns - 2) + "\n";
     }
 
     /** The last cell of a headline table: how many seeds reached the target, of how many. */
     static String reached(StudyResults.Aggregate<?, ?> a) {
-        return (a.compared() - a.never()) + "/" + a.compared() + " |\n";
+        return (a.compared() - a.never()) + "/" + a.compared();
     }
 
     static String machine() {
@@ -121,14 +121,36 @@ final class ReportMarkdown {
         return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
+    /**
+     * A mean over seeds as a percentage, with its interval: 61.23% [60.10, 62.36]; "–" for none.
+     */
     static String pct(Stats s) {
+        return stat(s, "–", "%.2f%%", "%.2f", 100);
+    }
+
+    /** A speed-up over seeds as a signed percentage, with its interval; "never" for none. */
+    static String pctSigned(Stats s) {
+        return stat(s, "never", "%+.1f%%", "%+.1f", 100);
+    }
+
+    /** A mean over seeds in {@code fmt}, with its interval; "never" for none. */
+    static String plain(Stats s, String fmt) {
+        return stat(s, "never", fmt, fmt, 1);
+    }
+
+    private static String stat(Stats s, String none, String fmt, String boundFmt, double scale) {
         if (s.n() == 0) {
-            return "–";
+            return none;
         }
-        String m = String.format(Locale.ROOT, "%.2f%%", 100 * s.mean());
+        String m = String.format(Locale.ROOT, fmt, scale * s.mean());
         return Double.isNaN(s.low())
                 ? m
-                : m + String.format(Locale.ROOT, " [%.2f, %.2f]", 100 * s.low(), 100 * s.high());
+                : m
+                        + " ["
+                        + String.format(Locale.ROOT, boundFmt, scale * s.low())
+                        + ", "
+                        + String.format(Locale.ROOT, boundFmt, scale * s.high())
+                        + "]";
     }
 
     /** A speed-up as a signed percentage, {@code none} when there is none. */
@@ -136,28 +158,27 @@ final class ReportMarkdown {
         return v == null ? none : String.format(Locale.ROOT, "%+.1f%%", 100 * v);
     }
 
-    static String pctSigned(Stats s) {
-        if (s.n() == 0) {
-            return "never";
-        }
-        String m = String.format(Locale.ROOT, "%+.1f%%", 100 * s.mean());
-        return Double.isNaN(s.low())
-                ? m
-                : m + String.format(Locale.ROOT, " [%+.1f, %+.1f]", 100 * s.low(), 100 * s.high());
+    /**
+     * A table: its head ({@link #head}), its rows, and while there are none, one saying that no run
+     * can be compared with its baseline yet (spanning {@code noPairCells} cells).
+     */
+    static String table(String columns, List<String> rows, int noPairCells) {
+        return head(columns)
+                + String.join("", rows)
+                + (rows.isEmpty() ? noPairYet(noPairCells) : "");
     }
 
-    static String plain(Stats s, String fmt) {
-        if (s.n() == 0) {
-            return "never";
+    /** A table's head: the column names (separated by " | ") and the separator line. */
+    static String head(String columns) {
+        return "| " + columns + " |\n|" + "---|".repeat(columns.split(" \\| ").length) + "\n";
+    }
+
+    /** A table row of {@code cells}. */
+    static String row(Object... cells) {
+        StringBuilder md = new StringBuilder("|");
+        for (Object c : cells) {
+            md.append(' ').append(c).append(" |");
         }
-        String m = String.format(Locale.ROOT, fmt, s.mean());
-        return Double.isNaN(s.low())
-                ? m
-                : m
-                        + " ["
-                        + String.format(Locale.ROOT, fmt, s.low())
-                        + ", "
-                        + String.format(Locale.ROOT, fmt, s.high())
-                        + "]";
+        return md.append('\n').toString();
     }
 }

@@ -65,8 +65,8 @@ abstract class ReportSection<R extends CsvRow, X> {
     /** The headline table(s), which the reproduce command also prints. */
     abstract String headline(List<StudyResults.Aggregate<R, X>> aggs);
 
-    /** The runs table's header (with its separator line). */
-    abstract String runsHeader();
+    /** The runs table's columns, separated by " | ". */
+    abstract String runsColumns();
 
     /** A run's row of the runs table; {@code c} is its comparison, or null. */
     abstract String runRow(StudyResults.Run<R> r, StudyResults.Comparison<R, X> c);

@@ -96,7 +96,7 @@ public final class StudyReport {
         StringBuilder md = new StringBuilder();
         ReportMarkdown.header(md, spec, results.over(), results.runs().size());
         md.append(section.intro(results));
-        md.append("\n## Every run\n\n").append(section.runsHeader());
+        md.append("\n## Every run\n\n").append(ReportMarkdown.head(section.runsColumns()));
         for (StudyResults.Run<R> r : results.runs()) {
             md.append(section.runRow(r, results.comparison(r)));
         }

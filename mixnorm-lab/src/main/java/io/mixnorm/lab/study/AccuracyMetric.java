@@ -17,8 +17,7 @@ import java.util.OptionalDouble;
  * pair, and the steps each run's {@link Isotonic isotonic fit} needs to reach fixed {@link
  * #thresholds accuracy thresholds}.
  */
-public final class AccuracyMetric
-        implements StudyResults.Metric<MetricsRow, AccuracyMetric.Curves> {
+public final class AccuracyMetric extends StudyResults.Metric<MetricsRow, AccuracyMetric.Curves> {
     public static final AccuracyMetric INSTANCE = new AccuracyMetric();
 
     /**
@@ -26,7 +25,9 @@ public final class AccuracyMetric
      */
     public static final double[] THRESHOLD_FRACTIONS = {0.90, 0.95, 1.00};
 
-    private AccuracyMetric() {}
+    private AccuracyMetric() {
+        super(true);
+    }
 
     /**
      * A run's whole-curve views against its baseline: the rescaling speed-up (null when it cannot
@@ -68,11 +69,7 @@ public final class AccuracyMetric
         return row.testAccuracy();
     }
 
-    @Override
-    public boolean higherIsBetter() {
-        return true;
-    }
-
+    /** Every row of a classifier run is an evaluation (a diverged one's may be NaN). */
     @Override
     public boolean scored(MetricsRow row) {
         return true;

@@ -18,10 +18,12 @@ import java.util.List;
  * lower is better; only the rows the trainer scored are evaluations. No view beside the paper's
  * metric (the iterations to the BN generator's best score, as {@code GanSpeedup} defines it).
  */
-public final class ScoreMetric implements StudyResults.Metric<GanMetricsRow, Void> {
+public final class ScoreMetric extends StudyResults.Metric<GanMetricsRow, Void> {
     public static final ScoreMetric INSTANCE = new ScoreMetric();
 
-    private ScoreMetric() {}
+    private ScoreMetric() {
+        super(false);
+    }
 
     /** What a run folder's summary.json says: status ("" when there is no run) and steps done. */
     public record Recorded(String status, long steps) {
@@ -86,16 +88,6 @@ public final class ScoreMetric implements StudyResults.Metric<GanMetricsRow, Voi
     @Override
     public double value(GanMetricsRow row) {
         return row.score();
-    }
-
-    @Override
-    public boolean higherIsBetter() {
-        return false;
-    }
-
-    @Override
-    public boolean scored(GanMetricsRow row) {
-        return !Double.isNaN(row.score());
     }
 
     @Override

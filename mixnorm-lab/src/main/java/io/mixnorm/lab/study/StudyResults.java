@@ -29,24 +29,34 @@ import java.util.function.Function;
 public record StudyResults<R extends CsvRow, X>(
         List<Run<R>> runs, List<Comparison<R, X>> comparisons, List<Aggregate<R, X>> aggregates) {
 
-    /** What a run kind measures. */
-    public interface Metric<R extends CsvRow, X> {
+    /** What a run kind measures: a column of its runs' metrics.csv, higher or lower better. */
+    public abstract static class Metric<R extends CsvRow, X> {
+        private final boolean higherIsBetter;
+
+        protected Metric(boolean higherIsBetter) {
+            this.higherIsBetter = higherIsBetter;
+        }
+
+        public final boolean higherIsBetter() {
+            return higherIsBetter;
+        }
+
         /** One run folder of the grid as found on disk (a missing one as status "pending"). */
-        Run<R> read(StudySpec spec, StudySpec.RunKey key, Path dir);
+        public abstract Run<R> read(StudySpec spec, StudySpec.RunKey key, Path dir);
 
         /** The metric's value in a row. */
-        double value(R row);
+        public abstract double value(R row);
 
-        boolean higherIsBetter();
-
-        /** Whether a row is an evaluation of the metric. */
-        boolean scored(R row);
+        /** Whether a row is an evaluation of the metric: by default, one with a value. */
+        public boolean scored(R row) {
+            return !Double.isNaN(value(row));
+        }
 
         /** The training seconds (evaluations excluded) of {@code run} up to {@code row}. */
-        double trainSeconds(Run<R> run, R row);
+        public abstract double trainSeconds(Run<R> run, R row);
 
         /** The kind's view of {@code run} against {@code bn} among the study's {@code runs}. */
-        X view(Run<R> run, Run<R> bn, List<Run<R>> runs);
+        public abstract X view(Run<R> run, Run<R> bn, List<Run<R>> runs);
     }
 
     /** One run folder of the grid as found on disk. */
