@@ -4,6 +4,7 @@ import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.study.RunKind;
 import io.mixnorm.lab.study.StudyResults;
 import io.mixnorm.lab.study.StudySpec;
+import io.mixnorm.lab.train.MetricsRow;
 import io.mixnorm.lab.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,12 +27,12 @@ final class Figure1Section {
     static String write(
             StudySpec spec,
             Path out,
-            List<StudyResults.Run> runs,
+            List<StudyResults.Run<MetricsRow>> runs,
             Function<TrainConfig, CifarSplits> loader) {
         double lr = spec.lrs.get(0);
         long seed = spec.seeds.get(0);
-        StudyResults.Run bn = find(runs, spec.baseline, lr, seed);
-        StudyResults.Run mn = null;
+        StudyResults.Run<MetricsRow> bn = find(runs, spec.baseline, lr, seed);
+        StudyResults.Run<MetricsRow> mn = null;
         TrainConfig mnCfg = null;
         for (String v : spec.variantNames()) {
             TrainConfig c =
@@ -100,8 +101,8 @@ final class Figure1Section {
                 .orElse("conv2");
     }
 
-    private static StudyResults.Run find(
-            List<StudyResults.Run> runs, String variant, double lr, long seed) {
+    private static StudyResults.Run<MetricsRow> find(
+            List<StudyResults.Run<MetricsRow>> runs, String variant, double lr, long seed) {
         return runs.stream()
                 .filter(
                         r ->

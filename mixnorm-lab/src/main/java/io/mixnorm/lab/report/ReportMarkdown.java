@@ -1,10 +1,8 @@
 package io.mixnorm.lab.report;
 
-import io.mixnorm.lab.study.RunKind;
 import io.mixnorm.lab.study.Stats;
 import io.mixnorm.lab.study.StudyResults;
 import io.mixnorm.lab.study.StudySpec;
-import io.mixnorm.lab.train.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,203 +12,9 @@ import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.html.HtmlRenderer;
 
-/** The text of report.md, and its HTML copy. */
+/** The parts of report.md every study shares, its number formats, and its HTML copy. */
 final class ReportMarkdown {
     private ReportMarkdown() {}
-
-    static String render(
-            StudySpec spec,
-            Path out,
-            List<String> commands,
-            List<StudyResults.Run> runs,
-            List<StudyResults.Comparison> comps,
-            List<StudyResults.Aggregate> aggs,
-            List<String> plots,
-            String figure) {
-        StringBuilder md = new StringBuilder();
-        long over = runs.stream().filter(StudyResults.Run::over).count();
-        ReportMarkdown.header(md, spec, over, runs.size());
-        if (spec.quick) {
-            md.append(
-                    "**Quick budget** on the embedded 5,000-image mini CIFAR-10: a demonstration of"
-                            + " the pipeline, not a result. Differences of a few points are within"
-                            + " seed-to-seed noise at this size.\n\n");
-        }
-        md.append("## Headline: the rescaling speed-up (whole curves)\n\n");
-        md.append(
-                "For each learning rate and seed, r is the fraction of steps the variant saves: its"
-                    + " test-accuracy curve read at (1 − r)·t matches BN's at t, least squares over"
-                    + " all of BN's evaluations (the variant's curve interpolated in log-steps;"
-                    + " spec §8). r = 0.3 means every accuracy is reached in 30% fewer steps. Steps"
-                    + " to thresholds are read off each run's isotonic (monotone least-squares)"
-                    + " fit; the thresholds are 90%, 95% and 100% of the lowest final BN value of"
-                    + " the setting, rounded down to half a point. Cells are means over seeds with"
-                    + " the "
-                        + Stats.METHOD
-                        + " in brackets; every figure uses the "
-                        + "headline test accuracy ("
-                        + headlineStats(spec)
-                        + ").\n\n");
-        md.append(rescalingTable(spec, aggs));
-        md.append("\n## The paper's metric: steps to reach BN's best test accuracy\n\n");
-        md.append(
-                "For each learning rate and seed, the target is BN's maximum test accuracy over its"
-                    + " whole run; a variant's cost is the step of its first evaluation at or above"
-                    + " it. speed-up = 1 − steps_variant / steps_BN (the paper reports 31–47% for"
-                    + " MN); the wall-clock speed-up uses training seconds (evaluations excluded)"
-                    + " on this machine. Cells are means over seeds with the "
-                        + Stats.METHOD
-                        + " in brackets; steps, seconds and speed-ups average the seeds that"
-                        + " reached the target, and *reached* says how many did.\n\n");
-        md.append(paperTable(spec, aggs));
-        md.append("\n## Every run\n\n");
-        md.append(
-                "| lr | variant | seed | status | steps | BN max | steps to BN max | speed-up (it.)"
-                        + " | speed-up (wall) | max acc (step) | final acc | img/s |\n"
-                        + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-        for (StudyResults.Run r : runs) {
-            StudyResults.Comparison c =
-                    comps.stream().filter(x -> x.run() == r).findFirst().orElse(null);
-            long steps = r.rows().isEmpty() ? 0 : r.rows().get(r.rows().size() - 1).step();
-            md.append(
-                    String.format(
-                            Locale.ROOT,
-                            "| %s | %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                            num(r.key().lr()),
-                            r.key().variant(),
-                            r.key().seed(),
-                            r.status(),
-                            steps,
-                            c == null ? "" : String.format(Locale.ROOT, "%.2f%%", 100 * c.bnMax()),
-                            c == null ? "" : c.steps() == null ? "never" : Long.toString(c.steps()),
-                            c == null || c.speedupIterations() == null
-                                    ? ""
-                                    : String.format(
-                                            Locale.ROOT, "%+.1f%%", 100 * c.speedupIterations()),
-                            c == null || c.speedupWallclock() == null
-                                    ? ""
-                                    : String.format(
-                                            Locale.ROOT, "%+.1f%%", 100 * c.speedupWallclock()),
-                            c == null
-                                    ? ""
-                                    : String.format(
-                                            Locale.ROOT,
-                                            "%.2f%% (%d)",
-                                            100 * c.maxAccuracy(),
-                                            c.maxStep()),
-                            r.rows().isEmpty()
-                                    ? ""
-                                    : String.format(
-                                            Locale.ROOT,
-                                            "%.2f%%",
-                                            100 * r.rows().get(r.rows().size() - 1).testAccuracy()),
-                            r.rows().isEmpty()
-                                    ? ""
-                                    : String.format(
-                                            Locale.ROOT,
-                                            "%.0f",
-                                            StudyReport.meanImagesPerSecond(r)),
-                            c == null
-                                            || c.speedupRescaling() == null
-                                            || r.key().variant().equals(spec.baseline)
-                                    ? ""
-                                    : String.format(
-                                            Locale.ROOT, "%+.1f%%", 100 * c.speedupRescaling())));
-        }
-        md.append(
-                "\n"
-                    + "## Curves\n\n"
-                    + "Solid lines are the first seed, dashed the second (then alternating); the"
-                    + " grey dashed line is BN's maximum (mean over seeds). Panels: test accuracy"
-                    + " vs steps, vs training seconds, test loss and training loss (mean over each"
-                    + " evaluation interval) vs steps, and the variants' curves drawn at step/(1 −"
-                    + " r) with each seed's fitted r: where r describes the difference, they fall"
-                    + " on BN's.\n\n");
-        for (String p : plots) {
-            md.append("### ")
-                    .append(p)
-                    .append("\n\n![")
-                    .append(p)
-                    .append("](plots/")
-                    .append(p)
-                    .append(".png)\n\n");
-        }
-        md.append("## The paper's picture (Figure 1)\n\n").append(figure).append('\n');
-        md.append("## Settings\n\n");
-        TrainConfig first = RunKind.CLASSIFICATION.config(spec, spec.runs().get(0), "study");
-        md.append(
-                String.format(
-                        Locale.ROOT,
-                        "- model %s, dataset %s%s, data `%s`%n",
-                        first.model,
-                        first.dataset,
-                        first.dataset.equals("cifar100") ? " (" + first.labels + " labels)" : "",
-                        first.data.isBlank()
-                                ? "embedded mini CIFAR-10 (5,000 train / 1,000 test)"
-                                : first.data));
-        md.append(
-                String.format(
-                        Locale.ROOT,
-                        "- budget: %d steps of batch %d per run, test-set evaluation every %d steps"
-                                + " (the resolution of every \"steps to\" figure)%n",
-                        first.steps,
-                        first.batchSize,
-                        first.evalEvery));
-        md.append(
-                String.format(
-                        Locale.ROOT,
-                        "- optimizer %s, weight decay %s, %s learning rate; learning rates %s; "
-                                + "seeds %s; augmentation %s%n",
-                        first.optimizer,
-                        num(first.weightDecay),
-                        first.lrSchedule,
-                        spec.lrs.stream().map(ReportMarkdown::num).toList(),
-                        spec.seeds,
-                        first.augment ? "random crop (pad 4) + flip" : "off"));
-        md.append("- variants:\n");
-        for (String v : spec.variantNames()) {
-            TrainConfig c =
-                    RunKind.CLASSIFICATION.config(
-                            spec,
-                            new StudySpec.RunKey(spec.lrs.get(0), v, spec.seeds.get(0)),
-                            "study");
-            md.append("  - `")
-                    .append(v)
-                    .append("`: ")
-                    .append(
-                            c.norm.equals("bn")
-                                    ? "batch norm everywhere"
-                                    : String.format(
-                                            Locale.ROOT,
-                                            "%s at %s, K=%d%s, bn elsewhere",
-                                            c.norm,
-                                            c.mnLayers.isBlank()
-                                                    ? "the model's default layers"
-                                                    : c.mnLayers,
-                                            c.components,
-                                            c.norm.equals("mn")
-                                                    ? String.format(
-                                                            Locale.ROOT,
-                                                            " (sample mode %s, %d EM iterations, "
-                                                                    + "%s statistics at inference)",
-                                                            c.mnSampleMode,
-                                                            c.mnEmIterations,
-                                                            c.mnInference)
-                                                    : ""))
-                    .append('\n');
-        }
-        ReportMarkdown.footer(md, commands);
-        md.append(
-                "## Files\n\n"
-                        + "`results.csv` (one row per run), `summary.json` (per setting:"
-                        + " `speedup_rescaling`, `thresholds`, `steps_to_threshold`,"
-                        + " `bn_max_test_accuracy`, `steps_to_bn_max`, `speedup_iterations`,"
-                        + " `speedup_wallclock` per variant, as mean, ci95 and n), `plots/`,"
-                        + " `figure1.png`, and per run `runs/<lr>/<variant>/seed-<n>/` with"
-                        + " `config.json`, `metrics.csv`, `summary.json`, `curves.png` and"
-                        + " checkpoints.\n");
-        return md.toString();
-    }
 
     /** The start every study's report.md shares: title, description, how many runs are over. */
     static void header(StringBuilder md, StudySpec spec, long over, int total) {
@@ -250,123 +54,14 @@ final class ReportMarkdown {
         md.append("## Machine\n\n").append(machine()).append('\n');
     }
 
-    /**
-     * The headline tables: the rescaling speed-up and steps to thresholds, then the paper's metric.
-     */
-    static String headline(StudySpec spec, List<StudyResults.Aggregate> aggs) {
-        return rescalingTable(spec, aggs) + "\n" + paperTable(spec, aggs);
-    }
-
-    /** Which statistics the headline test accuracy uses, in words. */
-    static String headlineStats(StudySpec spec) {
-        String first =
-                RunKind.CLASSIFICATION
-                        .config(spec, spec.runs().get(0), "study")
-                        .evalStatsList()
-                        .get(0)
-                        .name()
-                        .toLowerCase(Locale.ROOT);
-        return switch (first) {
-            case "precise" ->
-                    "population statistics re-estimated from training batches at each evaluation";
-            case "batch" -> "each test batch's own statistics";
-            default -> "the running statistics";
-        };
-    }
-
-    /** r per learning rate and variant, then steps to each threshold and their speed-ups. */
-    static String rescalingTable(StudySpec spec, List<StudyResults.Aggregate> aggs) {
-        StringBuilder md = new StringBuilder();
-        md.append("| lr | variant | rescaling speed-up r | seeds |");
-        // The thresholds differ between learning rates (each is a fraction of that rate's BN
-        // curves), so the header names the fraction and every cell its threshold.
-        int columns = aggs.stream().mapToInt(a -> a.thresholds().size()).max().orElse(0);
-        for (int i = 0; i < columns; i++) {
-            md.append(
-                    i < StudyResults.THRESHOLD_FRACTIONS.length
-                            ? String.format(
-                                    Locale.ROOT,
-                                    " steps to %.0f%% of BN's final (speed-up) |",
-                                    100 * StudyResults.THRESHOLD_FRACTIONS[i])
-                            : " steps to threshold |");
-        }
-        md.append("\n|---|---|---|---|").append("---|".repeat(columns)).append('\n');
-        for (StudyResults.Aggregate a : aggs) {
-            boolean base = a.variant().equals(spec.baseline);
-            md.append("| ")
-                    .append(num(a.lr()))
-                    .append(" | ")
-                    .append(a.variant())
-                    .append(" | ")
-                    .append(base ? "(baseline)" : pctSigned(a.speedupRescaling()))
-                    .append(" | ")
-                    .append(a.speedupRescaling().n())
-                    .append(" |");
-            for (StudyResults.ThresholdAggregate t : a.thresholds()) {
-                md.append(String.format(Locale.ROOT, " %.1f%%:", 100 * t.threshold()));
-                if (t.steps().n() == 0) {
-                    md.append(" never ×").append(t.never());
-                } else {
-                    md.append(' ').append(plain(t.steps(), "%.0f"));
-                    if (!base && t.speedup().n() > 0) {
-                        md.append(" (").append(pctSigned(t.speedup())).append(')');
-                    }
-                    if (t.never() > 0) {
-                        md.append(", never ×").append(t.never());
-                    }
-                }
-                md.append(" |");
-            }
-            md.append('\n');
-        }
-        return md.append(aggs.isEmpty() ? noPairYet(4) : "").toString();
-    }
-
     /** A table's only row while no run can be compared with its baseline yet. */
-    static String noPairYet(int columns) {
+    private static String noPairYet(int columns) {
         return "| – | no finished BN/variant pair yet |" + " |".repeat(columns - 2) + "\n";
     }
 
-    /** The paper-style table: one row per learning rate and variant. */
-    static String paperTable(StudySpec spec, List<StudyResults.Aggregate> aggs) {
-        StringBuilder md = new StringBuilder();
-        md.append(
-                "| lr | variant | BN max test acc | steps to BN max | speed-up (iterations) | train"
-                        + " s to BN max | speed-up (wall-clock) | max test acc | final test acc |"
-                        + " reached |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
-        for (StudyResults.Aggregate a : aggs) {
-            md.append("| ")
-                    .append(num(a.lr()))
-                    .append(" | ")
-                    .append(a.variant())
-                    .append(" | ")
-                    .append(pct(a.bnMax()))
-                    .append(" | ")
-                    .append(plain(a.steps(), "%.0f"))
-                    .append(" | ")
-                    .append(
-                            a.variant().equals(spec.baseline)
-                                    ? "(baseline)"
-                                    : pctSigned(a.speedupIterations()))
-                    .append(" | ")
-                    .append(plain(a.seconds(), "%.0f"))
-                    .append(" | ")
-                    .append(
-                            a.variant().equals(spec.baseline)
-                                    ? "(baseline)"
-                                    : pctSigned(a.speedupWallclock()))
-                    .append(" | ")
-                    .append(pct(a.maxAccuracy()))
-                    .append(" | ")
-                    .append(pct(a.finalAccuracy()))
-                    .append(" | ")
-                    .append(a.compared() - a.never())
-                    .append('/')
-                    .append(a.compared())
-                    .append(" |\n");
-        }
-        return md.append(aggs.isEmpty() ? ReportMarkdown.noPairYet(11) : "").toString();
+    /** The last cell of a headline table: how many seeds reached the target, of how many. */
+    static String reached(StudyResults.Aggregate<?, ?> a) {
+        return (a.compared() - a.never()) + "/" + a.compared();
     }
 
     static String machine() {
@@ -426,38 +121,64 @@ final class ReportMarkdown {
         return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
-    private static String pct(Stats s) {
-        if (s.n() == 0) {
-            return "–";
-        }
-        String m = String.format(Locale.ROOT, "%.2f%%", 100 * s.mean());
-        return Double.isNaN(s.low())
-                ? m
-                : m + String.format(Locale.ROOT, " [%.2f, %.2f]", 100 * s.low(), 100 * s.high());
+    /**
+     * A mean over seeds as a percentage, with its interval: 61.23% [60.10, 62.36]; "–" for none.
+     */
+    static String pct(Stats s) {
+        return stat(s, "–", "%.2f%%", "%.2f", 100);
     }
 
+    /** A speed-up over seeds as a signed percentage, with its interval; "never" for none. */
     static String pctSigned(Stats s) {
-        if (s.n() == 0) {
-            return "never";
-        }
-        String m = String.format(Locale.ROOT, "%+.1f%%", 100 * s.mean());
-        return Double.isNaN(s.low())
-                ? m
-                : m + String.format(Locale.ROOT, " [%+.1f, %+.1f]", 100 * s.low(), 100 * s.high());
+        return stat(s, "never", "%+.1f%%", "%+.1f", 100);
     }
 
+    /** A mean over seeds in {@code fmt}, with its interval; "never" for none. */
     static String plain(Stats s, String fmt) {
+        return stat(s, "never", fmt, fmt, 1);
+    }
+
+    private static String stat(Stats s, String none, String fmt, String boundFmt, double scale) {
         if (s.n() == 0) {
-            return "never";
+            return none;
         }
-        String m = String.format(Locale.ROOT, fmt, s.mean());
+        String m = String.format(Locale.ROOT, fmt, scale * s.mean());
         return Double.isNaN(s.low())
                 ? m
                 : m
                         + " ["
-                        + String.format(Locale.ROOT, fmt, s.low())
+                        + String.format(Locale.ROOT, boundFmt, scale * s.low())
                         + ", "
-                        + String.format(Locale.ROOT, fmt, s.high())
+                        + String.format(Locale.ROOT, boundFmt, scale * s.high())
                         + "]";
+    }
+
+    /** A speed-up as a signed percentage, {@code none} when there is none. */
+    static String signedPct(Double v, String none) {
+        return v == null ? none : String.format(Locale.ROOT, "%+.1f%%", 100 * v);
+    }
+
+    /**
+     * A table: its head ({@link #head}), its rows, and while there are none, one saying that no run
+     * can be compared with its baseline yet (spanning {@code noPairCells} cells).
+     */
+    static String table(String columns, List<String> rows, int noPairCells) {
+        return head(columns)
+                + String.join("", rows)
+                + (rows.isEmpty() ? noPairYet(noPairCells) : "");
+    }
+
+    /** A table's head: the column names (separated by " | ") and the separator line. */
+    static String head(String columns) {
+        return "| " + columns + " |\n|" + "---|".repeat(columns.split(" \\| ").length) + "\n";
+    }
+
+    /** A table row of {@code cells}. */
+    static String row(Object... cells) {
+        StringBuilder md = new StringBuilder("|");
+        for (Object c : cells) {
+            md.append(' ').append(c).append(" |");
+        }
+        return md.append('\n').toString();
     }
 }

@@ -16,7 +16,7 @@ import java.util.function.Function;
  * Classifier runs ({@link TrainingRun}): study.json's {@code train} block (any {@link TrainConfig}
  * keys) for every learning rate of {@code lrs}, variant and seed; the metric is test accuracy
  * (higher is better), compared with the paper's steps to BN's maximum, the rescaling speed-up and
- * steps to thresholds ({@link StudyResults}).
+ * steps to thresholds ({@link AccuracyMetric}).
  */
 final class ClassificationKind extends RunKind<TrainConfig> {
     /** Keys a study sets itself, per run; a {@code train} block or variant may not set them. */

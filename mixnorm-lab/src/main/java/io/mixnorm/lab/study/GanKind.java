@@ -25,9 +25,9 @@ import java.util.function.Function;
 /**
  * DCGAN runs ({@link GanTrainingRun}): study.json's {@code gan} block (any {@link GanConfig} keys,
  * scoring included) for every generator variant and seed, no learning-rate grid; the metric is the
- * score (lower is better), compared by iterations to the BN generator's best ({@link
- * GanStudyResults}). The study file says {@code "kind": "gan"}, so that neither kind of study can
- * take the other's folder.
+ * score (lower is better), compared by iterations to the BN generator's best ({@link ScoreMetric}).
+ * The study file says {@code "kind": "gan"}, so that neither kind of study can take the other's
+ * folder.
  */
 public final class GanKind extends RunKind<GanConfig> {
     /**
@@ -224,7 +224,7 @@ public final class GanKind extends RunKind<GanConfig> {
 
         @Override
         public String done(StudySpec.RunKey k, Path dir) {
-            GanStudyResults.Recorded rec = GanStudyResults.Recorded.of(dir);
+            ScoreMetric.Recorded rec = ScoreMetric.Recorded.of(dir);
             return rec.finished(config(k)) || rec.status().equals("diverged") ? rec.status() : null;
         }
 
@@ -243,7 +243,7 @@ public final class GanKind extends RunKind<GanConfig> {
 
         @Override
         public void diverged(Path dir, String message) {
-            GanStudyResults.markDiverged(dir, message);
+            ScoreMetric.markDiverged(dir, message);
         }
 
         private GanConfig config(StudySpec.RunKey k) {

@@ -11,9 +11,10 @@ import java.util.function.Function;
 /**
  * What one run of a study is, and everything about a study that depends on it: its config type
  * {@code C} and how a study builds a run's config, how a run is trained and when it is done, the
- * quick budget. Its report (metric, whether higher is better, comparison to the baseline) is {@code
- * io.mixnorm.lab.report.StudyReport}'s for the kind. The rest of a study (spec, runner, folder,
- * engine, command) is the same for every kind: {@link StudySpec}, {@link StudyRunner}.
+ * quick budget. Its metric (the column, whether higher is better, its view beside the paper's) is
+ * its {@link StudyResults.Metric}, its report section {@code
+ * io.mixnorm.lab.report.ReportSection}'s. The rest of a study (spec, runner, folder, engine,
+ * command) is the same for every kind: {@link StudySpec}, {@link StudyRunner}.
  *
  * @param <C> a run's config
  */

@@ -1,315 +1,276 @@
 package io.mixnorm.lab.study;
 
-import io.mixnorm.lab.train.MetricsRow;
-import io.mixnorm.lab.train.TrainConfig;
-import io.mixnorm.lab.train.TrainingRun;
+import io.mixnorm.lab.train.CsvRow;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.OptionalDouble;
-import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
- * The paper's metric over a study's runs. For each learning rate and seed, BN's maximum test
- * accuracy over its whole run is the target; each variant's cost is the step (and the training
- * seconds) of its first evaluation at or above it, or "never". Speed-up = 1 − steps_variant /
- * steps_BN, where steps_BN is the step where BN first reached its own maximum. Only runs that are
- * over (finished or diverged) enter the comparison: a maximum is only known at the end.
+ * A study's results, every kind's: its runs as found on disk, each measured against its baseline's
+ * run (same learning rate and seed) by the paper's metric, and each variant over seeds. The paper's
+ * metric: the baseline's best value of the kind's {@link Metric} over its whole run is the target;
+ * a run's cost is the step (and the training seconds) of its first evaluation at least as good, or
+ * "never"; speed-up = 1 − steps_variant / steps_BN, with steps_BN the step of the baseline's best.
+ * Only runs that are over (finished or diverged, with an evaluation) are compared: a best is only
+ * known at the end. Over seeds: means with {@link Stats}' t-interval; steps, seconds and speed-ups
+ * average the seeds that reached the target, and {@code never} counts the rest.
  *
- * <p>Beside it, two whole-curve views (spec §8, issue 16) that do not rest on one evaluation: the
- * {@link Rescaling rescaling speed-up} r of each seed pair, and the steps each run's {@link
- * Isotonic isotonic fit} needs to reach fixed {@link #thresholds accuracy thresholds}. All of them
- * use the headline {@code test_accuracy} column (population statistics under the protocol of issue
- * 16).
+ * <p>The kind supplies only the {@link Metric}: how a run folder is read, the column, whether
+ * higher is better, and its own view of a run beside the paper's metric: test accuracy with the
+ * whole-curve views ({@link AccuracyMetric}), or a GAN's score ({@link ScoreMetric}).
+ *
+ * @param <R> a row of the kind's {@code metrics.csv}
+ * @param <X> the kind's view of a run against its baseline beside the paper's metric
  */
-public final class StudyResults {
-    private StudyResults() {}
+public record StudyResults<R extends CsvRow, X>(
+        List<Run<R>> runs, List<Comparison<R, X>> comparisons, List<Aggregate<R, X>> aggregates) {
+
+    /** What a run kind measures: a column of its runs' metrics.csv, higher or lower better. */
+    public abstract static class Metric<R extends CsvRow, X> {
+        private final boolean higherIsBetter;
+
+        protected Metric(boolean higherIsBetter) {
+            this.higherIsBetter = higherIsBetter;
+        }
+
+        public final boolean higherIsBetter() {
+            return higherIsBetter;
+        }
+
+        /** One run folder of the grid as found on disk (a missing one as status "pending"). */
+        public abstract Run<R> read(StudySpec spec, StudySpec.RunKey key, Path dir);
+
+        /** The metric's value in a row. */
+        public abstract double value(R row);
+
+        /** Whether a row is an evaluation of the metric: by default, one with a value. */
+        public boolean scored(R row) {
+            return !Double.isNaN(value(row));
+        }
+
+        /** The training seconds (evaluations excluded) of {@code run} up to {@code row}. */
+        public abstract double trainSeconds(Run<R> run, R row);
+
+        /** The kind's view of {@code run} against {@code bn} among the study's {@code runs}. */
+        public abstract X view(Run<R> run, Run<R> bn, List<Run<R>> runs);
+    }
 
     /** One run folder of the grid as found on disk. */
-    public record Run(
-            StudySpec.RunKey key, Path dir, String status, List<MetricsRow> rows, int batchSize) {
+    public record Run<R extends CsvRow>(
+            StudySpec.RunKey key,
+            Path dir,
+            String status,
+            List<R> rows,
+            int batchSize,
+            Metric<R, ?> metric) {
         public boolean over() {
-            return (status.equals("finished") || status.equals("diverged")) && !rows.isEmpty();
+            return (status.equals("finished") || status.equals("diverged")) && !scored().isEmpty();
+        }
+
+        /** The rows that are evaluations of the metric. */
+        public List<R> scored() {
+            return rows.stream().filter(metric::scored).toList();
+        }
+
+        /** The best evaluation, the earliest at a tie; null before the first. */
+        public R best() {
+            R best = null;
+            for (R r : scored()) {
+                if (best == null || better(r, best)) {
+                    best = r;
+                }
+            }
+            return best;
+        }
+
+        /** The last evaluation (a run always evaluates its final step), or null. */
+        public R lastScored() {
+            List<R> s = scored();
+            return s.isEmpty() ? null : s.get(s.size() - 1);
+        }
+
+        /** The last row, or null. */
+        public R last() {
+            return rows.isEmpty() ? null : rows.get(rows.size() - 1);
+        }
+
+        public long steps() {
+            return rows.isEmpty() ? 0 : last().step();
+        }
+
+        private boolean better(R a, R b) {
+            double x = metric.value(a);
+            double y = metric.value(b);
+            return metric.higherIsBetter() ? x > y : x < y;
+        }
+
+        /** The first evaluation at least as good as {@code target}, or null. */
+        private R firstReaching(double target) {
+            for (R r : scored()) {
+                double v = metric.value(r);
+                if (metric.higherIsBetter() ? v >= target : v <= target) {
+                    return r;
+                }
+            }
+            return null;
         }
     }
 
     /**
-     * One run measured against its BN baseline (same learning rate and seed). {@code steps} and
-     * {@code seconds} are null when the run never reached the target; the speed-ups then too.
+     * One run measured against its baseline's run (the baseline against itself: speed-up 0). {@code
+     * steps} and {@code seconds} are null when the run never reached the target; the speed-ups then
+     * too. {@code view} is the kind's own.
      */
-    public record Comparison(
-            Run run,
-            double bnMax,
+    public record Comparison<R extends CsvRow, X>(
+            Run<R> run,
+            double bnBest,
             long bnSteps,
             double bnSeconds,
             Long steps,
             Double seconds,
             Double speedupIterations,
             Double speedupWallclock,
-            double maxAccuracy,
-            long maxStep,
-            double finalAccuracy,
-            Double speedupRescaling,
-            List<ThresholdSteps> thresholds) {}
+            double best,
+            long bestStep,
+            double finalValue,
+            X view) {}
 
-    /**
-     * Steps of a run's smoothed curve, and of its baseline's, to one accuracy threshold; null when
-     * that curve never reaches it. speed-up = 1 − steps / bnSteps when both do.
-     */
-    public record ThresholdSteps(double threshold, Double steps, Double bnSteps) {
-        public Double speedup() {
-            return steps == null || bnSteps == null ? null : 1.0 - steps / bnSteps;
-        }
-    }
-
-    /** One threshold of a variant at one learning rate, over seeds. */
-    public record ThresholdAggregate(double threshold, Stats steps, Stats speedup, int never) {}
-
-    /** A variant at one learning rate, over seeds. */
-    public record Aggregate(
+    /** A variant at one learning rate (NaN: a study without a grid), over seeds. */
+    public record Aggregate<R extends CsvRow, X>(
             double lr,
             String variant,
-            Stats bnMax,
+            List<Comparison<R, X>> comparisons,
+            Stats bnBest,
+            Stats bnSteps,
             Stats steps,
             Stats seconds,
             Stats speedupIterations,
             Stats speedupWallclock,
-            Stats maxAccuracy,
-            Stats finalAccuracy,
+            Stats best,
+            Stats finalValue,
             int never,
-            int compared,
-            Stats speedupRescaling,
-            List<ThresholdAggregate> thresholds) {}
+            int compared) {}
 
-    /**
-     * Fractions of the lowest final smoothed BN accuracy of a setting that define its thresholds.
-     */
-    public static final double[] THRESHOLD_FRACTIONS = {0.90, 0.95, 1.00};
-
-    /** Reads every run of the grid (missing ones as status "pending"). */
-    public static List<Run> read(StudySpec spec, Path out) {
-        List<Run> runs = new ArrayList<>();
-        for (StudySpec.RunKey k : spec.runs()) {
-            Path dir = out.resolve(k.dir());
-            TrainConfig cfg = RunKind.CLASSIFICATION.config(spec, k, "study");
-            TrainingRun.Recorded rec = TrainingRun.recorded(dir);
-            String status =
-                    rec.status().equals("finished") && !rec.finished(cfg)
-                            ? "interrupted"
-                            : rec.status();
-            List<MetricsRow> rows = List.of();
-            Path csv = dir.resolve("metrics.csv");
-            if (Files.exists(csv)) {
-                try {
-                    rows = MetricsRow.readCsv(csv);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-            runs.add(new Run(k, dir, status.isEmpty() ? "pending" : status, rows, cfg.batchSize));
-        }
-        return runs;
+    /** Reads the study in {@code out}, compares its runs and aggregates them. */
+    public static <R extends CsvRow, X> StudyResults<R, X> of(
+            StudySpec spec, Path out, Metric<R, X> metric) {
+        List<Run<R>> runs = read(spec, out, metric);
+        List<Comparison<R, X>> comps = compare(runs, spec.baseline);
+        return new StudyResults<>(runs, comps, aggregate(spec, comps));
     }
 
-    /** Every run that is over and whose BN baseline is over, measured against it. */
-    public static List<Comparison> compare(List<Run> runs, String baseline) {
-        List<Comparison> out = new ArrayList<>();
-        Map<Double, List<Double>> thresholds = new HashMap<>(); // one set per learning rate
-        for (Run r : runs) {
+    /** Every run of the grid (missing ones as status "pending"). */
+    public static <R extends CsvRow> List<Run<R>> read(
+            StudySpec spec, Path out, Metric<R, ?> metric) {
+        return spec.runs().stream().map(k -> metric.read(spec, k, out.resolve(k.dir()))).toList();
+    }
+
+    /** The rows of a run's {@code metrics.csv}; none when it has none yet. */
+    public static <R> List<R> rows(Path csv, Function<String, R> parse) {
+        try {
+            return Files.exists(csv) ? CsvRow.read(csv, parse) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every run that is over and whose baseline's run is over, measured against it. */
+    public static <R extends CsvRow, X> List<Comparison<R, X>> compare(
+            List<Run<R>> runs, String baseline) {
+        List<Comparison<R, X>> out = new ArrayList<>();
+        for (Run<R> r : runs) {
             StudySpec.RunKey bnKey = r.key().baseline(baseline);
-            Run bn = runs.stream().filter(b -> b.key().equals(bnKey)).findFirst().orElse(null);
-            if (bn == null || !bn.over() || !r.over()) {
-                continue;
-            }
-            List<Double> ts =
-                    thresholds.computeIfAbsent(r.key().lr(), lr -> thresholds(runs, lr, baseline));
-            out.add(compare(r, bn, ts));
-        }
-        return out;
-    }
-
-    /**
-     * A learning rate's accuracy thresholds: 90%, 95% and 100% of the lowest final value among its
-     * finished baseline runs' isotonic fits, each rounded down to half a point (so every baseline
-     * seed reaches all of them, and they read as plain numbers). Fixed across the seeds of the
-     * setting, so steps to them are comparable; empty while no baseline run is over.
-     */
-    public static List<Double> thresholds(List<Run> runs, double lr, String baseline) {
-        double lowest = Double.POSITIVE_INFINITY;
-        for (Run r : runs) {
-            if (r.key().lr() == lr && r.key().variant().equals(baseline) && r.over()) {
-                double[] smooth = Isotonic.fit(accuracies(r.rows()));
-                if (smooth.length > 0) {
-                    lowest = Math.min(lowest, smooth[smooth.length - 1]);
-                }
-            }
-        }
-        List<Double> out = new ArrayList<>();
-        if (!Double.isFinite(lowest)) {
-            return out;
-        }
-        for (double q : THRESHOLD_FRACTIONS) {
-            double t = Math.floor(q * lowest * 200.0 + 1e-9) / 200.0;
-            if (!out.contains(t)) {
-                out.add(t);
+            Run<R> bn = runs.stream().filter(b -> b.key().equals(bnKey)).findFirst().orElse(null);
+            if (bn != null && bn.over() && r.over()) {
+                out.add(compare(r, bn, runs));
             }
         }
         return out;
     }
 
-    /**
-     * The metric for one run against its baseline run (which may be itself), without thresholds.
-     */
-    public static Comparison compare(Run r, Run bn) {
+    /** One run against its baseline's run (which may be itself), alone in its study. */
+    public static <R extends CsvRow, X> Comparison<R, X> compare(Run<R> r, Run<R> bn) {
         return compare(r, bn, List.of());
     }
 
-    /** All views of one run against its baseline run, with steps to the given thresholds. */
-    public static Comparison compare(Run r, Run bn, List<Double> thresholds) {
-        MetricsRow bnBest = StepsToTarget.best(bn.rows());
-        double target = bnBest.testAccuracy();
-        long bnSteps = bnBest.step();
-        double bnSeconds = StepsToTarget.trainSecondsAt(bn.rows(), bnSteps, bn.batchSize());
-        OptionalLong reach = StepsToTarget.firstStepReaching(r.rows(), target);
-        Long steps = reach.isPresent() ? reach.getAsLong() : null;
-        Double seconds =
-                steps == null ? null : StepsToTarget.trainSecondsAt(r.rows(), steps, r.batchSize());
-        MetricsRow best = StepsToTarget.best(r.rows());
-        return new Comparison(
+    @SuppressWarnings("unchecked") // a run's metric is its kind's, whose view type is X
+    private static <R extends CsvRow, X> Comparison<R, X> compare(
+            Run<R> r, Run<R> bn, List<Run<R>> runs) {
+        Metric<R, X> m = (Metric<R, X>) r.metric();
+        R target = bn.best();
+        double bnSeconds = m.trainSeconds(bn, target);
+        R reached = r.firstReaching(m.value(target));
+        Double seconds = reached == null ? null : m.trainSeconds(r, reached);
+        R best = r.best();
+        return new Comparison<>(
                 r,
-                target,
-                bnSteps,
+                m.value(target),
+                target.step(),
                 bnSeconds,
-                steps,
+                reached == null ? null : reached.step(),
                 seconds,
-                steps == null ? null : StepsToTarget.speedup(steps, bnSteps),
+                reached == null ? null : 1.0 - reached.step() / (double) target.step(),
                 seconds == null ? null : 1.0 - seconds / bnSeconds,
-                best.testAccuracy(),
+                m.value(best),
                 best.step(),
-                r.rows().get(r.rows().size() - 1).testAccuracy(),
-                rescaling(bn.rows(), r.rows()),
-                thresholdSteps(r.rows(), bn.rows(), thresholds));
+                m.value(r.lastScored()),
+                m.view(r, bn, runs));
     }
 
     /**
-     * The rescaling speed-up of {@code rows} against {@code bnRows}; null when it cannot be fitted.
+     * Per learning rate (one setting without a grid) and variant, in the spec's order, over seeds;
+     * those without a comparison are left out.
      */
-    static Double rescaling(List<MetricsRow> bnRows, List<MetricsRow> rows) {
-        List<MetricsRow> b = finite(bnRows);
-        List<MetricsRow> v = finite(rows);
-        OptionalDouble r = Rescaling.fit(steps(b), accuracies(b), steps(v), accuracies(v));
-        return r.isPresent() ? r.getAsDouble() : null;
-    }
-
-    static List<ThresholdSteps> thresholdSteps(
-            List<MetricsRow> rows, List<MetricsRow> bnRows, List<Double> thresholds) {
-        List<MetricsRow> v = finite(rows);
-        List<MetricsRow> b = finite(bnRows);
-        double[] sv = Isotonic.fit(accuracies(v));
-        double[] sb = Isotonic.fit(accuracies(b));
-        List<ThresholdSteps> out = new ArrayList<>();
-        for (double t : thresholds) {
-            OptionalDouble a = Isotonic.stepsTo(steps(v), sv, t);
-            OptionalDouble c = Isotonic.stepsTo(steps(b), sb, t);
-            out.add(
-                    new ThresholdSteps(
-                            t,
-                            a.isPresent() ? a.getAsDouble() : null,
-                            c.isPresent() ? c.getAsDouble() : null));
-        }
-        return out;
-    }
-
-    /** Evaluations with a number (a diverged run's last rows may not have one). */
-    private static List<MetricsRow> finite(List<MetricsRow> rows) {
-        return rows.stream().filter(m -> Double.isFinite(m.testAccuracy())).toList();
-    }
-
-    private static double[] steps(List<MetricsRow> rows) {
-        return rows.stream().mapToDouble(MetricsRow::step).toArray();
-    }
-
-    private static double[] accuracies(List<MetricsRow> rows) {
-        return rows.stream().mapToDouble(MetricsRow::testAccuracy).toArray();
-    }
-
-    private static List<ThresholdAggregate> thresholdAggregates(List<Comparison> cs) {
-        List<ThresholdAggregate> out = new ArrayList<>();
-        int n = cs.stream().mapToInt(c -> c.thresholds().size()).min().orElse(0);
-        for (int i = 0; i < n; i++) {
-            final int k = i;
-            List<ThresholdSteps> ts = cs.stream().map(c -> c.thresholds().get(k)).toList();
-            out.add(
-                    new ThresholdAggregate(
-                            ts.get(0).threshold(),
-                            Stats.of(
-                                    ts.stream()
-                                            .map(ThresholdSteps::steps)
-                                            .filter(Objects::nonNull)
-                                            .toList()),
-                            Stats.of(
-                                    ts.stream()
-                                            .map(ThresholdSteps::speedup)
-                                            .filter(Objects::nonNull)
-                                            .toList()),
-                            (int) ts.stream().filter(t -> t.steps() == null).count()));
-        }
-        return out;
-    }
-
-    /**
-     * Per learning rate and variant, over seeds: means and intervals of the comparisons. Steps,
-     * seconds and speed-ups are over the seeds that reached BN's maximum; {@code never} counts the
-     * rest.
-     */
-    public static List<Aggregate> aggregate(StudySpec spec, List<Comparison> comps) {
-        List<Aggregate> out = new ArrayList<>();
-        for (double lr : spec.lrs) {
+    public static <R extends CsvRow, X> List<Aggregate<R, X>> aggregate(
+            StudySpec spec, List<Comparison<R, X>> comps) {
+        List<Aggregate<R, X>> out = new ArrayList<>();
+        for (double lr : spec.kind().lrGrid() ? spec.lrs : List.of(Double.NaN)) {
             for (String v : spec.variantNames()) {
-                List<Comparison> cs =
+                List<Comparison<R, X>> cs =
                         comps.stream()
                                 .filter(
                                         c ->
-                                                c.run().key().lr() == lr
+                                                Double.compare(c.run().key().lr(), lr) == 0
                                                         && c.run().key().variant().equals(v))
                                 .toList();
-                if (cs.isEmpty()) {
-                    continue;
+                if (!cs.isEmpty()) {
+                    out.add(aggregate(lr, v, cs));
                 }
-                List<Comparison> reached = cs.stream().filter(c -> c.steps() != null).toList();
-                out.add(
-                        new Aggregate(
-                                lr,
-                                v,
-                                Stats.of(cs.stream().map(Comparison::bnMax).toList()),
-                                Stats.of(reached.stream().map(c -> (double) c.steps()).toList()),
-                                Stats.of(reached.stream().map(Comparison::seconds).toList()),
-                                Stats.of(
-                                        reached.stream()
-                                                .map(Comparison::speedupIterations)
-                                                .toList()),
-                                Stats.of(
-                                        reached.stream()
-                                                .map(Comparison::speedupWallclock)
-                                                .toList()),
-                                Stats.of(cs.stream().map(Comparison::maxAccuracy).toList()),
-                                Stats.of(cs.stream().map(Comparison::finalAccuracy).toList()),
-                                cs.size() - reached.size(),
-                                cs.size(),
-                                Stats.of(
-                                        cs.stream()
-                                                .map(Comparison::speedupRescaling)
-                                                .filter(Objects::nonNull)
-                                                .toList()),
-                                thresholdAggregates(cs)));
             }
         }
         return out;
+    }
+
+    private static <R extends CsvRow, X> Aggregate<R, X> aggregate(
+            double lr, String variant, List<Comparison<R, X>> cs) {
+        List<Comparison<R, X>> reached = cs.stream().filter(c -> c.steps() != null).toList();
+        return new Aggregate<>(
+                lr,
+                variant,
+                cs,
+                Stats.of(cs.stream().map(Comparison::bnBest).toList()),
+                Stats.of(cs.stream().map(c -> (double) c.bnSteps()).toList()),
+                Stats.of(reached.stream().map(c -> (double) c.steps()).toList()),
+                Stats.of(reached.stream().map(Comparison::seconds).toList()),
+                Stats.of(reached.stream().map(Comparison::speedupIterations).toList()),
+                Stats.of(reached.stream().map(Comparison::speedupWallclock).toList()),
+                Stats.of(cs.stream().map(Comparison::best).toList()),
+                Stats.of(cs.stream().map(Comparison::finalValue).toList()),
+                cs.size() - reached.size(),
+                cs.size());
+    }
+
+    /** How many runs are over. */
+    public long over() {
+        return runs.stream().filter(Run::over).count();
+    }
+
+    /** {@code run}'s comparison, or null. */
+    public Comparison<R, X> comparison(Run<R> run) {
+        return comparisons.stream().filter(c -> c.run() == run).findFirst().orElse(null);
     }
 }

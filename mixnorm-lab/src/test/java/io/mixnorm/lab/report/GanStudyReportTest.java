@@ -13,7 +13,8 @@ import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.gan.GanMetricsRow;
 import io.mixnorm.lab.gan.SampleGrid;
 import io.mixnorm.lab.study.GanKind;
-import io.mixnorm.lab.study.GanStudyResults;
+import io.mixnorm.lab.study.ScoreMetric;
+import io.mixnorm.lab.study.StudyResults;
 import io.mixnorm.lab.study.StudySpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,13 +75,18 @@ class GanStudyReportTest {
         return StudySpec.parse(SPEC, "test");
     }
 
-    static List<GanStudyResults.Run> runs(StudySpec s) {
-        List<GanStudyResults.Run> runs = new ArrayList<>();
+    static List<StudyResults.Run<GanMetricsRow>> runs(StudySpec s) {
+        List<StudyResults.Run<GanMetricsRow>> runs = new ArrayList<>();
         for (StudySpec.RunKey k : s.runs()) {
             List<GanMetricsRow> rows = (k.variant().equals("bn") ? BN : MN).get((int) k.seed() - 1);
             runs.add(
-                    new GanStudyResults.Run(
-                            k, Path.of("x").resolve(k.dir()), "finished", rows, null));
+                    new StudyResults.Run<>(
+                            k,
+                            Path.of("x").resolve(k.dir()),
+                            "finished",
+                            rows,
+                            64,
+                            ScoreMetric.INSTANCE));
         }
         return runs;
     }
@@ -88,18 +94,19 @@ class GanStudyReportTest {
     @Test
     void stepsToBnBestSpeedupAndNeverPerSeed() {
         StudySpec s = spec();
-        List<GanStudyResults.Comparison> comps = GanStudyResults.compare(runs(s), "bn");
+        List<StudyResults.Comparison<GanMetricsRow, Void>> comps =
+                StudyResults.compare(runs(s), "bn");
         assertEquals(6, comps.size());
-        GanStudyResults.Comparison mn1 = find(comps, "mn", 1);
-        assertEquals(300, mn1.result().bnBestStep());
-        assertEquals(50, mn1.result().bnBestScore());
+        StudyResults.Comparison<GanMetricsRow, Void> mn1 = find(comps, "mn", 1);
+        assertEquals(300, mn1.bnSteps());
+        assertEquals(50, mn1.bnBest());
         assertEquals(200L, mn1.steps());
         assertEquals(1 - 200 / 300.0, mn1.speedupIterations(), 1e-12);
         assertEquals(1 - (200 * 0.12) / (300 * 0.1), mn1.speedupWallclock(), 1e-12);
-        GanStudyResults.Comparison mn2 = find(comps, "mn", 2);
+        StudyResults.Comparison<GanMetricsRow, Void> mn2 = find(comps, "mn", 2);
         assertNull(mn2.steps(), "MN's 63 never reaches BN's 62");
         assertNull(mn2.speedupIterations());
-        GanStudyResults.Comparison bn2 = find(comps, "bn", 2);
+        StudyResults.Comparison<GanMetricsRow, Void> bn2 = find(comps, "bn", 2);
         assertEquals(400L, bn2.steps(), "BN reaches its own best where it has it");
         assertEquals(0.0, bn2.speedupIterations(), 0);
     }
@@ -107,12 +114,11 @@ class GanStudyReportTest {
     @Test
     void meansOverSeedsWithATInterval() {
         StudySpec s = spec();
-        List<GanStudyResults.Aggregate> aggs =
-                GanStudyResults.aggregate(s, GanStudyResults.compare(runs(s), "bn"));
+        List<StudyResults.Aggregate<GanMetricsRow, Void>> aggs =
+                StudyResults.aggregate(s, StudyResults.compare(runs(s), "bn"));
         assertEquals(
-                List.of("bn", "mn"),
-                aggs.stream().map(GanStudyResults.Aggregate::variant).toList());
-        GanStudyResults.Aggregate mn = aggs.get(1);
+                List.of("bn", "mn"), aggs.stream().map(StudyResults.Aggregate::variant).toList());
+        StudyResults.Aggregate<GanMetricsRow, Void> mn = aggs.get(1);
         assertEquals(3, mn.compared());
         assertEquals(1, mn.never());
         assertEquals(2, mn.speedupIterations().n(), "the two seeds that reached BN's best");
@@ -127,23 +133,28 @@ class GanStudyReportTest {
         assertEquals((a + b) / 2 - half, mn.speedupIterations().low(), 1e-9);
         assertEquals((a + b) / 2 + half, mn.speedupIterations().high(), 1e-9);
         assertEquals(150, mn.steps().mean(), 1e-12);
-        assertEquals((50 + 62 + 58) / 3.0, mn.bnBestScore().mean(), 1e-12);
-        assertEquals((40 + 63 + 44) / 3.0, mn.bestScore().mean(), 1e-12);
-        assertEquals((45 + 63 + 44) / 3.0, mn.finalScore().mean(), 1e-12);
+        assertEquals((50 + 62 + 58) / 3.0, mn.bnBest().mean(), 1e-12);
+        assertEquals((40 + 63 + 44) / 3.0, mn.best().mean(), 1e-12);
+        assertEquals((45 + 63 + 44) / 3.0, mn.finalValue().mean(), 1e-12);
     }
 
     @Test
     void theMeanCurveUsesTheStepsEveryRunWasScoredAt() {
         StudySpec s = spec();
-        List<GanStudyResults.Run> bn =
+        List<StudyResults.Run<GanMetricsRow>> bn =
                 runs(s).stream().filter(r -> r.key().variant().equals("bn")).toList();
-        List<GanStudyResults.Run> shortened = new ArrayList<>(bn);
-        GanStudyResults.Run third = bn.get(2);
+        List<StudyResults.Run<GanMetricsRow>> shortened = new ArrayList<>(bn);
+        StudyResults.Run<GanMetricsRow> third = bn.get(2);
         shortened.set(
                 2,
-                new GanStudyResults.Run(
-                        third.key(), third.dir(), "interrupted", third.rows().subList(0, 4), null));
-        double[][] curve = GanStudyResults.meanCurve(shortened);
+                new StudyResults.Run<>(
+                        third.key(),
+                        third.dir(),
+                        "interrupted",
+                        third.rows().subList(0, 4),
+                        64,
+                        ScoreMetric.INSTANCE));
+        double[][] curve = GanSection.meanCurve(shortened);
         assertArrayEquals(
                 new double[] {100, 200},
                 curve[0],
@@ -156,7 +167,7 @@ class GanStudyReportTest {
     void theReportFilesFromRunFoldersOnDisk() throws IOException {
         StudySpec s = spec();
         Path out = tmp.resolve("study");
-        for (GanStudyResults.Run r : runs(s)) {
+        for (StudyResults.Run<GanMetricsRow> r : runs(s)) {
             Path dir = out.resolve(r.key().dir());
             Files.createDirectories(dir);
             StringBuilder csv = new StringBuilder(GanMetricsRow.CSV_HEADER).append('\n');
@@ -167,7 +178,7 @@ class GanStudyReportTest {
             SampleGrid.write(SampleGrid.file(dir, 400), new float[SampleGrid.COUNT * 3072]);
         }
         StudyReport.Written w =
-                GanStudyReport.write(s, out, List.of("./mixnorm reproduce --config hand.json"));
+                StudyReport.write(s, out, List.of("./mixnorm reproduce --config hand.json"), null);
 
         String md = Files.readString(w.report());
         assertTrue(md.contains("FD (mixnorm CIFAR features)"), md);
@@ -224,10 +235,10 @@ class GanStudyReportTest {
     void whenMnNeverReachesBnTheHeadlineSaysNever() {
         StudySpec s = spec();
         s.seeds = List.of(2L);
-        List<GanStudyResults.Run> runs = runs(s);
+        List<StudyResults.Run<GanMetricsRow>> runs = runs(s);
         String headline =
-                GanReportMarkdown.headline(
-                        s, GanStudyResults.aggregate(s, GanStudyResults.compare(runs, "bn")));
+                new GanSection(s, tmp)
+                        .headline(StudyResults.aggregate(s, StudyResults.compare(runs, "bn")));
         assertTrue(
                 headline.contains(
                         "| mn | 62.00 | 400 | never | never | never | 63.00 | 63.00 | 0/1 |"),
@@ -279,8 +290,8 @@ class GanStudyReportTest {
                         .contains("g.norm1"));
     }
 
-    private static GanStudyResults.Comparison find(
-            List<GanStudyResults.Comparison> comps, String variant, long seed) {
+    private static StudyResults.Comparison<GanMetricsRow, Void> find(
+            List<StudyResults.Comparison<GanMetricsRow, Void>> comps, String variant, long seed) {
         return comps.stream()
                 .filter(
                         c ->

@@ -37,33 +37,41 @@ class StudyMetricTest {
         return rows;
     }
 
-    static StudyResults.Run run(String variant, List<MetricsRow> rows) {
-        return new StudyResults.Run(
-                new StudySpec.RunKey(1e-3, variant, 1), Path.of(variant), "finished", rows, BATCH);
+    static StudyResults.Run<MetricsRow> run(String variant, List<MetricsRow> rows) {
+        return new StudyResults.Run<>(
+                new StudySpec.RunKey(1e-3, variant, 1),
+                Path.of(variant),
+                "finished",
+                rows,
+                BATCH,
+                AccuracyMetric.INSTANCE);
     }
 
-    static StudyResults.Comparison vsBn(List<MetricsRow> bn, List<MetricsRow> other) {
+    static StudyResults.Comparison<MetricsRow, AccuracyMetric.Curves> vsBn(
+            List<MetricsRow> bn, List<MetricsRow> other) {
         return StudyResults.compare(run("mn", other), run("bn", bn));
     }
 
     @Test
     void reachingEarlierGivesTheSpeedUp() {
         List<MetricsRow> bn = curve(100, 0.2, 0.5, 0.6, 0.7, 0.65);
-        StudyResults.Comparison c = vsBn(bn, curve(100, 0.3, 0.55, 0.72, 0.71, 0.74));
-        assertEquals(0.7, c.bnMax());
+        StudyResults.Comparison<MetricsRow, AccuracyMetric.Curves> c =
+                vsBn(bn, curve(100, 0.3, 0.55, 0.72, 0.71, 0.74));
+        assertEquals(0.7, c.bnBest());
         assertEquals(300, c.bnSteps());
         assertEquals(200L, c.steps());
         assertEquals(1 - 200.0 / 300, c.speedupIterations(), 1e-12);
         // wall-clock: 200 steps at 0.3 s = 60 s against 300 steps at 0.2 s = 60 s: no gain in time
         assertEquals(0.0, c.speedupWallclock(), 1e-12);
-        assertEquals(0.74, c.maxAccuracy());
-        assertEquals(400, c.maxStep());
-        assertEquals(0.74, c.finalAccuracy());
+        assertEquals(0.74, c.best());
+        assertEquals(400, c.bestStep());
+        assertEquals(0.74, c.finalValue());
     }
 
     @Test
     void neverReachingIsNullNotZero() {
-        StudyResults.Comparison c = vsBn(curve(100, 0.2, 0.5, 0.7), curve(100, 0.2, 0.69, 0.6999));
+        StudyResults.Comparison<MetricsRow, AccuracyMetric.Curves> c =
+                vsBn(curve(100, 0.2, 0.5, 0.7), curve(100, 0.2, 0.69, 0.6999));
         assertNull(c.steps());
         assertNull(c.seconds());
         assertNull(c.speedupIterations());
@@ -74,7 +82,8 @@ class StudyMetricTest {
     void tiesCountAsReachingAndTheFirstMaximumCounts() {
         // BN hits its max 0.7 at 200 and again at 400: the first one is its cost
         List<MetricsRow> bn = curve(100, 0.2, 0.6, 0.7, 0.62, 0.7, 0.69);
-        StudyResults.Comparison c = vsBn(bn, curve(100, 0.2, 0.5, 0.6, 0.7, 0.6));
+        StudyResults.Comparison<MetricsRow, AccuracyMetric.Curves> c =
+                vsBn(bn, curve(100, 0.2, 0.5, 0.6, 0.7, 0.6));
         assertEquals(200, c.bnSteps());
         assertEquals(300L, c.steps());
         assertEquals(-0.5, c.speedupIterations(), 1e-12);
@@ -84,7 +93,8 @@ class StudyMetricTest {
     void noisyCurvesUseTheFirstCrossingNotTheTrend() {
         List<MetricsRow> bn = curve(100, 0.2, 0.5, 0.55, 0.6, 0.58, 0.61);
         // a spike at 200 crosses 0.61 before the curve settles below it
-        StudyResults.Comparison c = vsBn(bn, curve(100, 0.2, 0.5, 0.62, 0.55, 0.57, 0.6));
+        StudyResults.Comparison<MetricsRow, AccuracyMetric.Curves> c =
+                vsBn(bn, curve(100, 0.2, 0.5, 0.62, 0.55, 0.57, 0.6));
         assertEquals(500, c.bnSteps());
         assertEquals(200L, c.steps());
         assertEquals(0.6, c.speedupIterations(), 1e-12);
@@ -93,7 +103,8 @@ class StudyMetricTest {
     @Test
     void unequalEvaluationGridsCompareSteps() {
         List<MetricsRow> bn = curve(100, 0.2, 0.5, 0.6, 0.7);
-        StudyResults.Comparison c = vsBn(bn, curve(50, 0.2, 0.4, 0.5, 0.65, 0.71, 0.6, 0.6));
+        StudyResults.Comparison<MetricsRow, AccuracyMetric.Curves> c =
+                vsBn(bn, curve(50, 0.2, 0.4, 0.5, 0.65, 0.71, 0.6, 0.6));
         assertEquals(300, c.bnSteps());
         assertEquals(200L, c.steps());
         assertEquals(1 - 200.0 / 300, c.speedupIterations(), 1e-12);
@@ -102,7 +113,8 @@ class StudyMetricTest {
     @Test
     void theBaselineAgainstItselfIsZero() {
         List<MetricsRow> bn = curve(100, 0.2, 0.5, 0.6, 0.7, 0.65);
-        StudyResults.Comparison c = StudyResults.compare(run("bn", bn), run("bn", bn));
+        StudyResults.Comparison<MetricsRow, AccuracyMetric.Curves> c =
+                StudyResults.compare(run("bn", bn), run("bn", bn));
         assertEquals(300L, c.steps());
         assertEquals(0.0, c.speedupIterations());
         assertEquals(0.0, c.speedupWallclock());
@@ -143,47 +155,50 @@ class StudyMetricTest {
         StudySpec spec = Studies.get("cnn5-cifar10", false).quick();
         spec.lrs = List.of(1e-3);
         spec.seeds = List.of(1L, 2L, 3L);
-        List<StudyResults.Run> runs = new ArrayList<>();
+        List<StudyResults.Run<MetricsRow>> runs = new ArrayList<>();
         double[][] bnCurves = {{0.5, 0.7}, {0.5, 0.8}, {0.6, 0.7}};
         double[][] mnCurves = {{0.7, 0.7}, {0.5, 0.7}, {0.7, 0.75}};
         for (int s = 0; s < 3; s++) {
             runs.add(
-                    new StudyResults.Run(
+                    new StudyResults.Run<>(
                             new StudySpec.RunKey(1e-3, "bn", s + 1),
                             Path.of("b"),
                             "finished",
                             curve(100, 0.2, bnCurves[s]),
-                            BATCH));
+                            BATCH,
+                            AccuracyMetric.INSTANCE));
             runs.add(
-                    new StudyResults.Run(
+                    new StudyResults.Run<>(
                             new StudySpec.RunKey(1e-3, "mn", s + 1),
                             Path.of("m"),
                             "finished",
                             curve(100, 0.2, mnCurves[s]),
-                            BATCH));
+                            BATCH,
+                            AccuracyMetric.INSTANCE));
         }
-        List<StudyResults.Aggregate> aggs =
+        List<StudyResults.Aggregate<MetricsRow, AccuracyMetric.Curves>> aggs =
                 StudyResults.aggregate(spec, StudyResults.compare(runs, "bn"));
-        StudyResults.Aggregate mn =
+        StudyResults.Aggregate<MetricsRow, AccuracyMetric.Curves> mn =
                 aggs.stream().filter(a -> a.variant().equals("mn")).findFirst().orElseThrow();
         assertEquals(3, mn.compared());
         assertEquals(1, mn.never()); // seed 2: BN reached 0.8, MN only 0.7
         assertEquals(2, mn.speedupIterations().n());
         assertEquals(0.5, mn.speedupIterations().mean(), 1e-12); // seeds 1 and 3: 1 − 100/200 each
-        assertEquals((0.7 + 0.8 + 0.7) / 3, mn.bnMax().mean(), 1e-12);
+        assertEquals((0.7 + 0.8 + 0.7) / 3, mn.bnBest().mean(), 1e-12);
     }
 
     @Test
     void unfinishedRunsStayOutOfTheComparison() {
-        List<StudyResults.Run> runs =
+        List<StudyResults.Run<MetricsRow>> runs =
                 List.of(
                         run("bn", curve(100, 0.2, 0.5, 0.7)),
-                        new StudyResults.Run(
+                        new StudyResults.Run<>(
                                 new StudySpec.RunKey(1e-3, "mn", 1),
                                 Path.of("m"),
                                 "interrupted",
                                 curve(100, 0.2, 0.8),
-                                BATCH));
+                                BATCH,
+                                AccuracyMetric.INSTANCE));
         assertEquals(1, StudyResults.compare(runs, "bn").size()); // BN against itself only
     }
 }
