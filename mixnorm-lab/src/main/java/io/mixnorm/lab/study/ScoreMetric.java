@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * GAN runs' metric: the score (a Fréchet distance) of a {@code mixnorm gan} run's metrics.csv,
  * lower is better; only the rows the trainer scored are evaluations. No view beside the paper's
- * metric (the iterations to the BN generator's best score, as {@code GanSpeedup} defines it).
+ * metric (the iterations to the BN generator's best score).
  */
 public final class ScoreMetric extends StudyResults.Metric<GanMetricsRow, Void> {
     public static final ScoreMetric INSTANCE = new ScoreMetric();
