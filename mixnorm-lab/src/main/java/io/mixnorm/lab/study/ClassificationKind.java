@@ -28,7 +28,15 @@ final class ClassificationKind extends RunKind<TrainConfig> {
 
     @Override
     public TrainConfig config(StudySpec spec, StudySpec.RunKey key, String where) {
-        TrainConfig cfg = new TrainConfig();
+        return config(spec, key, where, new TrainConfig());
+    }
+
+    /**
+     * The config the study gives {@code key}, on top of {@code base} (the defaults, or a run's).
+     */
+    private static TrainConfig config(
+            StudySpec spec, StudySpec.RunKey key, String where, TrainConfig base) {
+        TrainConfig cfg = base;
         rejectPerRun(spec.recipe, where + ": 'train'");
         cfg.apply(spec.recipe, where + ": 'train'");
         JsonObject v = spec.variant(key.variant());
@@ -91,6 +99,18 @@ final class ClassificationKind extends RunKind<TrainConfig> {
                 return TrainingRun.hasRun(dir)
                         ? TrainingRun.configMismatch(dir, config.apply(k))
                         : null;
+            }
+
+            @Override
+            public String studyMismatch(StudySpec.RunKey k, Path dir) {
+                if (!TrainingRun.hasRun(dir)) {
+                    return null;
+                }
+                TrainConfig saved = TrainingRun.savedConfig(dir);
+                TrainConfig asked =
+                        ClassificationKind.config(
+                                spec, k, "study '" + spec.name + "'", saved.copy());
+                return TrainingRun.configMismatch(dir, asked);
             }
 
             @Override

@@ -41,7 +41,7 @@ public final class GanKind extends RunKind<GanConfig> {
 
     @Override
     public GanConfig config(StudySpec spec, StudySpec.RunKey key, String where) {
-        return config(spec, key, where, true);
+        return config(spec, key, where, true, new GanConfig());
     }
 
     @Override
@@ -49,9 +49,12 @@ public final class GanKind extends RunKind<GanConfig> {
         return config(spec, key, where).norm;
     }
 
+    /**
+     * The config the study gives {@code key}, on top of {@code base} (the defaults, or a run's).
+     */
     private static GanConfig config(
-            StudySpec spec, StudySpec.RunKey key, String where, boolean validate) {
-        JsonObject merged = new GanConfig().toJsonTree();
+            StudySpec spec, StudySpec.RunKey key, String where, boolean validate, GanConfig base) {
+        JsonObject merged = base.toJsonTree();
         overlay(merged, spec.recipe, where + ": 'gan'");
         overlay(merged, spec.variant(key.variant()), where + ": variant '" + key.variant() + "'");
         merged.addProperty("seed", key.seed());
@@ -105,7 +108,12 @@ public final class GanKind extends RunKind<GanConfig> {
 
     /** The baseline's first run, unchecked: what every run of the study shares. */
     private static GanConfig shared(StudySpec spec, String where) {
-        return config(spec, new StudySpec.RunKey(spec.baseline, spec.seeds.get(0)), where, false);
+        return config(
+                spec,
+                new StudySpec.RunKey(spec.baseline, spec.seeds.get(0)),
+                where,
+                false,
+                new GanConfig());
     }
 
     /**
@@ -223,6 +231,20 @@ public final class GanKind extends RunKind<GanConfig> {
         }
 
         @Override
+        public String studyMismatch(StudySpec.RunKey k, Path dir) {
+            if (!GanRunFiles.hasRun(dir)) {
+                return null;
+            }
+            GanConfig saved = GanConfig.load(dir.resolve(GanRunFiles.CONFIG));
+            if (!"dcgan".equals(saved.model)) {
+                return "run is not a GAN run (model " + saved.model + ")";
+            }
+            GanConfig asked = GanKind.config(spec, k, "study '" + spec.name + "'", true, saved);
+            asked.threads = env.threads();
+            return GanConfig.mismatch(saved, asked);
+        }
+
+        @Override
         public String done(StudySpec.RunKey k, Path dir) {
             ScoreMetric.Recorded rec = ScoreMetric.Recorded.of(dir);
             return rec.finished(config(k)) || rec.status().equals("diverged") ? rec.status() : null;
@@ -247,7 +269,8 @@ public final class GanKind extends RunKind<GanConfig> {
         }
 
         private GanConfig config(StudySpec.RunKey k) {
-            GanConfig cfg = GanKind.config(spec, k, "study '" + spec.name + "'", true);
+            GanConfig cfg =
+                    GanKind.config(spec, k, "study '" + spec.name + "'", true, new GanConfig());
             cfg.threads = env.threads();
             return cfg;
         }

@@ -107,6 +107,13 @@ public abstract class RunKind<C> {
          */
         String mismatch(StudySpec.RunKey key, Path dir);
 
+        /**
+         * {@link #mismatch} in what the study itself sets (its recipe, the variant, the learning
+         * rate and seed), with the run's own values for every other setting: null when the run
+         * differs at most in a default.
+         */
+        String studyMismatch(StudySpec.RunKey key, Path dir);
+
         /** Checks before the folder is claimed, when the command will train. */
         default void beforeClaim() {}
 

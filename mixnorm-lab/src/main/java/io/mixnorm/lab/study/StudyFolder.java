@@ -9,8 +9,6 @@ import io.mixnorm.lab.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -33,14 +31,11 @@ final class StudyFolder {
      * Checks {@code out} for {@code spec} and pins it there.
      *
      * @param runMismatches for every run folder of the grid that already holds a run: the first
-     *     config difference to what the study asks for, or null
-     * @param training whether the command will train. A command that only reports does not refuse
-     *     run folders whose config differs (typically a default that changed since an older build
-     *     made them: study.json keeps only what the study sets): it reports the runs as they were
-     *     made, and returns the differences so that the caller can say so
-     * @return one line per run folder that differs (empty when training: then a difference throws)
+     *     config difference that makes it another study's, or null
+     * @param training whether the command will train; one that only reports claims a new folder but
+     *     never rewrites an existing study.json
      */
-    static List<String> claim(
+    static void claim(
             Path out, StudySpec spec, Map<Path, Supplier<String>> runMismatches, boolean training) {
         Path specFile = out.resolve(StudyRunner.SPEC_FILE);
         if (Files.exists(specFile)) {
@@ -87,17 +82,9 @@ final class StudyFolder {
                             + StudyRunner.SPEC_FILE
                             + ": not a study folder; choose another --out");
         }
-        List<String> differing = new ArrayList<>();
         for (Map.Entry<Path, Supplier<String>> run : runMismatches.entrySet()) {
             String mismatch = run.getValue().get();
-            if (mismatch != null && !training) {
-                differing.add(
-                        "note: run folder "
-                                + run.getKey()
-                                + " was made with a different "
-                                + mismatch
-                                + "; the report shows it as it was made");
-            } else if (mismatch != null) {
+            if (mismatch != null) {
                 throw new UserException(
                         "run folder "
                                 + run.getKey()
@@ -111,7 +98,6 @@ final class StudyFolder {
         if (training || !Files.exists(specFile)) {
             AtomicFiles.writeString(specFile, spec.toJson() + "\n");
         }
-        return differing;
     }
 
     /**

@@ -78,7 +78,10 @@ public final class StudyRunner {
 
     /**
      * The study folder must be empty, or hold this same study; every existing run folder must match
-     * its config (when only reporting, a run folder that differs is noted in the log instead).
+     * its config. A command that only reports refuses a run folder only where it differs in what
+     * the study sets; where it differs only in a default (one that changed since an older build
+     * made it: study.json keeps only what the study sets) it reports the run as it was made, and
+     * says so in a {@code note:} line.
      *
      * @param training the command will train: first check what the runs depend on (a GAN study's
      *     score), and once the folder is claimed pin it there
@@ -87,14 +90,28 @@ public final class StudyRunner {
         if (training) {
             runs.beforeClaim();
         }
-        Map<Path, Supplier<String>> mismatches = new LinkedHashMap<>();
+        Map<Path, Supplier<String>> refused = new LinkedHashMap<>();
         for (StudySpec.RunKey k : spec.runs()) {
             Path dir = out.resolve(k.dir());
-            mismatches.put(dir, () -> runs.mismatch(k, dir));
+            refused.put(dir, () -> training ? runs.mismatch(k, dir) : runs.studyMismatch(k, dir));
         }
-        StudyFolder.claim(out, spec, mismatches, training).forEach(log::println);
+        StudyFolder.claim(out, spec, refused, training);
         if (training) {
             runs.afterClaim();
+            return;
+        }
+        for (StudySpec.RunKey k : spec.runs()) {
+            Path dir = out.resolve(k.dir());
+            String drift = runs.mismatch(k, dir);
+            if (drift != null) {
+                log.println(
+                        "note: run folder "
+                                + dir
+                                + " was made with a different "
+                                + drift
+                                + ", a default the study does not set; the report shows it as it"
+                                + " was made");
+            }
         }
     }
 

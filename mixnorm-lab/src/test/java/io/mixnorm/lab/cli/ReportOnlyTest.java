@@ -67,6 +67,13 @@ class ReportOnlyTest {
         assertTrue(Files.exists(Path.of(out, "report.md")));
 
         assertUsageError(run(train), "belongs to a different study");
+
+        // a difference in what the study itself sets is another study's run, reporting or not
+        c.addProperty("lr", 0.002);
+        Files.writeString(config, c.toString());
+        assertUsageError(
+                reproduce(cfg, data, out, "--report-only"),
+                "belongs to a different study: its --lr (0.002 there, 0.001 now)");
     }
 
     @Test
