@@ -268,7 +268,7 @@ public final class GanTrainingRun {
             boolean scoreNow = score != null && (st.step % cfg.scoreEvery == 0 || last);
             boolean row = st.step % cfg.logEvery == 0 || scoreNow || last;
             boolean persist = stop || last || scoreNow || st.step % cfg.checkpointEvery == 0;
-            if (persist || scoreNow) {
+            if (persist) { // scoreNow included
                 // a finite loss does not make finite weights: no score and no checkpoint from a
                 // network that holds NaN/Inf (the newest checkpoint must stay a good one)
                 Diagnostics.requireFiniteParameters(nets.generator(), st.step, runDir);

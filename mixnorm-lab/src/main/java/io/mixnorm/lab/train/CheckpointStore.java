@@ -258,36 +258,18 @@ public final class CheckpointStore {
      * UserException} naming the file when it is damaged or not a checkpoint of this kind.
      */
     public TrainState readState(Path file) {
-        try {
-            byte[] all = Files.readAllBytes(file);
-            if (all.length < magic.length + 4 + 32
-                    || !MessageDigest.isEqual(
-                            Arrays.copyOfRange(all, all.length - 32, all.length),
-                            sha256(Arrays.copyOf(all, all.length - 32)))
-                    || !Arrays.equals(Arrays.copyOf(all, magic.length), magic)) {
-                throw new UserException(file + ": damaged, or not a checkpoint of a train run");
-            }
-            DataInputStream in =
-                    new DataInputStream(new ByteArrayInputStream(all, magic.length, all.length));
+        try (DataInputStream in = afterMagic(verified(file))) {
             byte[] json = in.readNBytes(in.readInt());
             return Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), TrainState.class);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof UserException u) {
-                throw u;
-            }
+        } catch (CorruptCheckpointException | IOException | RuntimeException e) {
             throw new UserException(file + ": cannot read its state (" + e.getMessage() + ")");
         }
     }
 
-    /** Loads one classifier checkpoint file into {@code block}. */
-    Loaded load(Path file, NDManager manager, Block block) throws CorruptCheckpointException {
-        Stored<TrainState> s = load(file, manager, List.of(block), 1, TrainState.class);
-        return new Loaded(s.file(), s.state(), s.optimizerStates().get(0));
-    }
-
-    private <S> Stored<S> load(
-            Path file, NDManager manager, List<Block> blocks, int optimizers, Class<S> stateType)
-            throws CorruptCheckpointException {
+    /**
+     * The body of {@code file} (without its checksum), once its length, checksum and magic pass.
+     */
+    private byte[] verified(Path file) throws CorruptCheckpointException {
         byte[] all;
         try {
             all = Files.readAllBytes(file);
@@ -302,11 +284,28 @@ public final class CheckpointStore {
         if (!MessageDigest.isEqual(digest, sha256(body))) {
             throw new CorruptCheckpointException("checksum mismatch (file damaged or incomplete)");
         }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
-            if (!Arrays.equals(in.readNBytes(magic.length), magic)) {
-                throw new CorruptCheckpointException(
-                        "not a mixnorm checkpoint of this kind of run");
-            }
+        if (!Arrays.equals(Arrays.copyOf(body, magic.length), magic)) {
+            throw new CorruptCheckpointException("not a mixnorm checkpoint of this kind of run");
+        }
+        return body;
+    }
+
+    private DataInputStream afterMagic(byte[] body) {
+        return new DataInputStream(
+                new ByteArrayInputStream(body, magic.length, body.length - magic.length));
+    }
+
+    /** Loads one classifier checkpoint file into {@code block}. */
+    Loaded load(Path file, NDManager manager, Block block) throws CorruptCheckpointException {
+        Stored<TrainState> s = load(file, manager, List.of(block), 1, TrainState.class);
+        return new Loaded(s.file(), s.state(), s.optimizerStates().get(0));
+    }
+
+    private <S> Stored<S> load(
+            Path file, NDManager manager, List<Block> blocks, int optimizers, Class<S> stateType)
+            throws CorruptCheckpointException {
+        byte[] body = verified(file);
+        try (DataInputStream in = afterMagic(body)) {
             byte[] json = in.readNBytes(in.readInt());
             S state = Json.GSON.fromJson(new String(json, StandardCharsets.UTF_8), stateType);
             String problem = ArrayHeaders.firstProblem(body, magic.length + 4 + json.length);

@@ -248,11 +248,7 @@ public final class TrainingRun {
                 st.pendingSeen = seen;
                 persist(st, pm, checkpoints, files, total, stop ? "interrupted" : "running");
                 if (stop) {
-                    progress.message(
-                            "stopped at step "
-                                    + st.step
-                                    + "; continue with --resume --out "
-                                    + runDir);
+                    stopped(st);
                     return;
                 }
                 segmentStart = now; // both clocks now hold everything up to here
@@ -322,11 +318,7 @@ public final class TrainingRun {
                 trainNanos = 0;
                 evalImages = 0;
                 if (stop) {
-                    progress.message(
-                            "stopped at step "
-                                    + st.step
-                                    + "; continue with --resume --out "
-                                    + runDir);
+                    stopped(st);
                     return;
                 }
             }
@@ -348,6 +340,10 @@ public final class TrainingRun {
         Diagnostics.requireFiniteParameters(net, st.step, runDir);
         checkpoints.save(st, net, pm.optimizer().stateArrays());
         files.writeResults(st, total, status);
+    }
+
+    private void stopped(TrainState st) {
+        progress.message("stopped at step " + st.step + "; continue with --resume --out " + runDir);
     }
 
     private static boolean hasDropout(Block b) {

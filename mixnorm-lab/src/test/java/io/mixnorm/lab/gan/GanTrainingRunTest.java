@@ -42,6 +42,13 @@ class GanTrainingRunTest {
         return c;
     }
 
+    /** Every value of {@code a} becomes NaN, in place. */
+    static void fillNaN(ai.djl.ndarray.NDArray a) {
+        float[] nan = new float[Math.toIntExact(a.size())];
+        java.util.Arrays.fill(nan, Float.NaN);
+        a.set(nan);
+    }
+
     static GanTrainingRun trainer(GanConfig c, Path dir) {
         return new GanTrainingRun(c, DATA, dir, SILENT, true, m -> new QuadrantFeatures());
     }
@@ -112,9 +119,7 @@ class GanTrainingRunTest {
                                                         .get(0)
                                                         .getValue()
                                                         .getArray();
-                                        float[] nan = new float[Math.toIntExact(w.size())];
-                                        java.util.Arrays.fill(nan, Float.NaN);
-                                        w.set(nan);
+                                        fillNaN(w);
                                     }
                                 });
         io.mixnorm.lab.train.DivergedException e =
@@ -153,10 +158,7 @@ class GanTrainingRunTest {
                                     if (step == 2) {
                                         for (var p : nets.generator().getParameters()) {
                                             if (p.getKey().contains("runningMean")) {
-                                                ai.djl.ndarray.NDArray a = p.getValue().getArray();
-                                                float[] nan = new float[Math.toIntExact(a.size())];
-                                                java.util.Arrays.fill(nan, Float.NaN);
-                                                a.set(nan);
+                                                fillNaN(p.getValue().getArray());
                                                 return;
                                             }
                                         }
