@@ -130,7 +130,8 @@ class SparkStudyEngineTest {
         Files.writeString(noWrite.resolve("runs"), "");
         assertOneLineError(
                 reproduce(noWrite, "--engine", "spark", "--master", "local[1,2]"),
-                "cannot write the run folder " + noWrite.resolve(RUNS.get(0)));
+                // whichever run an executor meets first: with two executors that is not fixed
+                "cannot write the run folder " + noWrite.resolve("runs"));
         assertTrue(Files.exists(noWrite.resolve("study.json")));
         // the cause fixed, the same command finishes the study, exactly as the local engine did
         Files.delete(noWrite.resolve("runs"));
