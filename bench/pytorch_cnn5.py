@@ -2,7 +2,7 @@
 """The cnn5 training step in plain PyTorch, for a side-by-side throughput comparison with
 `./mixnorm bench` (same network, optimizer, batch and synthetic data; see docs/benchmarks.md).
 
-    /usr/bin/python3 bench/pytorch_cnn5.py --batch-size 128 --threads 2 [--json]
+    /usr/bin/python3 bench/pytorch_cnn5.py --batch-size 128 --threads 2 [--mode eval] [--json]
 
 Debian's python3-torch (apt-get install python3-torch) is enough.
 """
@@ -34,6 +34,9 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--mode", choices=["train", "eval"], default="train",
+                    help="train: forward, loss, backward, AdamW update; eval: forward in inference "
+                         "mode under torch.no_grad(), as mixnorm's bench --mode eval")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if a.threads:
@@ -44,26 +47,32 @@ def main():
     x = torch.randn(a.batch_size, 3, 32, 32)
     y = torch.randint(0, 10, (a.batch_size,))
     loss_fn = nn.CrossEntropyLoss()
-    net.train()
+    net.train(a.mode == "train")
     times = []
     for i in range(a.warmup + a.repeats):
         t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=False)
-        loss = loss_fn(net(x), y)
-        loss.backward()
-        opt.step()
-        loss.item()
+        if a.mode == "train":
+            opt.zero_grad(set_to_none=False)
+            loss = loss_fn(net(x), y)
+            loss.backward()
+            opt.step()
+            loss.item()
+        else:
+            with torch.no_grad():
+                net(x).argmax(1).sum().item()
         if i >= a.warmup:
             times.append((time.perf_counter() - t0) * 1e3)
     med = statistics.median(times)
-    out = {"framework": "pytorch " + torch.__version__, "threads": torch.get_num_threads(),
+    out = {"framework": "pytorch " + torch.__version__, "mode": a.mode,
+           "threads": torch.get_num_threads(),
            "batch_size": a.batch_size, "step_ms_median": med, "step_ms_min": min(times),
            "images_per_second": a.batch_size / (med / 1e3)}
     if a.json:
         print(json.dumps(out, indent=2))
     else:
-        print("%s, %d threads, batch %d: median step %.1f ms, %.1f img/s"
-              % (out["framework"], out["threads"], a.batch_size, med, out["images_per_second"]))
+        print("%s, %s step, %d threads, batch %d: median step %.1f ms, %.1f img/s"
+              % (out["framework"], a.mode, out["threads"], a.batch_size, med,
+                 out["images_per_second"]))
 
 
 if __name__ == "__main__":

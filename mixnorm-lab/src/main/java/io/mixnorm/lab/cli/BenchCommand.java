@@ -2,6 +2,7 @@ package io.mixnorm.lab.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.mixnorm.engine.NativeMemory;
+import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.train.Devices;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.bench.StepBenchmark;
@@ -39,6 +40,14 @@ public final class BenchCommand implements Callable<Integer> {
     String variants;
 
     @Option(
+            names = "--mode",
+            description =
+                    "What a timed step is: train (forward, loss, backward, update) or eval (the"
+                            + " evaluation's forward in inference mode, no gradient) (default:"
+                            + " ${DEFAULT-VALUE}).")
+    String mode = "train";
+
+    @Option(
             names = "--warmup",
             description = "Untimed warm-up steps per variant (default: ${DEFAULT-VALUE}).")
     int warmup = 5;
@@ -72,6 +81,14 @@ public final class BenchCommand implements Callable<Integer> {
         TrainConfig base = new TrainConfig();
         options.applyTo(base, false);
         base.validate();
+        StepBenchmark.Mode timed = parseMode(mode);
+        if (warmup < 0 || repeats < 1) {
+            throw new UserException(
+                    "--warmup must be at least 0 and --repeats at least 1, got "
+                            + warmup
+                            + " and "
+                            + repeats);
+        }
         Threads.configure(base.threads);
         List<TrainConfig> configs = new ArrayList<>();
         for (String v : (variants == null ? base.norm : variants).split(",")) {
@@ -86,7 +103,7 @@ public final class BenchCommand implements Callable<Integer> {
             double peak = peakGflops > 0 ? peakGflops : StepBenchmark.measureMatmulGflops(root);
             List<Map<String, Object>> rows = new ArrayList<>();
             for (StepBenchmark.Result r :
-                    StepBenchmark.run(configs, root, warmup, repeats, oneDnnAb)) {
+                    StepBenchmark.run(configs, root, warmup, repeats, oneDnnAb, timed)) {
                 rows.add(r.toJsonMap(peak));
             }
             double bnMs = (double) rows.get(0).get("step_ms_median");
@@ -107,8 +124,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
             System.out.printf(
                     Locale.ROOT,
-                    "%s, batch %d, %s threads, FP32 peak %.0f GFLOP/s (%s), malloc %s%n",
+                    "%s, %s step, batch %d, %s threads, FP32 peak %.0f GFLOP/s (%s), malloc %s%n",
                     base.model,
+                    timed.cliName(),
                     base.batchSize,
                     base.threads == 0 ? "all" : Integer.toString(base.threads),
                     peak,
@@ -138,5 +156,14 @@ public final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    private static StepBenchmark.Mode parseMode(String mode) {
+        for (StepBenchmark.Mode m : StepBenchmark.Mode.values()) {
+            if (m.cliName().equals(mode)) {
+                return m;
+            }
+        }
+        throw new UserException("--mode: train or eval, got '" + mode + "'");
     }
 }

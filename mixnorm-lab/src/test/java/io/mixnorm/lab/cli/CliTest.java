@@ -372,6 +372,49 @@ class CliTest {
     }
 
     @Test
+    void benchEvalModeTimesOneForwardPass() {
+        Outcome o =
+                run(
+                        "bench",
+                        "--mode",
+                        "eval",
+                        "--variants",
+                        "bn,mn:conv2",
+                        "--batch-size",
+                        "8",
+                        "--warmup",
+                        "1",
+                        "--repeats",
+                        "2",
+                        "--peak-gflops",
+                        "100",
+                        "--json");
+        assertEquals(0, o.code(), o.err());
+        JsonArray variants =
+                JsonParser.parseString(o.out()).getAsJsonObject().getAsJsonArray("variants");
+        assertEquals(2, variants.size());
+        for (var v : variants) {
+            JsonObject row = v.getAsJsonObject();
+            assertEquals("eval", row.get("mode").getAsString());
+            // cnn5's forward is 193.3 MFLOP per image (Cnn5Test); an eval step is one forward.
+            assertEquals(
+                    row.get("train_flops_per_image").getAsDouble() / 3,
+                    row.get("flops_per_image").getAsDouble(),
+                    1e-6);
+            double ips = row.get("images_per_second").getAsDouble();
+            assertEquals(8 / (row.get("step_ms_median").getAsDouble() / 1e3), ips, 1e-9 * ips);
+        }
+        assertEquals("mn:conv2", variants.get(1).getAsJsonObject().get("variant").getAsString());
+    }
+
+    @Test
+    void benchRejectsBadModeAndCounts() {
+        assertUsageError(run("bench", "--mode", "infer"), "--mode");
+        assertUsageError(run("bench", "--repeats", "0"), "--repeats");
+        assertUsageError(run("bench", "--warmup", "-1"), "--warmup");
+    }
+
+    @Test
     void downloadRejectsUnknownDatasets() {
         assertUsageError(run("download", "imagenet", "--to", tmp.toString()), "imagenet");
     }

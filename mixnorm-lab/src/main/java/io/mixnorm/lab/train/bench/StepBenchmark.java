@@ -1,8 +1,11 @@
 package io.mixnorm.lab.train.bench;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import io.mixnorm.engine.OneDnnWorkaround;
 import io.mixnorm.lab.train.PreparedModel;
 import io.mixnorm.lab.train.TrainConfig;
@@ -16,13 +19,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-/** Times {@link TrainStep} — exactly the trainer's step — on synthetic batches. */
+/**
+ * Times {@link TrainStep} — exactly the trainer's step — on synthetic batches, or, in {@link
+ * Mode#EVAL}, the evaluation's forward pass (inference mode, no gradient), as {@code Evaluation}
+ * runs it every {@code --eval-every} steps.
+ */
 public final class StepBenchmark {
     private StepBenchmark() {}
 
-    /** Timings of one variant; FLOPs count convolutions and FC only, training = 3× forward. */
+    /** What one timed step is. */
+    public enum Mode {
+        /** Forward in training mode, loss, backward, update: 3 forward passes' FLOPs. */
+        TRAIN(3),
+        /** Forward in inference mode with the running statistics, no gradient: 1 forward pass. */
+        EVAL(1);
+
+        final int passes;
+
+        Mode(int passes) {
+            this.passes = passes;
+        }
+
+        /** {@code train} or {@code eval}. */
+        public String cliName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * Timings of one variant; FLOPs count convolutions and FC only, a training step = 3× forward.
+     */
     public record Result(
             String variant,
+            Mode mode,
             int batchSize,
             double[] stepMs,
             long forwardFlopsPerImage,
@@ -39,15 +68,18 @@ public final class StepBenchmark {
 
         public Map<String, Object> toJsonMap(double peakGflops) {
             double ips = batchSize / (median() / 1e3);
-            double gflops = ips * 3.0 * forwardFlopsPerImage / 1e9;
+            double flops = (double) mode.passes * forwardFlopsPerImage;
+            double gflops = ips * flops / 1e9;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("variant", variant);
+            m.put("mode", mode.cliName());
             m.put("batch_size", batchSize);
             m.put("images_per_second", ips);
             m.put("step_ms_median", median());
             m.put("step_ms_p90", percentile(0.9));
             m.put("step_ms_min", Arrays.stream(stepMs).min().orElse(Double.NaN));
             m.put("train_flops_per_image", 3.0 * forwardFlopsPerImage);
+            m.put("flops_per_image", flops);
             m.put("gflops", gflops);
             m.put("fraction_of_peak", gflops / peakGflops);
             m.put("peak_rss_mb", peakRssBytes / 1048576.0);
@@ -62,7 +94,7 @@ public final class StepBenchmark {
      */
     public static List<Result> run(
             List<TrainConfig> configs, NDManager parent, int warmup, int repeats) {
-        return run(configs, parent, warmup, repeats, false);
+        return run(configs, parent, warmup, repeats, false, Mode.TRAIN);
     }
 
     /**
@@ -70,14 +102,15 @@ public final class StepBenchmark {
      * and timed twice per round, once with PyTorch's oneDNN convolutions off (ATen's own kernels,
      * what {@link OneDnnWorkaround} falls back to) and once on, the order alternating between
      * rounds, so the workaround's cost is measured side by side. The switch is left as the models
-     * set it.
+     * set it. {@code mode} picks what a timed step is.
      */
     public static List<Result> run(
             List<TrainConfig> configs,
             NDManager parent,
             int warmup,
             int repeats,
-            boolean oneDnnAb) {
+            boolean oneDnnAb,
+            Mode mode) {
         boolean oneDnnAfterBuild =
                 true; // what the models chose (OneDnnWorkaround.applyFor), restored at the end
         List<NDManager> managers = new ArrayList<>();
@@ -93,7 +126,8 @@ public final class StepBenchmark {
                 PreparedModel pm = PreparedModel.of(cfg, 10, root);
                 oneDnnAfterBuild &= OneDnnWorkaround.isOneDnnOn();
                 models.add(pm);
-                Runnable step = stepOf(cfg, pm, oneDnnAb);
+                Runnable step =
+                        mode == Mode.TRAIN ? stepOf(cfg, pm, oneDnnAb) : evalStepOf(cfg, pm, root);
                 steps.add(step);
                 for (int i = 0; i < warmup; i++) {
                     if (oneDnnAb) {
@@ -134,6 +168,7 @@ public final class StepBenchmark {
                     results.add(
                             new Result(
                                     label,
+                                    mode,
                                     cfg.batchSize,
                                     ms[v][arm],
                                     models.get(v).model().forwardFlopsPerImage(),
@@ -157,10 +192,7 @@ public final class StepBenchmark {
     private static Runnable stepOf(TrainConfig cfg, PreparedModel pm, boolean timingOnly) {
         int b = cfg.batchSize;
         SplittableRandom rnd = new SplittableRandom(cfg.seed);
-        float[] images = new float[b * 3 * 32 * 32];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = (float) rnd.nextGaussian();
-        }
+        float[] images = syntheticImages(b, rnd);
         int[] labels = new int[b];
         for (int i = 0; i < b; i++) {
             labels[i] = rnd.nextInt(10);
@@ -180,6 +212,33 @@ public final class StepBenchmark {
                                                         + " produced a non-finite loss");
                                     }
                                 });
+    }
+
+    /**
+     * The evaluation's forward on a fixed synthetic batch, as {@code Evaluation} runs it: a
+     * sub-manager per batch, inference mode (running statistics), the logits' argmax read back so
+     * that the pass has finished when the clock stops.
+     */
+    private static Runnable evalStepOf(TrainConfig cfg, PreparedModel pm, NDManager root) {
+        int b = cfg.batchSize;
+        float[] images = syntheticImages(b, new SplittableRandom(cfg.seed));
+        Block net = pm.model().block();
+        return () -> {
+            try (NDManager sub = root.newSubManager()) {
+                NDArray x = sub.create(images, new Shape(b, 3, 32, 32));
+                NDArray logits =
+                        net.forward(pm.parameterStore(), new NDList(x), false).singletonOrThrow();
+                logits.argMax(1).toType(DataType.INT32, false).sum().getLong();
+            }
+        };
+    }
+
+    private static float[] syntheticImages(int b, SplittableRandom rnd) {
+        float[] images = new float[b * 3 * 32 * 32];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) rnd.nextGaussian();
+        }
+        return images;
     }
 
     /** GFLOP/s of a 4096×4096 float32 matrix product, best of 5: the practical FP32 peak here. */
