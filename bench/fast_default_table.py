@@ -40,9 +40,11 @@ def med(xs):
 def main():
     out = sys.argv[1]
     m = {k: load(out, k) for k in ["m-cnn5-launched", "m-cnn5-envtuned", "m-cnn5-off",
+                                   "m-cnn5-nchw", "m-densenet40-nchw",
                                    "m-eval-launched", "m-densenet40-launched",
                                    "m-cnn5-beside-train"]}
-    p = {k: load(out, k) for k in ["p-cnn5-installed", "p-cnn5-tuned", "p-eval-installed",
+    p = {k: load(out, k) for k in ["p-cnn5-installed", "p-cnn5-tuned", "p-cnn5-tuned-cl",
+                                   "p-eval-installed",
                                    "p-eval-tuned", "p-densenet40-installed",
                                    "p-densenet40-tuned"]}
     train = load(out, "m-train-launched").get("-", [])
@@ -74,12 +76,22 @@ def main():
     print()
     env, off, launched = (one(m["m-cnn5-envtuned"]), one(m["m-cnn5-off"]),
                           m["m-cnn5-launched"].get("bn", []))
-    print("| cnn5 bn, train step, batch 128 | img/s | vs launched |")
+    print("| variation | img/s | vs launched |")
     print("|---|---|---|")
     print("| mixnorm as launched (mallopt inside) | %s | 1.00 |" % fmt(launched))
     print("| mixnorm, MALLOC_* set by hand | %s | %.2f |" % (fmt(env), med(env) / med(launched)))
     print("| mixnorm, MIXNORM_MALLOC_TUNING=0 (glibc defaults) | %s | %.2f |" % (
         fmt(off), med(off) / med(launched)))
+    nchw = one(m["m-cnn5-nchw"])
+    print("| mixnorm, MIXNORM_CHANNELS_LAST=0 (NCHW inputs) | %s | %.2f |" % (
+        fmt(nchw), med(nchw) / med(launched)))
+    pcl = one(p["p-cnn5-tuned-cl"])
+    print("| PyTorch tuned, model and input channels_last | %s | %.2f |" % (
+        fmt(pcl), med(pcl) / med(launched)))
+    dl, dn = m["m-densenet40-launched"].get("bn", []), one(m["m-densenet40-nchw"])
+    print("| DenseNet-40 bn (batch 64): mixnorm as launched | %s | 1.00 |" % fmt(dl))
+    print("| DenseNet-40 bn: mixnorm, MIXNORM_CHANNELS_LAST=0 | %s | %.2f |" % (
+        fmt(dn), med(dn) / med(dl)))
     beside = one(m["m-cnn5-beside-train"])
     print()
     print("| `train` (200 steps, mini set) vs `bench` right after it, cnn5 bn, batch 128 | img/s |")

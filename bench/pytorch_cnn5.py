@@ -37,6 +37,8 @@ def main():
     ap.add_argument("--mode", choices=["train", "eval"], default="train",
                     help="train: forward, loss, backward, AdamW update; eval: forward in inference "
                          "mode under torch.no_grad(), as mixnorm's bench --mode eval")
+    ap.add_argument("--channels-last", action="store_true",
+                    help="model and input in torch.channels_last (mixnorm's default input format)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if a.threads:
@@ -45,6 +47,9 @@ def main():
     net = cnn5()
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-4)
     x = torch.randn(a.batch_size, 3, 32, 32)
+    if a.channels_last:
+        net = net.to(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (a.batch_size,))
     loss_fn = nn.CrossEntropyLoss()
     net.train(a.mode == "train")
@@ -64,6 +69,7 @@ def main():
             times.append((time.perf_counter() - t0) * 1e3)
     med = statistics.median(times)
     out = {"framework": "pytorch " + torch.__version__, "mode": a.mode,
+           "channels_last": a.channels_last,
            "threads": torch.get_num_threads(),
            "batch_size": a.batch_size, "step_ms_median": med, "step_ms_min": min(times),
            "images_per_second": a.batch_size / (med / 1e3)}

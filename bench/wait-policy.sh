@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Threads and libgomp's wait policy, quiet and under load, alternating in one script:
 # `./mixnorm bench` (cnn5 BN, batch 128) with 2 threads as launched, 2 threads with
-# OMP_WAIT_POLICY=PASSIVE, and 1 thread; each once on the quiet machine and once beside LOAD
+# OMP_WAIT_POLICY=PASSIVE, 2 threads with GOMP_SPINCOUNT=20000 (libgomp spins 300,000 rounds
+# by default before it sleeps), and 1 thread; each once on the quiet machine and once beside LOAD
 # busy loops (default 2: another job taking both cores, as in docs/reliability.md's 144-vs-29
 # img/s table).
 #   bench/wait-policy.sh [ROUNDS] [OUT_DIR]
@@ -19,9 +20,14 @@ trap stop_load EXIT
 for round in $(seq "$rounds"); do
   for loaded in 0 "$load"; do
     for i in $(seq "$loaded"); do (while :; do :; done) & busy+=($!); done
-    for cfg in "2 default" "2 PASSIVE" "1 default"; do
+    for cfg in "2 default" "2 PASSIVE" "2 spin20000" "1 default"; do
       set -- $cfg
-      if [ "$2" = default ]; then unset OMP_WAIT_POLICY; else export OMP_WAIT_POLICY=$2; fi
+      unset OMP_WAIT_POLICY GOMP_SPINCOUNT
+      case "$2" in
+        default) ;;
+        spin*) export GOMP_SPINCOUNT=${2#spin} ;;
+        *) export OMP_WAIT_POLICY=$2 ;;
+      esac
       f="$out/r$round-load$loaded-t$1-$2.json"
       ./mixnorm bench --norm bn --batch-size 128 --warmup 3 --repeats 8 --threads "$1" \
         --peak-gflops 1 --json > "$f" 2>/dev/null

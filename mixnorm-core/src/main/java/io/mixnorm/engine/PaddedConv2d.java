@@ -96,14 +96,7 @@ public final class PaddedConv2d extends AbstractBlock {
         NDArray wp = w;
         if (c2 > c) {
             Shape xs = x.getShape();
-            xp =
-                    NDArrays.concat(
-                            new NDList(
-                                    x,
-                                    m.zeros(
-                                            new Shape(xs.get(0), c2 - c, xs.get(2), xs.get(3)),
-                                            x.getDataType())),
-                            1);
+            xp = NDArrays.concat(new NDList(x, zeroChannels(m, xs, c2 - c, x)), 1);
             wp =
                     ownedBy(
                             m,
@@ -137,6 +130,20 @@ public final class PaddedConv2d extends AbstractBlock {
         }
         NDArray y = Conv2d.conv2d(xp, wp, null, s, p).singletonOrThrow();
         return f2 > f ? y.get(new NDIndex().addAllDim().addSliceDim(0, f)) : y;
+    }
+
+    /**
+     * {@code k} zero channels to append to {@code x}: stored channels-last when {@link
+     * ChannelsLast} inputs are on, so that the concatenation keeps a channels-last input in that
+     * format (PyTorch concatenates into a plain NCHW array when its inputs' formats differ, and
+     * every later layer would then run in NCHW).
+     */
+    private static NDArray zeroChannels(NDManager m, Shape xs, long k, NDArray x) {
+        if (!ChannelsLast.enabled()) {
+            return m.zeros(new Shape(xs.get(0), k, xs.get(2), xs.get(3)), x.getDataType());
+        }
+        return m.zeros(new Shape(xs.get(0), xs.get(2), xs.get(3), k), x.getDataType())
+                .transpose(0, 3, 1, 2);
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.mixnorm.engine;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -137,7 +139,7 @@ class OneDnnWorkaroundTest {
     @Test
     void oneDnnMiscomputesADenseNetSizedConvolution() {
         assertTrue(OneDnnWorkaround.setOneDnn(true));
-        Result r = run(DENSENET_LIKE, false);
+        Result r = run(DENSENET_LIKE, false, false);
         double err = maxAbsDiff(r.y, reference(DENSENET_LIKE, r.in).y);
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 err > 0.1 || Double.isNaN(err),
@@ -163,16 +165,66 @@ class OneDnnWorkaroundTest {
     }
 
     /**
+     * With a channels-last input ({@link ChannelsLast}) oneDNN takes other kernels and weight
+     * layouts (NHWC); the padded convolutions and the plain ones the models use unpadded (an
+     * image's 3 channels, multiples of 16) must still match float64.
+     */
+    @Test
+    void convolutionsOnChannelsLastInputsMatchFloat64() {
+        assertTrue(OneDnnWorkaround.setOneDnn(true));
+        for (Conv conv : PADDED) {
+            matchesFloat64WithJunkFill(conv, true, true);
+        }
+        for (Conv conv :
+                new Conv[] {
+                    new Conv(2, 3, 8, 64, 5, 2), // cnn5's conv1
+                    new Conv(2, 3, 8, 16, 3, 1), // DenseNet's first convolution
+                    new Conv(2, 64, 8, 128, 5, 2),
+                    new Conv(2, 32, 9, 16, 3, 1, 2)
+                }) {
+            assertFalse(OneDnnWorkaround.misfit(new Shape(conv.f, conv.c, conv.k, conv.k), 1));
+            matchesFloat64WithJunkFill(conv, false, true);
+        }
+    }
+
+    @Test
+    void channelsLastImagesReadBackInNchwOrder() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] x = new float[2 * 3 * 4 * 5];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i;
+            }
+            NDArray a = ChannelsLast.stored(m, x, new Shape(2, 3, 4, 5));
+            assertEquals(new Shape(2, 3, 4, 5), a.getShape());
+            assertArrayEquals(x, a.toFloatArray());
+            assertEquals(1 * 20 + 2 * 5 + 3, a.getFloat(0, 1, 2, 3));
+            // an op on it computes in the logical order too
+            assertArrayEquals(
+                    m.create(x, new Shape(2, 3, 4, 5)).mul(2).toFloatArray(),
+                    a.mul(2).toFloatArray());
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> ChannelsLast.stored(m, x, new Shape(2, 3, 4, 4)));
+        }
+    }
+
+    /**
      * Output and both gradients against float64, with c10's junk fill on while DJL computes them.
      */
     private static void matchesFloat64WithJunkFill(Conv conv, boolean padded) {
+        matchesFloat64WithJunkFill(conv, padded, false);
+    }
+
+    private static void matchesFloat64WithJunkFill(
+            Conv conv, boolean padded, boolean channelsLast) {
         assertTrue(OneDnnWorkaround.setJunkFill(true));
-        Result got = run(conv, padded);
+        Result got = run(conv, padded, channelsLast);
         OneDnnWorkaround.setJunkFill(false);
         Result want = reference(conv, got.in);
-        assertClose(want.y, got.y, conv + " output");
-        assertClose(want.dx, got.dx, conv + " input gradient");
-        assertClose(want.dw, got.dw, conv + " weight gradient");
+        String what = conv + (channelsLast ? " channels-last" : "");
+        assertClose(want.y, got.y, what + " output");
+        assertClose(want.dx, got.dx, what + " input gradient");
+        assertClose(want.dw, got.dw, what + " weight gradient");
     }
 
     @Test
@@ -213,10 +265,11 @@ class OneDnnWorkaroundTest {
     }
 
     /** y = conv(x, w) and the gradients of Σ y·r through DJL/PyTorch, or through PaddedConv2d. */
-    private static Result run(Conv s, boolean padded) {
+    private static Result run(Conv s, boolean padded, boolean channelsLast) {
         Inputs in = inputs(s);
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray x = m.create(in.x, new Shape(s.n, s.c, s.hw, s.hw));
+            Shape xs = new Shape(s.n, s.c, s.hw, s.hw);
+            NDArray x = channelsLast ? ChannelsLast.stored(m, in.x, xs) : m.create(in.x, xs);
             NDArray w = m.create(in.w, new Shape(s.f, s.c, s.k, s.k));
             NDArray r = m.create(in.r, new Shape(s.n, s.f, s.out(), s.out()));
             x.setRequiresGradient(true);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.XavierInitializer;
+import io.mixnorm.engine.ChannelsLast;
 import io.mixnorm.lab.UserException;
 import java.util.List;
 
@@ -39,6 +40,17 @@ public final class ModelZoo {
                                     + String.join(", ", NAMES)
                                     + ")");
         };
+    }
+
+    /**
+     * Whether the trainer feeds this model channels-last images ({@link ChannelsLast}): the models
+     * whose outputs and gradients were checked against float64 with such inputs ({@code
+     * OneDnnModelsTest}). DenseNet-BC-100 stays NCHW: with channels-last inputs its first
+     * convolution's weight gradient was 6e-4 (relative) off float64, 200 times its NCHW error, not
+     * yet understood; Inception-V3 was not checked.
+     */
+    public static boolean channelsLast(String name) {
+        return name.equals(Cnn5.NAME) || name.equals(DenseNet40.NAME);
     }
 
     public static BuiltModel build(String name, NormSpec spec, int numClasses) {

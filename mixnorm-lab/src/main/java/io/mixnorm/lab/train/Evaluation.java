@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import io.mixnorm.engine.ChannelsLast;
 import io.mixnorm.lab.data.BatchStream;
 import io.mixnorm.lab.data.CifarDataset;
 import io.mixnorm.lab.data.Standardization;
@@ -59,6 +60,7 @@ public final class Evaluation {
     private final Standardization std;
     private final int batchSize;
     private final PreciseSource precise;
+    private final boolean channelsLast;
 
     public Evaluation(
             Block net,
@@ -67,7 +69,7 @@ public final class Evaluation {
             CifarDataset test,
             Standardization std,
             int batchSize) {
-        this(net, ps, root, test, std, batchSize, null);
+        this(net, ps, root, test, std, batchSize, null, false);
     }
 
     public Evaluation(
@@ -77,7 +79,9 @@ public final class Evaluation {
             CifarDataset test,
             Standardization std,
             int batchSize,
-            PreciseSource precise) {
+            PreciseSource precise,
+            boolean channelsLast) {
+        this.channelsLast = channelsLast;
         this.net = net;
         this.ps = ps;
         this.root = root;
@@ -113,7 +117,8 @@ public final class Evaluation {
         }
         PreciseStatistics.Snapshot running = PreciseStatistics.snapshot(net);
         try (NDManager sub = root.newSubManager()) {
-            PreciseStatistics.recompute(net, ps, preciseBatches(precise, std, step, sub));
+            PreciseStatistics.recompute(
+                    net, ps, preciseBatches(precise, std, step, sub, channelsLast));
             return pass(false);
         } finally {
             running.restore();
@@ -122,10 +127,14 @@ public final class Evaluation {
 
     /**
      * The training batches precise statistics are re-estimated from at {@code step}, in {@code
-     * manager}.
+     * manager}, channels-last if {@code channelsLast}.
      */
     static List<NDList> preciseBatches(
-            PreciseSource source, Standardization std, long step, NDManager manager) {
+            PreciseSource source,
+            Standardization std,
+            long step,
+            NDManager manager,
+            boolean channelsLast) {
         BatchStream stream =
                 BatchStream.builder(source.train(), std)
                         .batchSize(source.batchSize())
@@ -138,7 +147,13 @@ public final class Evaluation {
         List<NDList> batches = new ArrayList<>();
         for (int i = 0; i < source.batches(); i++) {
             BatchStream.Batch b = stream.next();
-            batches.add(new NDList(manager.create(b.images(), new Shape(b.size(), 3, 32, 32))));
+            batches.add(
+                    new NDList(
+                            ChannelsLast.images(
+                                    manager,
+                                    b.images(),
+                                    new Shape(b.size(), 3, 32, 32),
+                                    channelsLast)));
         }
         return batches;
     }
@@ -151,7 +166,9 @@ public final class Evaluation {
         while (n < test.size()) {
             BatchStream.Batch b = stream.next();
             try (NDManager sub = root.newSubManager()) {
-                NDArray x = sub.create(b.images(), new Shape(b.size(), 3, 32, 32));
+                NDArray x =
+                        ChannelsLast.images(
+                                sub, b.images(), new Shape(b.size(), 3, 32, 32), channelsLast);
                 NDArray y = sub.create(b.labels());
                 NDList in = new NDList(x);
                 NDArray logits =

@@ -38,7 +38,11 @@ public record PreparedModel(
                         cfg.optimizer, cfg.weightDecay, cfg.momentum, cfg.nesterov, trainable);
         ParameterStore ps = new ParameterStore(root, false);
         return new PreparedModel(
-                model, trainable, opt, ps, new TrainStep(model.block(), ps, root, opt));
+                model,
+                trainable,
+                opt,
+                ps,
+                new TrainStep(model.block(), ps, root, opt, ModelZoo.channelsLast(model.name())));
     }
 
     public long parameterCount() {

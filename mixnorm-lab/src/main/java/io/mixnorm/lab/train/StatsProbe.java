@@ -116,7 +116,8 @@ public final class StatsProbe {
                                         train, cfg.batchSize, cfg.augment, cfg.seed, batches),
                                 std,
                                 st.step,
-                                sub);
+                                sub,
+                                false); // NCHW, as this probe's own evaluation passes
                 PreciseStatistics.Snapshot asTrained = PreciseStatistics.snapshot(net);
                 double running = eval.evaluate().accuracy();
                 double batch = eval.evaluate(Evaluation.Stats.BATCH, st.step).accuracy();

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.mixnorm.engine.ChannelsLast;
 
 /**
  * One optimizer step on one mini-batch: forward in training mode, cross-entropy, backward, update.
@@ -20,8 +21,15 @@ public final class TrainStep {
     private final ParameterStore ps;
     private final NDManager root;
     private final UpdateRule opt;
+    private final boolean channelsLast;
 
-    public TrainStep(Block net, ParameterStore ps, NDManager root, UpdateRule opt) {
+    /**
+     * @param channelsLast whether the batch goes in as a channels-last array ({@link ChannelsLast};
+     *     {@code ModelZoo.channelsLast})
+     */
+    public TrainStep(
+            Block net, ParameterStore ps, NDManager root, UpdateRule opt, boolean channelsLast) {
+        this.channelsLast = channelsLast;
         this.net = net;
         this.ps = ps;
         this.root = root;
@@ -43,7 +51,7 @@ public final class TrainStep {
             double lr,
             java.util.function.Consumer<NDArray> onNonFiniteLoss) {
         try (NDManager sub = root.newSubManager()) {
-            NDArray x = sub.create(images, new Shape(n, 3, 32, 32));
+            NDArray x = ChannelsLast.images(sub, images, new Shape(n, 3, 32, 32), channelsLast);
             NDArray y = sub.create(labels).toType(DataType.INT32, false);
             NDArray logits;
             NDArray loss;

@@ -111,7 +111,8 @@ public final class TrainingRun {
                                     cfg.batchSize,
                                     cfg.augment,
                                     cfg.seed,
-                                    cfg.preciseBatches));
+                                    cfg.preciseBatches),
+                            ModelZoo.channelsLast(cfg.model));
             TrainState state = st;
             RunLoop.recordingDivergence(
                     () -> loop(total, state, stream, pm, evaluator, checkpoints, files),

@@ -14,6 +14,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.mixnorm.engine.ChannelsLast;
 import io.mixnorm.engine.OneDnnWorkaround;
 import io.mixnorm.lab.gan.Dcgan;
 import java.util.ArrayList;
@@ -72,6 +73,28 @@ class OneDnnModelsTest {
                 new Shape(2, 3, 32, 32));
     }
 
+    /**
+     * With channels-last inputs ({@link ChannelsLast}, what the trainer feeds every model that
+     * {@link ModelZoo#channelsLast} names) oneDNN runs other kernels, and PaddedConv2d's zero
+     * channels keep the format through DenseNet's concatenations: output and gradients must still
+     * be the float64 model's.
+     */
+    @Test
+    void channelsLastInputsMatchFloat64() {
+        List<String> checked = new ArrayList<>();
+        for (String name : ModelZoo.NAMES) {
+            if (ModelZoo.channelsLast(name)) {
+                checked.add(name);
+                same(
+                        name + " channels-last",
+                        () -> ModelZoo.build(name, NormSpec.batchNorm(), 10).block(),
+                        new Shape(2, 3, 32, 32),
+                        true);
+            }
+        }
+        assertEquals(List.of("cnn5", "densenet40"), checked);
+    }
+
     @Test
     void dcganWithOneDnnMatchesFloat64() {
         same(
@@ -86,8 +109,13 @@ class OneDnnModelsTest {
      * float64 (which oneDNN does not handle: ATen's double kernels, an independent code path).
      */
     private static void same(String what, Supplier<Block> build, Shape input) {
-        Run onednn = run(build, input, true, false);
-        Run f64 = run(build, input, true, true);
+        same(what, build, input, false);
+    }
+
+    private static void same(
+            String what, Supplier<Block> build, Shape input, boolean channelsLast) {
+        Run onednn = run(build, input, true, false, channelsLast);
+        Run f64 = run(build, input, true, true, false);
         close(f64.y, onednn.y, what + " output");
         assertEquals(f64.grads.size(), onednn.grads.size());
         for (int i = 0; i < f64.grads.size(); i++) {
@@ -101,13 +129,17 @@ class OneDnnModelsTest {
     private record Run(float[] y, List<Pair<String, float[]>> grads) {}
 
     /** One forward and backward; in float64 the float32 model's initial weights are copied over. */
-    private static Run run(Supplier<Block> build, Shape input, boolean oneDnn, boolean f64) {
+    private static Run run(
+            Supplier<Block> build, Shape input, boolean oneDnn, boolean f64, boolean channelsLast) {
         assertTrue(OneDnnWorkaround.setOneDnn(oneDnn));
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(11);
             Block b = build.get();
             b.initialize(m, DataType.FLOAT32, input);
             NDArray x = m.randomNormal(input);
+            if (channelsLast) {
+                x = ChannelsLast.stored(m, x.toFloatArray(), input);
+            }
             NDArray r0 = m.randomNormal(b.getOutputShapes(new Shape[] {input})[0]);
             if (f64) {
                 Block b2 = build.get();

@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import io.mixnorm.engine.ChannelsLast;
 import io.mixnorm.engine.OneDnnWorkaround;
+import io.mixnorm.lab.models.ModelZoo;
 import io.mixnorm.lab.train.PreparedModel;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.TrainStep;
@@ -225,7 +227,12 @@ public final class StepBenchmark {
         Block net = pm.model().block();
         return () -> {
             try (NDManager sub = root.newSubManager()) {
-                NDArray x = sub.create(images, new Shape(b, 3, 32, 32));
+                NDArray x =
+                        ChannelsLast.images(
+                                sub,
+                                images,
+                                new Shape(b, 3, 32, 32),
+                                ModelZoo.channelsLast(cfg.model));
                 NDArray logits =
                         net.forward(pm.parameterStore(), new NDList(x), false).singletonOrThrow();
                 logits.argMax(1).toType(DataType.INT32, false).sum().getLong();
