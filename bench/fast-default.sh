@@ -19,7 +19,7 @@ mkdir -p "$out"
 export OPT_OUT_TRACKING=true
 tuned=(MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 MALLOC_TOP_PAD_=536870912)
 
-m() { ./mixnorm "$@" --threads "$threads" --json 2>"$out/stderr.log"; }
+m() { ./mixnorm "$@" --threads "$threads" --json 2>>"$out/stderr.log"; }
 cnn5=(--batch-size 128 --warmup 5 --repeats 15)
 evalb=(--batch-size 100 --warmup 5 --repeats 15)
 dense=(--model densenet40 --optimizer sgd --nesterov --batch-size 64 --warmup 1 --repeats 4)

@@ -52,27 +52,19 @@ def main():
     print("| workload | mixnorm as launched | PyTorch as installed | PyTorch tuned | "
           "launched / PyTorch tuned |")
     print("|---|---|---|---|---|")
-    pt, pi = one(p["p-cnn5-tuned"]), one(p["p-cnn5-installed"])
-    for v, xs in m["m-cnn5-launched"].items():
-        same = v == "bn"
-        print("| cnn5 %s, train step, batch 128 | %s | %s | %s | %s |" % (
-            v, fmt(xs), fmt(pi) if same else "", fmt(pt) if same else "",
-            "%.2f" % (med(xs) / med(pt)) if same else "%.2f× BN's step time" % (
-                med(m["m-cnn5-launched"]["bn"]) / med(xs))))
-    et, ei = one(p["p-eval-tuned"]), one(p["p-eval-installed"])
-    for v, xs in m["m-eval-launched"].items():
-        same = v == "bn"
-        print("| cnn5 %s, eval forward, batch 100 | %s | %s | %s | %s |" % (
-            v, fmt(xs), fmt(ei) if same else "", fmt(et) if same else "",
-            "%.2f" % (med(xs) / med(et)) if same else "%.2f× BN's time" % (
-                med(m["m-eval-launched"]["bn"]) / med(xs))))
-    dt, di = one(p["p-densenet40-tuned"]), one(p["p-densenet40-installed"])
-    for v, xs in m["m-densenet40-launched"].items():
-        same = v == "bn"
-        print("| DenseNet-40 %s, train step (SGD-Nesterov), batch 64 | %s | %s | %s | %s |" % (
-            v, fmt(xs), fmt(di) if same else "", fmt(dt) if same else "",
-            "%.2f" % (med(xs) / med(dt)) if same else "%.2f× BN's step time" % (
-                med(m["m-densenet40-launched"]["bn"]) / med(xs))))
+    workloads = [("cnn5 %s, train step, batch 128", "cnn5", "m-cnn5-launched"),
+                 ("cnn5 %s, eval forward, batch 100", "eval", "m-eval-launched"),
+                 ("DenseNet-40 %s, train step (SGD-Nesterov), batch 64", "densenet40",
+                  "m-densenet40-launched")]
+    for label, torch_name, mine in workloads:
+        pi, pt = one(p["p-%s-installed" % torch_name]), one(p["p-%s-tuned" % torch_name])
+        bn = m[mine].get("bn", [])
+        for v, xs in m[mine].items():
+            if v == "bn":  # PyTorch has BN only: the ratio to it; MN rows: the ratio to BN's time
+                cells = (fmt(pi), fmt(pt), "%.2f" % (med(xs) / med(pt)))
+            else:
+                cells = ("", "", "%.2f× BN's time" % (med(bn) / med(xs)))
+            print("| %s | %s | %s | %s | %s |" % ((label % v, fmt(xs)) + cells))
     print()
     env, off, launched = (one(m["m-cnn5-envtuned"]), one(m["m-cnn5-off"]),
                           m["m-cnn5-launched"].get("bn", []))

@@ -24,7 +24,8 @@ for round in $(seq "$rounds"); do
       set -- $cfg
       unset OMP_WAIT_POLICY GOMP_SPINCOUNT
       case "$2" in
-        default) ;;
+        # libgomp's own default (300,000 rounds), set explicitly: the launcher would set 20,000
+        default) export GOMP_SPINCOUNT=300000 ;;
         spin*) export GOMP_SPINCOUNT=${2#spin} ;;
         *) export OMP_WAIT_POLICY=$2 ;;
       esac

@@ -1,6 +1,7 @@
 package io.mixnorm.lab.cli;
 
 import ai.djl.ndarray.NDManager;
+import io.mixnorm.engine.ChannelsLast;
 import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.train.Devices;
@@ -43,8 +44,9 @@ public final class BenchCommand implements Callable<Integer> {
             names = "--mode",
             description =
                     "What a timed step is: train (forward, loss, backward, update) or eval (the"
-                            + " evaluation's forward in inference mode, no gradient) (default:"
-                            + " ${DEFAULT-VALUE}).")
+                            + " evaluation's forward in inference mode, no gradient, at"
+                            + " --batch-size: pass the --eval-batch-size you train with, 100 by"
+                            + " default) (default: ${DEFAULT-VALUE}).")
     String mode = "train";
 
     @Option(
@@ -118,6 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
                         peakGflops > 0 ? "--peak-gflops" : "measured sgemm 4096x4096");
                 out.put("threads", base.threads);
                 out.put("malloc_tuning", NativeMemory.tuning());
+                out.put("channels_last", ChannelsLast.enabled());
                 out.put("variants", rows);
                 System.out.println(Json.GSON.toJson(out));
                 return 0;

@@ -11,6 +11,7 @@ import io.mixnorm.lab.UserException;
 import io.mixnorm.lab.data.CifarDataset;
 import io.mixnorm.lab.data.CifarSplits;
 import io.mixnorm.lab.data.Standardization;
+import io.mixnorm.lab.models.ModelZoo;
 import io.mixnorm.nn.MixtureNorm;
 import io.mixnorm.nn.ModeNorm;
 import io.mixnorm.nn.PreciseStatistics;
@@ -105,7 +106,9 @@ public final class StatsProbe {
                 throw new UserException("probe-stats: " + checkpoint + ": " + e.getMessage());
             }
             Standardization std = Standardization.fit(train);
-            Evaluation eval = new Evaluation(net, ps, root, test, std, cfg.evalBatchSize);
+            boolean channelsLast = ModelZoo.channelsLast(cfg.model); // as the trainer evaluated
+            Evaluation eval =
+                    new Evaluation(net, ps, root, test, std, cfg.evalBatchSize, null, channelsLast);
             List<Block> bns = new ArrayList<>();
             List<MixtureNorm> mns = new ArrayList<>();
             collect(net, bns, mns);
@@ -117,7 +120,7 @@ public final class StatsProbe {
                                 std,
                                 st.step,
                                 sub,
-                                false); // NCHW, as this probe's own evaluation passes
+                                channelsLast);
                 PreciseStatistics.Snapshot asTrained = PreciseStatistics.snapshot(net);
                 double running = eval.evaluate().accuracy();
                 double batch = eval.evaluate(Evaluation.Stats.BATCH, st.step).accuracy();

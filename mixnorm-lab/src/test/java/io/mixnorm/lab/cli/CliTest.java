@@ -352,18 +352,7 @@ class CliTest {
 
     @Test
     void benchJsonReportsThroughput() {
-        Outcome o =
-                run(
-                        "bench",
-                        "--batch-size",
-                        "8",
-                        "--warmup",
-                        "1",
-                        "--repeats",
-                        "2",
-                        "--peak-gflops",
-                        "100",
-                        "--json");
+        Outcome o = quickBench();
         assertEquals(0, o.code(), o.err());
         JsonObject j = JsonParser.parseString(o.out()).getAsJsonObject();
         assertTrue(j.get("images_per_second").getAsDouble() > 0);
@@ -373,22 +362,7 @@ class CliTest {
 
     @Test
     void benchEvalModeTimesOneForwardPass() {
-        Outcome o =
-                run(
-                        "bench",
-                        "--mode",
-                        "eval",
-                        "--variants",
-                        "bn,mn:conv2",
-                        "--batch-size",
-                        "8",
-                        "--warmup",
-                        "1",
-                        "--repeats",
-                        "2",
-                        "--peak-gflops",
-                        "100",
-                        "--json");
+        Outcome o = quickBench("--mode", "eval", "--variants", "bn,mn:conv2");
         assertEquals(0, o.code(), o.err());
         JsonArray variants =
                 JsonParser.parseString(o.out()).getAsJsonObject().getAsJsonArray("variants");
@@ -405,6 +379,25 @@ class CliTest {
             assertEquals(8 / (row.get("step_ms_median").getAsDouble() / 1e3), ips, 1e-9 * ips);
         }
         assertEquals("mn:conv2", variants.get(1).getAsJsonObject().get("variant").getAsString());
+    }
+
+    /** {@code bench} at batch 8, 1 warm-up and 2 timed steps, JSON, plus {@code extra}. */
+    private static Outcome quickBench(String... extra) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "bench",
+                                "--batch-size",
+                                "8",
+                                "--warmup",
+                                "1",
+                                "--repeats",
+                                "2",
+                                "--peak-gflops",
+                                "100",
+                                "--json"));
+        args.addAll(List.of(extra));
+        return run(args.toArray(String[]::new));
     }
 
     @Test
