@@ -179,11 +179,37 @@ class MixtureNormTest extends NdTestBase {
     @Test
     void trainingForwardEqualsReferenceWithTheFittedMixture() {
         for (double offset : new double[] {0, 1e3}) { // 1e3: the layer shifts before its sums
-            forwardEqualsReferenceWithFittedMixture(offset);
+            forwardEqualsReferenceWithFittedMixture(offset, false);
         }
     }
 
-    private void forwardEqualsReferenceWithFittedMixture(double offset) {
+    /**
+     * The same on inputs stored channels-last (NHWC behind the NCHW shape, what the lab's trainer
+     * feeds cnn5; io.mixnorm.engine.ChannelsLast): the layer's transposes and reshapes must read
+     * the logical order whatever the strides.
+     */
+    @Test
+    void trainingForwardOnChannelsLastInputsEqualsReference() {
+        forwardEqualsReferenceWithFittedMixture(0, true);
+    }
+
+    /** {@code x} (NCHW order) as an array stored (N, H, W, C) and permuted to (N, C, H, W). */
+    private NDArray channelsLast(double[] x, long[] shape) {
+        int n = (int) shape[0];
+        int c = (int) shape[1];
+        int hw = (int) (shape[2] * shape[3]);
+        double[] nhwc = new double[x.length];
+        for (int i = 0; i < n; i++) {
+            for (int d = 0; d < c; d++) {
+                for (int p = 0; p < hw; p++) {
+                    nhwc[(i * hw + p) * c + d] = x[(i * c + d) * hw + p];
+                }
+            }
+        }
+        return manager.create(nhwc, new Shape(n, shape[2], shape[3], c)).transpose(0, 3, 1, 2);
+    }
+
+    private void forwardEqualsReferenceWithFittedMixture(double offset, boolean channelsLast) {
         for (MixtureNorm.SampleMode mode : MixtureNorm.SampleMode.values()) {
             long[] shape = {6, 3, 6, 6};
             int m = 216;
@@ -207,7 +233,9 @@ class MixtureNormTest extends NdTestBase {
                 for (int i = 0; i < x.length; i++) {
                     x[i] += offset;
                 }
-                double[] y = values(fwd(mn, ps, array(x, shape, DataType.FLOAT64), true));
+                NDArray in =
+                        channelsLast ? channelsLast(x, shape) : array(x, shape, DataType.FLOAT64);
+                double[] y = values(fwd(mn, ps, in, true));
                 double[] rows = Reference.rows(x, shape);
                 double[] expected;
                 if (mode == MixtureNorm.SampleMode.POSITION) {
