@@ -21,7 +21,12 @@ public final class ModelZoo {
             Block block,
             List<LayerInfo> norms,
             Shape inputShape,
-            long forwardFlopsPerImage) {}
+            long forwardFlopsPerImage) {
+        /** Whether this model is fed channels-last images ({@link ModelZoo#channelsLast}). */
+        public boolean channelsLast() {
+            return ModelZoo.channelsLast(name);
+        }
+    }
 
     /**
      * The paper's (or our documented) default MN layers of a model, used when the spec names none.

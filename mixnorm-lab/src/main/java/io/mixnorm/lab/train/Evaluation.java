@@ -62,16 +62,12 @@ public final class Evaluation {
     private final PreciseSource precise;
     private final boolean channelsLast;
 
-    public Evaluation(
-            Block net,
-            ParameterStore ps,
-            NDManager root,
-            CifarDataset test,
-            Standardization std,
-            int batchSize) {
-        this(net, ps, root, test, std, batchSize, null, false);
-    }
-
+    /**
+     * @param precise where precise statistics are re-estimated from, or {@code null} when only
+     *     running (or batch) statistics are asked for
+     * @param channelsLast whether test and precise batches go in channels-last ({@code
+     *     ModelZoo.BuiltModel.channelsLast()}, as the trainer's steps)
+     */
     public Evaluation(
             Block net,
             ParameterStore ps,

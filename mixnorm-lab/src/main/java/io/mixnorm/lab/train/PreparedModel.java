@@ -42,7 +42,7 @@ public record PreparedModel(
                 trainable,
                 opt,
                 ps,
-                new TrainStep(model.block(), ps, root, opt, ModelZoo.channelsLast(model.name())));
+                new TrainStep(model.block(), ps, root, opt, model.channelsLast()));
     }
 
     public long parameterCount() {

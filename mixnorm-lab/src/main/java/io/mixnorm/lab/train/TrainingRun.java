@@ -112,7 +112,7 @@ public final class TrainingRun {
                                     cfg.augment,
                                     cfg.seed,
                                     cfg.preciseBatches),
-                            ModelZoo.channelsLast(cfg.model));
+                            pm.model().channelsLast());
             TrainState state = st;
             RunLoop.recordingDivergence(
                     () -> loop(total, state, stream, pm, evaluator, checkpoints, files),

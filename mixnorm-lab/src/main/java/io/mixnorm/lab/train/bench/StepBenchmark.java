@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import io.mixnorm.engine.ChannelsLast;
 import io.mixnorm.engine.OneDnnWorkaround;
-import io.mixnorm.lab.models.ModelZoo;
 import io.mixnorm.lab.train.PreparedModel;
 import io.mixnorm.lab.train.TrainConfig;
 import io.mixnorm.lab.train.TrainStep;
@@ -225,14 +224,10 @@ public final class StepBenchmark {
         int b = cfg.batchSize;
         float[] images = syntheticImages(b, new SplittableRandom(cfg.seed));
         Block net = pm.model().block();
+        boolean channelsLast = pm.model().channelsLast();
         return () -> {
             try (NDManager sub = root.newSubManager()) {
-                NDArray x =
-                        ChannelsLast.images(
-                                sub,
-                                images,
-                                new Shape(b, 3, 32, 32),
-                                ModelZoo.channelsLast(cfg.model));
+                NDArray x = ChannelsLast.images(sub, images, new Shape(b, 3, 32, 32), channelsLast);
                 NDArray logits =
                         net.forward(pm.parameterStore(), new NDList(x), false).singletonOrThrow();
                 logits.argMax(1).toType(DataType.INT32, false).sum().getLong();
