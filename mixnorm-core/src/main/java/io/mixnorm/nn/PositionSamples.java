@@ -42,8 +42,7 @@ final class PositionSamples implements Samples {
                     .ones(new Shape(rowsD.getShape().get(0), 1), rowsD.getDataType());
         }
         NDArray sq = sqD == null ? rowsD.square() : sqD;
-        return MixtureOps.posteriorsFromLogJointT(
-                MixtureOps.positionLogJointT(rowsD, sq, theta[0]));
+        return MixtureOps.posteriorsFromLogJoint(MixtureOps.positionLogJoint(rowsD, sq, theta[0]));
     }
 
     @Override
