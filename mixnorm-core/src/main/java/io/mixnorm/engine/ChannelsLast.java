@@ -40,20 +40,14 @@ public final class ChannelsLast {
     }
 
     /**
-     * An image batch for a convolutional model, channels-last when {@link #enabled()}.
+     * An image batch for a convolutional model: channels-last when the model takes such inputs
+     * ({@code wanted}) and {@link #enabled()}, else a plain NCHW array.
      *
      * @param manager owner of the new array
      * @param nchw the pixels in NCHW order, {@code shape.size()} of them
      * @param shape {@code (N, C, H, W)}
+     * @param wanted whether the model takes channels-last inputs
      * @return an array of logical shape {@code shape}
-     */
-    public static NDArray images(NDManager manager, float[] nchw, Shape shape) {
-        return images(manager, nchw, shape, true);
-    }
-
-    /**
-     * As {@link #images(NDManager, float[], Shape)} for a model that takes channels-last inputs
-     * ({@code wanted}), else a plain NCHW array.
      */
     public static NDArray images(NDManager manager, float[] nchw, Shape shape, boolean wanted) {
         return wanted && ENABLED ? stored(manager, nchw, shape) : manager.create(nchw, shape);
