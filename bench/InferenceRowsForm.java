@@ -1,6 +1,6 @@
 // MixtureNorm's evaluation forward at (100, 128, 16, 16) against BN and against the rows form written
 // out by hand ("rows, two mm"), on channels-last input or (NCHW=1) NCHW input, 2 threads, medians of 12.
-// Run at 9efff17's parent with the log-joint change only, where "MN eval (current)" was the chunked 1x1-convolution
+// Run on the working tree between 9450419 and 9efff17 (the log-joint change only), where "MN eval (current)" was the chunked 1x1-convolution
 // path: 14.5 ms (CL) / 18.3 ms (NCHW) vs 7.0 / 9.0 ms for the rows form (docs/benchmarks.md). From 9efff17 on,
 // "MN eval (current)" is the rows form itself. Same settings as bench/LogJointProducts.java.
 import ai.djl.ndarray.*;
