@@ -6,7 +6,8 @@
 #   bench/fast-default.sh [ROUNDS] [OUT_DIR]      (defaults: 2 rounds, a fresh temporary folder)
 #
 # Needs Debian's python3-torch (/usr/bin/python3, or PYTHON=...) and ../shared/tools/ for
-# DenseNet-40 in plain PyTorch (TOOLS=... elsewhere). Run it on a quiet machine: every row is a
+# DenseNet-40 in plain PyTorch (TOOLS=... elsewhere); DenseNet-BC-100 and Inception-V3 in plain
+# PyTorch are bench/pytorch_deep.py (same parameter counts as mixnorm's, which it prints). Run it on a quiet machine: every row is a
 # speed. Raw JSON of every measurement stays in OUT_DIR; the table is printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,8 @@ m() { ./mixnorm "$@" --threads "$threads" --json 2>>"$out/stderr.log"; }
 cnn5=(--batch-size 128 --warmup 5 --repeats 15)
 evalb=(--batch-size 100 --warmup 5 --repeats 15)
 dense=(--model densenet40 --optimizer sgd --nesterov --batch-size 64 --warmup 1 --repeats 4)
+bc100=(--batch-size 64 --warmup 1 --repeats 3)
+incep=(--batch-size 32 --warmup 1 --repeats 3)
 
 ./mixnorm summary > /dev/null # builds the launcher's jar first, outside the timings
 for r in $(seq "$rounds"); do
@@ -51,6 +54,18 @@ for r in $(seq "$rounds"); do
   "$py" "$tools/densenet40_torch_bench.py" 64 $threads 4 > "$out/r$r-p-densenet40-installed.json"
   env "${tuned[@]}" "$py" "$tools/densenet40_torch_bench.py" 64 $threads 4 \
     > "$out/r$r-p-densenet40-tuned.json"
+  m bench --model densenet-bc100 --optimizer sgd --nesterov --variants bn,mn:first:1 "${bc100[@]}" \
+    > "$out/r$r-m-bc100-launched.json"
+  "$py" bench/pytorch_deep.py --model densenet-bc100 "${bc100[@]}" --threads $threads --json \
+    > "$out/r$r-p-bc100-installed.json"
+  env "${tuned[@]}" "$py" bench/pytorch_deep.py --model densenet-bc100 "${bc100[@]}" \
+    --threads $threads --json > "$out/r$r-p-bc100-tuned.json"
+  m bench --model inception-v3 --optimizer sgd --nesterov --variants bn,mn:first:1 "${incep[@]}" \
+    > "$out/r$r-m-inception-launched.json"
+  "$py" bench/pytorch_deep.py --model inception-v3 "${incep[@]}" --threads $threads --json \
+    > "$out/r$r-p-inception-installed.json"
+  env "${tuned[@]}" "$py" bench/pytorch_deep.py --model inception-v3 "${incep[@]}" \
+    --threads $threads --json > "$out/r$r-p-inception-tuned.json"
   # train vs bench: the trainer's img/s counts training seconds only (no test pass).
   rm -rf "$out/train-run"
   ./mixnorm train --steps 200 --batch-size 128 --eval-every 200 --threads $threads --quiet \

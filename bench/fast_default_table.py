@@ -42,11 +42,14 @@ def main():
     m = {k: load(out, k) for k in ["m-cnn5-launched", "m-cnn5-envtuned", "m-cnn5-off",
                                    "m-cnn5-nchw", "m-densenet40-nchw",
                                    "m-eval-launched", "m-densenet40-launched",
+                                   "m-bc100-launched", "m-inception-launched",
                                    "m-cnn5-beside-train"]}
     p = {k: load(out, k) for k in ["p-cnn5-installed", "p-cnn5-tuned", "p-cnn5-tuned-cl",
                                    "p-eval-installed",
                                    "p-eval-tuned", "p-densenet40-installed",
-                                   "p-densenet40-tuned"]}
+                                   "p-densenet40-tuned", "p-bc100-installed",
+                                   "p-bc100-tuned", "p-inception-installed",
+                                   "p-inception-tuned"]}
     train = load(out, "m-train-launched").get("-", [])
     one = lambda d: next(iter(d.values()), [])  # noqa: E731  (single-variant files)
     print("| workload | mixnorm as launched | PyTorch as installed | PyTorch tuned | "
@@ -55,10 +58,16 @@ def main():
     workloads = [("cnn5 %s, train step, batch 128", "cnn5", "m-cnn5-launched"),
                  ("cnn5 %s, eval forward, batch 100", "eval", "m-eval-launched"),
                  ("DenseNet-40 %s, train step (SGD-Nesterov), batch 64", "densenet40",
-                  "m-densenet40-launched")]
+                  "m-densenet40-launched"),
+                 ("DenseNet-BC-100 %s, train step (SGD-Nesterov), batch 64", "bc100",
+                  "m-bc100-launched"),
+                 ("Inception-V3 %s, train step (SGD-Nesterov), batch 32", "inception",
+                  "m-inception-launched")]
     for label, torch_name, mine in workloads:
         pi, pt = one(p["p-%s-installed" % torch_name]), one(p["p-%s-tuned" % torch_name])
         bn = m[mine].get("bn", [])
+        if not bn:  # a row this round's script did not measure (older raw folders)
+            continue
         for v, xs in m[mine].items():
             if v == "bn":  # PyTorch has BN only: the ratio to it; MN rows: the ratio to BN's time
                 cells = (fmt(pi), fmt(pt), "%.2f" % (med(xs) / med(pt)))

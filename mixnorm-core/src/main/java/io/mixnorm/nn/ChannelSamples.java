@@ -90,7 +90,11 @@ final class ChannelSamples implements Samples {
         NDArray nSafe = n.maximum(1e-30f);
         NDArray mean = tau.mul(x).sum(new int[] {1}).div(nSafe);
         NDArray var =
-                MixtureOps.maximum(tau.mul(sq).sum(new int[] {1}).div(nSafe).sub(mean.square()), 0);
+                MixtureOps.maximum(
+                        MixtureOps.sumOfSquares(tau.mul(sq).sum(new int[] {1}))
+                                .div(nSafe)
+                                .sub(mean.square()),
+                        0);
         MixtureOps.Result r = new MixtureOps.Result();
         r.lambda = n.div(m);
         r.mean = mean;

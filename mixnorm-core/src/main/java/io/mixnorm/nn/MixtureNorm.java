@@ -279,7 +279,7 @@ public class MixtureNorm extends ChannelNorm {
         // samples x_i, i = 1..m, as rows (m, C) minus a constant per-channel shift (the transform
         // is shift invariant; the shift keeps one-pass statistics free of cancellation)
         NDArray rows = MixtureOps.centredRows(x, shift);
-        NDArray sq = rows.square();
+        NDArray sq = MixtureOps.squares(rows);
         NDArray rowsD = rows.stopGradient();
         // θ = {λ_k, μ_k, σ²_k}: EM on at most fitSamples rows, float64, outside autograd;
         // randomness f(seed, calls), a separate stream for BATCH inference

@@ -86,6 +86,31 @@ final class MixtureOps {
         return a.div(scalarLike(a, v));
     }
 
+    // ------------------------------------------------------------------ squares
+    //
+    // The statistics need x∘x with gradient. PyTorch's square is pow(x, 2), whose backward is
+    // three full passes over the (m, C) rows (pow(x, 1), ×2, ×grad); x·stopGradient(x) has the
+    // same values and a backward of one (grad∘x), but half the true gradient. The statistics give
+    // the factor 2 back on their (K, C) sums (sumOfSquares), where it costs nothing.
+
+    /**
+     * {@code x∘x} as the statistics take it: {@code x · stopGradient(x)}, whose gradient is half
+     * the true one until {@link #sumOfSquares} doubles it. Pass only these to {@link
+     * Samples#statistics}.
+     */
+    static NDArray squares(NDArray rows) {
+        return rows.mul(rows.stopGradient());
+    }
+
+    /**
+     * A sum (over samples) of {@link #squares}, with the true gradient: {@code 2s −
+     * stopGradient(s)} has the value s exactly (2s − s is exact in floating point) and twice s's
+     * gradient.
+     */
+    static NDArray sumOfSquares(NDArray s) {
+        return mul(s, 2).sub(s.stopGradient());
+    }
+
     // ------------------------------------------------------------------ layout
 
     /**
@@ -359,7 +384,7 @@ final class MixtureOps {
      * Equations (2)–(5) for given posteriors, in POSITION mode; (6)–(7) are {@link #apply}.
      *
      * @param x rows {@code (m, C)} (shifted), carrying gradient
-     * @param sq {@code x∘x}, carrying gradient
+     * @param sq {@link #squares} of {@code x}
      * @param tau posteriors {@code (m, K)}; treated as constant
      * @return statistics
      */
@@ -370,7 +395,7 @@ final class MixtureOps {
         NDArray n = tau.sum(new int[] {0}); // (K)
         NDArray nSafe = n.maximum(1e-30f).expandDims(1); // (K,1)
         NDArray mean = tauT.matMul(x).div(nSafe); // (K,C)
-        NDArray var = maximum(tauT.matMul(sq).div(nSafe).sub(mean.square()), 0);
+        NDArray var = maximum(sumOfSquares(tauT.matMul(sq)).div(nSafe).sub(mean.square()), 0);
         Result r = new Result();
         r.lambda = n.div(m);
         r.mean = mean;
@@ -452,7 +477,7 @@ final class MixtureOps {
         int[] axes = shape.dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
         double[] shift = ChannelNorm.toDoubles(x.stopGradient().sum(axes).div(m));
         NDArray rows = centredRows(x, shift);
-        NDArray sq = rows.square();
+        NDArray sq = squares(rows);
         NDArray tau =
                 posteriorsFromLogJoint(
                         positionLogJoint(
@@ -476,7 +501,7 @@ final class MixtureOps {
     static NDArray transformWithPosteriors(
             NDArray x, NDArray tau, NDArray gamma, NDArray beta, float eps, double lambdaFloor) {
         NDArray rows = toRows(x);
-        NDArray sq = rows.square();
+        NDArray sq = squares(rows);
         Result r = positionTransform(rows, sq, tau);
         return fromRows(
                 apply(rows, tau, r.lambda, r.mean, r.var, gamma, beta, eps, lambdaFloor),

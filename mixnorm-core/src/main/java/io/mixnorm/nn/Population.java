@@ -146,7 +146,7 @@ final class Population {
         int[] axes = shape.dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
         double[] shift = ChannelNorm.toDoubles(x.stopGradient().sum(axes).div(m));
         NDArray rows = MixtureOps.centredRows(x, shift);
-        NDArray sq = rows.square();
+        NDArray sq = MixtureOps.squares(rows);
         Samples s = mn.samples();
         NDArray tau =
                 s.posteriors(

@@ -48,7 +48,10 @@ interface Samples {
      */
     NDArray posteriors(NDArray rowsD, NDArray sqD, GaussianMixture[] theta);
 
-    /** Equations (2)–(5) for posteriors {@code tau} (constant); rows and squares carry gradient. */
+    /**
+     * Equations (2)–(5) for posteriors {@code tau} (constant); rows and squares carry gradient, the
+     * squares as {@link MixtureOps#squares} makes them (half gradient, doubled here).
+     */
     MixtureOps.Result statistics(NDArray rows, NDArray sq, NDArray tau);
 
     /** Equations (6)–(7) with the given λ, E (shifted coordinates), V. */

@@ -416,6 +416,55 @@ class MixtureNormTest extends NdTestBase {
         }
     }
 
+    /**
+     * With K = 1, MixtureNorm's backward is BN's (specification §4), in both sample modes: this
+     * covers CHANNEL mode's statistics, whose squares take the half-gradient form of {@link
+     * MixtureOps#squares} as POSITION's do, and which the finite-difference test above does not
+     * reach. Against DJL's BatchNorm (libtorch's native batch_norm backward), float32.
+     */
+    @Test
+    void singleComponentGradientsEqualBatchNormsInBothSampleModes() {
+        long[] shape = {6, 4, 5, 3};
+        for (MixtureNorm.SampleMode mode : MixtureNorm.SampleMode.values()) {
+            SplittableRandom rng = new SplittableRandom(17);
+            MixtureNorm mn = MixtureNorm.builder().optComponents(1).optSampleMode(mode).build();
+            BatchNorm bn = BatchNorm.builder().build();
+            mn.initialize(manager, DataType.FLOAT32, new Shape(shape));
+            bn.initialize(manager, DataType.FLOAT32, new Shape(shape));
+            double[] gamma = {1.3, -0.6, 0.8, 2.0};
+            setParam(mn, "gamma", gamma);
+            setParam(bn, "gamma", gamma);
+            double[] x = bimodal(shape, rng);
+            double[] r = new double[x.length]; // L = Σ r∘y
+            for (int i = 0; i < r.length; i++) {
+                r[i] = GaussianMixture.gaussian(rng);
+            }
+            double[][] mine = inputAndGammaGradients(mn, x, r, shape);
+            double[][] ref = inputAndGammaGradients(bn, x, r, shape);
+            double scale = Math.max(1, Reference.maxAbs(ref[0]));
+            assertTrue(
+                    Reference.maxAbsDiff(mine[0], ref[0]) < 1e-4 * scale,
+                    mode + ": dL/dx MN(K=1) vs BN: " + Reference.maxAbsDiff(mine[0], ref[0]));
+            assertArrayEquals(ref[1], mine[1], 1e-3, mode + ": dL/dγ");
+        }
+    }
+
+    private double[][] inputAndGammaGradients(Block b, double[] x, double[] r, long[] shape) {
+        try (NDManager sub = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(sub, false);
+            NDArray xa = array(x, shape, DataType.FLOAT32);
+            xa.attach(sub);
+            NDArray ra = array(r, shape, DataType.FLOAT32);
+            ra.attach(sub);
+            NDArray gamma = b.getParameters().get("gamma").getArray();
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                xa.setRequiresGradient(true);
+                gc.backward(fwd(b, ps, xa, true).mul(ra).sum());
+                return new double[][] {values(xa.getGradient()), values(gamma.getGradient())};
+            }
+        }
+    }
+
     @Test
     void trainingForwardPropagatesGradientsToInputAndAffineParameters() {
         long[] shape = {4, 3, 4, 4};
@@ -452,15 +501,15 @@ class MixtureNormTest extends NdTestBase {
     }
 
     /**
-     * Inference with the running mixture (the chunked 1×1-convolution form) against equations (1),
-     * (6), (7) in float64: at cnn5's width (oneDNN's blocked layouts), several chunks, K = 2, 3, 5,
-     * and a shifted input.
+     * Inference with the running mixture (the rows form of {@link RunningInference}) against
+     * equations (1), (6), (7) in float64: at cnn5's conv2 width, K = 2, 3, 5, and a shifted input.
+     * (The shape once also spanned several ~1 MiB chunks of the 1×1-convolution form it replaced.)
      */
     @Test
     void inferenceWithTheRunningMixtureEqualsFloat64Reference() {
         for (int k : new int[] {2, 3, 5}) {
             for (double offset : new double[] {0, 50}) {
-                long[] shape = {20, 128, 16, 16}; // 131 KB per image: several 1 MiB chunks
+                long[] shape = {20, 128, 16, 16};
                 int c = 128;
                 int m = 20 * 256;
                 SplittableRandom rng = new SplittableRandom(k * 31 + (long) offset);
