@@ -54,6 +54,13 @@ for r in $(seq "$rounds"); do
   "$py" "$tools/densenet40_torch_bench.py" 64 $threads 4 > "$out/r$r-p-densenet40-installed.json"
   env "${tuned[@]}" "$py" "$tools/densenet40_torch_bench.py" 64 $threads 4 \
     > "$out/r$r-p-densenet40-tuned.json"
+  # train vs bench: the trainer's img/s counts training seconds only (no test pass).
+  rm -rf "$out/train-run"
+  ./mixnorm train --steps 200 --batch-size 128 --eval-every 200 --threads $threads --quiet \
+    --out "$out/train-run" > /dev/null 2>>"$out/stderr.log"
+  cp "$out/train-run/summary.json" "$out/r$r-m-train-launched.json"
+  m bench --norm bn "${cnn5[@]}" > "$out/r$r-m-cnn5-beside-train.json"
+  # the two slowest models last
   m bench --model densenet-bc100 --optimizer sgd --nesterov --variants bn,mn:first:1 "${bc100[@]}" \
     > "$out/r$r-m-bc100-launched.json"
   "$py" bench/pytorch_deep.py --model densenet-bc100 "${bc100[@]}" --threads $threads --json \
@@ -66,12 +73,6 @@ for r in $(seq "$rounds"); do
     > "$out/r$r-p-inception-installed.json"
   env "${tuned[@]}" "$py" bench/pytorch_deep.py --model inception-v3 "${incep[@]}" \
     --threads $threads --json > "$out/r$r-p-inception-tuned.json"
-  # train vs bench: the trainer's img/s counts training seconds only (no test pass).
-  rm -rf "$out/train-run"
-  ./mixnorm train --steps 200 --batch-size 128 --eval-every 200 --threads $threads --quiet \
-    --out "$out/train-run" > /dev/null 2>>"$out/stderr.log"
-  cp "$out/train-run/summary.json" "$out/r$r-m-train-launched.json"
-  m bench --norm bn "${cnn5[@]}" > "$out/r$r-m-cnn5-beside-train.json"
 done
 "$py" bench/fast_default_table.py "$out"
 echo "raw results: $out" >&2
