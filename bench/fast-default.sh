@@ -25,7 +25,7 @@ cnn5=(--batch-size 128 --warmup 5 --repeats 15)
 evalb=(--batch-size 100 --warmup 5 --repeats 15)
 dense=(--model densenet40 --optimizer sgd --nesterov --batch-size 64 --warmup 1 --repeats 4)
 bc100=(--batch-size 64 --warmup 1 --repeats 3)
-incep=(--batch-size 32 --warmup 1 --repeats 3)
+inception=(--batch-size 32 --warmup 1 --repeats 3)
 
 ./mixnorm summary > /dev/null # builds the launcher's jar first, outside the timings
 for r in $(seq "$rounds"); do
@@ -61,18 +61,15 @@ for r in $(seq "$rounds"); do
   cp "$out/train-run/summary.json" "$out/r$r-m-train-launched.json"
   m bench --norm bn "${cnn5[@]}" > "$out/r$r-m-cnn5-beside-train.json"
   # the two slowest models last
-  m bench --model densenet-bc100 --optimizer sgd --nesterov --variants bn,mn:first:1 "${bc100[@]}" \
-    > "$out/r$r-m-bc100-launched.json"
-  "$py" bench/pytorch_deep.py --model densenet-bc100 "${bc100[@]}" --threads $threads --json \
-    > "$out/r$r-p-bc100-installed.json"
-  env "${tuned[@]}" "$py" bench/pytorch_deep.py --model densenet-bc100 "${bc100[@]}" \
-    --threads $threads --json > "$out/r$r-p-bc100-tuned.json"
-  m bench --model inception-v3 --optimizer sgd --nesterov --variants bn,mn:first:1 "${incep[@]}" \
-    > "$out/r$r-m-inception-launched.json"
-  "$py" bench/pytorch_deep.py --model inception-v3 "${incep[@]}" --threads $threads --json \
-    > "$out/r$r-p-inception-installed.json"
-  env "${tuned[@]}" "$py" bench/pytorch_deep.py --model inception-v3 "${incep[@]}" \
-    --threads $threads --json > "$out/r$r-p-inception-tuned.json"
+  for spec in bc100:densenet-bc100 inception:inception-v3; do
+    short=${spec%%:*}; model=${spec#*:}; declare -n args=$short
+    m bench --model "$model" --optimizer sgd --nesterov --variants bn,mn:first:1 "${args[@]}" \
+      > "$out/r$r-m-$short-launched.json"
+    "$py" bench/pytorch_deep.py --model "$model" "${args[@]}" --threads $threads --json \
+      > "$out/r$r-p-$short-installed.json"
+    env "${tuned[@]}" "$py" bench/pytorch_deep.py --model "$model" "${args[@]}" \
+      --threads $threads --json > "$out/r$r-p-$short-tuned.json"
+  done
 done
 "$py" bench/fast_default_table.py "$out"
 echo "raw results: $out" >&2

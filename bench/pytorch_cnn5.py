@@ -9,10 +9,11 @@ Debian's python3-torch (apt-get install python3-torch) is enough.
 import argparse
 import json
 import statistics
-import time
 
 import torch
 from torch import nn
+
+from torch_step import step_times
 
 
 def cnn5(classes=10):
@@ -51,22 +52,7 @@ def main():
         net = net.to(memory_format=torch.channels_last)
         x = x.to(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (a.batch_size,))
-    loss_fn = nn.CrossEntropyLoss()
-    net.train(a.mode == "train")
-    times = []
-    for i in range(a.warmup + a.repeats):
-        t0 = time.perf_counter()
-        if a.mode == "train":
-            opt.zero_grad(set_to_none=False)
-            loss = loss_fn(net(x), y)
-            loss.backward()
-            opt.step()
-            loss.item()
-        else:
-            with torch.no_grad():
-                net(x).argmax(1).sum().item()
-        if i >= a.warmup:
-            times.append((time.perf_counter() - t0) * 1e3)
+    times = step_times(net, opt, x, y, a.mode, a.warmup, a.repeats)
     med = statistics.median(times)
     out = {"framework": "pytorch " + torch.__version__, "mode": a.mode,
            "channels_last": a.channels_last,

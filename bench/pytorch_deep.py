@@ -14,10 +14,11 @@ Debian's python3-torch (apt-get install python3-torch) is enough.
 import argparse
 import json
 import statistics
-import time
 
 import torch
 from torch import nn
+
+from torch_step import step_times
 
 
 def conv(cin, cout, k, stride=1, pad=0):
@@ -156,22 +157,7 @@ def main():
                           weight_decay=1e-4)
     x = torch.randn(a.batch_size, 3, 32, 32)
     y = torch.randint(0, 10, (a.batch_size,))
-    loss_fn = nn.CrossEntropyLoss()
-    net.train(a.mode == "train")
-    times = []
-    for i in range(a.warmup + a.repeats):
-        t0 = time.perf_counter()
-        if a.mode == "train":
-            opt.zero_grad(set_to_none=False)
-            loss = loss_fn(net(x), y)
-            loss.backward()
-            opt.step()
-            loss.item()
-        else:
-            with torch.no_grad():
-                net(x).argmax(1).sum().item()
-        if i >= a.warmup:
-            times.append((time.perf_counter() - t0) * 1e3)
+    times = step_times(net, opt, x, y, a.mode, a.warmup, a.repeats)
     med = statistics.median(times)
     out = {"framework": "pytorch " + torch.__version__, "model": a.model, "mode": a.mode,
            "params": params, "threads": torch.get_num_threads(), "batch_size": a.batch_size,
