@@ -1,0 +1,63 @@
+// DenseNet-BC (k = 12, bottlenecks, compression 0.5, first conv 24) with L layers per block:
+// channels-last vs NCHW vs float64, as bench/ChannelsLastModelCheck.java does for the zoo's
+// models, for bisecting which compositions go wrong (docs/benchmarks.md, "Channels-last inputs").
+// In io.mixnorm.lab.models for DenseNet's package-private config, so compile it onto the classpath:
+//   CP="mixnorm-lab/target/mixnorm-lab-0.1.0-SNAPSHOT.jar:$(ls mixnorm-lab/target/lib/*.jar | tr '\n' ':')"
+//   javac -d /tmp/dnbc -cp "$CP" bench/DenseNetBcChannelsLastCheck.java
+//   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -cp "/tmp/dnbc:$CP" io.mixnorm.lab.models.DenseNetBcChannelsLastCheck 8
+package io.mixnorm.lab.models;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.*;
+import ai.djl.ndarray.types.*;
+import ai.djl.nn.*;
+import ai.djl.training.*;
+import ai.djl.util.Pair;
+import io.mixnorm.engine.*;
+
+import java.util.*;
+
+public class DenseNetBcChannelsLastCheck {
+    public static void main(String[] a) {
+        String name = a[0];
+        Shape input = new Shape(2, 3, 32, 32);
+        Map<String, float[]> cl = run(name, input, false, true);
+        Map<String, float[]> f64 = run(name, input, true, false);
+        Map<String, float[]> nchw = run(name, input, false, false);
+        List<String> worst = new ArrayList<>();
+        for (String k : f64.keySet()) {
+            double e1 = rel(f64.get(k), cl.get(k)), e2 = rel(f64.get(k), nchw.get(k));
+            if (rel(f64.get(k), cl.get(k)) > 5e-5) System.out.printf("%-50s CL %.2e  NCHW %.2e%n", k, e1, e2);
+        }
+        double m1 = 0, m2 = 0;
+        for (String k : f64.keySet()) { m1 = Math.max(m1, rel(f64.get(k), cl.get(k))); m2 = Math.max(m2, rel(f64.get(k), nchw.get(k))); }
+        System.out.printf("%s: max over outputs and gradients: CL %.2e NCHW %.2e (%d arrays)%n", name, m1, m2, f64.size());
+    }
+    static double rel(float[] w, float[] g) { double s = 1e-12, d = 0; for (float v : w) s = Math.max(s, Math.abs(v)); for (int i = 0; i < w.length; i++) d = Math.max(d, Math.abs(w[i] - g[i])); return d / s; }
+    static Map<String, float[]> run(String name, Shape input, boolean f64, boolean channelsLast) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(11);
+            Block b = DenseNet.build(new DenseNet.Config(Integer.parseInt(name.split(",")[0]), 12, true, 0.5, 24), new NormFactory(NormSpec.batchNorm(), "all"), 10);
+            b.initialize(m, DataType.FLOAT32, input);
+            NDArray x = m.randomNormal(input);
+            if (channelsLast) x = ChannelsLast.stored(m, x.toFloatArray(), input);
+            NDArray r0 = m.randomNormal(b.getOutputShapes(new Shape[] {input})[0]);
+            if (f64) {
+                Block b2 = DenseNet.build(new DenseNet.Config(Integer.parseInt(name.split(",")[0]), 12, true, 0.5, 24), new NormFactory(NormSpec.batchNorm(), "all"), 10);
+                b2.initialize(m, DataType.FLOAT64, input);
+                var p1 = b.getParameters(); var p2 = b2.getParameters();
+                for (int i = 0; i < p1.size(); i++) p2.get(i).getValue().getArray().set(p1.get(i).getValue().getArray().toType(DataType.FLOAT64, true).toDoubleArray());
+                b = b2; x = x.toType(DataType.FLOAT64, true); r0 = r0.toType(DataType.FLOAT64, true);
+            }
+            NDArray y;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                y = b.forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
+                gc.backward(y.mul(r0).sum());
+            }
+            Map<String, float[]> out = new LinkedHashMap<>();
+            out.put("output", y.toType(DataType.FLOAT32, true).toFloatArray());
+            for (Pair<String, Parameter> p : b.getParameters())
+                if (p.getValue().requiresGradient()) out.put(p.getKey(), p.getValue().getArray().getGradient().toType(DataType.FLOAT32, true).toFloatArray());
+            return out;
+        }
+    }
+}
