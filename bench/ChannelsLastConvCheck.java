@@ -12,15 +12,15 @@ import io.mixnorm.engine.*;
 
 public class ChannelsLastConvCheck {
     public static void main(String[] a) {
-        int[][] cases = {{48, 12, 3, 32}, {48, 12, 3, 16}, {48, 12, 3, 8}, {276, 48, 1, 16}, {108, 48, 1, 32}};
+        int[][] cases = {{48, 12, 3, 32, 2}, {48, 12, 3, 16, 2}, {48, 12, 3, 8, 2}, {276, 48, 1, 16, 2}, {108, 48, 1, 32, 2}, {128, 128, 5, 8, 32}, {64, 128, 5, 16, 32}, {128, 128, 5, 8, 8}, {64, 128, 5, 16, 8}};
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(3);
             for (int[] cs : cases) {
-                int c = cs[0], f = cs[1], k = cs[2], side = cs[3];
-                Shape xs = new Shape(2, c, side, side);
+                int c = cs[0], f = cs[1], k = cs[2], side = cs[3], batch = cs[4];
+                Shape xs = new Shape(batch, c, side, side);
                 NDArray x = m.randomNormal(xs);
                 NDArray w = m.randomNormal(new Shape(f, c, k, k));
-                NDArray r = m.randomNormal(new Shape(2, f, side, side));
+                NDArray r = m.randomNormal(new Shape(batch, f, side, side));
                 double[][] ref = grad(x.toType(DataType.FLOAT64, true), w.toType(DataType.FLOAT64, true), r.toType(DataType.FLOAT64, true), false, k);
                 for (boolean cl : new boolean[] {false, true}) {
                     NDArray xi = cl ? ChannelsLast.stored(m, x.toFloatArray(), xs) : x;
@@ -32,7 +32,7 @@ public class ChannelsLastConvCheck {
                         ri = wide.concat(rcl, 1).get(new ai.djl.ndarray.index.NDIndex().addAllDim().addSliceDim(100 + rs.get(1), 100 + 2 * rs.get(1)));
                     }
                     double[][] g = grad(xi, w, ri, true, k);
-                    System.out.printf("%d->%d k%d side " + side + " %s: y %.2e  dW %.2e  dX %.2e%n", c, f, k, cl ? "CL  " : "NCHW", err(ref[0], g[0]), err(ref[1], g[1]), err(ref[2], g[2]));
+                    System.out.printf("%d->%d k%d side " + side + " batch " + batch + " %s: y %.2e  dW %.2e  dX %.2e%n", c, f, k, cl ? "CL  " : "NCHW", err(ref[0], g[0]), err(ref[1], g[1]), err(ref[2], g[2]));
                 }
             }
         }

@@ -77,7 +77,10 @@ class OneDnnModelsTest {
      * With channels-last inputs ({@link ChannelsLast}, what the trainer feeds every model that
      * {@link ModelZoo#channelsLast} names) oneDNN runs other kernels, and PaddedConv2d's zero
      * channels keep the format through DenseNet's concatenations: output and gradients must still
-     * be the float64 model's.
+     * be the float64 model's. Open (docs/benchmarks.md, "Channels-last inputs"): at batch 2 both
+     * models agree to ~1e-5, but at batch 8 (DenseNet-40) and 32 (cnn5) some of their channels-last
+     * gradients are up to ~1e-2 off float64 while NCHW agrees to ~3e-6, though the forward agrees
+     * to 4e-6 and every kernel alone is exact; until that is explained this checks batch 2 only.
      */
     @Test
     void channelsLastInputsMatchFloat64() {
