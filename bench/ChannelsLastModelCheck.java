@@ -1,11 +1,18 @@
-// Channels-last vs NCHW vs float64 for one whole zoo model (BN): the output and every parameter's
-// gradient of one training-mode forward and backward (batch 2, seed 11), each array's error relative
-// to its largest entry, printed where the channels-last error exceeds 2e-5, and every error on the
-// scale of the largest gradient of the same parameter kind (weight, gamma, beta) (docs/benchmarks.md,
+// Channels-last vs NCHW vs float64 for one whole model (BN): the output and every parameter's
+// gradient of one training-mode forward and backward (seed 11), each array's error relative to its
+// largest entry, printed where the channels-last error exceeds 2e-5, and every error on the scale
+// of the largest gradient of the same parameter kind (weight, gamma, beta) (docs/benchmarks.md,
 // "Channels-last inputs"). The random seed is reset right before the forward, so that dropout
-// (Inception-V3) draws the same masks in every run.
-//   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -cp "mixnorm-lab/target/mixnorm-lab-0.1.0-SNAPSHOT.jar:mixnorm-lab/target/lib/*" \
-//     bench/ChannelsLastModelCheck.java densenet-bc100
+// (Inception-V3) draws the same masks in every run. MODEL is a zoo name, or densenet-bc:L for a
+// DenseNet-BC (k = 12, bottlenecks, compression 0.5, first conv 24) with L layers per block, for
+// bisecting; it lives in io.mixnorm.lab.models for DenseNet's package-private config, so compile it
+// onto the classpath first:
+//   CP="mixnorm-lab/target/mixnorm-lab-0.1.0-SNAPSHOT.jar:$(ls mixnorm-lab/target/lib/*.jar | tr '\n' ':')"
+//   javac -d /tmp/clcheck -cp "$CP" bench/ChannelsLastModelCheck.java
+//   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -cp "/tmp/clcheck:$CP" \
+//     io.mixnorm.lab.models.ChannelsLastModelCheck MODEL [BATCH]      (BATCH defaults to 2)
+package io.mixnorm.lab.models;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.*;
 import ai.djl.ndarray.types.*;
@@ -13,7 +20,6 @@ import ai.djl.nn.*;
 import ai.djl.training.*;
 import ai.djl.util.Pair;
 import io.mixnorm.engine.*;
-import io.mixnorm.lab.models.*;
 import java.util.*;
 
 public class ChannelsLastModelCheck {
@@ -47,18 +53,29 @@ public class ChannelsLastModelCheck {
         for (String k : f64.keySet()) { m1 = Math.max(m1, rel(f64.get(k), cl.get(k))); m2 = Math.max(m2, rel(f64.get(k), nchw.get(k))); }
         System.out.printf("%s: max over outputs and gradients: CL %.2e NCHW %.2e (%d arrays)%n", name, m1, m2, f64.size());
     }
+    static Block build(String name) {
+        if (name.startsWith("densenet-bc:")) {
+            int layers = Integer.parseInt(name.substring("densenet-bc:".length()));
+            return DenseNet.build(
+                    new DenseNet.Config(layers, 12, true, 0.5, 24),
+                    new NormFactory(NormSpec.batchNorm(), "all"),
+                    10);
+        }
+        return ModelZoo.build(name, NormSpec.batchNorm(), 10).block();
+    }
+
     static double absDiff(float[] w, float[] g) { double d = 0; for (int i = 0; i < w.length; i++) d = Math.max(d, Math.abs(w[i] - g[i])); return d; }
     static double rel(float[] w, float[] g) { double s = 1e-12, d = 0; for (float v : w) s = Math.max(s, Math.abs(v)); for (int i = 0; i < w.length; i++) d = Math.max(d, Math.abs(w[i] - g[i])); return d / s; }
     static Map<String, float[]> run(String name, Shape input, boolean f64, boolean channelsLast) {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(11);
-            Block b = ModelZoo.build(name, NormSpec.batchNorm(), 10).block();
+            Block b = build(name);
             b.initialize(m, DataType.FLOAT32, input);
             NDArray x = m.randomNormal(input);
             if (channelsLast) x = ChannelsLast.stored(m, x.toFloatArray(), input);
             NDArray r0 = m.randomNormal(b.getOutputShapes(new Shape[] {input})[0]);
             if (f64) {
-                Block b2 = ModelZoo.build(name, NormSpec.batchNorm(), 10).block();
+                Block b2 = build(name);
                 b2.initialize(m, DataType.FLOAT64, input);
                 var p1 = b.getParameters(); var p2 = b2.getParameters();
                 for (int i = 0; i < p1.size(); i++) p2.get(i).getValue().getArray().set(p1.get(i).getValue().getArray().toType(DataType.FLOAT64, true).toDoubleArray());
