@@ -4,8 +4,8 @@
 // of the largest gradient of the same parameter kind (weight, gamma, beta) (docs/benchmarks.md,
 // "Channels-last inputs"). The random seed is reset right before the forward, so that dropout
 // (Inception-V3) draws the same masks in every run. MODEL is a zoo name, or densenet-bc:L for a
-// DenseNet-BC (k = 12, bottlenecks, compression 0.5, first conv 24) with L layers per block, for
-// bisecting; it lives in io.mixnorm.lab.models for DenseNet's package-private config, so compile it
+// DenseNet-BC (k = 12, bottlenecks, compression 0.5, first conv 24) with L layers per block, or
+// cnn5-avgpool (cnn5 with average instead of max pools), for bisecting; it lives in io.mixnorm.lab.models for DenseNet's package-private config, so compile it
 // onto the classpath first:
 //   CP="mixnorm-lab/target/mixnorm-lab-0.1.0-SNAPSHOT.jar:$(ls mixnorm-lab/target/lib/*.jar | tr '\n' ':')"
 //   javac -d /tmp/clcheck -cp "$CP" bench/ChannelsLastModelCheck.java
@@ -54,6 +54,22 @@ public class ChannelsLastModelCheck {
         System.out.printf("%s: max over outputs and gradients: CL %.2e NCHW %.2e (%d arrays)%n", name, m1, m2, f64.size());
     }
     static Block build(String name) {
+        if (name.equals("cnn5-avgpool")) { // cnn5 with 3×3/2 average pools: no max-pool ties
+            ai.djl.nn.SequentialBlock net = new ai.djl.nn.SequentialBlock();
+            int[] widths = {64, 128, 128, 256};
+            for (int i = 0; i < widths.length; i++) {
+                net.add(Layers.conv(widths[i], 5, 5, 1, 2, 2));
+                net.add(ai.djl.nn.norm.BatchNorm.builder().build());
+                net.add(Activation.reluBlock());
+                if (i < widths.length - 1) {
+                    net.add(ai.djl.nn.pooling.Pool.avgPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
+                }
+            }
+            net.add(ai.djl.nn.pooling.Pool.globalAvgPool2dBlock());
+            net.add(Blocks.batchFlattenBlock());
+            net.add(ai.djl.nn.core.Linear.builder().setUnits(10).build());
+            return net;
+        }
         if (name.startsWith("densenet-bc:")) {
             int layers = Integer.parseInt(name.substring("densenet-bc:".length()));
             return DenseNet.build(
