@@ -1,8 +1,10 @@
-// cnn5 with channels-last inputs: one batch norm's input gradient recomputed from the very input and
-// output gradient it gets inside the network (channels-last run), in channels-last, NCHW and float64
-// (docs/benchmarks.md, "Channels-last inputs"); the companion of bench/ChannelsLastConvProbe.java.
+// cnn5 with channels-last inputs: one layer's backward recomputed from the very input and output
+// gradient it gets inside the network (channels-last run), in channels-last, NCHW and float64: a
+// convolution's weight gradient or a batch norm's input gradient, by the block's name. If these
+// agree while the whole-network check (ChannelsLastModelCheck) does not, the kernel is right and
+// the gradient reached the layer already different (docs/benchmarks.md, "Channels-last inputs").
 //   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -cp "mixnorm-lab/target/mixnorm-lab-0.1.0-SNAPSHOT.jar:mixnorm-lab/target/lib/*" \
-//     bench/ChannelsLastNormProbe.java 32 10BatchNorm
+//     bench/ChannelsLastProbe.java 32 09Conv2d        (or 10BatchNorm)
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.*;
 import ai.djl.ndarray.types.*;
@@ -14,7 +16,7 @@ import io.mixnorm.engine.*;
 import io.mixnorm.lab.models.*;
 import java.util.*;
 
-public class ChannelsLastNormProbe {
+public class ChannelsLastProbe {
     public static void main(String[] a) {
         int batch = Integer.parseInt(a[0]);
         String target = a.length > 1 ? a[1] : "10BatchNorm";
@@ -42,12 +44,19 @@ public class ChannelsLastNormProbe {
                 gc.backward(z.head().mul(r0).sum());
             }
             NDArray g = ybl.getGradient().duplicate();
-            NDArray gamma = bn.getParameters().get("gamma").getArray();
-            double[] ref = dx(m, xb.toType(DataType.FLOAT64, true), g.toType(DataType.FLOAT64, true), gamma);
-            double[] cl = dx(m, xb, g, gamma);
-            double[] nchw = dx(m, m.create(xb.toFloatArray(), xb.getShape()), m.create(g.toFloatArray(), g.getShape()), gamma);
-            double[] mixed = dx(m, xb, m.create(g.toFloatArray(), g.getShape()), gamma);
-            System.out.printf("%s batch %d: same inputs, dX error vs float64: channels-last %.2e  NCHW %.2e  (x channels-last, g NCHW: %.2e)%n", target, batch, err(ref, cl), err(ref, nchw), err(ref, mixed));
+            if (target.endsWith("Conv2d")) {
+                NDArray w = bn.getParameters().get("weight").getArray();
+                double[] ref = dW(xb.toType(DataType.FLOAT64, true), w.toType(DataType.FLOAT64, true), g.toType(DataType.FLOAT64, true));
+                double[] cl = dW(xb, w, g);
+                double[] nchw = dW(m.create(xb.toFloatArray(), xb.getShape()), w, m.create(g.toFloatArray(), g.getShape()));
+                System.out.printf("%s batch %d: same inputs, weight gradient error vs float64: channels-last %.2e  NCHW %.2e%n", target, batch, err(ref, cl), err(ref, nchw));
+            } else {
+                NDArray gamma = bn.getParameters().get("gamma").getArray();
+                double[] ref = dx(m, xb.toType(DataType.FLOAT64, true), g.toType(DataType.FLOAT64, true), gamma);
+                double[] cl = dx(m, xb, g, gamma);
+                double[] nchw = dx(m, m.create(xb.toFloatArray(), xb.getShape()), m.create(g.toFloatArray(), g.getShape()), gamma);
+                System.out.printf("%s batch %d: same inputs, input gradient error vs float64: channels-last %.2e  NCHW %.2e%n", target, batch, err(ref, cl), err(ref, nchw));
+            }
         }
     }
     static double err(double[] w, double[] g) { double s = 1e-12, d = 0; for (double v : w) s = Math.max(s, Math.abs(v)); for (int i = 0; i < w.length; i++) d = Math.max(d, Math.abs(w[i] - g[i])); return d / s; }
@@ -62,5 +71,14 @@ public class ChannelsLastNormProbe {
             gc.backward(y.mul(g).sum());
         }
         return xv.getGradient().toType(DataType.FLOAT64, true).toDoubleArray();
+    }
+    static double[] dW(NDArray x, NDArray w, NDArray g) {
+        NDArray wv = w.duplicate();
+        wv.setRequiresGradient(true);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray y = ai.djl.nn.convolutional.Conv2d.conv2d(x, wv, null, new Shape(1, 1), new Shape(2, 2)).head();
+            gc.backward(y.mul(g).sum());
+        }
+        return wv.getGradient().toType(DataType.FLOAT64, true).toDoubleArray();
     }
 }
