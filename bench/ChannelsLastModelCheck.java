@@ -88,6 +88,15 @@ public class ChannelsLastModelCheck {
             Block b = build(name);
             b.initialize(m, DataType.FLOAT32, input);
             NDArray x = m.randomNormal(input);
+            // PERTURB=eps: the float32 NCHW run's input times (1 + eps·noise), to see how far
+            // rounding-sized changes move the gradients (the check's own conditioning)
+            double eps = Double.parseDouble(System.getenv().getOrDefault("PERTURB", "0"));
+            if (eps > 0 && !f64 && !channelsLast) {
+                float[] v = x.toFloatArray(); // Java's generator, so that the engine's draws stay the same
+                java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+                for (int i = 0; i < v.length; i++) v[i] *= (float) (1 + eps * rnd.nextGaussian());
+                x = m.create(v, input);
+            }
             if (channelsLast) x = ChannelsLast.stored(m, x.toFloatArray(), input);
             NDArray r0 = m.randomNormal(b.getOutputShapes(new Shape[] {input})[0]);
             if (f64) {

@@ -1,10 +1,11 @@
 // cnn5 with channels-last inputs: one layer's backward recomputed from the very input and output
 // gradient it gets inside the network (channels-last run), in channels-last, NCHW and float64: a
-// convolution's weight gradient or a batch norm's input gradient, by the block's name. If these
+// convolution's weight gradient, or a batch norm's, ReLU's or max-pool's input gradient, by the
+// block's name. If these
 // agree while the whole-network check (ChannelsLastModelCheck) does not, the kernel is right and
 // the gradient reached the layer already different (docs/benchmarks.md, "Channels-last inputs").
 //   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -cp "mixnorm-lab/target/mixnorm-lab-0.1.0-SNAPSHOT.jar:mixnorm-lab/target/lib/*" \
-//     bench/ChannelsLastProbe.java 32 09Conv2d        (or 10BatchNorm)
+//     bench/ChannelsLastProbe.java 32 09Conv2d        (or 10BatchNorm, 11LambdaBlock, 12LambdaBlock)
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.*;
 import ai.djl.ndarray.types.*;
@@ -50,6 +51,11 @@ public class ChannelsLastProbe {
                 double[] cl = dW(xb, w, g);
                 double[] nchw = dW(m.create(xb.toFloatArray(), xb.getShape()), w, m.create(g.toFloatArray(), g.getShape()));
                 System.out.printf("%s batch %d: same inputs, weight gradient error vs float64: channels-last %.2e  NCHW %.2e%n", target, batch, err(ref, cl), err(ref, nchw));
+            } else if (target.endsWith("LambdaBlock")) { // ReLU or max-pool: the input gradient
+                double[] ref = dxOf(bn, ps, xb.toType(DataType.FLOAT64, true), g.toType(DataType.FLOAT64, true));
+                double[] cl = dxOf(bn, ps, xb, g);
+                double[] nchw = dxOf(bn, ps, m.create(xb.toFloatArray(), xb.getShape()), m.create(g.toFloatArray(), g.getShape()));
+                System.out.printf("%s batch %d: same inputs, input gradient error vs float64: channels-last %.2e  NCHW %.2e%n", target, batch, err(ref, cl), err(ref, nchw));
             } else {
                 NDArray gamma = bn.getParameters().get("gamma").getArray();
                 double[] ref = dx(m, xb.toType(DataType.FLOAT64, true), g.toType(DataType.FLOAT64, true), gamma);
@@ -59,6 +65,15 @@ public class ChannelsLastProbe {
             }
         }
     }
+    static double[] dxOf(Block b, ParameterStore ps, NDArray x, NDArray g) {
+        NDArray xv = x.duplicate();
+        xv.setRequiresGradient(true);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            gc.backward(b.forward(ps, new NDList(xv), true).head().mul(g).sum());
+        }
+        return xv.getGradient().toType(DataType.FLOAT64, true).toDoubleArray();
+    }
+
     static double err(double[] w, double[] g) { double s = 1e-12, d = 0; for (double v : w) s = Math.max(s, Math.abs(v)); for (int i = 0; i < w.length; i++) d = Math.max(d, Math.abs(w[i] - g[i])); return d / s; }
     static double[] dx(NDManager m, NDArray x, NDArray g, NDArray gamma) {
         BatchNorm bn = BatchNorm.builder().build();
@@ -75,8 +90,10 @@ public class ChannelsLastProbe {
     static double[] dW(NDArray x, NDArray w, NDArray g) {
         NDArray wv = w.duplicate();
         wv.setRequiresGradient(true);
+        NDArray xv = x.duplicate(); // with its gradient too, as inside the network (both outputs)
+        xv.setRequiresGradient(!"0".equals(System.getenv("PROBE_INPUT_GRAD")));
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray y = ai.djl.nn.convolutional.Conv2d.conv2d(x, wv, null, new Shape(1, 1), new Shape(2, 2)).head();
+            NDArray y = ai.djl.nn.convolutional.Conv2d.conv2d(xv, wv, null, new Shape(1, 1), new Shape(2, 2)).head();
             gc.backward(y.mul(g).sum());
         }
         return wv.getGradient().toType(DataType.FLOAT64, true).toDoubleArray();
