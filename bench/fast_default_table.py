@@ -40,7 +40,7 @@ def med(xs):
 def main():
     out = sys.argv[1]
     m = {k: load(out, k) for k in ["m-cnn5-launched", "m-cnn5-envtuned", "m-cnn5-off",
-                                   "m-cnn5-nchw", "m-densenet40-nchw",
+                                   "m-cnn5-nchw", "m-densenet40-nchw", "m-cnn5-cl", "m-densenet40-cl",
                                    "m-eval-launched", "m-densenet40-launched",
                                    "m-bc100-launched", "m-inception-launched",
                                    "m-cnn5-beside-train"]}
@@ -83,16 +83,19 @@ def main():
     print("| mixnorm, MALLOC_* set by hand | %s | %.2f |" % (fmt(env), med(env) / med(launched)))
     print("| mixnorm, MIXNORM_MALLOC_TUNING=0 (glibc defaults) | %s | %.2f |" % (
         fmt(off), med(off) / med(launched)))
-    nchw = one(m["m-cnn5-nchw"])
-    print("| mixnorm, MIXNORM_CHANNELS_LAST=0 (NCHW inputs) | %s | %.2f |" % (
-        fmt(nchw), med(nchw) / med(launched)))
+    # the format switch's row: raw folders before the default became NCHW measured =0 ("nchw"),
+    # later ones =1 ("cl")
+    fmt_key, fmt_label = (("cl", "MIXNORM_CHANNELS_LAST=1 (channels-last inputs)")
+                          if m["m-cnn5-cl"] else ("nchw", "MIXNORM_CHANNELS_LAST=0 (NCHW inputs)"))
+    other = one(m["m-cnn5-" + fmt_key])
+    print("| mixnorm, %s | %s | %.2f |" % (fmt_label, fmt(other), med(other) / med(launched)))
     pcl = one(p["p-cnn5-tuned-cl"])
     print("| PyTorch tuned, model and input channels_last | %s | %.2f |" % (
         fmt(pcl), med(pcl) / med(launched)))
-    dl, dn = m["m-densenet40-launched"].get("bn", []), one(m["m-densenet40-nchw"])
+    dl, dn = m["m-densenet40-launched"].get("bn", []), one(m["m-densenet40-" + fmt_key])
     print("| DenseNet-40 bn (batch 64): mixnorm as launched | %s | 1.00 |" % fmt(dl))
-    print("| DenseNet-40 bn: mixnorm, MIXNORM_CHANNELS_LAST=0 | %s | %.2f |" % (
-        fmt(dn), med(dn) / med(dl)))
+    print("| DenseNet-40 bn: mixnorm, %s | %s | %.2f |" % (
+        fmt_label.split(" (")[0], fmt(dn), med(dn) / med(dl)))
     beside = one(m["m-cnn5-beside-train"])
     print()
     print("| `train` (200 steps, mini set) vs `bench` right after it, cnn5 bn, batch 128 | img/s |")
