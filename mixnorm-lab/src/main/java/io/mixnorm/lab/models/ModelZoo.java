@@ -48,8 +48,9 @@ public final class ModelZoo {
     }
 
     /**
-     * Whether the trainer feeds this model channels-last images ({@link ChannelsLast}): the models
-     * whose outputs and gradients were checked against float64 with such inputs ({@code
+     * Whether the trainer feeds this model channels-last images ({@link ChannelsLast}) when they
+     * are switched on ({@code MIXNORM_CHANNELS_LAST=1}; off by default, see its Javadoc): the
+     * models whose outputs and gradients were checked against float64 with such inputs ({@code
      * OneDnnModelsTest}). DenseNet-BC-100 stays NCHW: with channels-last inputs some of its
      * gradients came out up to 2e-2 (relative) off float64 against ≤ 7e-6 in NCHW, from a
      * composition not yet isolated (docs/benchmarks.md, "Channels-last inputs"); Inception-V3 is
