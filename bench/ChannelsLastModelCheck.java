@@ -5,7 +5,9 @@
 // "Channels-last inputs"). The random seed is reset right before the forward, so that dropout
 // (Inception-V3) draws the same masks in every run. MODEL is a zoo name, or densenet-bc:L for a
 // DenseNet-BC (k = 12, bottlenecks, compression 0.5, first conv 24) with L layers per block, or
-// cnn5-avgpool (cnn5 with average instead of max pools), for bisecting; it lives in io.mixnorm.lab.models for DenseNet's package-private config, so compile it
+// cnn5-avgpool (cnn5 with average instead of max pools), or cnn5-smooth, densenet-smooth:L,
+// densenet-bc-smooth:L (Kinks.SMOOTH: softplus and average pools, no kinks), for bisecting;
+// SEED=s draws another input (same weights); it lives in io.mixnorm.lab.models for DenseNet's package-private config, so compile it
 // onto the classpath first:
 //   CP="mixnorm-lab/target/mixnorm-lab-0.1.0-SNAPSHOT.jar:$(ls mixnorm-lab/target/lib/*.jar | tr '\n' ':')"
 //   javac -d /tmp/clcheck -cp "$CP" bench/ChannelsLastModelCheck.java
@@ -70,6 +72,17 @@ public class ChannelsLastModelCheck {
             net.add(ai.djl.nn.core.Linear.builder().setUnits(10).build());
             return net;
         }
+        if (name.equals("cnn5-smooth")) { // softplus and average pools (Kinks.SMOOTH)
+            return heNormal(Cnn5.build(new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
+        }
+        if (name.startsWith("densenet-smooth:")) { // a DenseNet (not BC) of L layers per block, softplus
+            int layers = Integer.parseInt(name.substring("densenet-smooth:".length()));
+            return heNormal(DenseNet.build(new DenseNet.Config(layers, 12, false, 1.0, 16), new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
+        }
+        if (name.startsWith("densenet-bc-smooth:")) { // a DenseNet-BC of L layers per block, softplus
+            int layers = Integer.parseInt(name.substring("densenet-bc-smooth:".length()));
+            return heNormal(DenseNet.build(new DenseNet.Config(layers, 12, true, 0.5, 24), new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
+        }
         if (name.startsWith("densenet-bc:")) {
             int layers = Integer.parseInt(name.substring("densenet-bc:".length()));
             return DenseNet.build(
@@ -80,6 +93,11 @@ public class ChannelsLastModelCheck {
         return ModelZoo.build(name, NormSpec.batchNorm(), 10).block();
     }
 
+    static Block heNormal(Block b) {
+        b.setInitializer(new ai.djl.training.initializer.XavierInitializer(ai.djl.training.initializer.XavierInitializer.RandomType.GAUSSIAN, ai.djl.training.initializer.XavierInitializer.FactorType.IN, 2), Parameter.Type.WEIGHT);
+        return b;
+    }
+
     static double absDiff(float[] w, float[] g) { double d = 0; for (int i = 0; i < w.length; i++) d = Math.max(d, Math.abs(w[i] - g[i])); return d; }
     static double rel(float[] w, float[] g) { double s = 1e-12, d = 0; for (float v : w) s = Math.max(s, Math.abs(v)); for (int i = 0; i < w.length; i++) d = Math.max(d, Math.abs(w[i] - g[i])); return d / s; }
     static Map<String, float[]> run(String name, Shape input, boolean f64, boolean channelsLast) {
@@ -87,6 +105,8 @@ public class ChannelsLastModelCheck {
             Engine.getInstance().setRandomSeed(11);
             Block b = build(name);
             b.initialize(m, DataType.FLOAT32, input);
+            // SEED=s: another input and output weighting with the same weights
+            if (System.getenv("SEED") != null) Engine.getInstance().setRandomSeed(Integer.parseInt(System.getenv("SEED")));
             NDArray x = m.randomNormal(input);
             // PERTURB=eps: the float32 NCHW run's input times (1 + eps·noise), to see how far
             // rounding-sized changes move the gradients (the check's own conditioning)

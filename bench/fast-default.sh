@@ -35,8 +35,8 @@ for r in $(seq "$rounds"); do
     > "$out/r$r-m-cnn5-envtuned.json" 2>>"$out/stderr.log"
   MIXNORM_MALLOC_TUNING=0 ./mixnorm bench --norm bn "${cnn5[@]}" --threads $threads --json \
     > "$out/r$r-m-cnn5-off.json" 2>>"$out/stderr.log"
-  MIXNORM_CHANNELS_LAST=1 ./mixnorm bench --norm bn "${cnn5[@]}" --threads $threads --json \
-    > "$out/r$r-m-cnn5-cl.json" 2>>"$out/stderr.log"
+  MIXNORM_CHANNELS_LAST=0 ./mixnorm bench --norm bn "${cnn5[@]}" --threads $threads --json \
+    > "$out/r$r-m-cnn5-nchw.json" 2>>"$out/stderr.log"
   "$py" bench/pytorch_cnn5.py --batch-size 128 --warmup 5 --repeats 15 --threads $threads --json \
     > "$out/r$r-p-cnn5-installed.json"
   env "${tuned[@]}" "$py" bench/pytorch_cnn5.py --batch-size 128 --warmup 5 --repeats 15 \
@@ -49,8 +49,8 @@ for r in $(seq "$rounds"); do
   env "${tuned[@]}" "$py" bench/pytorch_cnn5.py --mode eval --batch-size 100 --warmup 5 \
     --repeats 15 --threads $threads --json > "$out/r$r-p-eval-tuned.json"
   m bench --variants bn,mn:first:1 "${dense[@]}" > "$out/r$r-m-densenet40-launched.json"
-  MIXNORM_CHANNELS_LAST=1 ./mixnorm bench --norm bn "${dense[@]}" --threads $threads --json \
-    > "$out/r$r-m-densenet40-cl.json" 2>>"$out/stderr.log"
+  MIXNORM_CHANNELS_LAST=0 ./mixnorm bench --norm bn "${dense[@]}" --threads $threads --json \
+    > "$out/r$r-m-densenet40-nchw.json" 2>>"$out/stderr.log"
   "$py" "$tools/densenet40_torch_bench.py" 64 $threads 4 > "$out/r$r-p-densenet40-installed.json"
   env "${tuned[@]}" "$py" "$tools/densenet40_torch_bench.py" 64 $threads 4 \
     > "$out/r$r-p-densenet40-tuned.json"

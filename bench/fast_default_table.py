@@ -83,8 +83,9 @@ def main():
     print("| mixnorm, MALLOC_* set by hand | %s | %.2f |" % (fmt(env), med(env) / med(launched)))
     print("| mixnorm, MIXNORM_MALLOC_TUNING=0 (glibc defaults) | %s | %.2f |" % (
         fmt(off), med(off) / med(launched)))
-    # the format switch's row: raw folders before the default became NCHW measured =0 ("nchw"),
-    # later ones =1 ("cl")
+    # the format switch's row: the variation is the non-default format, =0 ("nchw") while
+    # channels-last is the default (before b53d8dd and again since it was cleared), =1 ("cl") in
+    # the raw folders of the hours in between
     fmt_key, fmt_label = (("cl", "MIXNORM_CHANNELS_LAST=1 (channels-last inputs)")
                           if m["m-cnn5-cl"] else ("nchw", "MIXNORM_CHANNELS_LAST=0 (NCHW inputs)"))
     other = one(m["m-cnn5-" + fmt_key])

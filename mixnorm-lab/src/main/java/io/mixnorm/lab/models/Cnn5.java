@@ -1,7 +1,6 @@
 package io.mixnorm.lab.models;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
@@ -34,6 +33,11 @@ public final class Cnn5 {
     private Cnn5() {}
 
     public static SequentialBlock build(NormFactory norms, int numClasses) {
+        return build(norms, numClasses, Kinks.KEEP);
+    }
+
+    /** The network with ReLU and max pools, or with smooth stand-ins for float64 checks. */
+    static SequentialBlock build(NormFactory norms, int numClasses, Kinks kinks) {
         SequentialBlock net = new SequentialBlock();
         for (int i = 0; i < WIDTHS.length; i++) {
             net.add(
@@ -44,9 +48,9 @@ public final class Cnn5 {
                             .optBias(false)
                             .build());
             net.add(norms.create("conv" + (i + 1), WIDTHS[i]));
-            net.add(Activation.reluBlock());
+            net.add(kinks.activation());
             if (i < WIDTHS.length - 1) {
-                net.add(Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
+                net.add(kinks.halvingPool());
             }
         }
         net.add(Pool.globalAvgPool2dBlock());

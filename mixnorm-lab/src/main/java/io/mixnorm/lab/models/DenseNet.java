@@ -1,7 +1,6 @@
 package io.mixnorm.lab.models;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
@@ -50,12 +49,17 @@ final class DenseNet {
     private DenseNet() {}
 
     static SequentialBlock build(Config c, NormFactory norms, int numClasses) {
+        return build(c, norms, numClasses, Kinks.KEEP);
+    }
+
+    /** The network with ReLUs, or with softplus for float64 checks (its pools are averages). */
+    static SequentialBlock build(Config c, NormFactory norms, int numClasses, Kinks kinks) {
         SequentialBlock net = new SequentialBlock();
         net.add(Layers.paddedConv(c.firstChannels(), 3, 1, 1));
         int channels = c.firstChannels();
         for (int b = 1; b <= 3; b++) {
             for (int l = 1; l <= c.layersPerBlock(); l++) {
-                net.add(denseLayer(c, norms, "block" + b + ".layer" + l, channels));
+                net.add(denseLayer(c, norms, "block" + b + ".layer" + l, channels, kinks));
                 channels += c.growth();
             }
             if (b < 3) {
@@ -63,14 +67,14 @@ final class DenseNet {
                 net.add(
                         new SequentialBlock()
                                 .add(norms.create("trans" + b + ".norm", channels))
-                                .add(Activation.reluBlock())
+                                .add(kinks.activation())
                                 .add(Layers.paddedConv(out, 1, 1, 0))
                                 .add(Pool.avgPool2dBlock(new Shape(2, 2), new Shape(2, 2))));
                 channels = out;
             }
         }
         net.add(norms.create("final.norm", channels));
-        net.add(Activation.reluBlock());
+        net.add(kinks.activation());
         net.add(Pool.globalAvgPool2dBlock());
         net.add(Blocks.batchFlattenBlock());
         net.add(Linear.builder().setUnits(numClasses).build());
@@ -78,17 +82,18 @@ final class DenseNet {
     }
 
     /** Input concatenated with the layer's k new channels. */
-    private static Block denseLayer(Config c, NormFactory norms, String name, int channels) {
+    private static Block denseLayer(
+            Config c, NormFactory norms, String name, int channels, Kinks kinks) {
         SequentialBlock layer = new SequentialBlock();
         if (c.bottleneck()) {
             layer.add(norms.create(name + ".norm1", channels))
-                    .add(Activation.reluBlock())
+                    .add(kinks.activation())
                     .add(Layers.paddedConv(4 * c.growth(), 1, 1, 0))
                     .add(norms.create(name + ".norm2", 4 * c.growth()));
         } else {
             layer.add(norms.create(name + ".norm", channels));
         }
-        layer.add(Activation.reluBlock()).add(Layers.paddedConv(c.growth(), 3, 1, 1));
+        layer.add(kinks.activation()).add(Layers.paddedConv(c.growth(), 3, 1, 1));
         return new DenseConcat(layer);
     }
 

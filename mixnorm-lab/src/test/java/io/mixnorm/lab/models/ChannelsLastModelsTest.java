@@ -30,7 +30,8 @@ class ChannelsLastModelsTest {
     void everyBlockHandsChannelsLastOn() {
         List<String> checked = new ArrayList<>();
         // PaddedConv2d (DenseNet's convolutions) makes its zero channels in the format the process
-        // switch says, so with channels-last off (the default) only models without it are checked
+        // switch says, so with channels-last switched off (MIXNORM_CHANNELS_LAST=0) only models
+        // without it are checked
         for (String name : ModelZoo.NAMES) {
             if (!ModelZoo.channelsLast(name)
                     || (!ChannelsLast.enabled() && name.startsWith("densenet"))) {

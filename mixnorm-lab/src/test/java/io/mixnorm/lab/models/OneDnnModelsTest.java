@@ -13,6 +13,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.Pair;
 import io.mixnorm.engine.ChannelsLast;
 import io.mixnorm.engine.OneDnnWorkaround;
@@ -77,10 +78,8 @@ class OneDnnModelsTest {
      * With channels-last inputs ({@link ChannelsLast}, what the trainer feeds every model that
      * {@link ModelZoo#channelsLast} names) oneDNN runs other kernels, and PaddedConv2d's zero
      * channels keep the format through DenseNet's concatenations: output and gradients must still
-     * be the float64 model's. Open (docs/benchmarks.md, "Channels-last inputs"): at batch 2 both
-     * models agree to ~1e-5, but at batch 8 (DenseNet-40) and 32 (cnn5) some of their channels-last
-     * gradients are up to ~1e-2 off float64 while NCHW agrees to ~3e-6, though the forward agrees
-     * to 4e-6 and every kernel alone is exact; until that is explained this checks batch 2 only.
+     * be the float64 model's. The real models at batch 2; at training batches see {@link
+     * #channelsLastMatchesFloat64AtTrainingBatches}.
      */
     @Test
     void channelsLastInputsMatchFloat64() {
@@ -96,6 +95,53 @@ class OneDnnModelsTest {
             }
         }
         assertEquals(List.of("cnn5", "densenet40"), checked);
+    }
+
+    /**
+     * Channels-last against float64 at training batches: cnn5 at 16 and a DenseNet of 2 layers per
+     * block (growth 12, PaddedConv2d, concatenations, transitions) at 8, with smooth stand-ins for
+     * ReLU and the max pools ({@link Kinks}). The real models' check at such batches depends on its
+     * input, in NCHW as in channels-last (float32 routes a gradient through a kink differently from
+     * float64 wherever an activation is within rounding of one); the stand-ins keep the same
+     * convolutions, norms, concatenations and memory formats. Tolerance 1e-3 of each array's
+     * largest entry, not 1e-4: the norms' β gradients are sums over N·H·W positions that nearly
+     * cancel, and PyTorch's channels-last batch norm sums ~10× less precisely than its NCHW one
+     * (measured here: cnn5 5.5e-5 against NCHW's 5.1e-6, docs/benchmarks.md). A wrong kernel or
+     * format hand-over is off by far more.
+     */
+    @Test
+    void channelsLastMatchesFloat64AtTrainingBatches() {
+        same(
+                "smooth cnn5 batch 16 channels-last",
+                () -> heNormal(Cnn5.build(batchNorms(), 10, Kinks.SMOOTH)),
+                new Shape(16, 3, 32, 32),
+                true,
+                1e-3);
+        same(
+                "smooth DenseNet L=2 batch 8 channels-last",
+                () ->
+                        heNormal(
+                                DenseNet.build(
+                                        new DenseNet.Config(2, 12, false, 1.0, 16),
+                                        batchNorms(),
+                                        10,
+                                        Kinks.SMOOTH)),
+                new Shape(8, 3, 32, 32),
+                true,
+                1e-3);
+    }
+
+    private static NormFactory batchNorms() {
+        return new NormFactory(NormSpec.batchNorm(), "all");
+    }
+
+    /** The zoo's initialization, so that activations have the trained models' scale. */
+    private static Block heNormal(Block b) {
+        b.setInitializer(
+                new XavierInitializer(
+                        XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2),
+                Parameter.Type.WEIGHT);
+        return b;
     }
 
     @Test
@@ -117,15 +163,25 @@ class OneDnnModelsTest {
 
     private static void same(
             String what, Supplier<Block> build, Shape input, boolean channelsLast) {
+        same(what, build, input, channelsLast, 1e-4);
+    }
+
+    private static void same(
+            String what,
+            Supplier<Block> build,
+            Shape input,
+            boolean channelsLast,
+            double tolerance) {
         Run onednn = run(build, input, true, false, channelsLast);
         Run f64 = run(build, input, true, true, false);
-        close(f64.y, onednn.y, what + " output");
+        close(f64.y, onednn.y, what + " output", tolerance);
         assertEquals(f64.grads.size(), onednn.grads.size());
         for (int i = 0; i < f64.grads.size(); i++) {
             close(
                     f64.grads.get(i).getValue(),
                     onednn.grads.get(i).getValue(),
-                    what + " gradient of " + f64.grads.get(i).getKey());
+                    what + " gradient of " + f64.grads.get(i).getKey(),
+                    tolerance);
         }
     }
 
@@ -179,15 +235,18 @@ class OneDnnModelsTest {
         }
     }
 
-    /** Agreement relative to the array's largest entry: measured ~3e-6 for every model here. */
-    private static void close(float[] want, float[] got, String what) {
+    /**
+     * Agreement relative to the array's largest entry: measured ~3e-6 for every model here at batch
+     * 2, up to ~1e-4 at training batches (see there).
+     */
+    private static void close(float[] want, float[] got, String what, double tolerance) {
         assertEquals(want.length, got.length, what + " size");
         double scale = 1e-12;
         for (float v : want) {
             scale = Math.max(scale, Math.abs(v));
         }
         for (int i = 0; i < want.length; i++) {
-            assertEquals(want[i], got[i], 1e-4 * scale, what + " [" + i + "]");
+            assertEquals(want[i], got[i], tolerance * scale, what + " [" + i + "]");
         }
     }
 }
