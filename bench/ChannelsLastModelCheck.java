@@ -73,15 +73,15 @@ public class ChannelsLastModelCheck {
             return net;
         }
         if (name.equals("cnn5-smooth")) { // softplus and average pools (Kinks.SMOOTH)
-            return heNormal(Cnn5.build(new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
+            return ModelZoo.heNormal(Cnn5.build(new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
         }
         if (name.startsWith("densenet-smooth:")) { // a DenseNet (not BC) of L layers per block, softplus
             int layers = Integer.parseInt(name.substring("densenet-smooth:".length()));
-            return heNormal(DenseNet.build(new DenseNet.Config(layers, 12, false, 1.0, 16), new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
+            return ModelZoo.heNormal(DenseNet.build(new DenseNet.Config(layers, 12, false, 1.0, 16), new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
         }
         if (name.startsWith("densenet-bc-smooth:")) { // a DenseNet-BC of L layers per block, softplus
             int layers = Integer.parseInt(name.substring("densenet-bc-smooth:".length()));
-            return heNormal(DenseNet.build(new DenseNet.Config(layers, 12, true, 0.5, 24), new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
+            return ModelZoo.heNormal(DenseNet.build(new DenseNet.Config(layers, 12, true, 0.5, 24), new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
         }
         if (name.startsWith("densenet-bc:")) {
             int layers = Integer.parseInt(name.substring("densenet-bc:".length()));
@@ -91,11 +91,6 @@ public class ChannelsLastModelCheck {
                     10);
         }
         return ModelZoo.build(name, NormSpec.batchNorm(), 10).block();
-    }
-
-    static Block heNormal(Block b) {
-        b.setInitializer(new ai.djl.training.initializer.XavierInitializer(ai.djl.training.initializer.XavierInitializer.RandomType.GAUSSIAN, ai.djl.training.initializer.XavierInitializer.FactorType.IN, 2), Parameter.Type.WEIGHT);
-        return b;
     }
 
     static double absDiff(float[] w, float[] g) { double d = 0; for (int i = 0; i < w.length; i++) d = Math.max(d, Math.abs(w[i] - g[i])); return d; }

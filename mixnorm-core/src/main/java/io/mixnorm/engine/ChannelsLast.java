@@ -26,11 +26,11 @@ import ai.djl.ndarray.types.Shape;
  * <p><b>On unless {@code MIXNORM_CHANNELS_LAST=0}.</b> Checked against float64 like NCHW
  * (docs/benchmarks.md, "Channels-last inputs"): with smooth stand-ins for ReLU and max pools the
  * models' gradients agree with float64 to ~1e-5 at training batches in both formats. With the real
- * ReLUs and max pools a whole-network float64 check at batch 8–32 fails for about half of all
- * inputs, in NCHW as in channels-last: float32 and float64 route one gradient entry differently
- * wherever an activation lies within rounding of a kink. PyTorch's channels-last batch norm sums
- * its N·H·W positions less precisely (~10× NCHW's rounding error, still ~1e-6 relative), which
- * makes such crossings somewhat more frequent; it does not make the gradients wrong. {@code
+ * ReLUs and max pools a whole-network float64 check of cnn5 at batch 32 failed for five of eight
+ * inputs, in NCHW exactly as in channels-last: float32 and float64 route one gradient entry
+ * differently wherever an activation lies within rounding of a kink. PyTorch's channels-last batch
+ * norm sums its N·H·W positions less precisely (~10× NCHW's rounding error, still ~1e-6 relative),
+ * which makes such crossings somewhat more frequent; it does not make the gradients wrong. {@code
  * MIXNORM_CHANNELS_LAST=0} gives NCHW arrays, and earlier builds' bits.
  */
 public final class ChannelsLast {

@@ -14,11 +14,11 @@ import ai.djl.nn.pooling.Pool;
  * which side of a kink, or which of a window's entries is largest. Wherever an activation lies
  * within float32 rounding of a kink, float32 and float64 route one entry differently and that
  * entry's whole gradient lands elsewhere; the difference then spreads through every weight gradient
- * below it. At batch 8–32 this happens somewhere in cnn5 or DenseNet-40 for about half of all
- * inputs, in NCHW as in channels-last (docs/benchmarks.md, "Channels-last inputs"), so a check of
- * the real models against float64 there tests its input's luck. With the smooth stand-ins every
- * layer is differentiable and the same convolutions, norms, concatenations and memory formats agree
- * with float64 to ~1e-5 at any batch.
+ * below it. In cnn5 at batch 32 this happened for five of eight inputs measured, in NCHW exactly as
+ * in channels-last (docs/benchmarks.md, "Channels-last inputs"), so a check of the real models
+ * against float64 there tests its input's luck. With the smooth stand-ins every layer is
+ * differentiable and the same convolutions, norms, concatenations and memory formats agree with
+ * float64 to ~1e-5 at any batch.
  */
 enum Kinks {
     /** ReLU and max pools: the models as trained. */

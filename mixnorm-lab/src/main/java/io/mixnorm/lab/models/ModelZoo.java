@@ -83,11 +83,21 @@ public final class ModelZoo {
             }
         }
         norms.checkSelectionUsed();
-        // He-normal (fan-in, gain 2) for every weight: the right scale ahead of ReLU.
+        heNormal(block);
+        return new BuiltModel(name, block, norms.layers(), new Shape(1, 3, 32, 32), flops);
+    }
+
+    /**
+     * He-normal (fan-in, gain 2) for every weight of {@code block}: the right scale ahead of ReLU,
+     * and what every zoo model is initialized with.
+     *
+     * @return {@code block}
+     */
+    static Block heNormal(Block block) {
         block.setInitializer(
                 new XavierInitializer(
                         XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2),
                 Parameter.Type.WEIGHT);
-        return new BuiltModel(name, block, norms.layers(), new Shape(1, 3, 32, 32), flops);
+        return block;
     }
 }

@@ -13,7 +13,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.Pair;
 import io.mixnorm.engine.ChannelsLast;
 import io.mixnorm.engine.OneDnnWorkaround;
@@ -113,14 +112,14 @@ class OneDnnModelsTest {
     void channelsLastMatchesFloat64AtTrainingBatches() {
         same(
                 "smooth cnn5 batch 16 channels-last",
-                () -> heNormal(Cnn5.build(batchNorms(), 10, Kinks.SMOOTH)),
+                () -> ModelZoo.heNormal(Cnn5.build(batchNorms(), 10, Kinks.SMOOTH)),
                 new Shape(16, 3, 32, 32),
                 true,
                 1e-3);
         same(
                 "smooth DenseNet L=2 batch 8 channels-last",
                 () ->
-                        heNormal(
+                        ModelZoo.heNormal(
                                 DenseNet.build(
                                         new DenseNet.Config(2, 12, false, 1.0, 16),
                                         batchNorms(),
@@ -133,15 +132,6 @@ class OneDnnModelsTest {
 
     private static NormFactory batchNorms() {
         return new NormFactory(NormSpec.batchNorm(), "all");
-    }
-
-    /** The zoo's initialization, so that activations have the trained models' scale. */
-    private static Block heNormal(Block b) {
-        b.setInitializer(
-                new XavierInitializer(
-                        XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2),
-                Parameter.Type.WEIGHT);
-        return b;
     }
 
     @Test
