@@ -6,7 +6,8 @@
 // (Inception-V3) draws the same masks in every run. MODEL is a zoo name, or densenet-bc:L for a
 // DenseNet-BC (k = 12, bottlenecks, compression 0.5, first conv 24) with L layers per block, or
 // cnn5-avgpool (cnn5 with average instead of max pools), or cnn5-smooth, densenet-smooth:L,
-// densenet-bc-smooth:L (Kinks.SMOOTH: softplus and average pools, no kinks), for bisecting;
+// densenet-bc-smooth:L, inception-smooth, inception-each-smooth (Kinks.SMOOTH: softplus and
+// average pools, no kinks; the last one Mixed block of each kind), for bisecting;
 // SEED=s draws another input (same weights); it lives in io.mixnorm.lab.models for DenseNet's package-private config, so compile it
 // onto the classpath first:
 //   CP="mixnorm-lab/target/mixnorm-lab-0.1.0-SNAPSHOT.jar:$(ls mixnorm-lab/target/lib/*.jar | tr '\n' ':')"
@@ -82,6 +83,12 @@ public class ChannelsLastModelCheck {
         if (name.startsWith("densenet-bc-smooth:")) { // a DenseNet-BC of L layers per block, softplus
             int layers = Integer.parseInt(name.substring("densenet-bc-smooth:".length()));
             return ModelZoo.heNormal(DenseNet.build(new DenseNet.Config(layers, 12, true, 0.5, 24), new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
+        }
+        if (name.equals("inception-smooth")) { // Inception-V3, softplus and 3×3/2 average pools
+            return ModelZoo.heNormal(InceptionV3.build(new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH).block());
+        }
+        if (name.equals("inception-each-smooth")) { // one Mixed block of each kind, smooth
+            return ModelZoo.heNormal(InceptionV3.oneBlockOfEachKind(new NormFactory(NormSpec.batchNorm(), "all"), 10, Kinks.SMOOTH));
         }
         if (name.startsWith("densenet-bc:")) {
             int layers = Integer.parseInt(name.substring("densenet-bc:".length()));

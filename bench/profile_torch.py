@@ -2,10 +2,12 @@
 """Per-operator times of the same training step in plain PyTorch, as a Chrome trace for
 bench/trace_ops.py (the mixnorm side is bench/ProfileStep.java).
 
-    /usr/bin/python3 bench/profile_torch.py cnn5|densenet40 BATCH THREADS STEPS TRACE.json
+    /usr/bin/python3 bench/profile_torch.py cnn5|densenet40|densenet-bc100|inception-v3 \
+        BATCH THREADS STEPS TRACE.json
 
 cnn5 comes from bench/pytorch_cnn5.py (AdamW), DenseNet-40 from ../shared/tools/
-densenet40_torch_bench.py (SGD-Nesterov), with the optimizers those scripts use.
+densenet40_torch_bench.py, DenseNet-BC-100 and Inception-V3 from bench/pytorch_deep.py (those
+three with SGD-Nesterov), with the optimizers those scripts use.
 """
 import importlib.util
 import os
@@ -33,8 +35,12 @@ def main():
         net = load(os.path.join(here, "pytorch_cnn5.py"), "pytorch_cnn5").cnn5()
         opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-4)
     else:
-        tools = os.environ.get("TOOLS", os.path.join(here, "..", "..", "shared", "tools"))
-        net = load(os.path.join(tools, "densenet40_torch_bench.py"), "dn").densenet40()
+        if model == "densenet40":
+            tools = os.environ.get("TOOLS", os.path.join(here, "..", "..", "shared", "tools"))
+            net = load(os.path.join(tools, "densenet40_torch_bench.py"), "dn").densenet40()
+        else:
+            sys.path.insert(0, here)  # pytorch_deep imports torch_step from bench/
+            net = load(os.path.join(here, "pytorch_deep.py"), "deep").MODELS[model]()
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True,
                               weight_decay=1e-4)
     x = torch.randn(batch, 3, 32, 32)

@@ -30,10 +30,20 @@ public final class MemoryFormat {
     private MemoryFormat() {}
 
     /**
+     * A view with gaps (a slice of the channels, as PaddedConv2d's output when it drops its extra
+     * filters) is classified by the order of its strides, as PyTorch's {@code
+     * suggest_memory_format} does and every consumer of it sees it: by the format of an elementwise
+     * copy, which PyTorch lays out in that order.
+     *
      * @param a a 4-D array with {@code C > 1} and {@code H·W > 1} (else both formats coincide)
      * @return {@code "NCHW"}, {@code "channels-last"} or {@code "other"}
      */
     public static String of(NDArray a) {
+        String dense = ofDense(a);
+        return dense.equals("other") ? ofDense(a.mul(1)) : dense;
+    }
+
+    private static String ofDense(NDArray a) {
         if (contiguous(a)) {
             return "NCHW";
         }

@@ -1,7 +1,6 @@
 package io.mixnorm.lab.models;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.pooling.Pool;
@@ -16,24 +15,29 @@ import java.util.List;
  */
 final class InceptionModules {
     private final NormFactory norms;
+    private final Kinks kinks;
     private long flops;
 
-    InceptionModules(NormFactory norms) {
+    InceptionModules(NormFactory norms, Kinks kinks) {
         this.norms = norms;
+        this.kinks = kinks;
     }
 
     long flops() {
         return flops;
     }
 
-    /** Conv (no bias) → norm → ReLU; {@code side} is the output side, for the FLOP count. */
+    /**
+     * Conv (no bias) → norm → ReLU (softplus for {@link Kinks#SMOOTH}); {@code side} is the output
+     * side, for the FLOP count.
+     */
     Block basic(
             String name, int in, int out, int kh, int kw, int stride, int ph, int pw, int side) {
         flops += Layers.convFlops(in, out, kh, kw, side);
         return new SequentialBlock()
                 .add(Layers.conv(out, kh, kw, stride, ph, pw))
                 .add(norms.create(name + ".norm", out))
-                .add(Activation.reluBlock());
+                .add(kinks.activation());
     }
 
     private Block basic1x1(String name, int in, int out, int side) {
@@ -78,7 +82,7 @@ final class InceptionModules {
                                 basic1x1(m + ".branch3x3dbl_1", in, 64, side),
                                 basic(m + ".branch3x3dbl_2", 64, 96, 3, 3, 1, 1, 1, side),
                                 basic(m + ".branch3x3dbl_3", 96, 96, 3, 3, 2, 0, 0, out)),
-                        Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2))));
+                        kinks.pool(2, 0)));
     }
 
     /** InceptionC (factorized 7×7 with c7 inner channels): output 768 channels. */
@@ -112,7 +116,7 @@ final class InceptionModules {
                                 basic(m + ".branch7x7x3_2", 192, 192, 1, 7, 1, 0, 3, side),
                                 basic(m + ".branch7x7x3_3", 192, 192, 7, 1, 1, 3, 0, side),
                                 basic(m + ".branch7x7x3_4", 192, 192, 3, 3, 2, 0, 0, out)),
-                        Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2))));
+                        kinks.pool(2, 0)));
     }
 
     /** InceptionE (expanded filter bank): output 320 + 768 + 768 + 192 = 2048 channels. */

@@ -51,7 +51,12 @@ public final class InceptionV3 {
     record Built(SequentialBlock block, long forwardFlopsPerImage) {}
 
     static Built build(NormFactory norms, int numClasses) {
-        InceptionModules m = new InceptionModules(norms);
+        return build(norms, numClasses, Kinks.KEEP);
+    }
+
+    /** With {@link Kinks#SMOOTH}: softplus and 3×3/2 average pools, for float64 checks. */
+    static Built build(NormFactory norms, int numClasses, Kinks kinks) {
+        InceptionModules m = new InceptionModules(norms, kinks);
         int s = 32;
         SequentialBlock net =
                 new SequentialBlock()
@@ -78,5 +83,28 @@ public final class InceptionV3 {
                 .add(Blocks.batchFlattenBlock())
                 .add(Linear.builder().setUnits(numClasses).build());
         return new Built(net, m.flops() + 2L * 2048 * numClasses);
+    }
+
+    /**
+     * A short network with one Mixed block of each kind (A–E) in Inception-V3's order and widths
+     * (one stem convolution to 32 channels, InceptionA with 32 pool features, InceptionC with c7 =
+     * 32), no dropout: every kind of layer, grid and memory-format hand-over of the full network at
+     * a fraction of its cost, for float64 checks at training batches.
+     */
+    static SequentialBlock oneBlockOfEachKind(NormFactory norms, int numClasses, Kinks kinks) {
+        InceptionModules m = new InceptionModules(norms, kinks);
+        int s = 32;
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(m.basic("stem", 3, 32, 3, 3, 1, 1, 1, s))
+                        .add(m.inceptionA("mixed_a", 32, 32, s)) // 64 + 64 + 96 + 32 channels
+                        .add(m.inceptionB("mixed_b", 256, s)); // 384 + 96 + 256
+        s = Layers.outSide(s, 3, 2, 0);
+        net.add(m.inceptionC("mixed_c", 736, 32, s)).add(m.inceptionD("mixed_d", 768, s));
+        s = Layers.outSide(s, 3, 2, 0);
+        return net.add(m.inceptionE("mixed_e", 1280, s))
+                .add(Pool.globalAvgPool2dBlock())
+                .add(Blocks.batchFlattenBlock())
+                .add(Linear.builder().setUnits(numClasses).build());
     }
 }

@@ -6,9 +6,9 @@ import ai.djl.nn.Block;
 import ai.djl.nn.pooling.Pool;
 
 /**
- * The convolutional models' nonlinearities: ReLU and 3×3/2 max pools ({@link #KEEP}, what every
- * model trains with), or smooth stand-ins ({@link #SMOOTH}: softplus and 3×3/2 average pools) for
- * float64 checks at training batches.
+ * The convolutional models' nonlinearities: ReLU and 3×3 max pools ({@link #KEEP}, what every model
+ * trains with), or smooth stand-ins ({@link #SMOOTH}: softplus and 3×3/2 average pools) for float64
+ * checks at training batches.
  *
  * <p>Why the stand-ins: a float32 gradient through ReLU or a max pool is sparse routing, decided by
  * which side of a kink, or which of a window's entries is largest. Wherever an activation lies
@@ -31,11 +31,19 @@ enum Kinks {
         return this == KEEP ? Activation.reluBlock() : Activation.softPlusBlock();
     }
 
-    /** A 3×3 window, stride 2, padding 1: halves the side. Max, or average. */
+    /** A 3×3 window, stride 2, padding 1: halves the side (cnn5, DenseNet). Max, or average. */
     Block halvingPool() {
+        return pool(2, 1);
+    }
+
+    /**
+     * A 3×3 window with the given stride and padding. Max, or average (whose padding, if any, is
+     * left out of the mean, as a max pool's is).
+     */
+    Block pool(int stride, int padding) {
         Shape k = new Shape(3, 3);
-        Shape s = new Shape(2, 2);
-        Shape p = new Shape(1, 1);
+        Shape s = new Shape(stride, stride);
+        Shape p = new Shape(padding, padding);
         return this == KEEP ? Pool.maxPool2dBlock(k, s, p) : Pool.avgPool2dBlock(k, s, p);
     }
 }

@@ -49,14 +49,14 @@ public final class ModelZoo {
 
     /**
      * Whether the trainer feeds this model channels-last images ({@link ChannelsLast}, unless
-     * {@code MIXNORM_CHANNELS_LAST=0}): the models checked against float64 with such inputs ({@code
-     * OneDnnModelsTest}: the real models at batch 2, smooth stand-ins for their kinks at training
-     * batches). DenseNet-BC-100 and Inception-V3 stay NCHW until their own speed and checks say
-     * otherwise: BC-100's composition passes the smooth check (docs/benchmarks.md, "Channels-last
-     * inputs") but its channels-last speed is not measured; Inception-V3 has no such check yet.
+     * {@code MIXNORM_CHANNELS_LAST=0}): every zoo model. Each is checked against float64 with such
+     * inputs ({@code OneDnnModelsTest}: cnn5 and DenseNet-40 as they are at batch 2, all four with
+     * smooth stand-ins for their kinks at training batches) and measured faster so
+     * (docs/benchmarks.md, "Channels-last inputs"); kept per model so that a model added later
+     * starts in NCHW until it is.
      */
     public static boolean channelsLast(String name) {
-        return name.equals(Cnn5.NAME) || name.equals(DenseNet40.NAME);
+        return NAMES.contains(name);
     }
 
     public static BuiltModel build(String name, NormSpec spec, int numClasses) {

@@ -65,11 +65,23 @@ class OneDnnModelsTest {
                 new Shape(2, 3, 32, 32));
     }
 
+    /**
+     * DenseNet-BC-100's convolutions, norms, concatenations and pools, with softplus for its ReLUs
+     * ({@link Kinks#SMOOTH}; DenseNet has no max pools). On a Zen 3 machine (AVX2) the real network
+     * at batch 2 is 3e-3 of an array's largest entry off float64 in its first convolution's
+     * gradient on this input, on Zen 5 (AVX-512) it passed: a ReLU routes a gradient differently
+     * where float32 puts an activation on the other side of zero than float64 does
+     * (docs/benchmarks.md, "Channels-last inputs"). The stand-in differs from it in the ReLUs only
+     * and agrees to ~1e-5.
+     */
     @Test
     void denseNetBc100WithOneDnnMatchesFloat64() {
         same(
-                "densenet-bc100",
-                () -> ModelZoo.build("densenet-bc100", NormSpec.batchNorm(), 10).block(),
+                "smooth densenet-bc100",
+                () ->
+                        ModelZoo.heNormal(
+                                DenseNet.build(
+                                        DenseNetBc100.CONFIG, batchNorms(), 10, Kinks.SMOOTH)),
                 new Shape(2, 3, 32, 32));
     }
 
@@ -84,7 +96,14 @@ class OneDnnModelsTest {
     void channelsLastInputsMatchFloat64() {
         List<String> checked = new ArrayList<>();
         for (String name : ModelZoo.NAMES) {
-            if (ModelZoo.channelsLast(name)) {
+            // The two deepest models' kinks make even batch 2 ill-conditioned: on
+            // bench/ChannelsLastModelCheck's input, channels-last / NCHW are off float64 by
+            // 2.3e-2 / 9.2e-2 of an array's largest entry (DenseNet-BC-100) and 1.6e-1 / 2.1e-1
+            // (Inception-V3, whose dropout would also draw other masks in the float64 run here),
+            // their smooth stand-ins by ~1e-4 or less. Their checks are the smooth ones below.
+            if (ModelZoo.channelsLast(name)
+                    && !name.equals(DenseNetBc100.NAME)
+                    && !name.equals(InceptionV3.NAME)) {
                 checked.add(name);
                 same(
                         name + " channels-last",
@@ -97,9 +116,11 @@ class OneDnnModelsTest {
     }
 
     /**
-     * Channels-last against float64 at training batches: cnn5 at 16 and a DenseNet of 2 layers per
-     * block (growth 12, PaddedConv2d, concatenations, transitions) at 8, with smooth stand-ins for
-     * ReLU and the max pools ({@link Kinks}). The real models' check at such batches depends on its
+     * Channels-last against float64 at training batches: cnn5 at 16, a DenseNet and a DenseNet-BC
+     * of 2 layers per block (growth 12, PaddedConv2d, concatenations, bottlenecks, transitions; the
+     * zoo's have 12 and 16) and one Inception-V3 Mixed block of each kind (branch concatenations,
+     * 1×7/7×1 and unpadded stride-2 convolutions, the pools) at 8, with smooth stand-ins for ReLU
+     * and the max pools ({@link Kinks}). The real models' check at such batches depends on its
      * input, in NCHW as in channels-last (float32 routes a gradient through a kink differently from
      * float64 wherever an activation is within rounding of one); the stand-ins keep the same
      * convolutions, norms, concatenations and memory formats. Tolerance 1e-3 of each array's
@@ -125,6 +146,26 @@ class OneDnnModelsTest {
                                         batchNorms(),
                                         10,
                                         Kinks.SMOOTH)),
+                new Shape(8, 3, 32, 32),
+                true,
+                1e-3);
+        same(
+                "smooth DenseNet-BC L=2 batch 8 channels-last",
+                () ->
+                        ModelZoo.heNormal(
+                                DenseNet.build(
+                                        new DenseNet.Config(2, 12, true, 0.5, 24),
+                                        batchNorms(),
+                                        10,
+                                        Kinks.SMOOTH)),
+                new Shape(8, 3, 32, 32),
+                true,
+                1e-3);
+        same(
+                "smooth Inception-V3 blocks A-E batch 8 channels-last",
+                () ->
+                        ModelZoo.heNormal(
+                                InceptionV3.oneBlockOfEachKind(batchNorms(), 10, Kinks.SMOOTH)),
                 new Shape(8, 3, 32, 32),
                 true,
                 1e-3);
