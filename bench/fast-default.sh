@@ -24,8 +24,8 @@ m() { ./mixnorm "$@" --threads "$threads" --json 2>>"$out/stderr.log"; }
 cnn5=(--batch-size 128 --warmup 5 --repeats 15)
 evalb=(--batch-size 100 --warmup 5 --repeats 15)
 dense=(--model densenet40 --optimizer sgd --nesterov --batch-size 64 --warmup 1 --repeats 4)
-bc100=(--batch-size 64 --warmup 1 --repeats 3)
-inception=(--batch-size 32 --warmup 1 --repeats 3)
+bc100=(--batch-size 64 --warmup 1 --repeats 5)
+inception=(--batch-size 32 --warmup 1 --repeats 4)
 
 ./mixnorm summary > /dev/null # builds the launcher's jar first, outside the timings
 for r in $(seq "$rounds"); do
@@ -65,6 +65,8 @@ for r in $(seq "$rounds"); do
     short=${spec%%:*}; model=${spec#*:}; declare -n args=$short
     m bench --model "$model" --optimizer sgd --nesterov --variants bn,mn:first:1 "${args[@]}" \
       > "$out/r$r-m-$short-launched.json"
+    MIXNORM_CHANNELS_LAST=0 ./mixnorm bench --model "$model" --optimizer sgd --nesterov --norm bn \
+      "${args[@]}" --threads $threads --json > "$out/r$r-m-$short-nchw.json" 2>>"$out/stderr.log"
     "$py" bench/pytorch_deep.py --model "$model" "${args[@]}" --threads $threads --json \
       > "$out/r$r-p-$short-installed.json"
     env "${tuned[@]}" "$py" bench/pytorch_deep.py --model "$model" "${args[@]}" \

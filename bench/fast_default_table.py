@@ -41,6 +41,7 @@ def main():
     out = sys.argv[1]
     m = {k: load(out, k) for k in ["m-cnn5-launched", "m-cnn5-envtuned", "m-cnn5-off",
                                    "m-cnn5-nchw", "m-densenet40-nchw", "m-cnn5-cl", "m-densenet40-cl",
+                                   "m-bc100-nchw", "m-inception-nchw",
                                    "m-eval-launched", "m-densenet40-launched",
                                    "m-bc100-launched", "m-inception-launched",
                                    "m-cnn5-beside-train"]}
@@ -93,10 +94,15 @@ def main():
     pcl = one(p["p-cnn5-tuned-cl"])
     print("| PyTorch tuned, model and input channels_last | %s | %.2f |" % (
         fmt(pcl), med(pcl) / med(launched)))
-    dl, dn = m["m-densenet40-launched"].get("bn", []), one(m["m-densenet40-" + fmt_key])
-    print("| DenseNet-40 bn (batch 64): mixnorm as launched | %s | 1.00 |" % fmt(dl))
-    print("| DenseNet-40 bn: mixnorm, %s | %s | %.2f |" % (
-        fmt_label.split(" (")[0], fmt(dn), med(dn) / med(dl)))
+    for key, label in [("densenet40", "DenseNet-40 bn (batch 64)"),
+                       ("bc100", "DenseNet-BC-100 bn (batch 64)"),
+                       ("inception", "Inception-V3 bn (batch 32)")]:
+        dl, dn = m["m-%s-launched" % key].get("bn", []), one(m.get("m-%s-%s" % (key, fmt_key), {}))
+        if not dl or not dn:  # not measured in this raw folder
+            continue
+        print("| %s: mixnorm as launched | %s | 1.00 |" % (label, fmt(dl)))
+        print("| %s: mixnorm, %s | %s | %.2f |" % (
+            label.split(" (")[0], fmt_label.split(" (")[0], fmt(dn), med(dn) / med(dl)))
     beside = one(m["m-cnn5-beside-train"])
     print()
     print("| `train` (200 steps, mini set) vs `bench` right after it, cnn5 bn, batch 128 | img/s |")
