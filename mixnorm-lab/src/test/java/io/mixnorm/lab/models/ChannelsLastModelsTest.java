@@ -29,12 +29,10 @@ class ChannelsLastModelsTest {
     @Test
     void everyBlockHandsChannelsLastOn() {
         List<String> checked = new ArrayList<>();
-        // PaddedConv2d (DenseNet's convolutions) makes its zero channels in the format the process
-        // switch says, so with channels-last switched off (MIXNORM_CHANNELS_LAST=0) only models
-        // without it are checked
+        // every format hand-over is the layers' own, whatever MIXNORM_CHANNELS_LAST says: the
+        // switch only picks what the trainer feeds (PaddedConv2d's zero channels once followed it)
         for (String name : ModelZoo.NAMES) {
-            if (!ModelZoo.channelsLast(name)
-                    || (!ChannelsLast.enabled() && name.startsWith("densenet"))) {
+            if (!ModelZoo.channelsLast(name)) {
                 continue;
             }
             for (NormSpec spec : List.of(NormSpec.batchNorm(), ModelChecks.spec("mn", "all"))) {
@@ -42,8 +40,7 @@ class ChannelsLastModelsTest {
             }
             checked.add(name);
         }
-        assertEquals(
-                ChannelsLast.enabled() ? ModelZoo.NAMES : List.of("cnn5", "inception-v3"), checked);
+        assertEquals(ModelZoo.NAMES, checked);
     }
 
     private static void checkFormats(String name, NormSpec spec) {
