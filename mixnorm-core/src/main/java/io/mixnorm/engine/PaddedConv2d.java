@@ -1,6 +1,7 @@
 package io.mixnorm.engine;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -90,14 +91,59 @@ public final class PaddedConv2d extends AbstractBlock {
         long c = w.getShape().get(1);
         long c2 = c == 3 ? c : roundUp(c, OneDnnWorkaround.channelAlignment(stride));
         long f2 = roundUp(f, 16);
-        // constant_pad_nd (padding given from the last axis backwards): one kernel writes the array
-        // and its zeros into a new one laid out as the input is, so a channels-last input stays
-        // channels-last, and its backward is a slice. (A concatenation with zeros made a separate
-        // zero array, filled it, and came out NCHW unless those zeros were channels-last too.)
-        NDArray xp = c2 > c ? x.pad(new Shape(0, 0, 0, 0, 0, c2 - c), 0) : x;
-        NDArray wp = ownedBy(x.getManager(), w.pad(new Shape(0, 0, 0, 0, 0, c2 - c, 0, f2 - f), 0));
+        NDManager m = x.getManager();
+        NDArray xp = x;
+        NDArray wp = w;
+        if (c2 > c) {
+            Shape xs = x.getShape();
+            xp = NDArrays.concat(new NDList(x, zeroChannels(m, xs, c2 - c, x)), 1);
+            wp =
+                    ownedBy(
+                            m,
+                            NDArrays.concat(
+                                    new NDList(
+                                            wp,
+                                            m.zeros(
+                                                    new Shape(
+                                                            f,
+                                                            c2 - c,
+                                                            w.getShape().get(2),
+                                                            w.getShape().get(3)),
+                                                    w.getDataType())),
+                                    1));
+        }
+        if (f2 > f) {
+            wp =
+                    ownedBy(
+                            m,
+                            NDArrays.concat(
+                                    new NDList(
+                                            wp,
+                                            m.zeros(
+                                                    new Shape(
+                                                            f2 - f,
+                                                            c2,
+                                                            w.getShape().get(2),
+                                                            w.getShape().get(3)),
+                                                    w.getDataType())),
+                                    0));
+        }
         NDArray y = Conv2d.conv2d(xp, wp, null, s, p).singletonOrThrow();
         return f2 > f ? y.get(new NDIndex().addAllDim().addSliceDim(0, f)) : y;
+    }
+
+    /**
+     * {@code k} zero channels to append to {@code x}: stored channels-last when {@link
+     * ChannelsLast} inputs are on, so that the concatenation keeps a channels-last input in that
+     * format (PyTorch concatenates into a plain NCHW array when its inputs' formats differ, and
+     * every later layer would then run in NCHW).
+     */
+    private static NDArray zeroChannels(NDManager m, Shape xs, long k, NDArray x) {
+        if (!ChannelsLast.enabled()) {
+            return m.zeros(new Shape(xs.get(0), k, xs.get(2), xs.get(3)), x.getDataType());
+        }
+        return m.zeros(new Shape(xs.get(0), xs.get(2), xs.get(3), k), x.getDataType())
+                .transpose(0, 3, 1, 2);
     }
 
     /**
