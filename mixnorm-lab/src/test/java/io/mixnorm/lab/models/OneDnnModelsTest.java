@@ -78,10 +78,7 @@ class OneDnnModelsTest {
     void denseNetBc100WithOneDnnMatchesFloat64() {
         same(
                 "smooth densenet-bc100",
-                () ->
-                        ModelZoo.heNormal(
-                                DenseNet.build(
-                                        DenseNetBc100.CONFIG, batchNorms(), 10, Kinks.SMOOTH)),
+                smoothDenseNet(DenseNetBc100.CONFIG),
                 new Shape(2, 3, 32, 32));
     }
 
@@ -137,28 +134,17 @@ class OneDnnModelsTest {
                 new Shape(16, 3, 32, 32),
                 true,
                 1e-3);
+        Shape batch8 = new Shape(8, 3, 32, 32);
         same(
                 "smooth DenseNet L=2 batch 8 channels-last",
-                () ->
-                        ModelZoo.heNormal(
-                                DenseNet.build(
-                                        new DenseNet.Config(2, 12, false, 1.0, 16),
-                                        batchNorms(),
-                                        10,
-                                        Kinks.SMOOTH)),
-                new Shape(8, 3, 32, 32),
+                smoothDenseNet(new DenseNet.Config(2, 12, false, 1.0, 16)),
+                batch8,
                 true,
                 1e-3);
         same(
                 "smooth DenseNet-BC L=2 batch 8 channels-last",
-                () ->
-                        ModelZoo.heNormal(
-                                DenseNet.build(
-                                        new DenseNet.Config(2, 12, true, 0.5, 24),
-                                        batchNorms(),
-                                        10,
-                                        Kinks.SMOOTH)),
-                new Shape(8, 3, 32, 32),
+                smoothDenseNet(new DenseNet.Config(2, 12, true, 0.5, 24)),
+                batch8,
                 true,
                 1e-3);
         same(
@@ -166,9 +152,14 @@ class OneDnnModelsTest {
                 () ->
                         ModelZoo.heNormal(
                                 InceptionV3.oneBlockOfEachKind(batchNorms(), 10, Kinks.SMOOTH)),
-                new Shape(8, 3, 32, 32),
+                batch8,
                 true,
                 1e-3);
+    }
+
+    /** A DenseNet with softplus for its ReLUs ({@link Kinks#SMOOTH}), He-initialized. */
+    private static Supplier<Block> smoothDenseNet(DenseNet.Config c) {
+        return () -> ModelZoo.heNormal(DenseNet.build(c, batchNorms(), 10, Kinks.SMOOTH));
     }
 
     private static NormFactory batchNorms() {
