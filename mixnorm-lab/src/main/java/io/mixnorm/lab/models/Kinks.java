@@ -37,8 +37,8 @@ enum Kinks {
     }
 
     /**
-     * A 3×3 window with the given stride and padding. Max, or average (whose padding, if any, is
-     * left out of the mean, as a max pool's is).
+     * A 3×3 window with the given stride and padding (Inception-V3: stride 2, none). Max, or
+     * average.
      */
     Block pool(int stride, int padding) {
         Shape k = new Shape(3, 3);
