@@ -52,8 +52,9 @@ public final class ModelZoo {
      * {@code MIXNORM_CHANNELS_LAST=0}): every zoo model. Each is checked against float64 with such
      * inputs ({@code OneDnnModelsTest}: cnn5 and DenseNet-40 as they are at batch 2, all four with
      * smooth stand-ins for their kinks at training batches) and measured faster so
-     * (docs/benchmarks.md, "Channels-last inputs"); kept per model so that a model added later
-     * starts in NCHW until it is.
+     * (docs/benchmarks.md, "Channels-last inputs"). A model added to {@link #NAMES} is fed
+     * channels-last too, and {@code ChannelsLastModelsTest} checks its format hand-overs at once;
+     * its float64 and speed checks have to be added by hand.
      */
     public static boolean channelsLast(String name) {
         return NAMES.contains(name);
