@@ -95,41 +95,34 @@ public final class PaddedConv2d extends AbstractBlock {
         NDArray xp = x;
         NDArray wp = w;
         if (c2 > c) {
-            Shape xs = x.getShape();
-            xp = NDArrays.concat(new NDList(x, zeroChannels(m, xs, c2 - c, x)), 1);
-            wp =
-                    ownedBy(
-                            m,
-                            NDArrays.concat(
-                                    new NDList(
-                                            wp,
-                                            m.zeros(
-                                                    new Shape(
-                                                            f,
-                                                            c2 - c,
-                                                            w.getShape().get(2),
-                                                            w.getShape().get(3)),
-                                                    w.getDataType())),
-                                    1));
+            NDArray zeros = zeroChannels(m, x.getShape(), c2 - c, x);
+            xp = NDArrays.concat(new NDList(x, zeros), 1);
+            zeros.close(); // every array made here is closed once used (Intermediates)
+            wp = withZeros(m, w, 1, c2 - c);
         }
         if (f2 > f) {
-            wp =
-                    ownedBy(
-                            m,
-                            NDArrays.concat(
-                                    new NDList(
-                                            wp,
-                                            m.zeros(
-                                                    new Shape(
-                                                            f2 - f,
-                                                            c2,
-                                                            w.getShape().get(2),
-                                                            w.getShape().get(3)),
-                                                    w.getDataType())),
-                                    0));
+            NDArray narrow = wp;
+            wp = withZeros(m, narrow, 0, f2 - f);
+            Intermediates.release(narrow, new NDList(w));
         }
         NDArray y = Conv2d.conv2d(xp, wp, null, s, p).singletonOrThrow();
-        return f2 > f ? y.get(new NDIndex().addAllDim().addSliceDim(0, f)) : y;
+        Intermediates.release(new NDList(xp, wp), new NDList(x, w));
+        if (f2 == f) {
+            return y;
+        }
+        NDArray kept = y.get(new NDIndex().addAllDim().addSliceDim(0, f));
+        y.close(); // the slice is a view with its own reference to y's memory
+        return kept;
+    }
+
+    /** {@code a} with {@code k} zero slices appended along {@code axis}, owned by {@code batch}. */
+    private static NDArray withZeros(NDManager batch, NDArray a, int axis, long k) {
+        long[] dims = a.getShape().getShape().clone(); // not Shape's own array
+        dims[axis] = k;
+        NDArray zeros = batch.zeros(new Shape(dims), a.getDataType());
+        NDArray out = ownedBy(batch, NDArrays.concat(new NDList(a, zeros), axis));
+        zeros.close();
+        return out;
     }
 
     /**
@@ -142,8 +135,10 @@ public final class PaddedConv2d extends AbstractBlock {
         if (!ChannelsLast.enabled()) {
             return m.zeros(new Shape(xs.get(0), k, xs.get(2), xs.get(3)), x.getDataType());
         }
-        return m.zeros(new Shape(xs.get(0), xs.get(2), xs.get(3), k), x.getDataType())
-                .transpose(0, 3, 1, 2);
+        NDArray nhwc = m.zeros(new Shape(xs.get(0), xs.get(2), xs.get(3), k), x.getDataType());
+        NDArray view = nhwc.transpose(0, 3, 1, 2);
+        nhwc.close(); // the view keeps the memory
+        return view;
     }
 
     /**

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.mixnorm.engine.Intermediates;
 import io.mixnorm.engine.NativeMemory;
 import io.mixnorm.gmm.GaussianMixture;
 import java.io.DataInputStream;
@@ -298,7 +299,10 @@ public class MixtureNorm extends ChannelNorm {
         if (training) {
             running.update(run, r, shift); // moving averages of λ_k, E_k, unbiased V_k
         }
-        return MixtureOps.fromRows(y, x.getShape());
+        NDArray out = MixtureOps.fromRows(y, x.getShape());
+        // the (m, C) temporaries, freed now rather than with the batch (Intermediates)
+        Intermediates.release(new NDList(rows, sq, rowsD, tau, y), new NDList(x, out));
+        return out;
     }
 
     /**

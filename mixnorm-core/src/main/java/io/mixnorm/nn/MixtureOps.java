@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.mixnorm.engine.Intermediates;
 import io.mixnorm.gmm.GaussianMixture;
 import java.util.Arrays;
 
@@ -154,7 +155,12 @@ final class MixtureOps {
         Shape s = x.getShape();
         long c = s.get(1);
         Shape sh = s.dimension() == 4 ? new Shape(c, 1, 1) : new Shape(c);
-        return toRows(x.sub(constant(x.getManager(), shift, sh, x.getDataType())));
+        NDArray d = x.sub(constant(x.getManager(), shift, sh, x.getDataType()));
+        NDArray rows = toRows(d);
+        if (rows != d) {
+            d.close(); // rows is a view of it, or (NCHW input) a copy; Intermediates
+        }
+        return rows;
     }
 
     /**
@@ -446,7 +452,9 @@ final class MixtureOps {
         NDArray p = a.matMul(g);
         NDArray q = aAug.matMul(hAug);
         // in place: mul's backward needs its inputs, not its output; add's needs neither
-        return x.mul(p).addi(q);
+        NDArray y = x.mul(p).addi(q);
+        Intermediates.release(new NDList(p, q, a, aAug)); // (m, C) and (m, K): not the step's
+        return y;
     }
 
     // ------------------------------------------------------------------ with a given τ or θ

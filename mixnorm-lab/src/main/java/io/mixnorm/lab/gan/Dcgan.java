@@ -9,6 +9,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.initializer.NormalInitializer;
 import io.mixnorm.engine.PaddedConv2d;
+import io.mixnorm.engine.ReleasingSequentialBlock;
 import io.mixnorm.lab.models.LayerInfo;
 import io.mixnorm.lab.models.NormFactory;
 import io.mixnorm.lab.models.NormSpec;
@@ -62,7 +63,7 @@ public final class Dcgan {
      */
     public static Generator generator(NormSpec spec) {
         NormFactory norms = new NormFactory(spec, DEFAULT_MN_LAYERS);
-        SequentialBlock g = new SequentialBlock();
+        SequentialBlock g = new ReleasingSequentialBlock();
         for (int i = 0; i < G_WIDTHS.length; i++) {
             g.add(deconv(G_WIDTHS[i], i == 0 ? 1 : 2, i == 0 ? 0 : 1));
             g.add(norms.create("g.norm" + (i + 1), G_WIDTHS[i]));
@@ -76,7 +77,7 @@ public final class Dcgan {
     }
 
     public static Block discriminator() {
-        SequentialBlock d = new SequentialBlock();
+        SequentialBlock d = new ReleasingSequentialBlock();
         for (int i = 0; i < D_WIDTHS.length; i++) {
             d.add(conv(D_WIDTHS[i], 2, 1));
             if (i > 0) {

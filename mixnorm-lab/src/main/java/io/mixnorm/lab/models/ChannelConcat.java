@@ -1,5 +1,6 @@
 package io.mixnorm.lab.models;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -9,6 +10,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.mixnorm.engine.Intermediates;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,7 +36,9 @@ final class ChannelConcat extends AbstractBlock {
         for (Block b : branches) {
             outputs.add(b.forward(ps, inputs, training, params).singletonOrThrow());
         }
-        return new NDList(NDArrays.concat(outputs, 1));
+        NDArray out = NDArrays.concat(outputs, 1);
+        Intermediates.release(outputs, inputs);
+        return new NDList(out);
     }
 
     @Override

@@ -6,6 +6,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
+import io.mixnorm.engine.ReleasingSequentialBlock;
 
 /**
  * The paper's 5-layer CNN for 32×32 inputs (spec §8, as reconstructed by third parties):
@@ -38,7 +39,7 @@ public final class Cnn5 {
 
     /** The network with ReLU and max pools, or with smooth stand-ins for float64 checks. */
     static SequentialBlock build(NormFactory norms, int numClasses, Kinks kinks) {
-        SequentialBlock net = new SequentialBlock();
+        SequentialBlock net = new ReleasingSequentialBlock();
         for (int i = 0; i < WIDTHS.length; i++) {
             net.add(
                     Conv2d.builder()

@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.mixnorm.engine.Intermediates;
 
 /**
  * A DenseNet layer's wiring: the input, concatenated along channels (axis 1) with the layer's
@@ -26,7 +27,9 @@ final class DenseConcat extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         NDArray y = layer.forward(ps, inputs, training, params).singletonOrThrow();
-        return new NDList(x.concat(y, 1));
+        NDArray out = x.concat(y, 1);
+        Intermediates.release(y, inputs);
+        return new NDList(out);
     }
 
     @Override

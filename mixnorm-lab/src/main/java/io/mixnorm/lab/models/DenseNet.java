@@ -6,6 +6,7 @@ import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
+import io.mixnorm.engine.ReleasingSequentialBlock;
 
 /**
  * DenseNet for 32×32 inputs (Huang, Liu, van der Maaten, Weinberger, CVPR 2017, the CIFAR variant
@@ -54,7 +55,7 @@ final class DenseNet {
 
     /** The network with ReLUs, or with softplus for float64 checks (its pools are averages). */
     static SequentialBlock build(Config c, NormFactory norms, int numClasses, Kinks kinks) {
-        SequentialBlock net = new SequentialBlock();
+        SequentialBlock net = new ReleasingSequentialBlock();
         net.add(Layers.paddedConv(c.firstChannels(), 3, 1, 1));
         int channels = c.firstChannels();
         for (int b = 1; b <= 3; b++) {
@@ -65,7 +66,7 @@ final class DenseNet {
             if (b < 3) {
                 int out = transitionWidth(c, channels);
                 net.add(
-                        new SequentialBlock()
+                        new ReleasingSequentialBlock()
                                 .add(norms.create("trans" + b + ".norm", channels))
                                 .add(kinks.activation())
                                 .add(Layers.paddedConv(out, 1, 1, 0))
@@ -84,7 +85,7 @@ final class DenseNet {
     /** Input concatenated with the layer's k new channels. */
     private static Block denseLayer(
             Config c, NormFactory norms, String name, int channels, Kinks kinks) {
-        SequentialBlock layer = new SequentialBlock();
+        SequentialBlock layer = new ReleasingSequentialBlock();
         if (c.bottleneck()) {
             layer.add(norms.create(name + ".norm1", channels))
                     .add(kinks.activation())

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.pooling.Pool;
+import io.mixnorm.engine.ReleasingSequentialBlock;
 import java.util.List;
 
 /**
@@ -34,7 +35,7 @@ final class InceptionModules {
     Block basic(
             String name, int in, int out, int kh, int kw, int stride, int ph, int pw, int side) {
         flops += Layers.convFlops(in, out, kh, kw, side);
-        return new SequentialBlock()
+        return new ReleasingSequentialBlock()
                 .add(Layers.conv(out, kh, kw, stride, ph, pw))
                 .add(norms.create(name + ".norm", out))
                 .add(kinks.activation());
@@ -50,7 +51,7 @@ final class InceptionModules {
     }
 
     private static SequentialBlock seq(Block... blocks) {
-        SequentialBlock s = new SequentialBlock();
+        SequentialBlock s = new ReleasingSequentialBlock();
         for (Block b : blocks) {
             s.add(b);
         }

@@ -5,6 +5,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
+import io.mixnorm.engine.ReleasingSequentialBlock;
 
 /**
  * Inception-V3 (Szegedy et al., CVPR 2016) with torchvision's topology — Mixed_5b…Mixed_7c and
@@ -59,7 +60,7 @@ public final class InceptionV3 {
         InceptionModules m = new InceptionModules(norms, kinks);
         int s = 32;
         SequentialBlock net =
-                new SequentialBlock()
+                new ReleasingSequentialBlock()
                         .add(m.basic("conv2d_1a_3x3", 3, 32, 3, 3, 1, 1, 1, s))
                         .add(m.basic("conv2d_2a_3x3", 32, 32, 3, 3, 1, 1, 1, s))
                         .add(m.basic("conv2d_2b_3x3", 32, 64, 3, 3, 1, 1, 1, s))
@@ -95,7 +96,7 @@ public final class InceptionV3 {
         InceptionModules m = new InceptionModules(norms, kinks);
         int s = 32;
         SequentialBlock net =
-                new SequentialBlock()
+                new ReleasingSequentialBlock()
                         .add(m.basic("stem", 3, 32, 3, 3, 1, 1, 1, s))
                         .add(m.inceptionA("mixed_a", 32, 32, s)) // 64 + 64 + 96 + 32 channels
                         .add(m.inceptionB("mixed_b", 256, s)); // 384 + 96 + 256
