@@ -1,5 +1,5 @@
 #!/bin/bash
-# ABBA A/B: base (6e8a34c build, /tmp/verify0) vs new (/tmp/frozen = 8cb09dd without its last PaddedConv2d tidy-up), MODEL bn
+# ABBA A/B: base (6e8a34c build, /tmp/verify0) vs new (/tmp/frozen = the change without its last PaddedConv2d tidy-up), MODEL bn
 export OPT_OUT_TRACKING=true
 model=${MODEL:-densenet40}; bs=${BS:-64}
 i=0

@@ -35,23 +35,21 @@ import org.junit.jupiter.api.Test;
 class ReleasingSequentialBlockTest {
     private static final Shape INPUT = new Shape(4, 3, 8, 8);
 
+    private static Conv2d conv3x3() {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(3, 3))
+                .optPadding(new Shape(1, 1))
+                .setFilters(8)
+                .build();
+    }
+
     private static SequentialBlock net(SequentialBlock s) {
         return s.add(list -> new NDList(list.singletonOrThrow())) // new list, the caller's array
-                .add(
-                        Conv2d.builder()
-                                .setKernelShape(new Shape(3, 3))
-                                .optPadding(new Shape(1, 1))
-                                .setFilters(8)
-                                .build())
+                .add(conv3x3())
                 .add(BatchNorm.builder().build())
                 .add(Activation.reluBlock())
                 .add(list -> list) // returns its input, which the next child consumes
-                .add(
-                        Conv2d.builder()
-                                .setKernelShape(new Shape(3, 3))
-                                .optPadding(new Shape(1, 1))
-                                .setFilters(8)
-                                .build())
+                .add(conv3x3())
                 .add(BatchNorm.builder().build())
                 .add(Activation.reluBlock())
                 .add(Pool.globalAvgPool2dBlock())
