@@ -21,7 +21,10 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.mixnorm.nn.MixtureNorm;
+import io.mixnorm.nn.NormSurgery;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * weights: the same loss and parameter gradients although the intermediates' handles are closed
  * during the forward (and the garbage collector runs before the backward), fewer arrays left on the
  * batch's manager, and the caller's input and the output left open, also around a child that
- * returns its input unchanged.
+ * returns its input unchanged. {@code NormSurgery} replaces its BatchNorms as it does DJL's.
  */
 class ReleasingSequentialBlockTest {
     private static final Shape INPUT = new Shape(4, 3, 8, 8);
@@ -117,6 +120,32 @@ class ReleasingSequentialBlockTest {
                     releasing.arraysLeft() <= plain.arraysLeft() - 8,
                     releasing.arraysLeft() + " arrays left vs " + plain.arraysLeft());
         }
+    }
+
+    @Test
+    void normSurgeryReplacesItsBatchNorms() {
+        SequentialBlock net = net(new ReleasingSequentialBlock());
+        List<NormSurgery.Replacement> replaced =
+                NormSurgery.replace(
+                        net, "all", NormSurgery.mixtureNorm(42L, b -> b.optComponents(2)));
+        assertEquals(2, replaced.size());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            net.initialize(manager, DataType.FLOAT32, INPUT);
+            ParameterStore ps = new ParameterStore(manager, false);
+            try (NDManager batch = manager.newSubManager();
+                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray x = batch.randomNormal(INPUT);
+                NDArray out = net.forward(ps, new NDList(x), true).singletonOrThrow();
+                gc.backward(out.sum());
+                assertEquals(new Shape(4, 3), out.getShape());
+                for (float v : out.toFloatArray()) {
+                    assertTrue(Float.isFinite(v));
+                }
+            }
+        }
+        assertEquals(
+                2L,
+                net.getChildren().values().stream().filter(b -> b instanceof MixtureNorm).count());
     }
 
     @Test
