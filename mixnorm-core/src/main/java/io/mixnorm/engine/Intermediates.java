@@ -8,9 +8,9 @@ import ai.djl.ndarray.NDList;
  * instead of when the batch's {@code NDManager} closes at the end of the step.
  *
  * <p>Why: DJL attaches every array an operation returns to the batch's manager, so a network's
- * forward keeps every intermediate alive until the step ends, where PyTorch frees each one when its
- * last reference goes, so the peak memory holds every intermediate. Freeing them cut the lab's deep
- * models' peak memory by 13–24%; their step time did not change measurably (docs/benchmarks.md,
+ * forward keeps every intermediate alive until the step ends (PyTorch frees each one when its last
+ * reference goes), and the peak memory holds all of them. Freeing them cut the lab's deep models'
+ * peak memory by 13–24%; their step time did not change measurably (docs/benchmarks.md,
  * "Intermediates freed during the forward").
  *
  * <p>Closing the Java handle is safe for autograd: it drops the handle's reference to the native
