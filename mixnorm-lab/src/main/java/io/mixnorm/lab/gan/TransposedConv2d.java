@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.mixnorm.engine.Intermediates;
 import io.mixnorm.engine.PaddedConv2d;
 
 /**
@@ -125,11 +126,16 @@ public final class TransposedConv2d extends AbstractBlock {
                                         .addAllDim()
                                         .addSliceDim(pu, pu + h)
                                         .addSliceDim(pv, pv + wd)));
+                Intermediates.release(new NDList(taps, full)); // the slice keeps what it needs
             }
             rows.add(NDArrays.stack(cols, 4)); // (n, f, h, w, 2): column phase innermost
+            Intermediates.release(cols);
         }
         NDArray y = NDArrays.stack(rows, 3); // (n, f, h, 2, w, 2)
-        return y.reshape(n, w.getShape().get(0), 2 * h, 2 * wd);
+        NDArray out = y.reshape(n, w.getShape().get(0), 2 * h, 2 * wd);
+        Intermediates.release(rows);
+        Intermediates.release(y, new NDList(out));
+        return out;
     }
 
     @Override
