@@ -7,5 +7,6 @@ for s in "$@"; do
   OPT_OUT_TRACKING=true ./mixnorm train --config "$cfg" --seed "$s" --deterministic \
     --data /work/shared/data/cifar-10-binary.tar.gz --steps 1500 --checkpoint-every 25 \
     --keep-checkpoints 4 --out /work/hunt/seed-$s > /work/hunt/seed-$s.log 2>&1
-  echo "seed $s end $(date -u +%T) rc=$?"
+  rc=$? # before the date below replaces $? (the runs' own logs printed date's 0; summary.json says "finished")
+  echo "seed $s end $(date -u +%T) rc=$rc"
 done
